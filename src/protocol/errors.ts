@@ -1,0 +1,56 @@
+/**
+ * Typed errors raised by the wire codec.
+ *
+ * @module
+ */
+
+/** The bytes on the wire do not form a valid gputel frame. */
+export class ProtocolError extends Error {
+  /** @param message what was wrong and where */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProtocolError";
+  }
+}
+
+/** A frame's length prefix exceeds the configured limit. */
+export class FrameTooLargeError extends ProtocolError {
+  /** The length the prefix announced, in bytes. */
+  readonly size: number;
+  /** The configured limit, in bytes. */
+  readonly limit: number;
+
+  /**
+   * @param size announced frame length in bytes
+   * @param limit configured maximum frame length in bytes
+   */
+  constructor(size: number, limit: number) {
+    super(`frame of ${size} bytes exceeds the limit of ${limit} bytes`);
+    this.name = "FrameTooLargeError";
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** Error codes carried by ERROR frames. Stable across versions. */
+export const ErrorCode = {
+  /** The frame could not be decoded. */
+  BAD_FRAME: 1,
+  /** The frame is over the size limit. */
+  FRAME_TOO_LARGE: 2,
+  /** HELLO missing, or protocol version not supported. */
+  BAD_HELLO: 3,
+  /** The token was missing or wrong. */
+  UNAUTHORIZED: 4,
+  /** A name or argument is out of range (topic, partition, credit…). */
+  BAD_REQUEST: 5,
+  /** The broker cannot store the batch now (disk full, write error). */
+  STORAGE: 6,
+  /** A configured limit was reached (connections, subscriptions…). */
+  LIMIT: 7,
+  /** The broker is shutting down. */
+  SHUTTING_DOWN: 8,
+} as const;
+
+/** One of the {@linkcode ErrorCode} values. */
+export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];

@@ -1,0 +1,322 @@
+/**
+ * Typed frames of protocol v1: one interface, encoder and decoder per frame
+ * type. Pure: bytes in, values out.
+ *
+ * Offsets are message positions in a partition (u64 on the wire). PUBLISH and
+ * DELIVER end with a batch blob (see `batch.ts`), written after the header so
+ * the blob is never re-encoded.
+ *
+ * @module
+ */
+import { BodyReader, FrameWriter } from "./bytes.ts";
+import { ProtocolError } from "./errors.ts";
+import { FrameType, frameTypeName, type RawFrame } from "./frame.ts";
+
+/** HELLO: the first frame a client sends. */
+export interface Hello {
+  type: typeof FrameType.HELLO;
+  version: number;
+  clientId: string;
+  token: string;
+}
+/** HELLO_OK: the broker accepted the HELLO. */
+export interface HelloOk {
+  type: typeof FrameType.HELLO_OK;
+  version: number;
+  serverId: string;
+}
+/** ERROR: a request failed; `correlationId` 0 when it concerns the connection. */
+export interface ErrorFrame {
+  type: typeof FrameType.ERROR;
+  correlationId: number;
+  code: number;
+  message: string;
+}
+/** PING / PONG: liveness, in either direction. */
+export interface Ping {
+  type: typeof FrameType.PING | typeof FrameType.PONG;
+  nonce: number;
+}
+/** METADATA: asks for a topic's partition count (creating the topic if new). */
+export interface Metadata {
+  type: typeof FrameType.METADATA;
+  correlationId: number;
+  topic: string;
+}
+/** METADATA_OK: a topic's partition count. */
+export interface MetadataOk {
+  type: typeof FrameType.METADATA_OK;
+  correlationId: number;
+  topic: string;
+  partitions: number;
+}
+/** PUBLISH: a batch of `count` messages for one partition. */
+export interface Publish {
+  type: typeof FrameType.PUBLISH;
+  correlationId: number;
+  topic: string;
+  partition: number;
+  count: number;
+  batch: Uint8Array;
+}
+/** PUBLISH_OK: the batch is stored as the broker's durability policy promises. */
+export interface PublishOk {
+  type: typeof FrameType.PUBLISH_OK;
+  correlationId: number;
+  partition: number;
+  baseOffset: number;
+  count: number;
+}
+/** SUBSCRIBE: join `group` on `topic` with a credit of messages and bytes in flight. */
+export interface Subscribe {
+  type: typeof FrameType.SUBSCRIBE;
+  subscriptionId: number;
+  topic: string;
+  group: string;
+  creditMessages: number;
+  creditBytes: number;
+}
+/** SUBSCRIBE_OK: the subscription is a member of its group. */
+export interface SubscribeOk {
+  type: typeof FrameType.SUBSCRIBE_OK;
+  subscriptionId: number;
+  memberId: string;
+}
+/** ASSIGN: the partitions this subscription now owns. */
+export interface Assign {
+  type: typeof FrameType.ASSIGN;
+  subscriptionId: number;
+  partitions: number[];
+}
+/**
+ * DELIVER: a stored batch whose first message has offset `baseOffset`; only
+ * messages with index in `[from, to)` are delivered, the rest must be ignored.
+ */
+export interface Deliver {
+  type: typeof FrameType.DELIVER;
+  subscriptionId: number;
+  partition: number;
+  baseOffset: number;
+  from: number;
+  to: number;
+  /** 1 for a first delivery, 2 for the first redelivery, … */
+  attempt: number;
+  count: number;
+  batch: Uint8Array;
+}
+/** ACK: every delivered message of `partition` with offset < `upTo` is done. */
+export interface Ack {
+  type: typeof FrameType.ACK;
+  subscriptionId: number;
+  partition: number;
+  upTo: number;
+}
+/** NACK: the message at `offset` failed; redeliver it (or dead-letter it). */
+export interface Nack {
+  type: typeof FrameType.NACK;
+  subscriptionId: number;
+  partition: number;
+  offset: number;
+}
+
+/** Any decoded frame. */
+export type Frame =
+  | Hello
+  | HelloOk
+  | ErrorFrame
+  | Ping
+  | Metadata
+  | MetadataOk
+  | Publish
+  | PublishOk
+  | Subscribe
+  | SubscribeOk
+  | Assign
+  | Deliver
+  | Ack
+  | Nack;
+
+/** Distributes `Omit` over a union, keeping the discriminant. */
+type FrameInput<F> = F extends unknown
+  ? Omit<F, "type"> & { type: F extends { type: infer T } ? T : never }
+  : never;
+
+/**
+ * Encodes a frame header and body. For PUBLISH and DELIVER the batch is
+ * appended; use {@linkcode encodeHead} to write the batch separately.
+ */
+export function encodeFrame(frame: FrameInput<Frame>): Uint8Array {
+  if (frame.type === FrameType.PUBLISH || frame.type === FrameType.DELIVER) {
+    const head = encodeHead(frame);
+    const out = new Uint8Array(head.length + frame.batch.length);
+    out.set(head);
+    out.set(frame.batch, head.length);
+    return out;
+  }
+  const w = new FrameWriter(frame.type);
+  switch (frame.type) {
+    case FrameType.HELLO:
+      return w.u16(frame.version).str(frame.clientId).str(frame.token).finish();
+    case FrameType.HELLO_OK:
+      return w.u16(frame.version).str(frame.serverId).finish();
+    case FrameType.ERROR:
+      return w.u32(frame.correlationId).u16(frame.code).str(truncate(frame.message)).finish();
+    case FrameType.PING:
+    case FrameType.PONG:
+      return w.u32(frame.nonce).finish();
+    case FrameType.METADATA:
+      return w.u32(frame.correlationId).str(frame.topic).finish();
+    case FrameType.METADATA_OK:
+      return w.u32(frame.correlationId).str(frame.topic).u16(frame.partitions).finish();
+    case FrameType.PUBLISH_OK:
+      return w.u32(frame.correlationId).u16(frame.partition).u64(frame.baseOffset)
+        .u32(frame.count).finish();
+    case FrameType.SUBSCRIBE:
+      return w.u32(frame.subscriptionId).str(frame.topic).str(frame.group)
+        .u32(frame.creditMessages).u32(frame.creditBytes).finish();
+    case FrameType.SUBSCRIBE_OK:
+      return w.u32(frame.subscriptionId).str(frame.memberId).finish();
+    case FrameType.ASSIGN: {
+      w.u32(frame.subscriptionId).u16(frame.partitions.length);
+      for (const p of frame.partitions) w.u16(p);
+      return w.finish();
+    }
+    case FrameType.ACK:
+      return w.u32(frame.subscriptionId).u16(frame.partition).u64(frame.upTo).finish();
+    case FrameType.NACK:
+      return w.u32(frame.subscriptionId).u16(frame.partition).u64(frame.offset).finish();
+  }
+}
+
+/**
+ * Encodes the part of a PUBLISH or DELIVER frame before its batch, with a
+ * length prefix that counts the batch: write the head, then the batch.
+ */
+export function encodeHead(frame: FrameInput<Publish | Deliver>): Uint8Array {
+  const w = new FrameWriter(frame.type, 48);
+  if (frame.type === FrameType.PUBLISH) {
+    w.u32(frame.correlationId).str(frame.topic).u16(frame.partition).u32(frame.count);
+  } else {
+    w.u32(frame.subscriptionId).u16(frame.partition).u64(frame.baseOffset).u32(frame.from)
+      .u32(frame.to).u16(frame.attempt).u32(frame.count);
+  }
+  const head = w.finish();
+  new DataView(head.buffer, head.byteOffset).setUint32(0, head.length - 4 + frame.batch.length);
+  return head;
+}
+
+/**
+ * Decodes a raw frame's body into its typed form. Batch blobs are views into
+ * the raw frame.
+ *
+ * @throws {ProtocolError} when the body is truncated, has trailing bytes or breaks a field rule
+ */
+export function decodeFrame(raw: RawFrame): Frame {
+  const r = new BodyReader(raw.body, frameTypeName(raw.type));
+  const f = decodeBody(raw.type, r);
+  if (f.type !== FrameType.PUBLISH && f.type !== FrameType.DELIVER) r.end();
+  return f;
+}
+
+function decodeBody(type: FrameType, r: BodyReader): Frame {
+  switch (type) {
+    case FrameType.HELLO:
+      return {
+        type,
+        version: r.u16("version"),
+        clientId: r.str("clientId"),
+        token: r.str("token"),
+      };
+    case FrameType.HELLO_OK:
+      return { type, version: r.u16("version"), serverId: r.str("serverId") };
+    case FrameType.ERROR:
+      return {
+        type,
+        correlationId: r.u32("correlationId"),
+        code: r.u16("code"),
+        message: r.str("message"),
+      };
+    case FrameType.PING:
+    case FrameType.PONG:
+      return { type, nonce: r.u32("nonce") };
+    case FrameType.METADATA:
+      return { type, correlationId: r.u32("correlationId"), topic: r.str("topic") };
+    case FrameType.METADATA_OK:
+      return {
+        type,
+        correlationId: r.u32("correlationId"),
+        topic: r.str("topic"),
+        partitions: r.u16("partitions"),
+      };
+    case FrameType.PUBLISH:
+      return {
+        type,
+        correlationId: r.u32("correlationId"),
+        topic: r.str("topic"),
+        partition: r.u16("partition"),
+        count: r.u32("count"),
+        batch: r.rest(),
+      };
+    case FrameType.PUBLISH_OK:
+      return {
+        type,
+        correlationId: r.u32("correlationId"),
+        partition: r.u16("partition"),
+        baseOffset: r.u64("baseOffset"),
+        count: r.u32("count"),
+      };
+    case FrameType.SUBSCRIBE:
+      return {
+        type,
+        subscriptionId: r.u32("subscriptionId"),
+        topic: r.str("topic"),
+        group: r.str("group"),
+        creditMessages: r.u32("creditMessages"),
+        creditBytes: r.u32("creditBytes"),
+      };
+    case FrameType.SUBSCRIBE_OK:
+      return { type, subscriptionId: r.u32("subscriptionId"), memberId: r.str("memberId") };
+    case FrameType.ASSIGN: {
+      const subscriptionId = r.u32("subscriptionId");
+      const n = r.u16("partitions");
+      const partitions: number[] = [];
+      for (let i = 0; i < n; i++) partitions.push(r.u16("partition"));
+      return { type, subscriptionId, partitions };
+    }
+    case FrameType.DELIVER: {
+      const f: Deliver = {
+        type,
+        subscriptionId: r.u32("subscriptionId"),
+        partition: r.u16("partition"),
+        baseOffset: r.u64("baseOffset"),
+        from: r.u32("from"),
+        to: r.u32("to"),
+        attempt: r.u16("attempt"),
+        count: r.u32("count"),
+        batch: r.rest(),
+      };
+      if (!(f.from <= f.to && f.to <= f.count)) {
+        throw new ProtocolError(`DELIVER: range [${f.from}, ${f.to}) outside 0..${f.count}`);
+      }
+      return f;
+    }
+    case FrameType.ACK:
+      return {
+        type,
+        subscriptionId: r.u32("subscriptionId"),
+        partition: r.u16("partition"),
+        upTo: r.u64("upTo"),
+      };
+    case FrameType.NACK:
+      return {
+        type,
+        subscriptionId: r.u32("subscriptionId"),
+        partition: r.u16("partition"),
+        offset: r.u64("offset"),
+      };
+  }
+}
+
+function truncate(message: string): string {
+  return message.length > 4000 ? message.slice(0, 4000) + "…" : message;
+}
