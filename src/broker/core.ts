@@ -1,0 +1,227 @@
+/**
+ * The broker's state machine: topics, partitions, consumer groups, credits,
+ * deadlines and dead letters. It does no I/O and reads time only from the
+ * injected {@linkcode Clock}; the TCP server feeds it requests and sends what
+ * {@linkcode BrokerCore.pump} returns.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import { sliceBatch } from "../protocol/batch.ts";
+import type { ConsumerGroup, Credit, DeadRange, GroupDelivery } from "./group.ts";
+import type { StoredBatch } from "./partition_log.ts";
+import { checkName, Topic } from "./topic.ts";
+
+/** Settings of the broker core. */
+export interface BrokerCoreOptions {
+  /** Partitions of a new topic. @default {8} */
+  partitions?: number;
+  /** Time a delivery may stay unacked before redelivery, ms. @default {30000} */
+  ackTimeoutMs?: number;
+  /** Deliveries of a message before it moves to `<topic>.dlq`. @default {5} */
+  maxDeliveries?: number;
+  /** Memory bound per topic, bytes; publishers wait above it. @default {268435456} */
+  maxTopicBytes?: number;
+  /** Time source. */
+  clock: Clock;
+}
+
+/** Defaults of {@linkcode BrokerCoreOptions}. */
+export const DEFAULT_PARTITIONS = 8;
+/** Default ack timeout, ms. */
+export const DEFAULT_ACK_TIMEOUT_MS = 30_000;
+/** Default delivery limit. */
+export const DEFAULT_MAX_DELIVERIES = 5;
+/** Default memory bound per topic: 256 MiB. */
+export const DEFAULT_MAX_TOPIC_BYTES = 256 * 1024 * 1024;
+
+/** Resolved {@linkcode BrokerCoreOptions}. */
+export type ResolvedBrokerCoreOptions = Required<BrokerCoreOptions>;
+
+/**
+ * Fills defaults and checks ranges.
+ *
+ * @throws {RangeError} naming the bad field
+ */
+export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCoreOptions {
+  const r = {
+    partitions: o.partitions ?? DEFAULT_PARTITIONS,
+    ackTimeoutMs: o.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+    maxDeliveries: o.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
+    maxTopicBytes: o.maxTopicBytes ?? DEFAULT_MAX_TOPIC_BYTES,
+    clock: o.clock,
+  };
+  const int = (field: string, v: number, min: number, max: number) => {
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new RangeError(`${field} must be an integer in ${min}..${max}, got ${v}`);
+    }
+  };
+  int("partitions", r.partitions, 1, 1024);
+  int("ackTimeoutMs", r.ackTimeoutMs, 1, 24 * 3600_000);
+  int("maxDeliveries", r.maxDeliveries, 1, 1000);
+  int("maxTopicBytes", r.maxTopicBytes, 1024, Number.MAX_SAFE_INTEGER);
+  return r;
+}
+
+/** Something the edge must send. */
+export type Output =
+  | ({ kind: "deliver"; topic: string; batch: StoredBatch } & GroupDelivery)
+  | { kind: "assign"; memberId: string; partitions: number[] };
+
+interface MemberPlace {
+  topic: Topic;
+  group: string;
+}
+
+/** The broker's state machine. */
+export class BrokerCore {
+  readonly options: ResolvedBrokerCoreOptions;
+  readonly topics = new Map<string, Topic>();
+  #members = new Map<string, MemberPlace>();
+  #dirty = new Set<string>(); // "topic\0group"
+
+  /** @throws {RangeError} on a bad option */
+  constructor(options: BrokerCoreOptions) {
+    this.options = resolveBrokerCoreOptions(options);
+  }
+
+  /**
+   * The topic, created on first use.
+   *
+   * @throws {RangeError} on an invalid name
+   */
+  topic(name: string): Topic {
+    let t = this.topics.get(name);
+    if (!t) {
+      checkName("topic", name);
+      const partitions = name.endsWith(".dlq") ? 1 : this.options.partitions;
+      t = new Topic(name, partitions, this.options.maxTopicBytes);
+      this.topics.set(name, t);
+    }
+    return t;
+  }
+
+  /** Whether `topic` accepts a publish now (false: the publisher must wait). */
+  hasRoom(topic: string): boolean {
+    return this.topic(topic).hasRoom();
+  }
+
+  /**
+   * Appends a batch. The caller checked {@linkcode hasRoom} and validated the blob.
+   *
+   * @throws {RangeError} on an invalid topic or partition
+   */
+  publish(topicName: string, partition: number, blob: Uint8Array, count: number): StoredBatch {
+    const t = this.topic(topicName);
+    const log = t.logs[partition];
+    if (!log) {
+      throw new RangeError(
+        `partition ${partition} does not exist: topic ${topicName} has ${t.logs.length}`,
+      );
+    }
+    const b = log.append(blob, count, this.options.clock.now());
+    t.counters.publishedMessages += count;
+    t.counters.publishedBatches++;
+    t.counters.publishedBytes += blob.length;
+    for (const g of t.groups.keys()) this.#dirty.add(key(topicName, g));
+    return b;
+  }
+
+  /**
+   * Adds a member to a group.
+   *
+   * @throws {RangeError} on an invalid name, a duplicate member id or a zero credit
+   */
+  subscribe(memberId: string, topicName: string, group: string, credit: Credit): void {
+    checkName("group", group);
+    if (this.#members.has(memberId)) throw new RangeError(`member ${memberId} already subscribed`);
+    if (credit.messages < 1 || credit.bytes < 1) {
+      throw new RangeError(`credit must allow at least 1 message and 1 byte`);
+    }
+    const t = this.topic(topicName);
+    const g = t.group(group, this.options);
+    g.join(memberId, credit, this.options.clock.now());
+    this.#members.set(memberId, { topic: t, group });
+    this.#dirty.add(key(topicName, group));
+  }
+
+  /** Removes a member (disconnect, unsubscribe, missed heartbeats). */
+  unsubscribe(memberId: string): void {
+    const place = this.#members.get(memberId);
+    if (!place) return;
+    this.#members.delete(memberId);
+    const g = place.topic.groups.get(place.group)!;
+    this.#deadLetter(place.topic, g, g.leave(memberId, this.options.clock.now()));
+    this.#dirty.add(key(place.topic.name, place.group));
+  }
+
+  /** Cumulative ack from a member. Returns false when the member does not own the partition. */
+  ack(memberId: string, partition: number, upTo: number): boolean {
+    const place = this.#members.get(memberId);
+    if (!place) return false;
+    const ok = place.topic.groups.get(place.group)!.ack(memberId, partition, upTo);
+    this.#dirty.add(key(place.topic.name, place.group));
+    return ok;
+  }
+
+  /** Negative ack of one message. Returns false when it was not in flight for that member. */
+  nack(memberId: string, partition: number, offset: number): boolean {
+    const place = this.#members.get(memberId);
+    if (!place) return false;
+    const g = place.topic.groups.get(place.group)!;
+    const dead = g.nack(memberId, partition, offset);
+    if (dead === undefined) return false;
+    this.#deadLetter(place.topic, g, dead);
+    this.#dirty.add(key(place.topic.name, place.group));
+    return true;
+  }
+
+  /** Expires deadlines. Call about once a second. */
+  tick(): void {
+    const now = this.options.clock.now();
+    for (const t of [...this.topics.values()]) {
+      for (const g of t.groups.values()) {
+        this.#deadLetter(t, g, g.tick(now));
+        this.#dirty.add(key(t.name, g.name));
+      }
+    }
+  }
+
+  /** Deliveries and assignment notices due now. */
+  pump(): Output[] {
+    const out: Output[] = [];
+    const now = this.options.clock.now();
+    for (const k of this.#dirty) {
+      const [topicName, groupName] = k.split("\0");
+      const t = this.topics.get(topicName)!;
+      const g = t.groups.get(groupName)!;
+      for (const a of g.takeAssignmentChanges()) out.push({ kind: "assign", ...a });
+      for (const d of g.deliver(t.logs, now)) {
+        out.push({ kind: "deliver", topic: topicName, ...d });
+      }
+    }
+    this.#dirty.clear();
+    return out;
+  }
+
+  #deadLetter(t: Topic, g: ConsumerGroup, dead: DeadRange[]): void {
+    for (const d of dead) {
+      const batch = t.logs[d.partition].batchAt(d.start);
+      if (!batch) {
+        g.counters.dropped += d.end - d.start;
+        continue;
+      }
+      const blob = sliceBatch(
+        batch.blob,
+        batch.count,
+        d.start - batch.baseOffset,
+        d.end - batch.baseOffset,
+      );
+      this.publish(`${t.name}.dlq`, 0, blob, d.end - d.start);
+    }
+  }
+}
+
+function key(topic: string, group: string): string {
+  return `${topic}\0${group}`;
+}

@@ -1,0 +1,197 @@
+/**
+ * Delivery state of one partition inside one consumer group: what was never
+ * delivered (`next` onwards), what is in flight awaiting an ack, and what
+ * waits for redelivery. Pure; times are passed in.
+ *
+ * Every range lies inside one stored batch, because it comes from one
+ * delivery, so a redelivery or a dead letter never has to merge batches.
+ *
+ * @module
+ */
+import type { PartitionLog, StoredBatch } from "./partition_log.ts";
+
+/** A run of offsets `[start, end)` delivered (or to be delivered) together. */
+export interface Range {
+  start: number;
+  end: number;
+  /** Deliveries made so far (in flight) or the number the next one will be (retry). */
+  attempt: number;
+  /** Epoch ms after which an in-flight range is redelivered. */
+  deadline: number;
+  /** Bytes charged against the member's byte credit until the range is gone. */
+  bytes: number;
+}
+
+/** A delivery the cursor decided on. */
+export interface Take {
+  batch: StoredBatch;
+  start: number;
+  end: number;
+  attempt: number;
+  bytes: number;
+}
+
+/** Messages and bytes released from flight (credit to give back). */
+export interface Released {
+  messages: number;
+  bytes: number;
+}
+
+/** Result of expiring, revoking or nacking: credit released and ranges out of attempts. */
+export interface Failed extends Released {
+  /** Ranges that reached the delivery limit: they go to the dead-letter topic. */
+  dead: Range[];
+  /** Messages queued for redelivery. */
+  retried: number;
+}
+
+/** Delivery state of one partition in one group. */
+export class PartitionCursor {
+  /** Next offset never delivered to this group. */
+  next: number;
+  /** Delivered, not yet acked. */
+  readonly inflight: Range[] = [];
+  /** Waiting for redelivery, in offset order. */
+  readonly retry: Range[] = [];
+
+  /** @param start the first offset this group will receive */
+  constructor(start: number) {
+    this.next = start;
+  }
+
+  /** Lowest offset not yet acked: everything below it is done. */
+  committed(): number {
+    let c = this.next;
+    for (const r of this.inflight) if (r.start < c) c = r.start;
+    if (this.retry.length > 0 && this.retry[0].start < c) c = this.retry[0].start;
+    return c;
+  }
+
+  /** Messages in flight. */
+  inflightMessages(): number {
+    let n = 0;
+    for (const r of this.inflight) n += r.end - r.start;
+    return n;
+  }
+
+  /** Whether there is anything to deliver from `log`. */
+  hasWork(log: PartitionLog): boolean {
+    return this.retry.length > 0 || this.next < log.endOffset;
+  }
+
+  /**
+   * Picks the next delivery of at most `maxMessages`: redeliveries first, then
+   * new messages. Returns undefined when there is nothing to send. Offsets no
+   * longer in the log are skipped and reported through `onGone`.
+   */
+  take(
+    log: PartitionLog,
+    maxMessages: number,
+    deadline: number,
+    onGone: (messages: number) => void,
+  ): Take | undefined {
+    while (this.retry.length > 0) {
+      const r = this.retry[0];
+      const batch = log.batchAt(r.start);
+      if (!batch) {
+        onGone(r.end - r.start);
+        this.retry.shift();
+        continue;
+      }
+      const end = Math.min(r.end, batch.baseOffset + batch.count, r.start + maxMessages);
+      const t: Take = { batch, start: r.start, end, attempt: r.attempt, bytes: batch.blob.length };
+      if (end === r.end) this.retry.shift();
+      else r.start = end;
+      this.inflight.push({ start: t.start, end, attempt: t.attempt, deadline, bytes: t.bytes });
+      return t;
+    }
+    if (this.next < log.startOffset) {
+      onGone(log.startOffset - this.next);
+      this.next = log.startOffset;
+    }
+    if (this.next >= log.endOffset) return undefined;
+    const batch = log.batchAt(this.next)!;
+    const end = Math.min(batch.baseOffset + batch.count, this.next + maxMessages);
+    const t: Take = { batch, start: this.next, end, attempt: 1, bytes: batch.blob.length };
+    this.inflight.push({ start: t.start, end, attempt: 1, deadline, bytes: t.bytes });
+    this.next = end;
+    return t;
+  }
+
+  /** Acks every in-flight message with offset < `upTo`. */
+  ack(upTo: number): Released {
+    const out: Released = { messages: 0, bytes: 0 };
+    for (let i = this.inflight.length - 1; i >= 0; i--) {
+      const r = this.inflight[i];
+      if (r.start >= upTo) continue;
+      if (r.end <= upTo) {
+        out.messages += r.end - r.start;
+        out.bytes += r.bytes;
+        this.inflight.splice(i, 1);
+      } else {
+        out.messages += upTo - r.start;
+        r.start = upTo;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Fails the single in-flight message at `offset`: it is queued for
+   * redelivery, or dead-lettered once it used `maxDeliveries` attempts.
+   * Returns undefined when `offset` is not in flight.
+   */
+  nack(offset: number, maxDeliveries: number): Failed | undefined {
+    const i = this.inflight.findIndex((r) => r.start <= offset && offset < r.end);
+    if (i < 0) return undefined;
+    const r = this.inflight[i];
+    const left: Range = { ...r, end: offset };
+    const right: Range = { ...r, start: offset + 1, bytes: 0 };
+    const pieces = [left, right].filter((p) => p.end > p.start);
+    let bytes = 0;
+    if (pieces.length > 0) pieces[0].bytes = r.bytes;
+    else bytes = r.bytes;
+    this.inflight.splice(i, 1, ...pieces);
+    const failed = this.#fail([{ ...r, start: offset, end: offset + 1, bytes: 0 }], maxDeliveries);
+    failed.bytes = bytes;
+    return failed;
+  }
+
+  /** Moves in-flight ranges whose deadline is at or before `now` to redelivery. */
+  expire(now: number, maxDeliveries: number): Failed {
+    const due: Range[] = [];
+    for (let i = this.inflight.length - 1; i >= 0; i--) {
+      if (this.inflight[i].deadline <= now) due.push(...this.inflight.splice(i, 1));
+    }
+    return this.#fail(due, maxDeliveries);
+  }
+
+  /** Moves everything in flight to redelivery (its member left or lost the partition). */
+  revoke(maxDeliveries: number): Failed {
+    return this.#fail(this.inflight.splice(0), maxDeliveries);
+  }
+
+  #fail(ranges: Range[], maxDeliveries: number): Failed {
+    const out: Failed = { messages: 0, bytes: 0, dead: [], retried: 0 };
+    for (const r of ranges) {
+      out.messages += r.end - r.start;
+      out.bytes += r.bytes;
+      if (r.attempt >= maxDeliveries) {
+        out.dead.push(r);
+        continue;
+      }
+      out.retried += r.end - r.start;
+      const again: Range = {
+        start: r.start,
+        end: r.end,
+        attempt: r.attempt + 1,
+        deadline: 0,
+        bytes: 0,
+      };
+      let at = this.retry.length;
+      while (at > 0 && this.retry[at - 1].start > again.start) at--;
+      this.retry.splice(at, 0, again);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * A consumer group on one topic: its members, which partition each owns, and
+ * the per-partition delivery cursors. Pure; the caller passes the time.
+ *
+ * Ownership moves cooperatively: when a rebalance takes a partition from a
+ * live member, that member keeps it (but gets nothing new) until its in-flight
+ * messages are acked or the ack timeout passes; only then does the new owner
+ * receive it. A member that leaves loses its partitions at once and its
+ * in-flight messages are redelivered to the new owners.
+ *
+ * @module
+ */
+import { assignPartitions } from "./assignment.ts";
+import { type Failed, PartitionCursor, type Range, type Take } from "./cursor.ts";
+import type { PartitionLog } from "./partition_log.ts";
+
+/** Flow-control limits of one member. */
+export interface Credit {
+  /** Most messages in flight. */
+  messages: number;
+  /** Most blob bytes in flight (one batch may exceed it when nothing else is in flight). */
+  bytes: number;
+}
+
+/** A member of a group: one subscription of one connection. */
+export interface Member {
+  readonly id: string;
+  readonly credit: Credit;
+  inflightMessages: number;
+  inflightBytes: number;
+}
+
+/** A delivery decided by the group. */
+export interface GroupDelivery extends Take {
+  memberId: string;
+  partition: number;
+}
+
+/** A range that used up its deliveries, with the partition it came from. */
+export interface DeadRange extends Range {
+  partition: number;
+}
+
+/** Counters of one group; every redelivery and dead letter is counted. */
+export interface GroupCounters {
+  delivered: number;
+  redelivered: number;
+  acked: number;
+  nacked: number;
+  expired: number;
+  deadLettered: number;
+  staleAcks: number;
+  /** Messages removed from the log before this group consumed them. */
+  dropped: number;
+  rebalances: number;
+}
+
+/** Settings a group runs with. */
+export interface GroupSettings {
+  ackTimeoutMs: number;
+  maxDeliveries: number;
+}
+
+/** A consumer group. */
+export class ConsumerGroup {
+  readonly name: string;
+  readonly cursors: PartitionCursor[];
+  readonly counters: GroupCounters = {
+    delivered: 0,
+    redelivered: 0,
+    acked: 0,
+    nacked: 0,
+    expired: 0,
+    deadLettered: 0,
+    staleAcks: 0,
+    dropped: 0,
+    rebalances: 0,
+  };
+  #settings: GroupSettings;
+  #members = new Map<string, Member>();
+  #owner: (string | undefined)[];
+  #handoff: (string | undefined)[];
+  #handoffDeadline: number[];
+  #rotate = 0;
+  /** Members whose partition set changed since the last {@linkcode takeAssignmentChanges}. */
+  #changed = new Set<string>();
+
+  /**
+   * @param name group name
+   * @param startOffsets first offset of each partition this group will receive
+   */
+  constructor(name: string, startOffsets: number[], settings: GroupSettings) {
+    this.name = name;
+    this.#settings = settings;
+    this.cursors = startOffsets.map((o) => new PartitionCursor(o));
+    this.#owner = startOffsets.map(() => undefined);
+    this.#handoff = startOffsets.map(() => undefined);
+    this.#handoffDeadline = startOffsets.map(() => 0);
+  }
+
+  /** Members in join order. */
+  members(): Member[] {
+    return [...this.#members.values()];
+  }
+
+  /** The partitions a member owns and receives (not counting ones it is handing off). */
+  partitionsOf(memberId: string): number[] {
+    const out: number[] = [];
+    this.#owner.forEach((o, p) => o === memberId && this.#handoff[p] === undefined && out.push(p));
+    return out;
+  }
+
+  /** Adds a member and rebalances. */
+  join(id: string, credit: Credit, now: number): void {
+    this.#members.set(id, { id, credit, inflightMessages: 0, inflightBytes: 0 });
+    this.#changed.add(id);
+    this.#rebalance(now);
+  }
+
+  /** Removes a member; its in-flight messages go back for redelivery. */
+  leave(id: string, now: number): DeadRange[] {
+    if (!this.#members.delete(id)) return [];
+    const dead: DeadRange[] = [];
+    this.#owner.forEach((o, p) => {
+      if (o !== id) return;
+      dead.push(
+        ...this.#failed(p, this.cursors[p].revoke(this.#settings.maxDeliveries), undefined),
+      );
+      this.#owner[p] = undefined;
+    });
+    this.#changed.delete(id);
+    this.#rebalance(now);
+    return dead;
+  }
+
+  /** Acks a member's deliveries of `partition` below `upTo`. Returns false for a stale ack. */
+  ack(memberId: string, partition: number, upTo: number): boolean {
+    if (this.#owner[partition] !== memberId) {
+      this.counters.staleAcks++;
+      return false;
+    }
+    const released = this.cursors[partition].ack(upTo);
+    this.counters.acked += released.messages;
+    this.#release(memberId, released.messages, released.bytes);
+    this.#maybeFinishHandoff(partition);
+    return true;
+  }
+
+  /** Fails one delivered message; returns dead ranges, or undefined for a stale nack. */
+  nack(memberId: string, partition: number, offset: number): DeadRange[] | undefined {
+    if (this.#owner[partition] !== memberId) {
+      this.counters.staleAcks++;
+      return undefined;
+    }
+    const failed = this.cursors[partition].nack(offset, this.#settings.maxDeliveries);
+    if (!failed) return undefined;
+    this.counters.nacked++;
+    return this.#failed(partition, failed, memberId);
+  }
+
+  /** Redelivers what passed its deadline and completes overdue handoffs. */
+  tick(now: number): DeadRange[] {
+    const dead: DeadRange[] = [];
+    this.cursors.forEach((c, p) => {
+      const owner = this.#owner[p];
+      if (owner === undefined) return;
+      const failed = c.expire(now, this.#settings.maxDeliveries);
+      this.counters.expired += failed.messages;
+      dead.push(...this.#failed(p, failed, owner));
+      if (this.#handoff[p] !== undefined && now >= this.#handoffDeadline[p]) {
+        dead.push(...this.#failed(p, c.revoke(this.#settings.maxDeliveries), owner));
+        this.#maybeFinishHandoff(p);
+      }
+    });
+    return dead;
+  }
+
+  /**
+   * Decides deliveries for every member with spare credit, round-robin over
+   * its partitions, until credit or data runs out.
+   */
+  deliver(logs: PartitionLog[], now: number): GroupDelivery[] {
+    const out: GroupDelivery[] = [];
+    const deadline = now + this.#settings.ackTimeoutMs;
+    const gone = (n: number) => (this.counters.dropped += n);
+    for (const m of this.#members.values()) {
+      const mine = this.partitionsOf(m.id);
+      if (mine.length === 0) continue;
+      let progress = true;
+      while (progress) {
+        progress = false;
+        for (let i = 0; i < mine.length; i++) {
+          const p = mine[(i + this.#rotate) % mine.length];
+          const room = m.credit.messages - m.inflightMessages;
+          if (room <= 0) break;
+          const log = logs[p];
+          const c = this.cursors[p];
+          if (!c.hasWork(log)) continue;
+          const next = c.retry[0]?.start ?? c.next;
+          const blobBytes = log.batchAt(next)?.blob.length ?? 0;
+          if (m.inflightBytes > 0 && m.inflightBytes + blobBytes > m.credit.bytes) continue;
+          const t = c.take(log, room, deadline, gone);
+          if (!t) continue;
+          m.inflightMessages += t.end - t.start;
+          m.inflightBytes += t.bytes;
+          this.counters.delivered += t.end - t.start;
+          if (t.attempt > 1) this.counters.redelivered += t.end - t.start;
+          out.push({ ...t, memberId: m.id, partition: p });
+          progress = true;
+        }
+      }
+      this.#rotate++;
+    }
+    return out;
+  }
+
+  /** Members whose partitions changed since the last call, with their new partitions. */
+  takeAssignmentChanges(): { memberId: string; partitions: number[] }[] {
+    const out = [...this.#changed].filter((id) => this.#members.has(id))
+      .map((memberId) => ({ memberId, partitions: this.partitionsOf(memberId) }));
+    this.#changed.clear();
+    return out;
+  }
+
+  /** Lowest offset of `partition` not yet acked by this group. */
+  committed(partition: number): number {
+    return this.cursors[partition].committed();
+  }
+
+  /** Current owner of each partition (undefined when the group has no members). */
+  owners(): (string | undefined)[] {
+    return [...this.#owner];
+  }
+
+  #rebalance(now: number): void {
+    const ids = [...this.#members.keys()];
+    const effective = this.#owner.map((o, p) => this.#handoff[p] ?? o);
+    const desired = assignPartitions(this.cursors.length, ids, effective);
+    this.counters.rebalances++;
+    desired.forEach((want, p) => {
+      const owner = this.#owner[p];
+      if (want === owner) {
+        if (this.#handoff[p] !== undefined) this.#changed.add(this.#handoff[p]!);
+        this.#handoff[p] = undefined;
+        return;
+      }
+      if (owner === undefined || !this.#members.has(owner)) {
+        this.#owner[p] = want;
+        if (want) this.#changed.add(want);
+        return;
+      }
+      if (this.#handoff[p] !== want) {
+        this.#handoff[p] = want;
+        this.#handoffDeadline[p] = now + this.#settings.ackTimeoutMs;
+        this.#changed.add(owner);
+      }
+      this.#maybeFinishHandoff(p);
+    });
+  }
+
+  #maybeFinishHandoff(p: number): void {
+    const to = this.#handoff[p];
+    if (to === undefined || this.cursors[p].inflight.length > 0) return;
+    const from = this.#owner[p];
+    this.#owner[p] = to;
+    this.#handoff[p] = undefined;
+    this.#changed.add(to);
+    if (from) this.#changed.add(from);
+  }
+
+  #release(memberId: string | undefined, messages: number, bytes: number): void {
+    const m = memberId === undefined ? undefined : this.#members.get(memberId);
+    if (!m) return;
+    m.inflightMessages = Math.max(0, m.inflightMessages - messages);
+    m.inflightBytes = Math.max(0, m.inflightBytes - bytes);
+  }
+
+  #failed(partition: number, f: Failed, memberId: string | undefined): DeadRange[] {
+    this.#release(memberId, f.messages, f.bytes);
+    let deadCount = 0;
+    for (const d of f.dead) deadCount += d.end - d.start;
+    this.counters.deadLettered += deadCount;
+    return f.dead.map((d) => ({ ...d, partition }));
+  }
+}

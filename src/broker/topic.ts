@@ -1,0 +1,95 @@
+/**
+ * A topic: its partition logs, its consumer groups and its memory bound. Pure.
+ *
+ * @module
+ */
+import { ConsumerGroup, type GroupSettings } from "./group.ts";
+import { PartitionLog } from "./partition_log.ts";
+
+/** Counters of one topic. */
+export interface TopicCounters {
+  publishedMessages: number;
+  publishedBatches: number;
+  publishedBytes: number;
+  /** Publishes that had to wait because the topic was at its memory bound. */
+  publishWaits: number;
+  /** Messages trimmed from memory after every group had acked them. */
+  trimmedMessages: number;
+}
+
+/** Names of topics and groups: 1–200 of `A-Z a-z 0-9 . _ -`. */
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
+
+/**
+ * Checks a topic or group name.
+ *
+ * @throws {RangeError} naming the field and the allowed form
+ */
+export function checkName(kind: "topic" | "group", name: string): void {
+  if (!NAME_PATTERN.test(name)) {
+    throw new RangeError(
+      `${kind} name ${
+        JSON.stringify(name.slice(0, 140))
+      } is invalid: use 1-200 characters of A-Z a-z 0-9 . _ -`,
+    );
+  }
+}
+
+/** A topic with its partitions and groups. */
+export class Topic {
+  readonly name: string;
+  readonly logs: PartitionLog[];
+  readonly groups = new Map<string, ConsumerGroup>();
+  readonly maxBytes: number;
+  readonly counters: TopicCounters = {
+    publishedMessages: 0,
+    publishedBatches: 0,
+    publishedBytes: 0,
+    publishWaits: 0,
+    trimmedMessages: 0,
+  };
+
+  /**
+   * @param name topic name (checked by the caller)
+   * @param partitions partition count
+   * @param maxBytes memory bound: publishers wait while the logs hold this much
+   */
+  constructor(name: string, partitions: number, maxBytes: number) {
+    this.name = name;
+    this.maxBytes = maxBytes;
+    this.logs = Array.from({ length: partitions }, () => new PartitionLog());
+  }
+
+  /** Blob bytes held by all partitions. */
+  bytes(): number {
+    let n = 0;
+    for (const l of this.logs) n += l.bytes;
+    return n;
+  }
+
+  /** The group, created on first use starting at the oldest retained message. */
+  group(name: string, settings: GroupSettings): ConsumerGroup {
+    let g = this.groups.get(name);
+    if (!g) {
+      g = new ConsumerGroup(name, this.logs.map((l) => l.startOffset), settings);
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  /**
+   * Whether a publish may proceed now. At the bound, batches that every group
+   * has acked are trimmed first; with no group at all nothing is trimmed, so
+   * publishers wait until a consumer arrives.
+   */
+  hasRoom(): boolean {
+    if (this.bytes() < this.maxBytes) return true;
+    if (this.groups.size === 0) return false;
+    this.logs.forEach((log, p) => {
+      let low = log.endOffset;
+      for (const g of this.groups.values()) low = Math.min(low, g.committed(p));
+      this.counters.trimmedMessages += log.trimBefore(low).messages;
+    });
+    return this.bytes() < this.maxBytes;
+  }
+}

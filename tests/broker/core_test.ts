@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { ManualClock } from "../../src/clock.ts";
+import { BrokerCore, type Output } from "../../src/broker/core.ts";
+import { BatchBuilder, decodeBatch } from "../../src/protocol/mod.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function blob(ids: number[]): Uint8Array {
+  const b = new BatchBuilder();
+  for (const i of ids) b.add(`k${i}`, enc.encode(String(i)));
+  return b.take();
+}
+
+function setup(opts: Partial<ConstructorParameters<typeof BrokerCore>[0]> = {}) {
+  const clock = new ManualClock(1_000);
+  const core = new BrokerCore({ clock, partitions: 4, ackTimeoutMs: 1_000, ...opts });
+  return { clock, core };
+}
+
+type Deliver = Extract<Output, { kind: "deliver" }>;
+const delivers = (out: Output[]) => out.filter((o): o is Deliver => o.kind === "deliver");
+const ids = (d: Deliver) =>
+  decodeBatch(d.batch.blob, d.batch.count).slice(
+    d.start - d.batch.baseOffset,
+    d.end - d.batch.baseOffset,
+  )
+    .map((m) => Number(dec.decode(m.payload)));
+const big = { messages: 1_000_000, bytes: 1 << 30 };
+
+Deno.test("partitions are spread evenly over members and stay put when nothing changes", () => {
+  const { core } = setup({ partitions: 8 });
+  core.subscribe("a", "t", "g", big);
+  core.subscribe("b", "t", "g", big);
+  core.subscribe("c", "t", "g", big);
+  const g = core.topic("t").groups.get("g")!;
+  const counts = ["a", "b", "c"].map((m) => g.partitionsOf(m).length);
+  assert.deepEqual(counts, [3, 3, 2]);
+  const before = g.owners();
+  core.pump();
+  core.tick();
+  assert.deepEqual(g.owners(), before);
+});
+
+Deno.test("a leaving member's partitions move to the others and its in-flight work is redelivered", () => {
+  const { core } = setup({ partitions: 2 });
+  core.subscribe("a", "t", "g", big);
+  core.subscribe("b", "t", "g", big);
+  core.pump();
+  core.publish("t", 0, blob([1, 2, 3]), 3);
+  core.publish("t", 1, blob([4, 5]), 2);
+  const first = delivers(core.pump());
+  assert.deepEqual(first.map((d) => [d.memberId, ids(d)]), [["a", [1, 2, 3]], ["b", [4, 5]]]);
+  core.unsubscribe("a");
+  const again = delivers(core.pump());
+  assert.deepEqual(again.map((d) => [d.memberId, d.partition, d.attempt, ids(d)]), [
+    ["b", 0, 2, [1, 2, 3]],
+  ]);
+  assert.equal(core.topic("t").groups.get("g")!.counters.redelivered, 3);
+});
+
+Deno.test("a joining member receives a partition only after the old owner acks its in-flight work", () => {
+  const { core } = setup({ partitions: 2 });
+  core.subscribe("a", "t", "g", big);
+  core.publish("t", 1, blob([1, 2]), 2);
+  assert.equal(delivers(core.pump())[0].memberId, "a");
+  core.subscribe("b", "t", "g", big);
+  core.publish("t", 1, blob([3]), 1);
+  assert.deepEqual(delivers(core.pump()), [], "partition 1 is handed off: nobody gets [3] yet");
+  assert.ok(core.ack("a", 1, 2));
+  const d = delivers(core.pump());
+  assert.deepEqual(d.map((x) => [x.memberId, ids(x), x.attempt]), [["b", [3], 1]]);
+});
+
+Deno.test("deliveries past their ack deadline are redelivered with a higher attempt", () => {
+  const { core, clock } = setup({ partitions: 1 });
+  core.subscribe("a", "t", "g", big);
+  core.publish("t", 0, blob([1, 2]), 2);
+  assert.equal(delivers(core.pump())[0].attempt, 1);
+  clock.advance(999);
+  core.tick();
+  assert.deepEqual(delivers(core.pump()), []);
+  clock.advance(1);
+  core.tick();
+  const d = delivers(core.pump());
+  assert.deepEqual(d.map((x) => [ids(x), x.attempt]), [[[1, 2], 2]]);
+  assert.equal(core.topic("t").groups.get("g")!.counters.expired, 2);
+});
+
+Deno.test("cumulative acks free exactly the messages below the ack position", () => {
+  const { core } = setup({ partitions: 1 });
+  core.subscribe("a", "t", "g", { messages: 5, bytes: 1 << 30 });
+  core.publish("t", 0, blob([0, 1, 2]), 3);
+  core.publish("t", 0, blob([3, 4, 5]), 3);
+  const d = delivers(core.pump());
+  assert.deepEqual(d.map(ids), [[0, 1, 2], [3, 4]], "credit of 5 splits the second batch");
+  core.ack("a", 0, 4); // acks 0..3, 4 stays in flight
+  const g = core.topic("t").groups.get("g")!;
+  assert.equal(g.committed(0), 4);
+  assert.deepEqual(delivers(core.pump()).map(ids), [[5]]);
+  core.ack("a", 0, 6);
+  assert.equal(g.committed(0), 6);
+  assert.equal(g.counters.acked, 6);
+});
+
+Deno.test("credit is never exceeded: in-flight messages stay at or below it", () => {
+  const { core } = setup({ partitions: 4 });
+  core.subscribe("a", "t", "g", { messages: 7, bytes: 1 << 30 });
+  for (let p = 0; p < 4; p++) for (let i = 0; i < 5; i++) core.publish("t", p, blob([i, i]), 2);
+  const g = core.topic("t").groups.get("g")!;
+  let seen = 0;
+  for (let round = 0; round < 20; round++) {
+    const d = delivers(core.pump());
+    const inflight = g.cursors.reduce((n, c) => n + c.inflightMessages(), 0);
+    assert.ok(inflight <= 7, `round ${round}: ${inflight} in flight`);
+    for (const x of d) {
+      seen += x.end - x.start;
+      core.ack("a", x.partition, x.end);
+    }
+  }
+  assert.equal(seen, 40);
+});
+
+Deno.test("a message nacked maxDeliveries times moves to <topic>.dlq and nothing else does", () => {
+  const { core } = setup({ partitions: 1, maxDeliveries: 3 });
+  core.subscribe("a", "t", "g", big);
+  core.publish("t", 0, blob([10, 11, 12]), 3);
+  let d = delivers(core.pump());
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    assert.ok(core.nack("a", 0, 1), `nack ${attempt}`);
+    core.ack("a", 0, 3);
+    d = delivers(core.pump());
+    if (attempt < 3) assert.deepEqual(d.map((x) => [ids(x), x.attempt]), [[[11], attempt + 1]]);
+  }
+  assert.deepEqual(d, []);
+  const dlq = core.topic("t.dlq");
+  assert.equal(dlq.logs[0].endOffset, 1);
+  const stored = dlq.logs[0].batchAt(0)!;
+  assert.equal(dec.decode(decodeBatch(stored.blob, 1)[0].payload), "11");
+  const g = core.topic("t").groups.get("g")!;
+  assert.equal(g.counters.deadLettered, 1);
+  assert.equal(g.counters.nacked, 3);
+  assert.equal(g.committed(0), 3);
+});
+
+Deno.test("every group receives every message; members of one group never share one", () => {
+  const { core } = setup({ partitions: 4 });
+  core.subscribe("a1", "t", "A", big);
+  core.subscribe("a2", "t", "A", big);
+  core.subscribe("b1", "t", "B", big);
+  for (let p = 0; p < 4; p++) core.publish("t", p, blob([p * 10, p * 10 + 1]), 2);
+  const got = new Map<string, number[]>();
+  for (const d of delivers(core.pump())) {
+    got.set(d.memberId, [...(got.get(d.memberId) ?? []), ...ids(d)]);
+  }
+  const a1 = got.get("a1")!, a2 = got.get("a2")!, b1 = got.get("b1")!;
+  assert.equal(a1.length + a2.length, 8);
+  assert.ok(a1.length > 0 && a2.length > 0);
+  assert.deepEqual(a1.filter((x) => a2.includes(x)), []);
+  assert.deepEqual(b1.sort((x, y) => x - y), [0, 1, 10, 11, 20, 21, 30, 31]);
+});
+
+Deno.test("at its memory bound a topic refuses publishes until every group has acked", () => {
+  const { core } = setup({ partitions: 1, maxTopicBytes: 1024 });
+  const payload = blob(Array.from({ length: 100 }, (_, i) => i)); // > 1 KiB
+  assert.ok(core.hasRoom("t"));
+  core.publish("t", 0, payload, 100);
+  assert.equal(core.hasRoom("t"), false, "no group: nothing may be trimmed");
+  core.subscribe("a", "t", "g", big);
+  const d = delivers(core.pump());
+  assert.equal(core.hasRoom("t"), false, "delivered but unacked");
+  core.ack("a", 0, d[0].end);
+  assert.ok(core.hasRoom("t"));
+  assert.equal(core.topic("t").counters.trimmedMessages, 100);
+});
+
+Deno.test("stale acks from a member that no longer owns the partition are ignored and counted", () => {
+  const { core } = setup({ partitions: 1 });
+  core.subscribe("a", "t", "g", big);
+  core.subscribe("b", "t", "g", big);
+  assert.equal(core.ack("b", 0, 100), false);
+  assert.equal(core.topic("t").groups.get("g")!.counters.staleAcks, 1);
+});
+
+Deno.test("invalid names and partitions are refused with RangeError", () => {
+  const { core } = setup();
+  assert.throws(() => core.topic("../x"), /topic name "..\/x" is invalid/);
+  assert.throws(() => core.subscribe("m", "t", "", big), /group name "" is invalid/);
+  assert.throws(
+    () => core.publish("t", 9, blob([1]), 1),
+    /partition 9 does not exist: topic t has 4/,
+  );
+});
