@@ -1,0 +1,60 @@
+/**
+ * Checks, done with I/O, that a file named on the command line can be read.
+ * Kept apart from `parseCli`, which is pure.
+ *
+ * @module
+ */
+
+import { UsageError } from "./errors.ts";
+import type { CliRun } from "./parse.ts";
+
+/**
+ * Checks that `path` names a regular file this process can open for reading.
+ *
+ * @param path the file, as the user gave it
+ * @param flag what named it, for the message: `"--csv"` or `"GPUTEL_CSV"`
+ * @throws {UsageError} when it does not exist, is a directory or other
+ *   non-file, or cannot be opened (permission denied, …)
+ *
+ * @example
+ * ```ts
+ * await checkReadableFile("metrics.csv", "--csv");
+ * ```
+ */
+export async function checkReadableFile(path: string, flag: string): Promise<void> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw new UsageError(`${flag} file ${JSON.stringify(path)} ${reason(error)}`, { cause: error });
+  }
+  try {
+    const info = await file.stat();
+    if (!info.isFile) {
+      const what = info.isDirectory ? "a directory" : "not a regular file";
+      throw new UsageError(`${flag} file ${JSON.stringify(path)} is ${what}; give a CSV file`);
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Checks the files a run reads before any role starts: the `--csv` of a
+ * stream (not the demo's bundled sample, which is part of the program).
+ *
+ * @throws {UsageError} as {@linkcode checkReadableFile}, naming `--csv` or `GPUTEL_CSV`
+ */
+export async function checkRunFiles(run: CliRun): Promise<void> {
+  if (!run.demo && run.roles.includes("stream") && run.options.csv !== undefined) {
+    await checkReadableFile(run.options.csv, run.sources.csv ?? "--csv");
+  }
+}
+
+function reason(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "does not exist";
+  if (error instanceof Deno.errors.PermissionDenied) return "is not readable: permission denied";
+  if (error instanceof Deno.errors.NotCapable) return "is not readable: gputel may not read it";
+  if (error instanceof Deno.errors.IsADirectory) return "is a directory; give a CSV file";
+  return `cannot be opened: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,75 @@
+/**
+ * The shape of one entry of the flag table ({@linkcode FLAGS} in `flags.ts`).
+ *
+ * @module
+ */
+
+import type { GputelOptions } from "./options.ts";
+import type { Role } from "./roles.ts";
+
+/** What kind of value a flag takes; `bool` flags take none on the command line. */
+export type FlagType =
+  | "string"
+  | "int"
+  | "number"
+  | "size"
+  | "duration"
+  | "bool"
+  | "host:port"
+  | "repeatable string";
+
+type Value<K extends keyof GputelOptions> = NonNullable<GputelOptions[K]> extends
+  readonly (infer E)[] ? E : NonNullable<GputelOptions[K]>;
+
+/** One flag, for the option field `K` it sets. */
+export interface FlagSpec<K extends keyof GputelOptions = keyof GputelOptions> {
+  /** Name without the dashes: `api-port` is `--api-port` and `GPUTEL_API_PORT`. */
+  readonly name: string;
+  /** The {@linkcode GputelOptions} field it sets. */
+  readonly key: K;
+  /** Its value type; `repeatable string` collects every occurrence into an array. */
+  readonly type: FlagType;
+  /** Roles it belongs to; giving it to a mix with none of them is a usage error. */
+  readonly roles: readonly Role[];
+  /** Placeholder for its value in help; when absent, {@linkcode placeholderOf} derives it. */
+  readonly value?: string;
+  /** Default as text, parsed like user input; absent when it has none. */
+  readonly default?: string;
+  /** Shown in help instead of {@linkcode FlagSpec.default}, when set. */
+  readonly defaultText?: string;
+  /** One line of help: what it does. */
+  readonly help: string;
+  /** What a valid value is, completing "`--flag` must be …". */
+  readonly expect: string;
+  /** Roles that cannot run without it. */
+  readonly requiredBy?: readonly Role[];
+  /** Parses one value; throws `RangeError` when invalid. */
+  readonly parse: (text: string) => Value<K>;
+}
+
+/** A {@linkcode FlagSpec} for any option field. */
+export type AnyFlagSpec = { [K in keyof GputelOptions]-?: FlagSpec<K> }[keyof GputelOptions];
+
+const PLACEHOLDERS: Readonly<Record<FlagType, string>> = {
+  string: "VALUE",
+  int: "N",
+  number: "N",
+  size: "SIZE",
+  duration: "DURATION",
+  bool: "",
+  "host:port": "HOST:PORT",
+  "repeatable string": "VALUE",
+};
+
+/** The placeholder help shows for `flag`'s value (`N`, `DURATION`); empty for `bool` flags. */
+export function placeholderOf(flag: Pick<FlagSpec, "type" | "value">): string {
+  return flag.value ?? PLACEHOLDERS[flag.type];
+}
+
+/**
+ * The environment variable that sets `flag`: `GPUTEL_` + the name upper-cased,
+ * dashes as underscores (`api-port` → `GPUTEL_API_PORT`).
+ */
+export function envNameOf(flag: Pick<FlagSpec, "name">): string {
+  return `GPUTEL_${flag.name.toUpperCase().replaceAll("-", "_")}`;
+}

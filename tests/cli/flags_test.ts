@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { envNameOf, placeholderOf } from "../../src/cli/flag_spec.ts";
+import { DEMO_REFUSED, findFlag, FLAGS, flagsFor } from "../../src/cli/flags.ts";
+import type { GputelOptions } from "../../src/cli/options.ts";
+import { parseCommand } from "../../src/cli/roles.ts";
+
+// Listing every field here makes the type checker fail when GputelOptions
+// gains a field without a flag.
+const FIELDS: Record<keyof GputelOptions, true> = {
+  host: true,
+  port: true,
+  adminPort: true,
+  apiPort: true,
+  dataDir: true,
+  broker: true,
+  partitions: true,
+  ackTimeoutMs: true,
+  maxDeliveries: true,
+  maxTopicBytes: true,
+  sessionTimeoutMs: true,
+  csv: true,
+  topic: true,
+  workers: true,
+  rate: true,
+  durationMs: true,
+  loop: true,
+  batch: true,
+  lingerMs: true,
+  key: true,
+  filters: true,
+  shard: true,
+  strict: true,
+  quiet: true,
+  group: true,
+  id: true,
+  maxEntries: true,
+  maxMemory: true,
+};
+
+const names = (command: string) => flagsFor(parseCommand(command)).map((flag) => flag.name);
+
+Deno.test("every option field is set by exactly one flag", () => {
+  const keys = FLAGS.map((flag) => flag.key);
+  assert.deepEqual([...keys].sort(), Object.keys(FIELDS).sort());
+});
+
+Deno.test("flag names are unique lower-case words joined by dashes", () => {
+  const all = FLAGS.map((flag) => flag.name);
+  assert.equal(new Set(all).size, all.length);
+  for (const name of all) assert.match(name, /^[a-z]+(-[a-z]+)*$/);
+});
+
+Deno.test("every default parses with its own flag's parser", () => {
+  for (const flag of FLAGS) {
+    if (flag.default !== undefined) flag.parse(flag.default);
+  }
+});
+
+Deno.test("every flag has help, an expectation and at least one role", () => {
+  for (const flag of FLAGS) {
+    assert.ok(flag.help.length > 0 && flag.expect.length > 0, flag.name);
+    assert.ok(flag.roles.length > 0, flag.name);
+  }
+});
+
+Deno.test("envNameOf upper-cases the name and turns dashes into underscores", () => {
+  assert.equal(envNameOf({ name: "api-port" }), "GPUTEL_API_PORT");
+  assert.equal(envNameOf({ name: "no-loop" }), "GPUTEL_NO_LOOP");
+  assert.equal(envNameOf({ name: "broker" }), "GPUTEL_BROKER");
+});
+
+Deno.test("placeholderOf derives the value name from the type unless the flag names one", () => {
+  assert.equal(placeholderOf(findFlag("rate")!), "N");
+  assert.equal(placeholderOf(findFlag("linger")!), "DURATION");
+  assert.equal(placeholderOf(findFlag("max-topic-bytes")!), "SIZE");
+  assert.equal(placeholderOf(findFlag("broker")!), "HOST:PORT");
+  assert.equal(placeholderOf(findFlag("csv")!), "FILE");
+  assert.equal(placeholderOf(findFlag("strict")!), "");
+});
+
+Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
+  assert.deepEqual(names("broker"), [
+    "host",
+    "port",
+    "admin-port",
+    "data-dir",
+    "partitions",
+    "ack-timeout",
+    "max-deliveries",
+    "max-topic-bytes",
+    "session-timeout",
+  ]);
+  assert.deepEqual(names("stream"), [
+    "broker",
+    "csv",
+    "topic",
+    "workers",
+    "rate",
+    "duration",
+    "no-loop",
+    "batch",
+    "linger",
+    "key",
+    "filter",
+    "shard",
+    "strict",
+    "quiet",
+  ]);
+  assert.deepEqual(names("collect"), [
+    "host",
+    "api-port",
+    "data-dir",
+    "broker",
+    "topic",
+    "workers",
+    "group",
+    "id",
+    "max-entries",
+    "max-memory",
+  ]);
+  assert.deepEqual(names("api"), ["host", "api-port", "data-dir"]);
+});
+
+Deno.test("flagsFor gives a mix the union of its roles' flags, each once", () => {
+  const union = names("broker,collect,stream");
+  assert.equal(new Set(union).size, union.length);
+  assert.deepEqual(union, FLAGS.map((flag) => flag.name));
+  assert.deepEqual(names("broker,api"), [
+    "host",
+    "port",
+    "admin-port",
+    "api-port",
+    "data-dir",
+    "partitions",
+    "ack-timeout",
+    "max-deliveries",
+    "max-topic-bytes",
+    "session-timeout",
+  ]);
+});
+
+Deno.test("flagsFor gives the demo every flag of its roles except those it refuses", () => {
+  assert.deepEqual(Object.keys(DEMO_REFUSED), ["csv", "broker"]);
+  assert.deepEqual(
+    names("demo"),
+    FLAGS.map((flag) => flag.name).filter((name) => name !== "csv" && name !== "broker"),
+  );
+});
