@@ -246,6 +246,7 @@ export class ConsumerGroup {
       }
       if (owner === undefined || !this.#members.has(owner)) {
         this.#owner[p] = want;
+        this.#handoff[p] = undefined;
         if (want) this.#changed.add(want);
         return;
       }

@@ -153,13 +153,15 @@ export class FrameWriter {
     const b = encoder.encode(s);
     if (b.length > 0xffff) throw new RangeError(`string of ${b.length} bytes exceeds 65535`);
     this.u16(b.length);
-    this.#buf.set(b, this.#room(b.length));
+    const at = this.#room(b.length); // may reallocate #buf: take the offset first
+    this.#buf.set(b, at);
     return this;
   }
 
   /** Appends raw bytes. */
   bytes(b: Uint8Array): this {
-    this.#buf.set(b, this.#room(b.length));
+    const at = this.#room(b.length); // may reallocate #buf: take the offset first
+    this.#buf.set(b, at);
     return this;
   }
 

@@ -191,3 +191,15 @@ Deno.test("invalid names and partitions are refused with RangeError", () => {
     /partition 9 does not exist: topic t has 4/,
   );
 });
+
+Deno.test("a member leaving mid-handoff passes its partitions straight to the joiner", () => {
+  const { core } = setup({ partitions: 2, ackTimeoutMs: 60_000 });
+  core.subscribe("a", "t", "g", big);
+  core.publish("t", 0, blob([1]), 1);
+  core.publish("t", 1, blob([2]), 1);
+  assert.equal(delivers(core.pump()).length, 2);
+  core.subscribe("b", "t", "g", big); // partition 1 is handed off, waiting for a's ack
+  core.unsubscribe("a");
+  const d = delivers(core.pump());
+  assert.deepEqual(d.map((x) => [x.memberId, x.partition, x.attempt]).sort(), [["b", 0, 2], ["b", 1, 2]]);
+});

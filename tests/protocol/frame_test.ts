@@ -180,3 +180,16 @@ Deno.test("decoding random bytes only ever raises ProtocolError (10,000 seeded i
     }
   }
 });
+
+Deno.test("frames with strings far beyond the writer's size hint encode intact", () => {
+  const message = "e".repeat(3_000);
+  const raw = new FrameDecoder().push(
+    encodeFrame({ type: FrameType.ERROR, correlationId: 1, code: 2, message }),
+  );
+  assert.deepEqual(decodeFrame(raw[0]), {
+    type: FrameType.ERROR,
+    correlationId: 1,
+    code: 2,
+    message,
+  });
+});

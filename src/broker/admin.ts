@@ -1,0 +1,56 @@
+/**
+ * The broker's admin HTTP API (hono): `/health`, `/stats`, `/topics`,
+ * `/topics/{name}`, `/metrics`. Errors are problem+json.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { PROM_CONTENT_TYPE } from "../obs/prometheus.ts";
+import { problem } from "../obs/problem.ts";
+import type { BrokerServer } from "./server.ts";
+import { brokerMetrics, brokerStats, topicStats } from "./stats.ts";
+
+/**
+ * Builds the admin app for a running broker server.
+ *
+ * @example
+ * ```ts
+ * Deno.serve({ port: 9090 }, createAdminApp(server).fetch);
+ * ```
+ */
+export function createAdminApp(server: BrokerServer): Hono {
+  const app = new Hono();
+  app.get("/health", (c) => c.json({ status: "ok", role: "broker" }));
+  app.get("/stats", (c) => c.json(brokerStats(server.core, server.counters)));
+  app.get("/topics", (c) =>
+    c.json({
+      topics: [...server.core.topics.values()].map((t) => ({
+        name: t.name,
+        partitions: t.logs.length,
+        messages: t.logs.reduce((n, l) => n + l.endOffset - l.startOffset, 0),
+        groups: [...t.groups.keys()],
+      })),
+    }));
+  app.get("/topics/:name", (c) => {
+    const t = server.core.topics.get(c.req.param("name"));
+    if (!t) {
+      return problem(
+        c,
+        404,
+        "Unknown topic",
+        `no topic named ${JSON.stringify(c.req.param("name"))}`,
+      );
+    }
+    return c.json(topicStats(t));
+  });
+  app.get(
+    "/metrics",
+    (c) =>
+      c.body(brokerMetrics(server.core, server.counters), 200, {
+        "content-type": PROM_CONTENT_TYPE,
+      }),
+  );
+  app.notFound((c) => problem(c, 404, "Not found", `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => problem(c, 500, "Internal error", err.message));
+  return app;
+}

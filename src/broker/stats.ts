@@ -1,0 +1,216 @@
+/**
+ * Read-only views of the broker for operators: a JSON snapshot for `/stats`
+ * and `/topics`, and Prometheus exposition for `/metrics`. Pure.
+ *
+ * @module
+ */
+import { PromText } from "../obs/prometheus.ts";
+import type { BrokerCore } from "./core.ts";
+import type { ServerCounters } from "./server.ts";
+import type { Topic } from "./topic.ts";
+
+/** One partition in a snapshot. */
+export interface PartitionStats {
+  partition: number;
+  first_offset: number;
+  next_offset: number;
+  messages: number;
+  bytes: number;
+}
+
+/** One group in a snapshot. */
+export interface GroupStats {
+  name: string;
+  lag: number;
+  in_flight: number;
+  members: { id: string; partitions: number[]; in_flight: number; credit: number }[];
+  partitions: {
+    partition: number;
+    committed: number;
+    lag: number;
+    in_flight: number;
+    retry: number;
+  }[];
+  counters: Record<string, number>;
+}
+
+/** One topic in a snapshot. */
+export interface TopicStats {
+  name: string;
+  bytes: number;
+  max_bytes: number;
+  partitions: PartitionStats[];
+  groups: GroupStats[];
+  counters: Record<string, number>;
+}
+
+/** A topic's snapshot. */
+export function topicStats(t: Topic): TopicStats {
+  return {
+    name: t.name,
+    bytes: t.bytes(),
+    max_bytes: t.maxBytes,
+    partitions: t.logs.map((l, partition) => ({
+      partition,
+      first_offset: l.startOffset,
+      next_offset: l.endOffset,
+      messages: l.endOffset - l.startOffset,
+      bytes: l.bytes,
+    })),
+    groups: [...t.groups.values()].map((g) => {
+      const partitions = g.cursors.map((c, partition) => ({
+        partition,
+        committed: c.committed(),
+        lag: t.logs[partition].endOffset - c.committed(),
+        in_flight: c.inflightMessages(),
+        retry: c.retry.reduce((n, r) => n + r.end - r.start, 0),
+      }));
+      return {
+        name: g.name,
+        lag: partitions.reduce((n, p) => n + p.lag, 0),
+        in_flight: partitions.reduce((n, p) => n + p.in_flight, 0),
+        members: g.members().map((m) => ({
+          id: m.id,
+          partitions: g.partitionsOf(m.id),
+          in_flight: m.inflightMessages,
+          credit: m.credit.messages,
+        })),
+        partitions,
+        counters: { ...g.counters },
+      };
+    }),
+    counters: { ...t.counters },
+  };
+}
+
+/** The whole broker's snapshot. */
+export function brokerStats(core: BrokerCore, server: ServerCounters) {
+  return {
+    connections: { ...server },
+    topics: [...core.topics.values()].map(topicStats),
+  };
+}
+
+const GROUP_COUNTERS: Record<string, string> = {
+  delivered: "Messages delivered to the group's members, redeliveries included.",
+  redelivered: "Messages delivered again after a deadline, a nack or a member leaving.",
+  acked: "Messages acked by the group.",
+  nacked: "Negative acks received.",
+  expired: "Messages whose ack deadline passed.",
+  deadLettered: "Messages moved to the dead-letter topic after their delivery limit.",
+  staleAcks: "Acks or nacks from a member that no longer owns the partition.",
+  dropped: "Messages removed from the log before the group consumed them.",
+  rebalances: "Partition assignment recomputations.",
+};
+
+/** Prometheus exposition of the broker. Labels: topic, partition, group only. */
+export function brokerMetrics(core: BrokerCore, server: ServerCounters): string {
+  const p = new PromText();
+  p.sample(
+    "gputel_broker_connections_open",
+    "gauge",
+    "Open client connections.",
+    server.connectionsOpen,
+  );
+  p.sample(
+    "gputel_broker_connections_accepted_total",
+    "counter",
+    "Connections accepted.",
+    server.connectionsAccepted,
+  );
+  p.sample(
+    "gputel_broker_protocol_errors_total",
+    "counter",
+    "Connections closed for a protocol error.",
+    server.protocolErrors,
+  );
+  p.sample(
+    "gputel_broker_request_errors_total",
+    "counter",
+    "Requests refused with ERROR.",
+    server.requestErrors,
+  );
+  p.sample(
+    "gputel_broker_session_timeouts_total",
+    "counter",
+    "Connections closed for missed heartbeats.",
+    server.sessionTimeouts,
+  );
+  for (const t of core.topics.values()) {
+    const topic = t.name;
+    p.sample("gputel_topic_bytes", "gauge", "Bytes held in memory by the topic.", t.bytes(), {
+      topic,
+    });
+    p.sample("gputel_topic_max_bytes", "gauge", "Memory bound of the topic.", t.maxBytes, {
+      topic,
+    });
+    p.sample(
+      "gputel_topic_published_messages_total",
+      "counter",
+      "Messages published.",
+      t.counters.publishedMessages,
+      { topic },
+    );
+    p.sample(
+      "gputel_topic_published_bytes_total",
+      "counter",
+      "Batch bytes published.",
+      t.counters.publishedBytes,
+      { topic },
+    );
+    p.sample(
+      "gputel_topic_publish_waits_total",
+      "counter",
+      "Publishes held back at the memory bound.",
+      t.counters.publishWaits,
+      { topic },
+    );
+    t.logs.forEach((l, partition) => {
+      p.sample(
+        "gputel_partition_next_offset",
+        "gauge",
+        "Offset the next message will get.",
+        l.endOffset,
+        { topic, partition },
+      );
+      p.sample("gputel_partition_first_offset", "gauge", "Oldest retained offset.", l.startOffset, {
+        topic,
+        partition,
+      });
+    });
+    for (const g of t.groups.values()) {
+      const group = g.name;
+      p.sample("gputel_group_members", "gauge", "Members of the group.", g.members().length, {
+        topic,
+        group,
+      });
+      for (const [k, help] of Object.entries(GROUP_COUNTERS)) {
+        const name = `gputel_group_${k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())}_total`;
+        p.sample(name, "counter", help, g.counters[k as keyof typeof g.counters], { topic, group });
+      }
+      g.cursors.forEach((c, partition) => {
+        const lag = t.logs[partition].endOffset - c.committed();
+        p.sample(
+          "gputel_group_committed_offset",
+          "gauge",
+          "Lowest offset not yet acked.",
+          c.committed(),
+          { topic, group, partition },
+        );
+        p.sample("gputel_group_lag", "gauge", "Messages not yet acked.", lag, {
+          topic,
+          group,
+          partition,
+        });
+        p.sample(
+          "gputel_group_in_flight",
+          "gauge",
+          "Messages delivered and awaiting ack.",
+          c.inflightMessages(),
+          { topic, group, partition },
+        );
+      });
+    }
+  }
+  return p.toString();
+}

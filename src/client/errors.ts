@@ -1,0 +1,30 @@
+/**
+ * Errors the client library raises to its callers.
+ *
+ * @module
+ */
+
+/** The broker could not be reached or went away. */
+export class BrokerUnavailableError extends Error {
+  /** @param message what failed, with the address and what to do */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokerUnavailableError";
+  }
+}
+
+/** The broker answered a request with an ERROR frame. */
+export class BrokerRequestError extends Error {
+  /** The ERROR frame's code (see `ErrorCode`). */
+  readonly code: number;
+
+  /**
+   * @param code the ERROR frame's code
+   * @param message the broker's message
+   */
+  constructor(code: number, message: string) {
+    super(message);
+    this.name = "BrokerRequestError";
+    this.code = code;
+  }
+}

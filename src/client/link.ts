@@ -1,0 +1,130 @@
+/**
+ * One live, greeted connection to a broker: connect, HELLO, heartbeats, and a
+ * read loop handing frames to a callback.
+ *
+ * @module
+ */
+import { FrameConnection } from "../net/frame_connection.ts";
+import { encodeFrame, type Frame, FrameType, PROTOCOL_VERSION } from "../protocol/mod.ts";
+import { BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+
+/** Where a broker listens. */
+export interface BrokerAddress {
+  host: string;
+  port: number;
+}
+
+/** Formats an address as `host:port`. */
+export function formatAddress(a: BrokerAddress): string {
+  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** Options of {@linkcode openLink}. */
+export interface LinkOptions {
+  clientId: string;
+  /** Sent in HELLO; empty when the broker needs none. @default {""} */
+  token?: string;
+  /** Called for every frame after HELLO_OK, in order. */
+  onFrame: (frame: Frame) => void;
+  /** PING interval, ms. @default {2000} */
+  heartbeatMs?: number;
+  /** Give up connecting after this long, ms. @default {5000} */
+  connectTimeoutMs?: number;
+  /** Largest frame accepted from the broker. */
+  maxFrameBytes?: number;
+}
+
+/** A greeted connection. */
+export interface Link {
+  readonly fc: FrameConnection;
+  /** Resolves when the connection ends, with the reason. */
+  readonly done: Promise<Error>;
+  /** Closes the connection. Safe to call twice. */
+  close(): void;
+}
+
+/**
+ * Connects and completes the HELLO exchange.
+ *
+ * @throws {BrokerUnavailableError} naming the address when it cannot connect or greet
+ */
+export async function openLink(addr: BrokerAddress, options: LinkOptions): Promise<Link> {
+  const where = formatAddress(addr);
+  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({
+      hostname: addr.host,
+      port: addr.port,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (cause) {
+    const why = cause instanceof Deno.errors.ConnectionRefused
+      ? "connection refused (is `gputel broker` running?)"
+      : (cause as Error).message;
+    throw new BrokerUnavailableError(`Cannot connect to broker ${where}: ${why}`, { cause });
+  }
+  conn.setNoDelay(true);
+  const fc = new FrameConnection(conn, { maxFrameBytes: options.maxFrameBytes });
+  const frames = fc.frames();
+  fc.send(encodeFrame({
+    type: FrameType.HELLO,
+    version: PROTOCOL_VERSION,
+    clientId: options.clientId,
+    token: options.token ?? "",
+  }));
+  const timer = setTimeout(() => fc.close(), timeoutMs);
+  let first: IteratorResult<Frame>;
+  try {
+    first = await frames.next();
+  } catch (cause) {
+    fc.close();
+    throw new BrokerUnavailableError(
+      `Broker ${where} sent garbage during HELLO: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  if (first.done) {
+    fc.close();
+    throw new BrokerUnavailableError(`Broker ${where} closed the connection during HELLO`);
+  }
+  if (first.value.type === FrameType.ERROR) {
+    fc.close();
+    const e = new BrokerRequestError(first.value.code, first.value.message);
+    throw new BrokerUnavailableError(
+      `Broker ${where} refused the connection: ${first.value.message}`,
+      { cause: e },
+    );
+  }
+  if (first.value.type !== FrameType.HELLO_OK) {
+    fc.close();
+    throw new BrokerUnavailableError(
+      `Broker ${where} answered HELLO with frame type ${first.value.type}`,
+    );
+  }
+  const heartbeat = setInterval(
+    () => fc.send(encodeFrame({ type: FrameType.PING, nonce: 0 })),
+    options.heartbeatMs ?? 2000,
+  );
+  const done = (async (): Promise<Error> => {
+    try {
+      for await (const f of frames) options.onFrame(f);
+      return new BrokerUnavailableError(`Broker ${where} closed the connection`);
+    } catch (err) {
+      return new BrokerUnavailableError(
+        `Connection to broker ${where} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    } finally {
+      clearInterval(heartbeat);
+      fc.close();
+    }
+  })();
+  return { fc, done, close: () => fc.close() };
+}

@@ -1,0 +1,315 @@
+/**
+ * Publisher: batches messages per partition by size and linger time, sends
+ * them with a bounded window of unconfirmed batches, and on broker loss
+ * reconnects with backoff and resends everything unconfirmed, in order
+ * (at-least-once from publisher to broker).
+ *
+ * @module
+ */
+import { type Logger, silentLogger } from "../obs/log.ts";
+import {
+  BatchBuilder,
+  encodeFrame,
+  encodeHead,
+  ErrorCode,
+  type Frame,
+  FrameType,
+} from "../protocol/mod.ts";
+import { fnv1a32 } from "../stream/hash.ts";
+import { backoffDelay } from "./backoff.ts";
+import { BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+import { type BrokerAddress, formatAddress, type Link, openLink } from "./link.ts";
+
+/** Options of {@linkcode Publisher}. */
+export interface PublisherOptions {
+  broker: BrokerAddress;
+  topic: string;
+  /** @default {"publisher"} */
+  clientId?: string;
+  token?: string;
+  /** Messages per batch. @default {500} */
+  batchSize?: number;
+  /** Longest a partial batch waits before it is sent, ms. @default {5} */
+  lingerMs?: number;
+  /** Most unconfirmed batches on the wire. @default {32} */
+  window?: number;
+  /** Most messages held unconfirmed (building, queued, in flight); publish() waits above it. @default {100000} */
+  bufferMessages?: number;
+  /** Give up when the broker stays unreachable this long, ms; 0 = never. @default {0} */
+  giveUpAfterMs?: number;
+  logger?: Logger;
+}
+
+/** Counters of a publisher. */
+export interface PublisherCounters {
+  published: number;
+  confirmed: number;
+  /** Messages sent again after a reconnect or a refused batch. */
+  retried: number;
+  batches: number;
+  reconnects: number;
+}
+
+interface Pending {
+  id: number;
+  partition: number;
+  blob: Uint8Array;
+  count: number;
+  sent: boolean;
+}
+
+/**
+ * Publishes keyed messages to one topic.
+ *
+ * @example
+ * ```ts
+ * const pub = await Publisher.connect({ broker: { host: "127.0.0.1", port: 9000 }, topic: "telemetry" });
+ * await pub.publish("GPU-1", new TextEncoder().encode("{}"));
+ * await pub.flush(); // every message so far is confirmed
+ * await pub.close();
+ * ```
+ */
+export class Publisher implements AsyncDisposable {
+  readonly counters: PublisherCounters = {
+    published: 0,
+    confirmed: 0,
+    retried: 0,
+    batches: 0,
+    reconnects: 0,
+  };
+  #o: Required<Omit<PublisherOptions, "token" | "logger">> & { token: string; logger: Logger };
+  #partitions = 0;
+  #builders: BatchBuilder[] = [];
+  #pending = new Map<number, Pending>(); // insertion order = send order
+  #inflight = 0;
+  #nextId = 1;
+  #link: Link | null = null;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+  #waiters: (() => void)[] = [];
+  #fatal: Error | null = null;
+  #closed = false;
+  #metadata: ((partitions: number) => void) | null = null;
+  #loop: Promise<void> = Promise.resolve();
+
+  private constructor(options: PublisherOptions) {
+    this.#o = {
+      clientId: "publisher",
+      token: "",
+      batchSize: 500,
+      lingerMs: 5,
+      window: 32,
+      bufferMessages: 100_000,
+      giveUpAfterMs: 0,
+      logger: silentLogger,
+      ...options,
+    };
+  }
+
+  /**
+   * Connects (retrying with backoff within `giveUpAfterMs`) and learns the topic's partitions.
+   *
+   * @throws {BrokerUnavailableError} when the broker cannot be reached in time
+   */
+  static async connect(options: PublisherOptions): Promise<Publisher> {
+    const p = new Publisher(options);
+    await p.#connectOnce(true);
+    p.#loop = p.#maintain();
+    return p;
+  }
+
+  /** Messages not yet confirmed. */
+  get unconfirmed(): number {
+    return this.counters.published - this.counters.confirmed;
+  }
+
+  /**
+   * Queues one message; waits while the buffer is full.
+   *
+   * @throws {BrokerUnavailableError} once the publisher gave up or was closed
+   */
+  async publish(key: string, payload: Uint8Array): Promise<void> {
+    while (this.unconfirmed >= this.#o.bufferMessages) await this.#wait();
+    if (this.#fatal) throw this.#fatal;
+    const p = fnv1a32(key) % this.#partitions;
+    const b = this.#builders[p];
+    b.add(key, payload);
+    this.counters.published++;
+    if (b.count >= this.#o.batchSize || b.bytes >= 1 << 20) this.#seal(p);
+    else this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
+  }
+
+  /**
+   * Sends partial batches now and resolves once every message published so far is confirmed.
+   *
+   * @throws {BrokerUnavailableError} when the publisher gives up first
+   */
+  async flush(): Promise<void> {
+    this.#sealAll();
+    while (this.unconfirmed > 0) {
+      if (this.#fatal) throw this.#fatal;
+      await this.#wait();
+    }
+    if (this.#fatal) throw this.#fatal;
+  }
+
+  /** Stops without waiting for confirms (call flush first to wait). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#linger);
+    this.#fatal ??= new BrokerUnavailableError("publisher closed");
+    this.#link?.close();
+    this.#wake();
+    await this.#loop;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  #sealAll(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+    for (let p = 0; p < this.#builders.length; p++) if (this.#builders[p].count > 0) this.#seal(p);
+  }
+
+  #seal(p: number): void {
+    const b = this.#builders[p];
+    const count = b.count;
+    const id = this.#nextId++;
+    this.#pending.set(id, { id, partition: p, blob: b.take(), count, sent: false });
+    this.counters.batches++;
+    this.#sendMore();
+  }
+
+  #sendMore(): void {
+    const link = this.#link;
+    if (!link || link.fc.closed) return;
+    for (const b of this.#pending.values()) {
+      if (this.#inflight >= this.#o.window) break;
+      if (b.sent) continue;
+      b.sent = true;
+      this.#inflight++;
+      const head = encodeHead({
+        type: FrameType.PUBLISH,
+        correlationId: b.id,
+        topic: this.#o.topic,
+        partition: b.partition,
+        count: b.count,
+        batch: b.blob,
+      });
+      link.fc.send(head, b.blob);
+    }
+  }
+
+  #onFrame(f: Frame): void {
+    if (f.type === FrameType.METADATA_OK) {
+      this.#metadata?.(f.partitions);
+      return;
+    }
+    if (f.type === FrameType.PUBLISH_OK) {
+      const b = this.#pending.get(f.correlationId);
+      if (!b) return;
+      this.#pending.delete(f.correlationId);
+      this.#inflight--;
+      this.counters.confirmed += b.count;
+      this.#sendMore();
+      this.#wake();
+      return;
+    }
+    if (f.type === FrameType.ERROR) {
+      const b = this.#pending.get(f.correlationId);
+      if (b && f.code === ErrorCode.STORAGE) {
+        // The broker could not store it now: resend after a pause, on this connection.
+        b.sent = false;
+        this.#inflight--;
+        this.counters.retried += b.count;
+        setTimeout(() => this.#sendMore(), 200);
+        return;
+      }
+      this.#fatal = new BrokerRequestError(
+        f.code,
+        `Broker ${formatAddress(this.#o.broker)} refused a publish: ${f.message}`,
+      );
+      this.#link?.close();
+      this.#wake();
+    }
+  }
+
+  async #connectOnce(first: boolean): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 0;; attempt++) {
+      if (this.#closed || this.#fatal) return;
+      try {
+        const link = await openLink(this.#o.broker, {
+          clientId: this.#o.clientId,
+          token: this.#o.token,
+          onFrame: (f) => this.#onFrame(f),
+        });
+        const partitions = await new Promise<number>((resolve, reject) => {
+          this.#metadata = resolve;
+          link.fc.send(
+            encodeFrame({ type: FrameType.METADATA, correlationId: 0, topic: this.#o.topic }),
+          );
+          link.done.then(reject);
+        });
+        this.#metadata = null;
+        if (first) {
+          this.#partitions = partitions;
+          this.#builders = Array.from({ length: partitions }, () => new BatchBuilder());
+        } else if (partitions !== this.#partitions) {
+          this.#o.logger.warn("topic partition count changed; keeping the old count", {
+            was: this.#partitions,
+            now: partitions,
+          });
+        }
+        this.#link = link;
+        this.#inflight = 0;
+        for (const b of this.#pending.values()) {
+          if (b.sent) this.counters.retried += b.count;
+          b.sent = false;
+        }
+        this.#sendMore();
+        return;
+      } catch (err) {
+        const e = err as Error;
+        if (err instanceof BrokerUnavailableError && /refused the connection/.test(e.message)) {
+          this.#fatal = err;
+          if (first) throw err;
+          return;
+        }
+        const giveUp = this.#o.giveUpAfterMs > 0 && Date.now() - started > this.#o.giveUpAfterMs;
+        if (giveUp) {
+          this.#fatal = e;
+          if (first) throw e;
+          this.#wake();
+          return;
+        }
+        const delay = backoffDelay(attempt);
+        this.#o.logger.warn(`${e.message}; retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async #maintain(): Promise<void> {
+    while (!this.#closed && !this.#fatal) {
+      const link = this.#link!;
+      const why = await link.done;
+      if (this.#closed || this.#fatal) return;
+      this.#o.logger.warn(`${why.message}; reconnecting`);
+      this.counters.reconnects++;
+      this.#link = null;
+      await this.#connectOnce(false);
+    }
+    this.#wake();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Subscriber: joins a consumer group with a credit, yields deliveries, sends
+ * cumulative acks and nacks, heartbeats, and after broker loss reconnects and
+ * rejoins by itself (the broker redelivers whatever was unacked).
+ *
+ * @module
+ */
+import { type Logger, silentLogger } from "../obs/log.ts";
+import { decodeBatch, encodeFrame, type Frame, FrameType } from "../protocol/mod.ts";
+import { backoffDelay } from "./backoff.ts";
+import { BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+import { type BrokerAddress, formatAddress, type Link, openLink } from "./link.ts";
+
+/** Options of {@linkcode Subscriber}. */
+export interface SubscriberOptions {
+  broker: BrokerAddress;
+  topic: string;
+  group: string;
+  /** @default {"subscriber"} */
+  clientId?: string;
+  token?: string;
+  /** Most messages in flight (delivered, unacked). @default {10000} */
+  creditMessages?: number;
+  /** Most bytes in flight. @default {67108864} */
+  creditBytes?: number;
+  logger?: Logger;
+}
+
+/** One message of a delivery, with its partition offset. */
+export interface DeliveredMessage {
+  offset: number;
+  key: string;
+  payload: Uint8Array;
+}
+
+/** A run of messages from one partition. */
+export interface Delivery {
+  partition: number;
+  /** 1 for a first delivery; more for redeliveries. */
+  attempt: number;
+  messages: DeliveredMessage[];
+  /** Offset one past the last message: ack(partition, end) acks the whole delivery. */
+  end: number;
+}
+
+/** Counters of a subscriber. */
+export interface SubscriberCounters {
+  deliveries: number;
+  messages: number;
+  redelivered: number;
+  acks: number;
+  nacks: number;
+  reconnects: number;
+}
+
+const SUBSCRIPTION_ID = 1;
+
+/**
+ * Consumes a topic as a member of a group.
+ *
+ * @example
+ * ```ts
+ * const sub = await Subscriber.connect({ broker, topic: "telemetry", group: "collectors" });
+ * for await (const d of sub.deliveries()) {
+ *   await store(d.messages);
+ *   sub.ack(d.partition, d.end);
+ * }
+ * ```
+ */
+export class Subscriber implements AsyncDisposable {
+  readonly counters: SubscriberCounters = {
+    deliveries: 0,
+    messages: 0,
+    redelivered: 0,
+    acks: 0,
+    nacks: 0,
+    reconnects: 0,
+  };
+  #o: SubscriberOptions & { logger: Logger };
+  #link: Link | null = null;
+  #queue: Delivery[] = [];
+  #waiter: (() => void) | null = null;
+  #closed = false;
+  #fatal: Error | null = null;
+  #assigned: number[] = [];
+  #loop: Promise<void> = Promise.resolve();
+  #subscribed: ((memberId: string) => void) | null = null;
+
+  private constructor(options: SubscriberOptions) {
+    this.#o = { logger: silentLogger, ...options };
+  }
+
+  /**
+   * Connects and joins the group, retrying with backoff until it succeeds or is closed.
+   *
+   * @throws {BrokerUnavailableError} when the broker refuses the connection (bad token, version)
+   */
+  static async connect(options: SubscriberOptions): Promise<Subscriber> {
+    const s = new Subscriber(options);
+    await s.#connect();
+    if (s.#fatal) throw s.#fatal;
+    s.#loop = s.#maintain();
+    return s;
+  }
+
+  /** Partitions this member currently owns. */
+  get assigned(): readonly number[] {
+    return this.#assigned;
+  }
+
+  /** Yields deliveries until {@linkcode close}. */
+  async *deliveries(): AsyncGenerator<Delivery> {
+    for (;;) {
+      const d = this.#queue.shift();
+      if (d) {
+        yield d;
+        continue;
+      }
+      if (this.#closed) return;
+      if (this.#fatal) throw this.#fatal;
+      await new Promise<void>((r) => (this.#waiter = r));
+    }
+  }
+
+  /** Acks every delivered message of `partition` with offset < `upTo`. */
+  ack(partition: number, upTo: number): void {
+    this.counters.acks++;
+    this.#link?.fc.send(
+      encodeFrame({ type: FrameType.ACK, subscriptionId: SUBSCRIPTION_ID, partition, upTo }),
+    );
+  }
+
+  /** Fails one message: the broker redelivers it, or dead-letters it after its delivery limit. */
+  nack(partition: number, offset: number): void {
+    this.counters.nacks++;
+    this.#link?.fc.send(
+      encodeFrame({ type: FrameType.NACK, subscriptionId: SUBSCRIPTION_ID, partition, offset }),
+    );
+  }
+
+  /** Leaves the group. Unacked deliveries go to other members. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#link) await this.#link.fc.drain().catch(() => {});
+    this.#link?.close();
+    this.#wake();
+    await this.#loop;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #wake(): void {
+    const w = this.#waiter;
+    this.#waiter = null;
+    w?.();
+  }
+
+  #onFrame(f: Frame): void {
+    switch (f.type) {
+      case FrameType.DELIVER: {
+        const all = decodeBatch(f.batch, f.count);
+        const messages: DeliveredMessage[] = [];
+        for (let i = f.from; i < f.to; i++) {
+          messages.push({ offset: f.baseOffset + i, key: all[i].key, payload: all[i].payload });
+        }
+        this.counters.deliveries++;
+        this.counters.messages += messages.length;
+        if (f.attempt > 1) this.counters.redelivered += messages.length;
+        this.#queue.push({
+          partition: f.partition,
+          attempt: f.attempt,
+          messages,
+          end: f.baseOffset + f.to,
+        });
+        this.#wake();
+        return;
+      }
+      case FrameType.ASSIGN:
+        this.#assigned = f.partitions;
+        this.#o.logger.info("partitions assigned", {
+          partitions: f.partitions.join(",") || "none",
+        });
+        return;
+      case FrameType.SUBSCRIBE_OK:
+        this.#subscribed?.(f.memberId);
+        return;
+      case FrameType.ERROR:
+        this.#fatal = new BrokerRequestError(
+          f.code,
+          `Broker ${formatAddress(this.#o.broker)} refused the subscription: ${f.message}`,
+        );
+        this.#link?.close();
+        this.#wake();
+        return;
+    }
+  }
+
+  async #connect(): Promise<void> {
+    for (let attempt = 0; !this.#closed && !this.#fatal; attempt++) {
+      try {
+        const link = await openLink(this.#o.broker, {
+          clientId: this.#o.clientId ?? "subscriber",
+          token: this.#o.token,
+          onFrame: (f) => this.#onFrame(f),
+        });
+        const joined = new Promise<string>((resolve, reject) => {
+          this.#subscribed = resolve;
+          link.done.then(reject);
+        });
+        link.fc.send(encodeFrame({
+          type: FrameType.SUBSCRIBE,
+          subscriptionId: SUBSCRIPTION_ID,
+          topic: this.#o.topic,
+          group: this.#o.group,
+          creditMessages: this.#o.creditMessages ?? 10_000,
+          creditBytes: this.#o.creditBytes ?? 64 * 1024 * 1024,
+        }));
+        this.#link = link;
+        await joined;
+        return;
+      } catch (err) {
+        if (this.#fatal) return;
+        if (err instanceof BrokerUnavailableError && /refused the connection/.test(err.message)) {
+          this.#fatal = err;
+          return;
+        }
+        const delay = backoffDelay(attempt);
+        this.#o.logger.warn(`${(err as Error).message}; retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async #maintain(): Promise<void> {
+    while (!this.#closed && !this.#fatal && this.#link) {
+      const why = await this.#link.done;
+      if (this.#closed || this.#fatal) break;
+      this.#o.logger.warn(`${why.message}; rejoining`);
+      this.counters.reconnects++;
+      this.#link = null;
+      this.#assigned = [];
+      await this.#connect();
+    }
+    this.#wake();
+  }
+}

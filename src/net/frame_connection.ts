@@ -1,0 +1,138 @@
+/**
+ * A TCP connection that speaks frames: a read side that yields decoded frames
+ * and a write side that queues and coalesces outgoing bytes so many small
+ * frames become one syscall. Used by the broker server and the clients.
+ *
+ * @module
+ */
+import { decodeFrame, type Frame, FrameDecoder } from "../protocol/mod.ts";
+
+/** Writes below this size are gathered into one buffer before the syscall. */
+const COALESCE_BYTES = 64 * 1024;
+
+/** Options for {@linkcode FrameConnection}. */
+export interface FrameConnectionOptions {
+  /** Largest frame accepted from the peer. */
+  maxFrameBytes?: number;
+}
+
+/** A framed, queued, coalescing wrapper around a `Deno.Conn`. */
+export class FrameConnection {
+  readonly conn: Deno.Conn;
+  #decoder: FrameDecoder;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #flushing: Promise<void> | null = null;
+  #closed = false;
+  #writeError: Error | null = null;
+
+  /** @param conn an open TCP (or TLS) connection */
+  constructor(conn: Deno.Conn, options: FrameConnectionOptions = {}) {
+    this.conn = conn;
+    this.#decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+  }
+
+  /** Whether {@linkcode close} was called or the peer went away. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes queued but not yet written. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /**
+   * Reads and decodes frames until the peer closes. Throws ProtocolError on a
+   * malformed frame; the caller answers with ERROR and closes.
+   */
+  async *frames(): AsyncGenerator<Frame> {
+    const buf = new Uint8Array(256 * 1024);
+    while (!this.#closed) {
+      let n: number | null;
+      try {
+        n = await this.conn.read(buf);
+      } catch (err) {
+        if (this.#closed || isDisconnect(err)) return;
+        throw err;
+      }
+      if (n === null) return;
+      // The decoder returns views of its input for whole frames: give it a copy
+      // of what was read so the views stay valid while `buf` is reused.
+      for (const raw of this.#decoder.push(buf.slice(0, n))) yield decodeFrame(raw);
+    }
+  }
+
+  /** Queues bytes (one frame, or a frame head and its batch) for writing. */
+  send(...parts: Uint8Array[]): void {
+    if (this.#closed) return;
+    for (const p of parts) {
+      this.#queue.push(p);
+      this.#queuedBytes += p.length;
+    }
+    this.#flushing ??= this.#flush();
+  }
+
+  /** Resolves when everything queued so far is written (or the connection failed). */
+  async drain(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#writeError) throw this.#writeError;
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const chunk = this.#gather();
+        this.#queuedBytes -= chunk.length;
+        for (let at = 0; at < chunk.length;) at += await this.conn.write(chunk.subarray(at));
+      }
+    } catch (err) {
+      this.#writeError = err as Error;
+      this.close();
+    } finally {
+      this.#flushing = null;
+    }
+  }
+
+  /** Takes the next write: small parts are concatenated, a large one goes alone. */
+  #gather(): Uint8Array {
+    const first = this.#queue[0];
+    if (first.length >= COALESCE_BYTES || this.#queue.length === 1) return this.#queue.shift()!;
+    let size = 0;
+    let n = 0;
+    while (n < this.#queue.length && size + this.#queue[n].length <= COALESCE_BYTES * 4) {
+      size += this.#queue[n].length;
+      n++;
+    }
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const p of this.#queue.splice(0, n)) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Closes the connection. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    try {
+      this.conn.close();
+    } catch {
+      // already closed by the peer
+    }
+  }
+}
+
+/** Whether an error just means the peer went away. */
+export function isDisconnect(err: unknown): boolean {
+  return err instanceof Deno.errors.ConnectionReset ||
+    err instanceof Deno.errors.BrokenPipe ||
+    err instanceof Deno.errors.BadResource ||
+    err instanceof Deno.errors.NotConnected ||
+    err instanceof Deno.errors.ConnectionAborted ||
+    err instanceof Deno.errors.Interrupted;
+}
