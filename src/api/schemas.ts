@@ -1,0 +1,165 @@
+/**
+ * Zod schemas of the query API's parameters and responses. The OpenAPI
+ * document is generated from them, and requests are validated by them.
+ *
+ * @module
+ */
+
+import { z } from "@hono/zod-openapi";
+import { MAX_CURSOR_LENGTH } from "../collect/cursor.ts";
+import { MAX_KEY_LENGTH } from "../collect/record.ts";
+import { MAX_RFC3339_LENGTH, parseRfc3339 } from "../collect/rfc3339.ts";
+
+/** Default page size of `/api/v1/gpus/{id}/telemetry`. */
+export const DEFAULT_TELEMETRY_LIMIT = 1000;
+/** Largest page size of `/api/v1/gpus/{id}/telemetry` and `/telemetry/{gpu_id}`. */
+export const MAX_TELEMETRY_LIMIT = 10_000;
+/** Default count of `/telemetry/{gpu_id}`. */
+export const DEFAULT_NEWEST_LIMIT = 100;
+
+// deno-lint-ignore no-control-regex
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]+$/;
+
+const name = (param: string, where: "path" | "query", max: number, example: string) =>
+  z.string().min(1, "must not be empty").max(max, `must be at most ${max} characters`)
+    .regex(NO_CONTROL, "must not contain control characters")
+    .openapi({ param: { name: param, in: where }, example });
+
+const limit = (fallback: number) =>
+  z.string().regex(/^[0-9]{1,6}$/, `must be an integer from 1 to ${MAX_TELEMETRY_LIMIT}`)
+    .transform(Number)
+    .pipe(
+      z.number().int().min(1, `must be an integer from 1 to ${MAX_TELEMETRY_LIMIT}`).max(
+        MAX_TELEMETRY_LIMIT,
+        `must be an integer from 1 to ${MAX_TELEMETRY_LIMIT}`,
+      ),
+    )
+    .optional()
+    .openapi({
+      param: { name: "limit", in: "query" },
+      type: "integer",
+      minimum: 1,
+      maximum: MAX_TELEMETRY_LIMIT,
+      default: fallback,
+    });
+
+const time = (param: string, example: string) =>
+  z.string().max(MAX_RFC3339_LENGTH, "must be an RFC 3339 date-time such as 2026-11-27T17:00:00Z")
+    .refine(
+      (v) => parseRfc3339(v) !== undefined,
+      "must be an RFC 3339 date-time such as 2026-11-27T17:00:00Z",
+    )
+    .optional()
+    .openapi({ param: { name: param, in: "query" }, format: "date-time", example });
+
+/** Path parameter `id` / `gpu_id`: a GPU key. */
+export const GpuIdParams = z.object({
+  id: name("id", "path", MAX_KEY_LENGTH, "GPU-5fd4f087-86f3-7a43-b711-4771313afc50"),
+});
+
+/** Path parameter `gpu_id` of the legacy `/telemetry/{gpu_id}`. */
+export const LegacyGpuIdParams = z.object({
+  gpu_id: name("gpu_id", "path", MAX_KEY_LENGTH, "GPU-5fd4f087-86f3-7a43-b711-4771313afc50"),
+});
+
+/** Path parameter `hostname`. */
+export const HostnameParams = z.object({
+  hostname: name("hostname", "path", 1024, "mtv5-dgx1-hgpu-031"),
+});
+
+/** Query of `/api/v1/gpus`. */
+export const GpuListQuery = z.object({
+  hostname: name("hostname", "query", 1024, "mtv5-dgx1-hgpu-031").optional(),
+});
+
+/** Query of `/telemetry/{gpu_id}`. */
+export const NewestQuery = z.object({ limit: limit(DEFAULT_NEWEST_LIMIT) });
+
+/** Query of `/api/v1/gpus/{id}/telemetry`. */
+export const TelemetryQuerySchema = z.object({
+  start_time: time("start_time", "2026-11-27T17:00:00Z"),
+  end_time: time("end_time", "2026-11-27T18:00:00Z"),
+  metric: name("metric", "query", 256, "DCGM_FI_DEV_GPU_UTIL").optional(),
+  limit: limit(DEFAULT_TELEMETRY_LIMIT),
+  cursor: z.string().min(1, "unknown cursor").max(MAX_CURSOR_LENGTH, "unknown cursor")
+    .regex(/^[A-Za-z0-9_-]+$/, "unknown cursor; pass the next_cursor of a previous page unchanged")
+    .optional()
+    .openapi({
+      param: { name: "cursor", in: "query" },
+      description: "next_cursor of the previous page",
+    }),
+});
+
+/** A stored telemetry record. */
+export const RecordSchema = z.object({
+  gpu_id: z.string(),
+  timestamp: z.string().openapi({ format: "date-time" }),
+  source_timestamp: z.string().optional(),
+  metrics: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  labels: z.record(z.string(), z.string()),
+}).openapi("TelemetryRecord");
+
+/** What is known about a GPU. */
+export const GpuSchema = z.object({
+  id: z.string(),
+  hostname: z.string().nullable(),
+  gpu_index: z.string().nullable(),
+  model: z.string().nullable(),
+  first_seen: z.string(),
+  last_seen: z.string(),
+  latest: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+}).openapi("Gpu");
+
+/** A list of GPUs. */
+export const GpuListSchema = z.object({ total: z.number().int(), gpus: z.array(GpuSchema) })
+  .openapi("GpuList");
+
+/** A list of hosts. */
+export const HostListSchema = z.object({
+  total: z.number().int(),
+  hosts: z.array(z.object({
+    hostname: z.string(),
+    gpu_count: z.number().int(),
+    last_seen: z.string(),
+  })),
+}).openapi("HostList");
+
+/** A page of telemetry. */
+export const TelemetryPageSchema = z.object({
+  data: z.array(RecordSchema),
+  next_cursor: z.string().nullable(),
+}).openapi("TelemetryPage");
+
+/** The newest records of a GPU in memory. */
+export const NewestSchema = z.object({
+  gpu_id: z.string(),
+  count: z.number().int(),
+  data: z.array(RecordSchema),
+}).openapi("NewestTelemetry");
+
+/** Memory window limits and usage. */
+export const MemoryStatsSchema = z.object({
+  max_entries_per_gpu: z.number().int(),
+  max_records: z.number().int(),
+  records: z.number().int(),
+  gpus: z.number().int(),
+  gpus_in_memory: z.number().int(),
+  evicted_per_gpu_cap: z.number().int(),
+  evicted_global_cap: z.number().int(),
+}).openapi("MemoryStats");
+
+/** Counters. */
+export const StatsSchema = z.record(z.string(), z.unknown()).openapi("Stats");
+
+/** Health. */
+export const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
+
+/** An RFC 9457 problem. */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string().optional(),
+  invalid_params: z.array(z.object({ name: z.string(), reason: z.string() })).optional(),
+}).openapi("Problem");

@@ -1,0 +1,159 @@
+/**
+ * The collector's checkpoint in Deno KV: per (topic, group, partition) the
+ * next offset to store, and per GPU file its committed size. A batch's
+ * offset and file sizes are committed in one atomic operation, so after a
+ * crash the files can be cut back to exactly what the offsets cover.
+ *
+ * KV limits shape the layout: an atomic operation takes at most 1000
+ * mutations and 81,920 bytes of keys, so sizes live under one short key per
+ * file (`["f", name]`, names ≤ 106 bytes) and a commit carries at most
+ * {@linkcode MAX_FILES_PER_COMMIT} files (≈58 KiB of keys). The store splits
+ * larger batches into consecutive offset ranges, each committed on its own:
+ * every commit is a consistent prefix.
+ *
+ * @module
+ */
+
+/** Most file sizes in one atomic commit (plus one offset key). */
+export const MAX_FILES_PER_COMMIT = 500;
+
+/** Longest topic or group name, in UTF-8 bytes, so offset keys stay under KV's 2 KiB. */
+export const MAX_NAME_BYTES = 512;
+
+/** The position of one partition of a topic for one consumer group. */
+export interface PartitionPosition {
+  /** Topic name. */
+  topic: string;
+  /** Consumer group. */
+  group: string;
+  /** Partition number. */
+  partition: number;
+  /** The next offset to store: every offset below it is stored or skipped. */
+  next: number;
+}
+
+const offsetKey = (topic: string, group: string, partition: number) => [
+  "o",
+  topic,
+  group,
+  partition,
+];
+const positionId = (topic: string, group: string, partition: number) =>
+  JSON.stringify([topic, group, partition]);
+
+/** A Deno KV checkpoint, loaded into memory at open. */
+export class Checkpoint {
+  readonly #kv: Deno.Kv;
+  readonly #offsets: Map<string, number>;
+  readonly #sizes: Map<string, number>;
+  #closed = false;
+  /** Whether this open created the checkpoint (it had no marker before). */
+  readonly created: boolean;
+
+  private constructor(
+    kv: Deno.Kv,
+    offsets: Map<string, number>,
+    sizes: Map<string, number>,
+    created: boolean,
+  ) {
+    this.#kv = kv;
+    this.#offsets = offsets;
+    this.#sizes = sizes;
+    this.created = created;
+  }
+
+  /**
+   * Opens (creating if needed) the KV database at `path` and loads it. A new
+   * checkpoint gets a marker key, so a later open can tell "created now"
+   * (see {@linkcode created}) from "existing but empty".
+   *
+   * @param path the database file, e.g. `<dir>/checkpoint.kv`
+   */
+  static async open(path: string): Promise<Checkpoint> {
+    const kv = await Deno.openKv(path);
+    try {
+      const offsets = new Map<string, number>();
+      for await (const entry of kv.list<number>({ prefix: ["o"] })) {
+        const [, topic, group, partition] = entry.key as [string, string, string, number];
+        offsets.set(positionId(topic, group, partition), entry.value);
+      }
+      const sizes = new Map<string, number>();
+      for await (const entry of kv.list<number>({ prefix: ["f"] })) {
+        sizes.set(entry.key[1] as string, entry.value);
+      }
+      const created = (await kv.get(["v"])).value === null;
+      if (created) await kv.set(["v"], 1);
+      return new Checkpoint(kv, offsets, sizes, created);
+    } catch (error) {
+      kv.close();
+      throw error;
+    }
+  }
+
+  /** The next offset to store for a partition; 0 when never seen. */
+  nextOffset(topic: string, group: string, partition: number): number {
+    return this.#offsets.get(positionId(topic, group, partition)) ?? 0;
+  }
+
+  /** Every file's committed size, by file name. */
+  fileSizes(): ReadonlyMap<string, number> {
+    return this.#sizes;
+  }
+
+  /**
+   * Atomically records a partition position (optional) and file sizes.
+   *
+   * @throws {RangeError} when more than {@linkcode MAX_FILES_PER_COMMIT} sizes are given
+   * @throws {Error} what Deno KV throws when the commit fails; nothing is recorded then
+   */
+  async commit(
+    position: PartitionPosition | undefined,
+    sizes: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    if (sizes.size > MAX_FILES_PER_COMMIT) {
+      throw new RangeError(
+        `Checkpoint.commit: at most ${MAX_FILES_PER_COMMIT} file sizes per commit, got ${sizes.size}`,
+      );
+    }
+    const op = this.#kv.atomic();
+    if (position !== undefined) {
+      op.set(offsetKey(position.topic, position.group, position.partition), position.next);
+    }
+    for (const [name, size] of sizes) op.set(["f", name], size);
+    const result = await op.commit();
+    if (!result.ok) throw new Error("Deno KV refused the checkpoint commit");
+    if (position !== undefined) {
+      const { topic, group, partition, next } = position;
+      this.#offsets.set(positionId(topic, group, partition), next);
+    }
+    for (const [name, size] of sizes) this.#sizes.set(name, size);
+  }
+
+  /**
+   * Sets or (with `undefined`) deletes file sizes, in as many atomic commits
+   * as needed. Used by recovery, where each change stands on its own.
+   */
+  async correct(changes: ReadonlyMap<string, number | undefined>): Promise<void> {
+    const all = [...changes];
+    for (let i = 0; i < all.length; i += MAX_FILES_PER_COMMIT) {
+      const op = this.#kv.atomic();
+      for (const [name, size] of all.slice(i, i + MAX_FILES_PER_COMMIT)) {
+        if (size === undefined) op.delete(["f", name]);
+        else op.set(["f", name], size);
+      }
+      const result = await op.commit();
+      if (!result.ok) throw new Error("Deno KV refused the checkpoint correction");
+    }
+    for (const [name, size] of changes) {
+      if (size === undefined) this.#sizes.delete(name);
+      else this.#sizes.set(name, size);
+    }
+  }
+
+  /** Closes the database. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#kv.close();
+  }
+}

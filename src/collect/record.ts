@@ -1,0 +1,263 @@
+/**
+ * The typed record the collector stores (one JSON object per line of a GPU's
+ * JSONL file), and the conversion from a broker message to it. Pure: no I/O,
+ * no clock.
+ *
+ * @module
+ */
+
+import type { FieldValue, TelemetryMessage } from "../stream/message.ts";
+import { RecordError } from "./errors.ts";
+import { parsePromLabels } from "./prom_labels.ts";
+import { MAX_RFC3339_LENGTH, parseRfc3339 } from "./rfc3339.ts";
+
+/** A metric value: numbers, or strings and booleans when the source has them. */
+export type MetricValue = number | string | boolean;
+
+/** One stored telemetry record. */
+export interface TelemetryRecord {
+  /** The GPU key of the broker message: uuid, or gpu_id when a source has no uuid. */
+  gpu_id: string;
+  /** RFC 3339 time at which the row was processed. */
+  timestamp: string;
+  /** The row's own timestamp, when it had one. */
+  source_timestamp?: string;
+  /** Metric name → value. Never empty. */
+  metrics: Record<string, MetricValue>;
+  /** Identity labels: hostname, gpu_index, model, uuid, device, … */
+  labels: Record<string, string>;
+}
+
+/** The longest GPU key accepted. */
+export const MAX_KEY_LENGTH = 1024;
+
+/** The most fields a message may carry. */
+export const MAX_FIELDS = 1024;
+
+// Identity columns (compared lower-cased) → the label they become. `null`
+// means the column is consumed specially (labels_raw).
+const IDENTITY_COLUMNS: ReadonlyMap<string, string | null> = new Map([
+  ["hostname", "hostname"],
+  ["host", "hostname"],
+  ["gpu_id", "gpu_index"],
+  ["gpu", "gpu_index"],
+  ["gpu_index", "gpu_index"],
+  ["modelname", "model"],
+  ["model", "model"],
+  ["model_name", "model"],
+  ["gpu_name", "model"],
+  ["uuid", "uuid"],
+  ["gpu_uuid", "uuid"],
+  ["device", "device"],
+  ["container", "container"],
+  ["pod", "pod"],
+  ["namespace", "namespace"],
+  ["instance", "instance"],
+  ["job", "job"],
+  ["pci_bus_id", "pci_bus_id"],
+  ["serial", "serial"],
+  ["driver_version", "driver_version"],
+  ["dcgm_fi_driver_version", "driver_version"],
+  ["labels_raw", null],
+]);
+
+// Order in which columns claim a label, so `Hostname` beats `host` and
+// `gpu_id` beats `gpu` whatever the column order.
+const PRIORITY = [
+  "hostname",
+  "host",
+  "gpu_id",
+  "gpu",
+  "gpu_index",
+  "modelname",
+  "model",
+  "model_name",
+  "gpu_name",
+  "uuid",
+  "gpu_uuid",
+];
+
+const PRIORITY_SET: ReadonlySet<string> = new Set(PRIORITY);
+
+/**
+ * Whether a field name is an identity column (a label, never a metric).
+ * Case-insensitive: `Hostname`, `hostname` and `HOSTNAME` all are.
+ */
+export function isIdentityColumn(name: string): boolean {
+  return IDENTITY_COLUMNS.has(name.toLowerCase());
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function isFieldValue(value: unknown): value is FieldValue {
+  return typeof value === "string" || typeof value === "boolean" ||
+    (typeof value === "number" && Number.isFinite(value));
+}
+
+function checkTimestamp(value: unknown, field: string): string {
+  if (typeof value !== "string" || parseRfc3339(value) === undefined) {
+    const shown = typeof value === "string"
+      ? JSON.stringify(value.slice(0, MAX_RFC3339_LENGTH + 1))
+      : typeof value;
+    throw new RecordError(`${field} is not an RFC 3339 date-time: ${shown}`);
+  }
+  return value;
+}
+
+/**
+ * Decodes and validates the UTF-8 JSON payload of a broker message.
+ *
+ * @param bytes the payload
+ * @returns the message, with `timestamp` (and `source_timestamp`, when
+ *   present) checked as RFC 3339 and every field a string, finite number or
+ *   boolean
+ * @throws {RecordError} when the bytes are not UTF-8, not JSON, or not a
+ *   telemetry message
+ */
+export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(bytes));
+  } catch (cause) {
+    throw new RecordError(`payload is not UTF-8 JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new RecordError("payload is not a JSON object");
+  }
+  const obj = parsed as Record<string, unknown>;
+  const timestamp = checkTimestamp(obj.timestamp, "timestamp");
+  const fields = obj.fields;
+  if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
+    throw new RecordError("fields is not a JSON object");
+  }
+  const entries = Object.entries(fields);
+  if (entries.length > MAX_FIELDS) {
+    throw new RecordError(`message has ${entries.length} fields; at most ${MAX_FIELDS} allowed`);
+  }
+  for (const [name, value] of entries) {
+    if (!isFieldValue(value)) {
+      throw new RecordError(`field ${JSON.stringify(name)} is not a string, number or boolean`);
+    }
+  }
+  const message: TelemetryMessage = {
+    timestamp,
+    fields: fields as Record<string, FieldValue>,
+  };
+  if (obj.source_timestamp !== undefined) {
+    message.source_timestamp = checkTimestamp(obj.source_timestamp, "source_timestamp");
+  }
+  return message;
+}
+
+function identityLabels(fields: Record<string, FieldValue>, labels: Map<string, string>): void {
+  const byLower = new Map<string, FieldValue>();
+  for (const [name, value] of Object.entries(fields)) {
+    const lower = name.toLowerCase();
+    if (IDENTITY_COLUMNS.has(lower) && !byLower.has(lower)) byLower.set(lower, value);
+  }
+  const claim = (column: string, value: FieldValue) => {
+    const label = IDENTITY_COLUMNS.get(column);
+    const text = String(value);
+    if (typeof label === "string" && text !== "" && !labels.has(label)) labels.set(label, text);
+  };
+  for (const column of PRIORITY) {
+    const value = byLower.get(column);
+    if (value !== undefined) claim(column, value);
+  }
+  for (const [column, value] of byLower) if (!PRIORITY_SET.has(column)) claim(column, value);
+  const raw = byLower.get("labels_raw");
+  if (typeof raw !== "string") return;
+  for (const [name, value] of Object.entries(parsePromLabels(raw).labels)) {
+    if (name === "__name__" || value === "") continue;
+    const label = IDENTITY_COLUMNS.get(name.toLowerCase()) ?? name;
+    if (label !== null && !labels.has(label)) labels.set(label, value);
+  }
+}
+
+/**
+ * Converts a broker message to a typed record. `gpu_id` is the message key.
+ *
+ * - Long format (`fields` has `metric_name` and `value`): one metric,
+ *   `{[metric_name]: value}`; every other field is a label.
+ * - Wide format (one column per metric): number and boolean fields are
+ *   metrics; string fields are labels.
+ *
+ * In both, identity columns (case-insensitive: gpu_id, gpu, gpu_index,
+ * device, uuid, gpu_uuid, modelName, model, Hostname, hostname, host,
+ * container, pod, namespace, instance, job, labels_raw, …) are labels, never
+ * metrics: `hostname` (from Hostname/hostname/host), `gpu_index` (from
+ * gpu_id/gpu/gpu_index), `model` (from modelName/model), `uuid`, `device`,
+ * `container`, `pod`, `namespace`, `instance`, `job`; then the pairs of
+ * `labels_raw` (Prometheus syntax) that add something: `__name__` is
+ * dropped, `DCGM_FI_DRIVER_VERSION` becomes `driver_version`, `Hostname`,
+ * `gpu`, `UUID`, `modelName` map onto the labels above and never override
+ * a column. Malformed `labels_raw` contributes the pairs that could be read.
+ *
+ * @param key the broker message key (the GPU key)
+ * @param message a decoded message (see {@linkcode decodeMessage})
+ * @returns the record
+ * @throws {RecordError} when the key is empty or too long, the timestamp is
+ *   not RFC 3339, a long-format message lacks a usable `metric_name` or
+ *   `value`, or the message has no metric at all
+ *
+ * @example
+ * ```ts
+ * toRecord("GPU-1", {
+ *   timestamp: "2026-11-27T17:00:00Z",
+ *   fields: { metric_name: "DCGM_FI_DEV_GPU_UTIL", value: 87, gpu_id: 0, Hostname: "h1" },
+ * });
+ * // { gpu_id: "GPU-1", timestamp: "2026-11-27T17:00:00Z",
+ * //   metrics: { DCGM_FI_DEV_GPU_UTIL: 87 }, labels: { hostname: "h1", gpu_index: "0" } }
+ * ```
+ */
+export function toRecord(key: string, message: TelemetryMessage): TelemetryRecord {
+  if (typeof key !== "string" || key.length === 0) {
+    throw new RecordError("message key is empty; it must name the GPU");
+  }
+  if (key.length > MAX_KEY_LENGTH) {
+    throw new RecordError(`message key is ${key.length} characters; at most ${MAX_KEY_LENGTH}`);
+  }
+  const timestamp = checkTimestamp(message.timestamp, "timestamp");
+  const fields = message.fields;
+  if (typeof fields !== "object" || fields === null) {
+    throw new RecordError("fields is not an object");
+  }
+  const labels = new Map<string, string>();
+  identityLabels(fields, labels);
+  const metrics = new Map<string, MetricValue>();
+  const long = Object.hasOwn(fields, "metric_name");
+  if (long) {
+    const name = fields.metric_name;
+    const value = fields.value;
+    if (typeof name !== "string" || name === "") {
+      throw new RecordError("metric_name is not a non-empty string");
+    }
+    if (!Object.hasOwn(fields, "value") || !isFieldValue(value)) {
+      throw new RecordError(`metric ${JSON.stringify(name)} has no value`);
+    }
+    metrics.set(name, value);
+  }
+  for (const [name, value] of Object.entries(fields)) {
+    if (isIdentityColumn(name) || (long && (name === "metric_name" || name === "value"))) {
+      continue;
+    }
+    if (!isFieldValue(value)) {
+      throw new RecordError(`field ${JSON.stringify(name)} is not a string, number or boolean`);
+    }
+    if (!long && typeof value !== "string") metrics.set(name, value);
+    else if (value !== "" && !labels.has(name)) labels.set(name, String(value));
+  }
+  if (metrics.size === 0) {
+    throw new RecordError("message has no metric: no metric_name/value and no numeric field");
+  }
+  const source = message.source_timestamp;
+  return {
+    gpu_id: key,
+    timestamp,
+    ...(source === undefined ? {} : {
+      source_timestamp: checkTimestamp(source, "source_timestamp"),
+    }),
+    metrics: Object.fromEntries(metrics),
+    labels: Object.fromEntries(labels),
+  };
+}

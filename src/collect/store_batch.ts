@@ -1,0 +1,164 @@
+/**
+ * Turns one partition's batch into what the store writes: redeliveries
+ * skipped, payloads decoded into records, lines grouped per GPU file, and
+ * split into consecutive offset ranges that each fit one checkpoint commit.
+ * Pure: no I/O.
+ *
+ * @module
+ */
+
+import { RecordError } from "./errors.ts";
+import { decodeMessage, type TelemetryRecord, toRecord } from "./record.ts";
+import { parseRfc3339 } from "./rfc3339.ts";
+import { encodeRecordLine } from "./stored_line.ts";
+
+/** One broker message of a batch. */
+export interface StoreMessage {
+  /** Offset in its partition. */
+  offset: number;
+  /** The GPU key. */
+  key: string;
+  /** UTF-8 JSON of a `TelemetryMessage`. */
+  payload: Uint8Array;
+}
+
+/** A run of messages of one partition of a topic, for one consumer group. */
+export interface StoreBatch {
+  /** Topic name. */
+  topic: string;
+  /** Consumer group. */
+  group: string;
+  /** Partition number. */
+  partition: number;
+  /** The messages, normally in offset order. */
+  messages: readonly StoreMessage[];
+}
+
+/** What `write()` did with a batch. */
+export interface WriteResult {
+  /** Records appended. */
+  stored: number;
+  /** Messages skipped because their offset was already stored. */
+  skipped: number;
+  /** Messages that could not become records (not stored; their offsets count as consumed). */
+  invalid: { offset: number; error: string }[];
+}
+
+/** One line to append. */
+export interface PreparedLine {
+  /** The record. */
+  record: TelemetryRecord;
+  /** Its timestamp in epoch ms. */
+  ts: number;
+  /** Its encoded length, newline included. */
+  bytes: number;
+}
+
+/** Lines of one consecutive offset range, grouped per file; one checkpoint commit. */
+export interface BatchChunk {
+  /** The partition's next offset once this chunk is stored. */
+  next: number;
+  /** File name → the bytes to append in one write, and the lines in them. */
+  files: Map<string, { bytes: Uint8Array; entries: PreparedLine[] }>;
+}
+
+/** How {@linkcode prepareBatch} works. */
+export interface PrepareOptions {
+  /** The partition's checkpointed next offset; lower offsets are skipped. */
+  from: number;
+  /** Longest topic and group, in UTF-8 bytes. */
+  maxNameBytes: number;
+  /** Most files one chunk may touch. */
+  maxFilesPerChunk: number;
+  /** GPU key → file name. */
+  fileNameOf: (key: string) => string;
+}
+
+const encoder = new TextEncoder();
+
+function checkBatch(batch: StoreBatch, maxNameBytes: number): void {
+  for (const field of ["topic", "group"] as const) {
+    const value = batch[field];
+    if (typeof value !== "string" || value === "" || encoder.encode(value).length > maxNameBytes) {
+      throw new TypeError(`write: ${field} must be a string of 1 to ${maxNameBytes} bytes`);
+    }
+  }
+  if (!Number.isSafeInteger(batch.partition) || batch.partition < 0) {
+    throw new TypeError(`write: partition must be an integer >= 0, got ${batch.partition}`);
+  }
+  if (!Array.isArray(batch.messages)) throw new TypeError("write: messages must be an array");
+  for (const m of batch.messages) {
+    if (!Number.isSafeInteger(m?.offset) || m.offset < 0) {
+      throw new TypeError(`write: message offset must be an integer >= 0, got ${m?.offset}`);
+    }
+    if (typeof m.key !== "string" || !(m.payload instanceof Uint8Array)) {
+      throw new TypeError(`write: message ${m.offset} needs a string key and a Uint8Array payload`);
+    }
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Prepares a batch for the store.
+ *
+ * @param batch the batch
+ * @param options the checkpointed offset and limits
+ * @returns the result to report and the chunks to write in order; no chunk
+ *   when every message was a redelivery
+ * @throws {TypeError} when the batch is malformed
+ */
+export function prepareBatch(
+  batch: StoreBatch,
+  options: PrepareOptions,
+): { result: WriteResult; chunks: BatchChunk[] } {
+  checkBatch(batch, options.maxNameBytes);
+  const messages = [...batch.messages].sort((a, b) => a.offset - b.offset);
+  const result: WriteResult = { stored: 0, skipped: 0, invalid: [] };
+  const chunks: BatchChunk[] = [];
+  let next = options.from;
+  let files = new Map<string, { parts: Uint8Array[]; size: number; entries: PreparedLine[] }>();
+  const close = () => {
+    const grouped = new Map([...files].map(([name, f]) => [name, {
+      bytes: concat(f.parts, f.size),
+      entries: f.entries,
+    }]));
+    chunks.push({ next, files: grouped });
+    files = new Map();
+  };
+  for (const message of messages) {
+    if (message.offset < next) {
+      result.skipped++;
+      continue;
+    }
+    let record: TelemetryRecord;
+    try {
+      record = toRecord(message.key, decodeMessage(message.payload));
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      result.invalid.push({ offset: message.offset, error: error.message });
+      next = message.offset + 1;
+      continue;
+    }
+    const name = options.fileNameOf(record.gpu_id);
+    if (!files.has(name) && files.size >= options.maxFilesPerChunk) close();
+    next = message.offset + 1;
+    const line = encodeRecordLine(record);
+    let file = files.get(name);
+    if (file === undefined) files.set(name, file = { parts: [], size: 0, entries: [] });
+    file.parts.push(line);
+    file.size += line.length;
+    file.entries.push({ record, ts: parseRfc3339(record.timestamp)!, bytes: line.length });
+    result.stored++;
+  }
+  if (next > options.from && (files.size > 0 || chunks.at(-1)?.next !== next)) close();
+  return { result, chunks };
+}

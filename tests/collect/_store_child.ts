@@ -1,0 +1,39 @@
+/**
+ * A child process for the store tests.
+ *
+ * - `hold DIR`: opens a store on DIR, prints `held`, and closes it when stdin closes.
+ * - `write DIR FROM TO`: stores offsets FROM..TO of partition 0 in batches of 7
+ *   over 5 GPUs, printing `recovered BYTES FILES` (what recovery cut at open),
+ *   then `acked N` after each batch (N = next offset), then `done`.
+ *
+ * @module
+ */
+
+import { CollectorStore } from "../../src/collect/store.ts";
+import { batch, messages } from "./_store_helpers.ts";
+
+const [mode, dir, from, to] = Deno.args;
+// Widen the crash window between the file appends and the checkpoint commit,
+// so a SIGKILL from the test often lands inside it.
+const commit = Deno.AtomicOperation.prototype.commit;
+Deno.AtomicOperation.prototype.commit = async function (this: Deno.AtomicOperation) {
+  await new Promise((resolve) => setTimeout(resolve, 3));
+  return await commit.call(this);
+};
+const store = await CollectorStore.open({ dir });
+const encoder = new TextEncoder();
+if (mode === "hold") {
+  await Deno.stdout.write(encoder.encode("held\n"));
+  for await (const _ of Deno.stdin.readable) { /* wait for EOF */ }
+} else {
+  const { recovered_truncated_bytes: cut, recovered_removed_files: removed } = store.stats();
+  await Deno.stdout.write(encoder.encode(`recovered ${cut} ${removed}\n`));
+  const end = Number(to);
+  for (let offset = Number(from); offset < end; offset += 7) {
+    const next = Math.min(offset + 7, end);
+    await store.write(batch(messages(offset, next, (o) => `GPU-${o % 5}`)));
+    await Deno.stdout.write(encoder.encode(`acked ${next}\n`));
+  }
+  await Deno.stdout.write(encoder.encode("done\n"));
+}
+await store.close();
