@@ -180,7 +180,7 @@ export class Subscriber implements AsyncDisposable {
       }
       case FrameType.ASSIGN:
         this.#assigned = f.partitions;
-        this.#o.logger.info("partitions assigned", {
+        this.#o.logger.debug("partitions assigned", {
           partitions: f.partitions.join(",") || "none",
         });
         return;

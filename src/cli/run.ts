@@ -1,0 +1,136 @@
+/**
+ * Starts the roles of a parsed command line in one process (broker first,
+ * then collect, then stream), wires them together and stops them in reverse
+ * order on the signal.
+ *
+ * @module
+ */
+import { type BrokerRole, startBrokerRole } from "../broker/role.ts";
+import { type CollectRole, startCollectRole } from "../collect/role.ts";
+import type { Logger } from "../obs/log.ts";
+import { runStream, type StreamResult } from "../stream/role.ts";
+import type { CliRun } from "./parse.ts";
+import { UsageError } from "./errors.ts";
+import { join } from "node:path";
+
+/** The demo's default --rate per worker: the sample's 1,920 rows pass in about 10 s. */
+export const DEMO_RATE = 50;
+
+/** What a finished run reports back to main. */
+export interface RunOutcome {
+  /** Process exit code: 0 on success. */
+  code: number;
+  stream?: StreamResult;
+}
+
+/**
+ * Runs the roles until `signal` aborts (or, for a stream-only process, until
+ * the stream ends).
+ *
+ * @throws {UsageError} for a role this build cannot run
+ */
+export async function runRoles(
+  run: CliRun,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<RunOutcome> {
+  const o = run.options;
+  const roles = new Set(run.roles);
+  if (roles.has("api")) {
+    throw new UsageError(
+      "the api role is not available in this build yet; use collect, which serves the same API",
+    );
+  }
+  let broker: BrokerRole | undefined;
+  let collect: CollectRole | undefined;
+  let outcome: RunOutcome = { code: 0 };
+  try {
+    if (roles.has("broker")) {
+      broker = await startBrokerRole({
+        host: o.host,
+        port: o.port,
+        adminPort: o.adminPort,
+        partitions: o.partitions,
+        ackTimeoutMs: o.ackTimeoutMs,
+        maxDeliveries: o.maxDeliveries,
+        maxTopicBytes: o.maxTopicBytes,
+        sessionTimeoutMs: o.sessionTimeoutMs,
+        logger: logger.child("broker"),
+      });
+    }
+    // With --port 0 the broker's real port is only known now.
+    const brokerAddr = broker && run.brokerIsLocal
+      ? { host: o.broker.host, port: broker.server.addr.port }
+      : o.broker;
+    if (roles.has("collect")) {
+      collect = await startCollectRole({
+        broker: brokerAddr,
+        topic: o.topic,
+        group: o.group,
+        workers: o.workers,
+        dataDir: o.dataDir,
+        id: o.id,
+        maxEntries: o.maxEntries,
+        maxMemory: o.maxMemory,
+        host: o.host,
+        apiPort: o.apiPort,
+        logger: logger.child("collect"),
+      });
+    }
+    if (run.demo) printDemoUrls(broker, collect);
+    if (roles.has("stream")) {
+      const stream = await runStream({
+        csv: o.csv!,
+        broker: brokerAddr,
+        topic: o.topic,
+        workers: o.workers,
+        rate: run.demo && run.sources.rate === undefined ? DEMO_RATE : o.rate,
+        durationMs: o.durationMs,
+        loop: o.loop,
+        batch: o.batch,
+        lingerMs: o.lingerMs,
+        key: o.key,
+        filters: o.filters,
+        shard: o.shard,
+        strict: o.strict,
+        quiet: o.quiet,
+        logger: logger.child("stream"),
+        signal,
+      });
+      outcome = { code: stream.unconfirmed === 0 ? 0 : 1, stream };
+      // A stream alone exits when done; with servers in the process, a demo
+      // bounded by --duration exits too, anything else keeps serving.
+      const bounded = run.demo && o.durationMs > 0;
+      if (!broker && !collect) return outcome;
+      if (bounded) return outcome;
+    }
+    if (!signal.aborted) {
+      await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+    }
+    return outcome;
+  } finally {
+    await collect?.close();
+    await broker?.close();
+  }
+}
+
+function printDemoUrls(broker: BrokerRole | undefined, collect: CollectRole | undefined): void {
+  const api = collect && `http://${collect.apiAddr.hostname}:${collect.apiAddr.port}`;
+  const admin = broker && `http://${broker.adminAddr.hostname}:${broker.adminAddr.port}`;
+  const lines = [
+    "",
+    "gputel demo is running. Try:",
+    api && `  curl ${api}/api/v1/gpus`,
+    api && `  curl '${api}/api/v1/gpus/<id>/telemetry?limit=5'`,
+    api && `  curl ${api}/openapi.json`,
+    admin && `  curl ${admin}/stats`,
+    "Press Ctrl-C to stop.",
+    "",
+  ].filter(Boolean);
+  console.log(lines.join("\n"));
+}
+
+/** The bundled sample, next to main.ts (also inside a compiled binary). */
+export function bundledSample(mainDir: string): string {
+  return join(mainDir, "data", "sample.csv");
+}

@@ -1,0 +1,255 @@
+/**
+ * A streaming RFC 4180 CSV record parser: a pure state machine fed text in
+ * arbitrary chunks. It does no I/O and no type detection; see
+ * `csv_reader.ts` for the part that reads files and names the fields.
+ *
+ * @module
+ */
+
+import { csvRowErrorOf } from "./csv_errors.ts";
+
+/** One CSV record: its raw field texts and where it starts. */
+export interface CsvRecord {
+  /** 1-based physical line on which the record starts. */
+  line: number;
+  /** Field texts, quotes removed and doubled quotes undone. */
+  values: string[];
+  /** Set when the input ended inside a quoted field (only from `finish`). */
+  unterminated?: true;
+}
+
+/** Options of {@linkcode CsvRecordParser}. */
+export interface CsvRecordParserOptions {
+  /**
+   * Longest record accepted, in UTF-16 code units; a longer one throws
+   * {@linkcode CsvRowError}. Bounds memory when a stray quote would otherwise
+   * swallow the rest of a file.
+   * @default {DEFAULT_MAX_RECORD_CHARS}
+   */
+  maxRecordChars?: number;
+  /** Name of the input for error messages. @default "CSV" */
+  sourceName?: string;
+}
+
+/** Default {@linkcode CsvRecordParserOptions.maxRecordChars}: 1 MiB. */
+export const DEFAULT_MAX_RECORD_CHARS = 1_048_576;
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = "\uFEFF";
+
+/**
+ * Splits CSV text into records. Separator `,`, quote `"`, records end at
+ * `\n` or `\r\n` (a lone `\r` is data). Quoted fields may hold commas,
+ * newlines and doubled quotes. Text after a closing quote and before the
+ * next separator is kept verbatim (`"a"b` reads as `ab`); a quote inside an
+ * unquoted field is data. Empty lines are skipped; a UTF-8 BOM at the very
+ * start is dropped.
+ *
+ * @example
+ * ```ts
+ * const parser = new CsvRecordParser();
+ * parser.push('a,"b\n'); // []
+ * parser.push('c"\n1,2'); // [{ line: 1, values: ["a", "b\nc"] }]
+ * parser.finish(); // [{ line: 3, values: ["1", "2"] }]
+ * ```
+ */
+export class CsvRecordParser {
+  #buf = "";
+  #line = 1;
+  #started = false;
+  #finished = false;
+  readonly #maxRecordChars: number;
+  readonly #sourceName: string;
+
+  /**
+   * @param options limits and naming
+   * @throws {RangeError} when `maxRecordChars` is not a positive integer
+   */
+  constructor(options: CsvRecordParserOptions = {}) {
+    const max = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(`maxRecordChars must be a positive integer, got ${max}`);
+    }
+    this.#maxRecordChars = max;
+    this.#sourceName = options.sourceName ?? "CSV";
+  }
+
+  /**
+   * Feeds the next piece of text and returns the records it completed.
+   *
+   * @throws {CsvRowError} when a record exceeds `maxRecordChars`
+   * @throws {TypeError} after {@linkcode CsvRecordParser.finish}
+   */
+  push(text: string): CsvRecord[] {
+    if (this.#finished) throw new TypeError("CsvRecordParser.push called after finish()");
+    if (!this.#started && text.length > 0) {
+      this.#started = true;
+      if (text.startsWith(BOM)) text = text.slice(1);
+    }
+    this.#buf = this.#buf.length === 0 ? text : this.#buf + text;
+    // A record can only end at a newline: without one, keep gathering. This
+    // keeps tiny chunks from re-parsing a long pending record over and over.
+    if (text.indexOf("\n") === -1) {
+      if (this.#buf.length > this.#maxRecordChars) this.#tooLong();
+      return [];
+    }
+    return this.#drain(false);
+  }
+
+  /**
+   * Ends the input and returns the last record when the text did not end
+   * with a newline. A record cut off inside quotes comes back with
+   * `unterminated: true`.
+   */
+  finish(): CsvRecord[] {
+    if (this.#finished) return [];
+    this.#finished = true;
+    return this.#drain(true);
+  }
+
+  #drain(final: boolean): CsvRecord[] {
+    const s = this.#buf;
+    const out: CsvRecord[] = [];
+    let pos = 0;
+    while (pos < s.length) {
+      const c = s.charCodeAt(pos);
+      if (c === LF) { // blank line
+        pos++;
+        this.#line++;
+        continue;
+      }
+      if (c === CR && pos + 1 < s.length && s.charCodeAt(pos + 1) === LF) {
+        pos += 2;
+        this.#line++;
+        continue;
+      }
+      if (c === CR && pos + 1 === s.length && final) break; // a lone trailing "\r"
+      const rec = parseRecord(s, pos, final);
+      if (rec === undefined) break;
+      if (rec.end - pos > this.#maxRecordChars) this.#tooLong();
+      const record: CsvRecord = { line: this.#line, values: rec.values };
+      if (rec.unterminated) record.unterminated = true;
+      out.push(record);
+      this.#line += 1 + (rec.quoted ? countNewlines(s, pos, rec.end - 1) : 0);
+      pos = rec.end;
+    }
+    this.#buf = pos === 0 ? s : s.slice(pos);
+    if (this.#buf.length > this.#maxRecordChars) this.#tooLong();
+    if (final) this.#buf = "";
+    return out;
+  }
+
+  #tooLong(): never {
+    throw csvRowErrorOf(
+      { line: this.#line, expected: 0, got: 0, reason: "record_too_long" },
+      this.#sourceName,
+    );
+  }
+}
+
+interface ParsedRecord {
+  values: string[];
+  /** Index just past the record's terminating newline (or end of text). */
+  end: number;
+  /** Whether some field was quoted (and so may contain a newline). */
+  quoted: boolean;
+  unterminated: boolean;
+}
+
+/** Counts `\n` in `s[from, to)`, excluding the record's terminator. */
+function countNewlines(s: string, from: number, to: number): number {
+  let count = 0;
+  let i = s.indexOf("\n", from);
+  while (i !== -1 && i < to) {
+    count++;
+    i = s.indexOf("\n", i + 1);
+  }
+  return count;
+}
+
+/**
+ * Parses one record starting at `start`. Returns `undefined` when the text
+ * ends before the record does and more input may follow.
+ */
+function parseRecord(s: string, start: number, final: boolean): ParsedRecord | undefined {
+  const len = s.length;
+  const values: string[] = [];
+  let quoted = false;
+  let i = start;
+  for (;;) {
+    let value: string;
+    let j: number; // index of the character that ended the field
+    if (i < len && s.charCodeAt(i) === QUOTE) {
+      quoted = true;
+      // Doubled quotes are undone by joining the pieces between them.
+      let from = i + 1;
+      let q = from;
+      value = "";
+      for (;;) {
+        q = s.indexOf('"', q);
+        if (q === -1 || (q + 1 === len && !final)) {
+          if (!final) return undefined;
+          // Input ended inside quotes: keep what there is, flag it.
+          values.push(value + s.slice(from));
+          return { values, end: len, quoted, unterminated: true };
+        }
+        if (q + 1 < len && s.charCodeAt(q + 1) === QUOTE) {
+          value += s.slice(from, q + 1);
+          q += 2;
+          from = q;
+          continue;
+        }
+        break;
+      }
+      value = value === "" ? s.slice(from, q) : value + s.slice(from, q);
+      j = q + 1;
+      // Usual case: a separator right after the closing quote.
+      const c = j < len ? s.charCodeAt(j) : -1;
+      if (c !== COMMA && c !== LF && c !== -1) {
+        if (c === CR && (j + 1 < len ? s.charCodeAt(j + 1) === LF : !final)) {
+          if (j + 1 === len) return undefined;
+          j++;
+        } else {
+          // Stray text after the closing quote: keep it verbatim.
+          const k = scanUnquoted(s, j);
+          if (k === len && !final) return undefined;
+          value += stripCr(s, j, k, len);
+          j = k;
+        }
+      }
+    } else {
+      j = scanUnquoted(s, i);
+      if (j === len && !final) return undefined;
+      value = stripCr(s, i, j, len);
+    }
+    values.push(value);
+    if (j >= len) return { values, end: len, quoted, unterminated: false };
+    if (s.charCodeAt(j) === LF) return { values, end: j + 1, quoted, unterminated: false };
+    i = j + 1; // past the comma
+  }
+}
+
+/** Index of the first `,` or `\n` at or after `i`, or `s.length`. */
+function scanUnquoted(s: string, i: number): number {
+  const len = s.length;
+  while (i < len) {
+    const c = s.charCodeAt(i);
+    if (c === COMMA || c === LF) return i;
+    i++;
+  }
+  return len;
+}
+
+/**
+ * `s[from, to)`, less one trailing `\r` when the field ends the record
+ * (`to` is at a `\n` or the end of the text).
+ */
+function stripCr(s: string, from: number, to: number, len: number): string {
+  if (to > from && s.charCodeAt(to - 1) === CR && (to === len || s.charCodeAt(to) === LF)) {
+    return s.slice(from, to - 1);
+  }
+  return s.slice(from, to);
+}

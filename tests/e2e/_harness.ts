@@ -1,0 +1,141 @@
+/**
+ * Helpers for end-to-end tests: spawn the real CLI, find free ports, wait for
+ * readiness, and make sure no process outlives its test.
+ *
+ * @module
+ */
+import { fileURLToPath as fromFileUrl } from "node:url";
+
+/** The repository root. */
+export const ROOT = fromFileUrl(new URL("../../", import.meta.url));
+
+/** The real DCGM export, when this checkout has ../shared beside it. */
+export const REAL_EXPORT = fromFileUrl(
+  new URL("../../../shared/data/dcgm_metrics_sample.csv", import.meta.url),
+);
+
+/** Whether the real export is present (tests that need it are ignored otherwise). */
+export const HAS_REAL_EXPORT = (() => {
+  try {
+    return Deno.statSync(REAL_EXPORT).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** A spawned gputel process whose output is captured. */
+export class Gputel implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly args: string[];
+  #out: string[] = [];
+  #pumps: Promise<void>[];
+  #status: Promise<Deno.CommandStatus>;
+
+  /** Spawns `deno run -A main.ts ...args` in the repository root. */
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.args = args;
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "main.ts", ...args],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+      env,
+    }).spawn();
+    this.#pumps = [this.#pump(this.child.stdout), this.#pump(this.child.stderr)];
+    this.#status = this.child.status;
+  }
+
+  async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) this.#out.push(chunk);
+  }
+
+  /** Everything written to stdout and stderr so far. */
+  get output(): string {
+    return this.#out.join("");
+  }
+
+  /** Waits for exit; returns the code and the full output. */
+  async wait(): Promise<{ code: number; output: string }> {
+    const s = await this.#status;
+    await Promise.all(this.#pumps);
+    return { code: s.code, output: this.output };
+  }
+
+  /** Sends a signal if still running. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // already exited
+    }
+  }
+
+  /** SIGKILLs if still running and reaps the process. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.kill("SIGKILL");
+    await this.wait();
+  }
+}
+
+/** Polls `url` until it answers 200, or throws after `timeoutMs` with `proc`'s output. */
+export async function waitForHttp(url: string, proc: Gputel, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url);
+      await r.body?.cancel();
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms; output:\n${proc.output}`);
+}
+
+/** Polls `check` until it returns true, or throws with `what` after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Every line of every `*.jsonl` file under `dir` (recursively). */
+export async function jsonlLines(dir: string): Promise<string[]> {
+  const lines: string[] = [];
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else if (e.name.endsWith(".jsonl")) {
+        const text = await Deno.readTextFile(p);
+        lines.push(...text.split("\n").filter((l) => l.length > 0));
+      }
+    }
+  };
+  await walk(dir);
+  return lines;
+}
+
+/** GET a JSON document. */
+export async function getJson<T = unknown>(url: string): Promise<T> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url} → ${r.status}: ${await r.text()}`);
+  return await r.json() as T;
+}

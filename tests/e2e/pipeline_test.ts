@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import {
+  freePort,
+  getJson,
+  Gputel,
+  HAS_REAL_EXPORT,
+  jsonlLines,
+  REAL_EXPORT,
+  waitForHttp,
+  waitUntil,
+} from "./_harness.ts";
+
+interface GpuList {
+  total: number;
+  gpus: { id: string; hostname: string; gpu_index: string }[];
+}
+
+Deno.test({
+  name: "the real DCGM export streams through broker,collect into 2,470 JSONL lines for 247 GPUs",
+  ignore: !HAS_REAL_EXPORT,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-" });
+    const [port, admin, api] = [freePort(), freePort(), freePort()];
+    await using server = new Gputel([
+      "broker,collect",
+      "--data-dir",
+      dir,
+      "--port",
+      String(port),
+      "--admin-port",
+      String(admin),
+      "--api-port",
+      String(api),
+    ]);
+    await waitForHttp(`http://127.0.0.1:${api}/health`, server);
+    await waitForHttp(`http://127.0.0.1:${admin}/health`, server);
+    const stream = new Gputel([
+      "stream",
+      "--csv",
+      REAL_EXPORT,
+      "--rate",
+      "0",
+      "--no-loop",
+      "--broker",
+      `127.0.0.1:${port}`,
+    ]);
+    const { code, output } = await stream.wait();
+    assert.equal(code, 0, output);
+    assert.match(output, /confirmed=2470/);
+
+    const base = `http://127.0.0.1:${api}`;
+    await waitUntil("2,470 stored lines", async () => (await jsonlLines(dir)).length >= 2470);
+    const lines = await jsonlLines(dir);
+    assert.equal(lines.length, 2470);
+    const list = await getJson<GpuList>(`${base}/api/v1/gpus`);
+    assert.equal(list.total, 247);
+    assert.equal(new Set(list.gpus.map((g) => g.id)).size, 247);
+    assert.equal(new Set(list.gpus.map((g) => g.hostname)).size, 31);
+
+    for (const gpu of list.gpus) {
+      const page = await getJson<{ data: { timestamp: string }[] }>(
+        `${base}/api/v1/gpus/${encodeURIComponent(gpu.id)}/telemetry`,
+      );
+      assert.equal(page.data.length, 10, `GPU ${gpu.id}`);
+      const times = page.data.map((e) => e.timestamp);
+      assert.deepEqual(times, [...times].sort(), `GPU ${gpu.id} out of time order`);
+    }
+    const records = lines.map((l) => JSON.parse(l));
+    assert.ok(records.every((r) => r.gpu_id.startsWith("GPU-")), "keyed by uuid, never gpu_id");
+    const unknown = await fetch(`${base}/api/v1/gpus/GPU-nope/telemetry`);
+    assert.equal(unknown.status, 404);
+    await unknown.body?.cancel();
+    const bad = await fetch(
+      `${base}/api/v1/gpus/${list.gpus[0].id}/telemetry?start_time=yesterday`,
+    );
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.get("content-type"), "application/problem+json");
+    await bad.body?.cancel();
+
+    server.kill("SIGTERM");
+    const end = await server.wait();
+    assert.equal(end.code, 0, end.output);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
