@@ -14,8 +14,7 @@ const SUMMARY: Readonly<Record<Role | "demo", string>> = {
   stream: "publish telemetry rows from a CSV file to the broker",
   collect: "consume telemetry, store JSONL per GPU, serve the query API",
   api: "serve the query API over a collector's data directory",
-  demo:
-    "broker, collect and stream in one process on the bundled sample data (--rate 50 unless given)",
+  demo: "broker, collect and stream in one process on the bundled sample (--rate 50 if not given)",
 };
 
 const EXAMPLES: Readonly<Record<Role | "demo", readonly string[]>> = {
