@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { Publisher } from "../../src/client/publisher.ts";
+import { Subscriber } from "../../src/client/subscriber.ts";
+import { freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
+
+const BOUND = 2 * 1024 * 1024;
+const TOTAL = 40_000; // × 256-byte payloads ≈ 10 MB, five times the bound
+
+interface TopicStats {
+  name: string;
+  bytes: number;
+  counters: { publishWaits: number };
+}
+
+async function vmRssKiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+}
+
+Deno.test("a paused consumer under a fast publisher keeps the broker at its memory bound, then nothing is lost", async () => {
+  const [port, admin] = [freePort(), freePort()];
+  await using broker = new Gputel([
+    "broker",
+    "--port",
+    String(port),
+    "--admin-port",
+    String(admin),
+    "--max-topic-bytes",
+    String(BOUND),
+    "--partitions",
+    "2",
+  ]);
+  await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+  const addr = { host: "127.0.0.1", port };
+  await using sub = await Subscriber.connect({
+    broker: addr,
+    topic: "t",
+    group: "g",
+    creditMessages: 1000,
+  });
+  await using pub = await Publisher.connect({
+    broker: addr,
+    topic: "t",
+    bufferMessages: 4000,
+    batchSize: 200,
+  });
+  const payload = new Uint8Array(256).fill(0x61);
+  const publishing = (async () => {
+    for (let i = 0; i < TOTAL; i++) {
+      new DataView(payload.buffer).setUint32(0, i);
+      await pub.publish(`GPU-${i % 64}`, payload.slice());
+    }
+    await pub.flush();
+  })();
+
+  const topic = async () =>
+    (await getJson<{ topics: TopicStats[] }>(`http://127.0.0.1:${admin}/stats`)).topics.find((t) =>
+      t.name === "t"
+    );
+  await waitUntil(
+    "the publisher to be held back",
+    async () => ((await topic())?.counters.publishWaits ?? 0) > 0,
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const held = (await topic())!;
+  assert.ok(held.bytes <= BOUND + 200 * 270, `topic holds ${held.bytes} bytes, bound ${BOUND}`);
+  assert.ok(pub.counters.confirmed < TOTAL, "confirms are held back, not faked");
+  const rss = await vmRssKiB(broker.child.pid);
+  assert.ok(rss < 256 * 1024, `broker RSS ${rss} KiB`);
+
+  // Resume: consume and ack everything; every message arrives exactly once.
+  const seen = new Uint8Array(TOTAL);
+  let received = 0;
+  for await (const d of sub.deliveries()) {
+    for (const m of d.messages) {
+      const i = new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0);
+      if (seen[i]++ === 0) received++;
+    }
+    sub.ack(d.partition, d.end);
+    if (received === TOTAL) break;
+  }
+  await publishing;
+  assert.equal(pub.counters.confirmed, TOTAL);
+  assert.equal(received, TOTAL);
+  assert.ok(seen.every((n) => n === 1), "no message delivered twice");
+});
