@@ -1,0 +1,54 @@
+/**
+ * Flags of the collect role (and the api role where they apply).
+ *
+ * @module
+ */
+import type { AnyFlagSpec } from "./flag_spec.ts";
+import { NAME } from "./_flag_values.ts";
+import { parseIntInRange, parseName } from "./values.ts";
+
+/** Flags of the collect role (and the api role where they apply). */
+export const COLLECT_FLAGS: readonly AnyFlagSpec[] = [
+  {
+    name: "group",
+    key: "group",
+    type: "string",
+    roles: ["collect"],
+    value: "NAME",
+    default: "collectors",
+    help: "consumer group; members share its partitions",
+    expect: NAME,
+    parse: parseName,
+  },
+  {
+    name: "id",
+    key: "id",
+    type: "string",
+    roles: ["collect"],
+    value: "NAME",
+    defaultText: "this host's name",
+    help: "this collector's member id in its group",
+    expect: NAME,
+    parse: parseName,
+  },
+  {
+    name: "max-entries",
+    key: "maxEntries",
+    type: "int",
+    roles: ["collect"],
+    default: "1000",
+    help: "newest records kept in memory per GPU",
+    expect: "an integer from 1 to 1000000",
+    parse: (text) => parseIntInRange(text, 1, 1_000_000),
+  },
+  {
+    name: "max-memory",
+    key: "maxMemory",
+    type: "int",
+    roles: ["collect"],
+    default: "1000000",
+    help: "most records kept in memory across all GPUs",
+    expect: "an integer from 1 to 1000000000 (records)",
+    parse: (text) => parseIntInRange(text, 1, 1_000_000_000),
+  },
+];

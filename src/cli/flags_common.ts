@@ -1,0 +1,99 @@
+/**
+ * Flags shared by several roles: listeners, data dir, broker address, topic, workers.
+ *
+ * @module
+ */
+import type { AnyFlagSpec } from "./flag_spec.ts";
+import { NAME, PORT, port } from "./_flag_values.ts";
+import { parseHost, parseHostPort, parseIntInRange, parseName, parseNonEmpty } from "./values.ts";
+
+/** Flags shared by several roles: listeners, data dir, broker address, topic, workers. */
+export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
+  {
+    name: "host",
+    key: "host",
+    type: "string",
+    roles: ["broker", "collect", "api"],
+    value: "HOST",
+    default: "127.0.0.1",
+    help: "address the listeners bind to",
+    expect: "a host name or IP address",
+    parse: parseHost,
+  },
+  {
+    name: "port",
+    key: "port",
+    type: "int",
+    roles: ["broker"],
+    value: "PORT",
+    default: "9000",
+    help: "broker port for clients; 0 = any free port",
+    expect: PORT,
+    parse: port,
+  },
+  {
+    name: "admin-port",
+    key: "adminPort",
+    type: "int",
+    roles: ["broker"],
+    value: "PORT",
+    default: "9090",
+    help: "admin HTTP port (health, stats, metrics); 0 = any free",
+    expect: PORT,
+    parse: port,
+  },
+  {
+    name: "api-port",
+    key: "apiPort",
+    type: "int",
+    roles: ["collect", "api"],
+    value: "PORT",
+    default: "8080",
+    help: "query API HTTP port; 0 = any free port",
+    expect: PORT,
+    parse: port,
+  },
+  {
+    name: "data-dir",
+    key: "dataDir",
+    type: "string",
+    roles: ["broker", "collect", "api"],
+    value: "DIR",
+    default: "./data",
+    help: "where the broker's log and collector's files live",
+    expect: "a directory path",
+    requiredBy: ["api"],
+    parse: parseNonEmpty,
+  },
+  {
+    name: "broker",
+    key: "broker",
+    type: "host:port",
+    roles: ["stream", "collect"],
+    default: "127.0.0.1:9000",
+    help: "broker to connect to",
+    expect: "HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9000)",
+    parse: parseHostPort,
+  },
+  {
+    name: "topic",
+    key: "topic",
+    type: "string",
+    roles: ["stream", "collect"],
+    value: "NAME",
+    default: "telemetry",
+    help: "topic to publish to and consume from",
+    expect: NAME,
+    parse: parseName,
+  },
+  {
+    name: "workers",
+    key: "workers",
+    type: "int",
+    roles: ["stream", "collect"],
+    default: "4",
+    help: "concurrent publishers (stream) / consumers (collect)",
+    expect: "an integer from 1 to 256",
+    parse: (text) => parseIntInRange(text, 1, 256),
+  },
+];

@@ -1,0 +1,133 @@
+/**
+ * Flags of the stream role.
+ *
+ * @module
+ */
+import { parseDuration } from "./duration.ts";
+import type { AnyFlagSpec } from "./flag_spec.ts";
+import { BOOL } from "./_flag_values.ts";
+import {
+  parseBool,
+  parseIntInRange,
+  parseNonEmpty,
+  parseNumberAtLeast,
+  parseRowFilter,
+  parseShard,
+} from "./values.ts";
+
+/** Flags of the stream role. */
+export const STREAM_FLAGS: readonly AnyFlagSpec[] = [
+  {
+    name: "csv",
+    key: "csv",
+    type: "string",
+    roles: ["stream"],
+    value: "FILE",
+    help: "CSV file to publish: DCGM long format or one row per GPU",
+    expect: "a path to a CSV file",
+    requiredBy: ["stream"],
+    parse: parseNonEmpty,
+  },
+  {
+    name: "rate",
+    key: "rate",
+    type: "number",
+    roles: ["stream"],
+    default: "1",
+    help: "messages per second per worker; 0 = unlimited",
+    expect: "a number >= 0 (messages per second per worker)",
+    parse: (text) => parseNumberAtLeast(text, 0),
+  },
+  {
+    name: "duration",
+    key: "durationMs",
+    type: "duration",
+    roles: ["stream"],
+    default: "0",
+    help: "stop streaming after this long; 0 = until stopped",
+    expect: "a duration like 500ms, 10s, 5m or 1h (0 = until stopped)",
+    parse: parseDuration,
+  },
+  {
+    name: "no-loop",
+    key: "loop",
+    type: "bool",
+    roles: ["stream"],
+    default: "false",
+    help: "make one pass over the file instead of looping over it",
+    expect: BOOL,
+    parse: (text) => !parseBool(text),
+  },
+  {
+    name: "batch",
+    key: "batch",
+    type: "int",
+    roles: ["stream"],
+    default: "500",
+    help: "most messages per publish batch",
+    expect: "an integer from 1 to 100000",
+    parse: (text) => parseIntInRange(text, 1, 100_000),
+  },
+  {
+    name: "linger",
+    key: "lingerMs",
+    type: "duration",
+    roles: ["stream"],
+    default: "5ms",
+    help: "how long a batch waits to fill before it is sent",
+    expect: "a duration like 5ms, 100ms or 1s (0 = send at once)",
+    parse: parseDuration,
+  },
+  {
+    name: "key",
+    key: "key",
+    type: "string",
+    roles: ["stream"],
+    value: "COLUMN",
+    defaultText: "the GPU, by uuid",
+    help: "column whose value keys each message",
+    expect: "a CSV column name",
+    parse: parseNonEmpty,
+  },
+  {
+    name: "filter",
+    key: "filters",
+    type: "repeatable string",
+    roles: ["stream"],
+    value: "COLUMN=VALUE",
+    help: "only rows whose COLUMN is VALUE; repeatable (AND, OR within a column)",
+    expect: "COLUMN=VALUE",
+    parse: parseRowFilter,
+  },
+  {
+    name: "shard",
+    key: "shard",
+    type: "string",
+    roles: ["stream"],
+    value: "K/N",
+    defaultText: "all GPUs",
+    help: "publish only share K of N (1-based) of the GPUs",
+    expect: "K/N with 1 <= K <= N (e.g. 2/4)",
+    parse: parseShard,
+  },
+  {
+    name: "strict",
+    key: "strict",
+    type: "bool",
+    roles: ["stream"],
+    default: "false",
+    help: "stop at the first malformed row instead of skipping it",
+    expect: BOOL,
+    parse: parseBool,
+  },
+  {
+    name: "quiet",
+    key: "quiet",
+    type: "bool",
+    roles: ["stream"],
+    default: "false",
+    help: "print no progress lines",
+    expect: BOOL,
+    parse: parseBool,
+  },
+];
