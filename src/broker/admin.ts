@@ -21,7 +21,7 @@ import { brokerMetrics, brokerStats, topicStats } from "./stats.ts";
 export function createAdminApp(server: BrokerServer): Hono {
   const app = new Hono();
   app.get("/health", (c) => c.json({ status: "ok", role: "broker" }));
-  app.get("/stats", (c) => c.json(brokerStats(server.core, server.counters)));
+  app.get("/stats", (c) => c.json(brokerStats(server.core, server.counters, server.log.storage)));
   app.get("/topics", (c) =>
     c.json({
       topics: [...server.core.topics.values()].map((t) => ({
@@ -46,7 +46,7 @@ export function createAdminApp(server: BrokerServer): Hono {
   app.get(
     "/metrics",
     (c) =>
-      c.body(brokerMetrics(server.core, server.counters), 200, {
+      c.body(brokerMetrics(server.core, server.counters, server.log.storage), 200, {
         "content-type": PROM_CONTENT_TYPE,
       }),
   );

@@ -7,9 +7,8 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { sliceBatch } from "../protocol/batch.ts";
 import type { ConsumerGroup, Credit, DeadRange, GroupDelivery } from "./group.ts";
-import type { StoredBatch } from "./partition_log.ts";
+import type { PartitionLog, StoredBatch } from "./partition_log.ts";
 import { checkName, Topic } from "./topic.ts";
 
 /** Settings of the broker core. */
@@ -63,10 +62,19 @@ export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCo
   return r;
 }
 
-/** Something the edge must send. */
+/** Something the edge must do. */
 export type Output =
   | ({ kind: "deliver"; topic: string; batch: StoredBatch } & GroupDelivery)
-  | { kind: "assign"; memberId: string; partitions: number[] };
+  | { kind: "assign"; memberId: string; partitions: number[] }
+  /** Messages `[start, end)` of `batch` used up their deliveries: append them to `<topic>.dlq`. */
+  | {
+    kind: "deadletter";
+    topic: string;
+    partition: number;
+    batch: StoredBatch;
+    start: number;
+    end: number;
+  };
 
 interface MemberPlace {
   topic: Topic;
@@ -78,6 +86,7 @@ export class BrokerCore {
   readonly options: ResolvedBrokerCoreOptions;
   readonly topics = new Map<string, Topic>();
   #members = new Map<string, MemberPlace>();
+  #deadLetters: Output[] = [];
   #dirty = new Set<string>(); // "topic\0group"
 
   /** @throws {RangeError} on a bad option */
@@ -90,11 +99,11 @@ export class BrokerCore {
    *
    * @throws {RangeError} on an invalid name
    */
-  topic(name: string): Topic {
+  topic(name: string, partitionCount?: number): Topic {
     let t = this.topics.get(name);
     if (!t) {
       checkName("topic", name);
-      const partitions = name.endsWith(".dlq") ? 1 : this.options.partitions;
+      const partitions = partitionCount ?? (name.endsWith(".dlq") ? 1 : this.options.partitions);
       t = new Topic(name, partitions, this.options.maxTopicBytes);
       this.topics.set(name, t);
     }
@@ -107,11 +116,78 @@ export class BrokerCore {
   }
 
   /**
-   * Appends a batch. The caller checked {@linkcode hasRoom} and validated the blob.
+   * Appends a batch. The caller checked {@linkcode hasRoom} and validated the
+   * blob. A batch that is not yet durable is not delivered until
+   * {@linkcode markDurable} covers it.
    *
+   * @param b the blob (or, when restoring, only its size) and where it lies on disk
    * @throws {RangeError} on an invalid topic or partition
    */
-  publish(topicName: string, partition: number, blob: Uint8Array, count: number): StoredBatch {
+  publish(
+    topicName: string,
+    partition: number,
+    b: {
+      blob?: Uint8Array;
+      bytes?: number;
+      count: number;
+      loc?: unknown;
+      baseOffset?: number;
+      appendedAt?: number;
+    },
+    durable = true,
+  ): StoredBatch {
+    const log = this.#log(topicName, partition);
+    const t = this.topics.get(topicName)!;
+    const stored = log.append(
+      { ...b, appendedAt: b.appendedAt ?? this.options.clock.now() },
+      durable,
+    );
+    t.counters.publishedMessages += b.count;
+    t.counters.publishedBatches++;
+    t.counters.publishedBytes += stored.bytes;
+    if (durable) this.#touch(t);
+    return stored;
+  }
+
+  /** Re-adds a batch found on disk at startup (not counted as published). */
+  restoreBatch(
+    topicName: string,
+    partition: number,
+    b: { bytes: number; count: number; loc: unknown; baseOffset: number; appendedAt: number },
+  ): void {
+    this.#log(topicName, partition).append(b, true);
+  }
+
+  /** Marks a partition durable below `offset`, releasing those batches for delivery. */
+  markDurable(topicName: string, partition: number, offset: number): void {
+    this.#log(topicName, partition).markDurable(offset);
+    this.#touch(this.topics.get(topicName)!);
+  }
+
+  /**
+   * Restores a persisted group at its committed offsets (call before members join).
+   *
+   * @throws {RangeError} on an invalid name
+   */
+  restoreGroup(topicName: string, group: string, committed: readonly number[]): void {
+    checkName("group", group);
+    this.topic(topicName).group(group, this.options, committed);
+  }
+
+  /** Drops a delivery whose bytes could not be read (corrupt on disk). */
+  discard(memberId: string, partition: number, start: number, end: number): void {
+    const place = this.#members.get(memberId);
+    if (!place) return;
+    place.topic.groups.get(place.group)!.discard(memberId, partition, start, end);
+    this.#dirty.add(key(place.topic.name, place.group));
+  }
+
+  /** The partition's log. @throws {RangeError} when it does not exist */
+  log(topicName: string, partition: number): PartitionLog {
+    return this.#log(topicName, partition);
+  }
+
+  #log(topicName: string, partition: number): PartitionLog {
     const t = this.topic(topicName);
     const log = t.logs[partition];
     if (!log) {
@@ -119,12 +195,11 @@ export class BrokerCore {
         `partition ${partition} does not exist: topic ${topicName} has ${t.logs.length}`,
       );
     }
-    const b = log.append(blob, count, this.options.clock.now());
-    t.counters.publishedMessages += count;
-    t.counters.publishedBatches++;
-    t.counters.publishedBytes += blob.length;
-    for (const g of t.groups.keys()) this.#dirty.add(key(topicName, g));
-    return b;
+    return log;
+  }
+
+  #touch(t: Topic): void {
+    for (const g of t.groups.keys()) this.#dirty.add(key(t.name, g));
   }
 
   /**
@@ -187,9 +262,9 @@ export class BrokerCore {
     }
   }
 
-  /** Deliveries and assignment notices due now. */
+  /** Deliveries, assignment notices and dead letters due now. */
   pump(): Output[] {
-    const out: Output[] = [];
+    const out: Output[] = this.#deadLetters.splice(0);
     const now = this.options.clock.now();
     for (const k of this.#dirty) {
       const [topicName, groupName] = k.split("\0");
@@ -211,13 +286,14 @@ export class BrokerCore {
         g.counters.dropped += d.end - d.start;
         continue;
       }
-      const blob = sliceBatch(
-        batch.blob,
-        batch.count,
-        d.start - batch.baseOffset,
-        d.end - batch.baseOffset,
-      );
-      this.publish(`${t.name}.dlq`, 0, blob, d.end - d.start);
+      this.#deadLetters.push({
+        kind: "deadletter",
+        topic: t.name,
+        partition: d.partition,
+        batch,
+        start: d.start,
+        end: d.end,
+      });
     }
   }
 }

@@ -76,7 +76,24 @@ export class PartitionCursor {
 
   /** Whether there is anything to deliver from `log`. */
   hasWork(log: PartitionLog): boolean {
-    return this.retry.length > 0 || this.next < log.endOffset;
+    return this.retry.length > 0 || this.next < log.durableEnd;
+  }
+
+  /**
+   * Drops in-flight `[start, end)` without delivering it (its bytes could not
+   * be read: corruption). Returns what was released.
+   */
+  discard(start: number, end: number): Released {
+    const out: Released = { messages: 0, bytes: 0 };
+    for (let i = this.inflight.length - 1; i >= 0; i--) {
+      const r = this.inflight[i];
+      if (r.start >= start && r.end <= end) {
+        out.messages += r.end - r.start;
+        out.bytes += r.bytes;
+        this.inflight.splice(i, 1);
+      }
+    }
+    return out;
   }
 
   /**
@@ -92,27 +109,33 @@ export class PartitionCursor {
   ): Take | undefined {
     while (this.retry.length > 0) {
       const r = this.retry[0];
-      const batch = log.batchAt(r.start);
-      if (!batch) {
+      const batch = log.batchFrom(r.start);
+      if (!batch || batch.baseOffset >= r.end) {
         onGone(r.end - r.start);
         this.retry.shift();
         continue;
       }
+      if (batch.baseOffset > r.start) {
+        onGone(batch.baseOffset - r.start);
+        r.start = batch.baseOffset;
+      }
       const end = Math.min(r.end, batch.baseOffset + batch.count, r.start + maxMessages);
-      const t: Take = { batch, start: r.start, end, attempt: r.attempt, bytes: batch.blob.length };
+      const t: Take = { batch, start: r.start, end, attempt: r.attempt, bytes: batch.bytes };
       if (end === r.end) this.retry.shift();
       else r.start = end;
       this.inflight.push({ start: t.start, end, attempt: t.attempt, deadline, bytes: t.bytes });
       return t;
     }
-    if (this.next < log.startOffset) {
-      onGone(log.startOffset - this.next);
-      this.next = log.startOffset;
+    if (this.next >= log.durableEnd) return undefined;
+    const batch = log.batchFrom(this.next);
+    if (!batch) return undefined;
+    if (batch.baseOffset > this.next) {
+      onGone(batch.baseOffset - this.next); // trimmed, or lost to corruption
+      this.next = batch.baseOffset;
     }
-    if (this.next >= log.endOffset) return undefined;
-    const batch = log.batchAt(this.next)!;
-    const end = Math.min(batch.baseOffset + batch.count, this.next + maxMessages);
-    const t: Take = { batch, start: this.next, end, attempt: 1, bytes: batch.blob.length };
+    const end = Math.min(batch.baseOffset + batch.count, this.next + maxMessages, log.durableEnd);
+    if (end <= this.next) return undefined;
+    const t: Take = { batch, start: this.next, end, attempt: 1, bytes: batch.bytes };
     this.inflight.push({ start: t.start, end, attempt: 1, deadline, bytes: t.bytes });
     this.next = end;
     return t;

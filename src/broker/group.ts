@@ -197,7 +197,7 @@ export class ConsumerGroup {
           const c = this.cursors[p];
           if (!c.hasWork(log)) continue;
           const next = c.retry[0]?.start ?? c.next;
-          const blobBytes = log.batchAt(next)?.blob.length ?? 0;
+          const blobBytes = log.batchFrom(next)?.bytes ?? 0;
           if (m.inflightBytes > 0 && m.inflightBytes + blobBytes > m.credit.bytes) continue;
           const t = c.take(log, room, deadline, gone);
           if (!t) continue;
@@ -212,6 +212,16 @@ export class ConsumerGroup {
       this.#rotate++;
     }
     return out;
+  }
+
+  /**
+   * Drops a delivery whose bytes could not be read (corrupt on disk): it
+   * counts as dropped, its credit is released.
+   */
+  discard(memberId: string, partition: number, start: number, end: number): void {
+    const released = this.cursors[partition].discard(start, end);
+    this.counters.dropped += released.messages;
+    this.#release(memberId, released.messages, released.bytes);
   }
 
   /** Members whose partitions changed since the last call, with their new partitions. */

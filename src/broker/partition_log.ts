@@ -1,6 +1,10 @@
 /**
- * The in-memory log of one partition: an ordered run of stored batches with
- * consecutive offsets. Pure: no I/O, the caller supplies the time.
+ * The index of one partition: an ordered run of stored batches, each with
+ * its blob cached in memory, its place on disk, or both. Pure: no I/O, the
+ * caller supplies the time and does the reading and writing.
+ *
+ * Offsets normally run without gaps; a batch lost to corruption leaves one,
+ * which readers skip (and count).
  *
  * @module
  */
@@ -11,10 +15,14 @@ export interface StoredBatch {
   readonly baseOffset: number;
   /** Messages in the blob. */
   readonly count: number;
-  /** The encoded messages, exactly as published. */
-  readonly blob: Uint8Array;
+  /** Blob length in bytes. */
+  readonly bytes: number;
   /** When the batch was appended, in epoch ms. */
   readonly appendedAt: number;
+  /** The encoded messages when cached in memory; undefined once evicted to disk only. */
+  blob?: Uint8Array;
+  /** Where the storage layer keeps it on disk (opaque to the log), if persisted. */
+  readonly loc?: unknown;
 }
 
 /** What a trim removed. */
@@ -30,7 +38,7 @@ export interface TrimResult {
  * @example
  * ```ts
  * const log = new PartitionLog();
- * const b = log.append(blob, 500, Date.now()); // b.baseOffset === 0
+ * const b = log.append({ blob, count: 500, appendedAt: Date.now() }); // b.baseOffset === 0
  * log.batchAt(123) === b; // true
  * ```
  */
@@ -39,12 +47,16 @@ export class PartitionLog {
   #head = 0; // index of the first live batch in #batches
   #start: number;
   #end: number;
+  #durableEnd: number;
   #bytes = 0;
+  #cached = 0;
+  #evictFrom = 0; // index below which no blob is cached (eviction cursor)
 
   /** @param startOffset offset of the first message this log will hold */
   constructor(startOffset = 0) {
     this.#start = startOffset;
     this.#end = startOffset;
+    this.#durableEnd = startOffset;
   }
 
   /** Offset of the oldest retained message. */
@@ -57,9 +69,19 @@ export class PartitionLog {
     return this.#end;
   }
 
-  /** Blob bytes retained. */
+  /** Offsets below this are stored as the durability policy promises, and may be delivered. */
+  get durableEnd(): number {
+    return this.#durableEnd;
+  }
+
+  /** Blob bytes retained (on disk or in memory). */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Blob bytes cached in memory. */
+  get cachedBytes(): number {
+    return this.#cached;
   }
 
   /** Batches retained. */
@@ -68,37 +90,97 @@ export class PartitionLog {
   }
 
   /**
-   * Appends a batch and returns it with its base offset.
+   * Appends a batch at the end of the log.
    *
-   * @throws {RangeError} when count is not a positive integer
+   * @param durable whether it is already durable (memory-only logs: always)
+   * @throws {RangeError} when count is not a positive integer, or the base offset goes backwards
    */
-  append(blob: Uint8Array, count: number, now: number): StoredBatch {
-    if (!Number.isInteger(count) || count < 1) {
-      throw new RangeError(`append: count must be an integer >= 1, got ${count}`);
+  append(
+    b: {
+      blob?: Uint8Array;
+      bytes?: number;
+      count: number;
+      appendedAt: number;
+      loc?: unknown;
+      baseOffset?: number;
+    },
+    durable = true,
+  ): StoredBatch {
+    if (!Number.isInteger(b.count) || b.count < 1) {
+      throw new RangeError(`append: count must be an integer >= 1, got ${b.count}`);
     }
-    const batch: StoredBatch = { baseOffset: this.#end, count, blob, appendedAt: now };
+    const baseOffset = b.baseOffset ?? this.#end;
+    if (baseOffset < this.#end) {
+      throw new RangeError(`append: base offset ${baseOffset} is below the log end ${this.#end}`);
+    }
+    const bytes = b.bytes ?? b.blob!.length;
+    const batch: StoredBatch = {
+      baseOffset,
+      count: b.count,
+      bytes,
+      appendedAt: b.appendedAt,
+      blob: b.blob,
+      loc: b.loc,
+    };
+    if (this.batchCount === 0) this.#start = baseOffset;
     this.#batches.push(batch);
-    this.#end += count;
-    this.#bytes += blob.length;
+    this.#end = baseOffset + b.count;
+    if (durable) this.#durableEnd = this.#end;
+    this.#bytes += bytes;
+    if (b.blob) this.#cached += bytes;
     return batch;
   }
 
-  /** The batch holding `offset`, or undefined when it is not retained. */
+  /** Marks everything below `offset` durable. */
+  markDurable(offset: number): void {
+    this.#durableEnd = Math.max(this.#durableEnd, Math.min(offset, this.#end));
+  }
+
+  /** The batch holding `offset`, or undefined when it is not retained (or lies in a gap). */
   batchAt(offset: number): StoredBatch | undefined {
-    if (offset < this.#start || offset >= this.#end) return undefined;
+    const b = this.batchFrom(offset);
+    return b && b.baseOffset <= offset ? b : undefined;
+  }
+
+  /** The first retained batch that ends after `offset` (it may start after it, past a gap). */
+  batchFrom(offset: number): StoredBatch | undefined {
+    if (offset >= this.#end) return undefined;
     let lo = this.#head;
     let hi = this.#batches.length - 1;
+    if (lo > hi) return undefined;
     while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.#batches[mid].baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
+      const mid = (lo + hi) >>> 1;
+      const b = this.#batches[mid];
+      if (b.baseOffset + b.count <= offset) lo = mid + 1;
+      else hi = mid;
     }
-    return this.#batches[lo];
+    const b = this.#batches[lo];
+    return b.baseOffset + b.count > offset ? b : undefined;
   }
 
   /** The oldest retained batch, if any. */
   oldest(): StoredBatch | undefined {
     return this.#batches[this.#head];
+  }
+
+  /**
+   * Drops cached blobs of persisted, durable batches, oldest first, until at
+   * most `targetBytes` are cached. Returns the bytes freed.
+   */
+  evict(targetBytes: number): number {
+    let freed = 0;
+    let i = Math.max(this.#evictFrom, this.#head);
+    for (; i < this.#batches.length && this.#cached > targetBytes; i++) {
+      const b = this.#batches[i];
+      if (b.baseOffset + b.count > this.#durableEnd) break;
+      if (b.blob && b.loc !== undefined) {
+        b.blob = undefined;
+        this.#cached -= b.bytes;
+        freed += b.bytes;
+      } else if (b.blob) break; // not persisted: cannot be evicted
+    }
+    this.#evictFrom = i;
+    return freed;
   }
 
   /** Drops every batch that ends at or before `offset`. */
@@ -109,7 +191,8 @@ export class PartitionLog {
       if (b.baseOffset + b.count > offset) break;
       result.batches++;
       result.messages += b.count;
-      result.bytes += b.blob.length;
+      result.bytes += b.bytes;
+      if (b.blob) this.#cached -= b.bytes;
       this.#head++;
     }
     if (result.batches === 0) return result;
@@ -119,6 +202,7 @@ export class PartitionLog {
       : this.#end;
     if (this.#head > 1024 && this.#head * 2 > this.#batches.length) {
       this.#batches = this.#batches.slice(this.#head);
+      this.#evictFrom = Math.max(0, this.#evictFrom - this.#head);
       this.#head = 0;
     }
     return result;

@@ -3,14 +3,24 @@
  *
  * @module
  */
+import { join } from "node:path";
 import type { Logger } from "../obs/log.ts";
 import { createAdminApp } from "./admin.ts";
 import { type BrokerServer, type BrokerServerOptions, startBrokerServer } from "./server.ts";
+import { BrokerStorage, type FsyncPolicy } from "./store/storage.ts";
 
 /** Options of {@linkcode startBrokerRole}. */
-export interface BrokerRoleOptions extends BrokerServerOptions {
+export interface BrokerRoleOptions extends Omit<BrokerServerOptions, "storage"> {
   /** Admin HTTP port; 0 picks a free one. @default {9090} */
   adminPort?: number;
+  /** Persist the log under `<dataDir>/broker`; undefined keeps it in memory only. */
+  dataDir?: string;
+  /** @default {"always"} */
+  fsync?: FsyncPolicy;
+  /** @default {1000} */
+  fsyncIntervalMs?: number;
+  /** @default {67108864} */
+  segmentBytes?: number;
   logger: Logger;
 }
 
@@ -26,24 +36,45 @@ export interface BrokerRole extends AsyncDisposable {
 /** Starts the broker and its admin API. */
 export async function startBrokerRole(options: BrokerRoleOptions): Promise<BrokerRole> {
   const log = options.logger;
-  const server = await startBrokerServer(options);
-  const app = createAdminApp(server);
-  const http = Deno.serve({
-    hostname: options.host ?? "127.0.0.1",
-    port: options.adminPort ?? 9090,
-    onListen: () => {},
-  }, app.fetch);
+  const storage = options.dataDir === undefined ? undefined : await BrokerStorage.open({
+    dir: join(options.dataDir, "broker"),
+    fsync: options.fsync,
+    fsyncIntervalMs: options.fsyncIntervalMs,
+    segmentBytes: options.segmentBytes,
+    logger: log,
+  });
+  let server: BrokerServer;
+  let http: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = await startBrokerServer({ ...options, storage });
+  } catch (err) {
+    await storage?.close();
+    throw err;
+  }
+  try {
+    http = Deno.serve({
+      hostname: options.host ?? "127.0.0.1",
+      port: options.adminPort ?? 9090,
+      onListen: () => {},
+    }, createAdminApp(server).fetch);
+  } catch (err) {
+    await server.close();
+    await storage?.close();
+    throw err;
+  }
   const adminAddr = http.addr as Deno.NetAddr;
   log.info("broker listening", {
     tcp: `${server.addr.hostname}:${server.addr.port}`,
     admin: `http://${adminAddr.hostname}:${adminAddr.port}`,
     partitions: server.core.options.partitions,
+    log: storage ? `${storage.dir} (fsync ${storage.policy})` : "memory only",
   });
   let closing: Promise<void> | null = null;
   const close = () =>
     closing ??= (async () => {
       await http.shutdown();
       await server.close();
+      await storage?.close();
     })();
   return { server, adminAddr, close, [Symbol.asyncDispose]: close };
 }

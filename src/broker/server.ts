@@ -1,8 +1,9 @@
 /**
  * The broker's TCP edge: accepts connections, feeds frames to
- * {@linkcode BrokerCore}, and writes what it decides. One connection's frames
- * are handled in order; a publish to a topic at its memory bound stops reading
- * from that connection until there is room (TCP backpressure, no drop).
+ * {@linkcode BrokerCore} through {@linkcode handleFrame}, and carries out
+ * what the core decides (deliveries, assignments, dead letters). A publish to
+ * a topic at its memory bound stops reading from that connection until there
+ * is room (TCP backpressure, no drop).
  *
  * @module
  */
@@ -13,18 +14,19 @@ import {
   encodeFrame,
   encodeHead,
   ErrorCode,
-  type Frame,
   FrameTooLargeError,
   FrameType,
-  frameTypeName,
-  PROTOCOL_VERSION,
-  ProtocolError,
-  validateBatch,
+  sliceBatch,
 } from "../protocol/mod.ts";
 import { BrokerCore, type BrokerCoreOptions, type Output } from "./core.ts";
+import { DurableLog, type RetentionOptions } from "./durable_log.ts";
+import { type BrokerContext, handleFrame, sendError } from "./frame_handler.ts";
+import { Session } from "./session.ts";
+import type { BrokerStorage } from "./store/storage.ts";
 
 /** Options of {@linkcode startBrokerServer}. */
-export interface BrokerServerOptions extends Omit<BrokerCoreOptions, "clock"> {
+export interface BrokerServerOptions
+  extends Omit<BrokerCoreOptions, "clock">, Partial<RetentionOptions> {
   /** Address to bind. @default {"127.0.0.1"} */
   host?: string;
   /** Port to bind; 0 picks a free one. @default {9000} */
@@ -35,6 +37,8 @@ export interface BrokerServerOptions extends Omit<BrokerCoreOptions, "clock"> {
   sessionTimeoutMs?: number;
   /** Most subscriptions on one connection. @default {64} */
   maxSubscriptionsPerConnection?: number;
+  /** The durable log; without it the broker keeps messages in memory only. */
+  storage?: BrokerStorage;
   /** Time source. @default {systemClock} */
   clock?: Clock;
   logger?: Logger;
@@ -49,6 +53,7 @@ export interface ServerCounters {
   protocolErrors: number;
   sessionTimeouts: number;
   requestErrors: number;
+  storageErrors: number;
 }
 
 /** A running broker server. */
@@ -56,19 +61,10 @@ export interface BrokerServer extends AsyncDisposable {
   /** The bound address. */
   readonly addr: Deno.NetAddr;
   readonly core: BrokerCore;
+  readonly log: DurableLog;
   readonly counters: ServerCounters;
-  /** Stops accepting, closes every connection. Safe to call twice. */
+  /** Stops accepting, closes every connection, saves group offsets. Safe to call twice. */
   close(): Promise<void>;
-}
-
-interface Session {
-  id: number;
-  fc: FrameConnection;
-  hello: boolean;
-  lastSeen: number;
-  /** Waiting for room to publish: not silent, just held back. */
-  parked: boolean;
-  subs: Map<number, string>; // subscriptionId -> memberId
 }
 
 /**
@@ -83,39 +79,83 @@ interface Session {
  */
 export function startBrokerServer(options: BrokerServerOptions = {}): Promise<BrokerServer> {
   const clock = options.clock ?? systemClock;
-  const log = options.logger ?? silentLogger;
+  const logger = options.logger ?? silentLogger;
   const core = new BrokerCore({ ...options, clock });
+  const log = new DurableLog(core, options.storage, logger);
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
-  const maxSubs = options.maxSubscriptionsPerConnection ?? 64;
+  const retention: RetentionOptions = {
+    retentionMs: options.retentionMs ?? 0,
+    retentionBytes: options.retentionBytes ?? 0,
+  };
   const listener = Deno.listen({
     hostname: options.host ?? "127.0.0.1",
     port: options.port ?? 9000,
   });
   const sessions = new Map<number, Session>();
-  const members = new Map<string, { session: Session; subscriptionId: number }>();
   const counters: ServerCounters = {
     connectionsAccepted: 0,
     connectionsOpen: 0,
     protocolErrors: 0,
     sessionTimeouts: 0,
     requestErrors: 0,
+    storageErrors: 0,
   };
   const roomWaiters: { topic: string; resolve: () => void }[] = [];
   let nextId = 1;
   let pumpQueued = false;
   let closed = false;
 
-  const dispatch = (outs: Output[]) => {
-    for (const o of outs) {
-      const m = members.get(o.memberId);
-      if (!m) continue;
-      if (o.kind === "assign") {
-        m.session.fc.send(encodeFrame({
+  const ctx: BrokerContext = {
+    core,
+    log,
+    clock,
+    logger,
+    serverId: options.storage?.id ?? `mem-${crypto.randomUUID()}`,
+    maxSubscriptions: options.maxSubscriptionsPerConnection ?? 64,
+    members: new Map(),
+    counters,
+    schedulePump: () => {
+      if (pumpQueued) return;
+      pumpQueued = true;
+      queueMicrotask(pump);
+    },
+    waitForRoom: (topic) =>
+      new Promise<void>((resolve) => {
+        roomWaiters.push({ topic, resolve });
+        ctx.schedulePump();
+      }),
+  };
+
+  function pump(): void {
+    pumpQueued = false;
+    for (const o of core.pump()) dispatch(o);
+    for (let i = roomWaiters.length - 1; i >= 0; i--) {
+      if (core.hasRoom(roomWaiters[i].topic)) roomWaiters.splice(i, 1)[0].resolve();
+    }
+  }
+
+  function dispatch(o: Output): void {
+    if (o.kind === "deadletter") {
+      void deadLetter(o);
+      return;
+    }
+    const m = ctx.members.get(o.memberId);
+    if (!m) return;
+    if (o.kind === "assign") {
+      m.session.fc.send(
+        encodeFrame({
           type: FrameType.ASSIGN,
           subscriptionId: m.subscriptionId,
           partitions: o.partitions,
-        }));
-        continue;
+        }),
+      );
+      return;
+    }
+    const frame = (blob: Uint8Array | undefined): Uint8Array[] | undefined => {
+      if (!blob) {
+        core.discard(o.memberId, o.partition, o.start, o.end); // corrupt on disk: counted, skipped
+        ctx.schedulePump();
+        return undefined;
       }
       const head = encodeHead({
         type: FrameType.DELIVER,
@@ -126,164 +166,58 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
         to: o.end - o.batch.baseOffset,
         attempt: o.attempt,
         count: o.batch.count,
-        batch: o.batch.blob,
+        batch: blob,
       });
-      m.session.fc.send(head, o.batch.blob);
-    }
-  };
+      return [head, blob];
+    };
+    m.session.sendOrdered(() => {
+      const blob = log.readBlob(o.batch);
+      return blob instanceof Promise ? blob.then(frame) : frame(blob);
+    });
+  }
 
-  const pump = () => {
-    pumpQueued = false;
-    dispatch(core.pump());
-    for (let i = roomWaiters.length - 1; i >= 0; i--) {
-      if (core.hasRoom(roomWaiters[i].topic)) roomWaiters.splice(i, 1)[0].resolve();
+  async function deadLetter(o: Extract<Output, { kind: "deadletter" }>): Promise<void> {
+    try {
+      const blob = await log.readBlob(o.batch);
+      if (!blob) return;
+      const base = o.batch.baseOffset;
+      const slice = sliceBatch(blob, o.batch.count, o.start - base, o.end - base);
+      await log.append(`${o.topic}.dlq`, 0, slice, o.end - o.start);
+    } catch (err) {
+      logger.error("could not write a dead letter", { topic: o.topic, error: String(err) });
     }
-  };
-  const schedulePump = () => {
-    if (pumpQueued) return;
-    pumpQueued = true;
-    queueMicrotask(pump);
-  };
+  }
 
+  let ticks = 0;
   const timer = setInterval(() => {
     core.tick();
     const now = clock.now();
     for (const s of sessions.values()) {
       if (!s.parked && now - s.lastSeen > sessionTimeoutMs) {
         counters.sessionTimeouts++;
-        log.warn("closing silent connection", { conn: s.id, silentMs: now - s.lastSeen });
+        logger.warn("closing silent connection", { conn: s.id, silentMs: now - s.lastSeen });
         s.fc.close();
       }
     }
-    schedulePump();
-  }, Math.min(1000, Math.max(10, Math.floor(core.options.ackTimeoutMs / 4))));
-
-  const sendError = (s: Session, correlationId: number, code: number, message: string) =>
-    s.fc.send(encodeFrame({ type: FrameType.ERROR, correlationId, code, message }));
-
-  const waitForRoom = (topic: string) =>
-    new Promise<void>((resolve) => {
-      roomWaiters.push({ topic, resolve });
-      schedulePump();
-    });
-
-  async function handle(s: Session, f: Frame): Promise<void> {
-    if (!s.hello) {
-      if (f.type !== FrameType.HELLO) {
-        throw new ProtocolError(`expected HELLO as the first frame, got ${frameTypeName(f.type)}`);
-      }
-      if (f.version !== PROTOCOL_VERSION) {
-        sendError(
-          s,
-          0,
-          ErrorCode.BAD_HELLO,
-          `protocol version ${f.version} not supported (speak ${PROTOCOL_VERSION})`,
-        );
-        await s.fc.drain().catch(() => {});
-        s.fc.close();
-        return;
-      }
-      s.hello = true;
-      s.fc.send(
-        encodeFrame({ type: FrameType.HELLO_OK, version: PROTOCOL_VERSION, serverId: "gputel" }),
+    ctx.schedulePump();
+    if (++ticks % 4 === 0) {
+      log.saveGroups().catch((e) =>
+        logger.error("could not save group offsets", { error: String(e) })
       );
-      return;
     }
-    switch (f.type) {
-      case FrameType.PING:
-        s.fc.send(encodeFrame({ type: FrameType.PONG, nonce: f.nonce }));
-        return;
-      case FrameType.PONG:
-        return;
-      case FrameType.METADATA: {
-        const t = core.topic(f.topic);
-        s.fc.send(encodeFrame({
-          type: FrameType.METADATA_OK,
-          correlationId: f.correlationId,
-          topic: f.topic,
-          partitions: t.logs.length,
-        }));
-        return;
-      }
-      case FrameType.PUBLISH: {
-        if (f.count < 1) throw new RangeError(`PUBLISH count must be >= 1, got ${f.count}`);
-        validateBatch(f.batch, f.count);
-        const t = core.topic(f.topic);
-        if (!t.logs[f.partition]) {
-          throw new RangeError(
-            `partition ${f.partition} does not exist: topic ${f.topic} has ${t.logs.length}`,
-          );
-        }
-        if (!core.hasRoom(f.topic)) {
-          t.counters.publishWaits++;
-          s.parked = true;
-          await waitForRoom(f.topic);
-          s.parked = false;
-          s.lastSeen = clock.now();
-        }
-        const b = core.publish(f.topic, f.partition, f.batch.slice(), f.count);
-        s.fc.send(encodeFrame({
-          type: FrameType.PUBLISH_OK,
-          correlationId: f.correlationId,
-          partition: f.partition,
-          baseOffset: b.baseOffset,
-          count: b.count,
-        }));
-        schedulePump();
-        return;
-      }
-      case FrameType.SUBSCRIBE: {
-        if (s.subs.has(f.subscriptionId)) {
-          throw new RangeError(
-            `subscription ${f.subscriptionId} already exists on this connection`,
-          );
-        }
-        if (s.subs.size >= maxSubs) {
-          sendError(
-            s,
-            f.subscriptionId,
-            ErrorCode.LIMIT,
-            `at most ${maxSubs} subscriptions per connection`,
-          );
-          return;
-        }
-        const memberId = `c${s.id}.s${f.subscriptionId}`;
-        core.subscribe(memberId, f.topic, f.group, {
-          messages: f.creditMessages,
-          bytes: f.creditBytes,
-        });
-        s.subs.set(f.subscriptionId, memberId);
-        members.set(memberId, { session: s, subscriptionId: f.subscriptionId });
-        s.fc.send(
-          encodeFrame({ type: FrameType.SUBSCRIBE_OK, subscriptionId: f.subscriptionId, memberId }),
-        );
-        log.info("member joined", { member: memberId, topic: f.topic, group: f.group });
-        schedulePump();
-        return;
-      }
-      case FrameType.ACK:
-      case FrameType.NACK: {
-        const memberId = s.subs.get(f.subscriptionId);
-        if (!memberId) throw new RangeError(`unknown subscription ${f.subscriptionId}`);
-        if (f.type === FrameType.ACK) core.ack(memberId, f.partition, f.upTo);
-        else core.nack(memberId, f.partition, f.offset);
-        schedulePump();
-        return;
-      }
-      default:
-        throw new ProtocolError(`a client may not send ${frameTypeName(f.type)}`);
+    if (ticks % 40 === 0) {
+      log.applyRetention(retention).catch((e) =>
+        logger.error("retention failed", { error: String(e) })
+      );
     }
-  }
+  }, Math.min(250, Math.max(10, Math.floor(core.options.ackTimeoutMs / 4))));
 
   async function serve(conn: Deno.Conn): Promise<void> {
-    const s: Session = {
-      id: nextId++,
-      fc: new FrameConnection(conn, { maxFrameBytes: options.maxFrameBytes }),
-      hello: false,
-      parked: false,
-      lastSeen: clock.now(),
-      subs: new Map(),
-    };
+    const s = new Session(
+      nextId++,
+      new FrameConnection(conn, { maxFrameBytes: options.maxFrameBytes }),
+      clock.now(),
+    );
     sessions.set(s.id, s);
     counters.connectionsAccepted++;
     counters.connectionsOpen++;
@@ -291,7 +225,7 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
       for await (const f of s.fc.frames()) {
         s.lastSeen = clock.now();
         try {
-          await handle(s, f);
+          await handleFrame(ctx, s, f);
         } catch (err) {
           if (!(err instanceof RangeError)) throw err;
           counters.requestErrors++;
@@ -308,7 +242,7 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
       const code = err instanceof FrameTooLargeError
         ? ErrorCode.FRAME_TOO_LARGE
         : ErrorCode.BAD_FRAME;
-      log.warn("closing connection after a protocol error", {
+      logger.warn("closing connection after a protocol error", {
         conn: s.id,
         error: (err as Error).message,
       });
@@ -319,10 +253,10 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
       sessions.delete(s.id);
       counters.connectionsOpen--;
       for (const memberId of s.subs.values()) {
-        members.delete(memberId);
+        ctx.members.delete(memberId);
         core.unsubscribe(memberId);
       }
-      schedulePump();
+      ctx.schedulePump();
     }
   }
 
@@ -334,7 +268,7 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
       } catch {
         return; // listener closed
       }
-      serve(conn).catch((err) => log.error("connection failed", { error: String(err) }));
+      serve(conn).catch((err) => logger.error("connection failed", { error: String(err) }));
     }
   })();
 
@@ -350,12 +284,17 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
     for (const s of sessions.values()) s.fc.close();
     for (const w of roomWaiters.splice(0)) w.resolve();
     await accepting;
+    await Promise.all([...sessions.values()].flatMap((s) => [...s.publishing]));
+    await log.saveGroups().catch((e) =>
+      logger.error("could not save group offsets", { error: String(e) })
+    );
   };
   options.signal?.addEventListener("abort", () => void close(), { once: true });
 
   return Promise.resolve({
     addr: listener.addr as Deno.NetAddr,
     core,
+    log,
     counters,
     close,
     [Symbol.asyncDispose]: close,

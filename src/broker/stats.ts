@@ -7,6 +7,7 @@
 import { PromText } from "../obs/prometheus.ts";
 import type { BrokerCore } from "./core.ts";
 import type { ServerCounters } from "./server.ts";
+import type { BrokerStorage, StorageCounters } from "./store/storage.ts";
 import type { Topic } from "./topic.ts";
 
 /** One partition in a snapshot. */
@@ -37,7 +38,10 @@ export interface GroupStats {
 /** One topic in a snapshot. */
 export interface TopicStats {
   name: string;
+  /** Blob bytes retained in the log (disk or memory). */
   bytes: number;
+  /** Blob bytes held in memory: what --max-topic-bytes bounds. */
+  memory_bytes: number;
   max_bytes: number;
   partitions: PartitionStats[];
   groups: GroupStats[];
@@ -49,6 +53,7 @@ export function topicStats(t: Topic): TopicStats {
   return {
     name: t.name,
     bytes: t.bytes(),
+    memory_bytes: t.cachedBytes(),
     max_bytes: t.maxBytes,
     partitions: t.logs.map((l, partition) => ({
       partition,
@@ -84,12 +89,29 @@ export function topicStats(t: Topic): TopicStats {
 }
 
 /** The whole broker's snapshot. */
-export function brokerStats(core: BrokerCore, server: ServerCounters) {
+export function brokerStats(core: BrokerCore, server: ServerCounters, storage?: BrokerStorage) {
   return {
     connections: { ...server },
+    storage: storage
+      ? { dir: storage.dir, fsync: storage.policy, id: storage.id, ...storage.counters }
+      : { persisted: false },
     topics: [...core.topics.values()].map(topicStats),
   };
 }
+
+const STORAGE_COUNTERS: Record<keyof StorageCounters, [string, string]> = {
+  writes: ["counter", "Batches written to the log."],
+  writeErrors: [
+    "counter",
+    "Batch writes that failed (disk full, I/O error); the publish was refused.",
+  ],
+  syncs: ["counter", "fdatasync rounds (one covers every batch written meanwhile)."],
+  syncErrors: ["counter", "fdatasync rounds that failed; their publishes were refused."],
+  corruptReads: ["counter", "Batches that failed their CRC when read and were skipped."],
+  recoveredTruncatedBytes: ["gauge", "Bytes cut from torn or corrupt segment tails at startup."],
+  recoveredCorruptRanges: ["gauge", "Corrupt stretches skipped in segment tails at startup."],
+  segmentsRemoved: ["counter", "Segments deleted by retention."],
+};
 
 const GROUP_COUNTERS: Record<string, string> = {
   delivered: "Messages delivered to the group's members, redeliveries included.",
@@ -104,8 +126,23 @@ const GROUP_COUNTERS: Record<string, string> = {
 };
 
 /** Prometheus exposition of the broker. Labels: topic, partition, group only. */
-export function brokerMetrics(core: BrokerCore, server: ServerCounters): string {
+export function brokerMetrics(
+  core: BrokerCore,
+  server: ServerCounters,
+  storage?: BrokerStorage,
+): string {
   const p = new PromText();
+  if (storage) {
+    for (const [k, [type, help]] of Object.entries(STORAGE_COUNTERS)) {
+      const name = `gputel_storage_${snake(k)}${type === "counter" ? "_total" : ""}`;
+      p.sample(
+        name,
+        type as "counter" | "gauge",
+        help,
+        storage.counters[k as keyof StorageCounters],
+      );
+    }
+  }
   p.sample(
     "gputel_broker_connections_open",
     "gauge",
@@ -138,7 +175,16 @@ export function brokerMetrics(core: BrokerCore, server: ServerCounters): string 
   );
   for (const t of core.topics.values()) {
     const topic = t.name;
-    p.sample("gputel_topic_bytes", "gauge", "Bytes held in memory by the topic.", t.bytes(), {
+    p.sample(
+      "gputel_topic_memory_bytes",
+      "gauge",
+      "Bytes held in memory by the topic.",
+      t.cachedBytes(),
+      {
+        topic,
+      },
+    );
+    p.sample("gputel_topic_log_bytes", "gauge", "Bytes retained in the topic's log.", t.bytes(), {
       topic,
     });
     p.sample("gputel_topic_max_bytes", "gauge", "Memory bound of the topic.", t.maxBytes, {
@@ -185,7 +231,7 @@ export function brokerMetrics(core: BrokerCore, server: ServerCounters): string 
         group,
       });
       for (const [k, help] of Object.entries(GROUP_COUNTERS)) {
-        const name = `gputel_group_${k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())}_total`;
+        const name = `gputel_group_${snake(k)}_total`;
         p.sample(name, "counter", help, g.counters[k as keyof typeof g.counters], { topic, group });
       }
       g.cursors.forEach((c, partition) => {
@@ -213,4 +259,8 @@ export function brokerMetrics(core: BrokerCore, server: ServerCounters): string 
     }
   }
   return p.toString();
+}
+
+function snake(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
 }

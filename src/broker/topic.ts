@@ -60,36 +60,56 @@ export class Topic {
     this.logs = Array.from({ length: partitions }, () => new PartitionLog());
   }
 
-  /** Blob bytes held by all partitions. */
+  /** Blob bytes retained by all partitions (on disk or in memory). */
   bytes(): number {
     let n = 0;
     for (const l of this.logs) n += l.bytes;
     return n;
   }
 
-  /** The group, created on first use starting at the oldest retained message. */
-  group(name: string, settings: GroupSettings): ConsumerGroup {
+  /** Blob bytes held in memory by all partitions. */
+  cachedBytes(): number {
+    let n = 0;
+    for (const l of this.logs) n += l.cachedBytes;
+    return n;
+  }
+
+  /**
+   * The group, created on first use starting at the oldest retained message,
+   * or at `committed` (per partition) when restoring a persisted group.
+   */
+  group(name: string, settings: GroupSettings, committed?: readonly number[]): ConsumerGroup {
     let g = this.groups.get(name);
     if (!g) {
-      g = new ConsumerGroup(name, this.logs.map((l) => l.startOffset), settings);
+      const starts = this.logs.map((l, p) =>
+        Math.max(l.startOffset, Math.min(committed?.[p] ?? 0, l.endOffset))
+      );
+      g = new ConsumerGroup(name, starts, settings);
       this.groups.set(name, g);
     }
     return g;
   }
 
   /**
-   * Whether a publish may proceed now. At the bound, batches that every group
-   * has acked are trimmed first; with no group at all nothing is trimmed, so
-   * publishers wait until a consumer arrives.
+   * Whether a publish may proceed now, judged by the bytes held in memory.
+   * At the bound, cached blobs of batches already durable on disk are
+   * dropped first (down to half the bound, so this is not done per publish);
+   * a memory-only topic then trims batches every group has acked. With no
+   * group at all nothing is trimmed, so publishers wait until a consumer
+   * arrives.
    */
   hasRoom(): boolean {
-    if (this.bytes() < this.maxBytes) return true;
+    if (this.cachedBytes() < this.maxBytes) return true;
+    const target = Math.floor(this.maxBytes / 2 / this.logs.length);
+    for (const l of this.logs) l.evict(target);
+    if (this.cachedBytes() < this.maxBytes) return true;
     if (this.groups.size === 0) return false;
     this.logs.forEach((log, p) => {
       let low = log.endOffset;
       for (const g of this.groups.values()) low = Math.min(low, g.committed(p));
+      if (log.oldest()?.loc !== undefined) return; // persisted: retention decides
       this.counters.trimmedMessages += log.trimBefore(low).messages;
     });
-    return this.bytes() < this.maxBytes;
+    return this.cachedBytes() < this.maxBytes;
   }
 }

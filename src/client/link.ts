@@ -37,6 +37,12 @@ export interface LinkOptions {
 /** A greeted connection. */
 export interface Link {
   readonly fc: FrameConnection;
+  /**
+   * The broker's log identity from HELLO_OK: stable across restarts of a
+   * persistent broker, new for every start of a memory-only one. Offsets
+   * are only comparable under one identity.
+   */
+  readonly serverId: string;
   /** Resolves when the connection ends, with the reason. */
   readonly done: Promise<Error>;
   /** Closes the connection. Safe to call twice. */
@@ -126,5 +132,5 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
       fc.close();
     }
   })();
-  return { fc, done, close: () => fc.close() };
+  return { fc, serverId: first.value.serverId, done, close: () => fc.close() };
 }

@@ -41,6 +41,8 @@ export interface Delivery {
   messages: DeliveredMessage[];
   /** Offset one past the last message: ack(partition, end) acks the whole delivery. */
   end: number;
+  /** The broker log's identity (see `Link.serverId`): offsets are positions in that log. */
+  source: string;
 }
 
 /** Counters of a subscriber. */
@@ -174,6 +176,7 @@ export class Subscriber implements AsyncDisposable {
           attempt: f.attempt,
           messages,
           end: f.baseOffset + f.to,
+          source: this.#link?.serverId ?? "",
         });
         this.#wake();
         return;

@@ -21,7 +21,7 @@ function setup(opts: Partial<ConstructorParameters<typeof BrokerCore>[0]> = {}) 
 type Deliver = Extract<Output, { kind: "deliver" }>;
 const delivers = (out: Output[]) => out.filter((o): o is Deliver => o.kind === "deliver");
 const ids = (d: Deliver) =>
-  decodeBatch(d.batch.blob, d.batch.count).slice(
+  decodeBatch(d.batch.blob!, d.batch.count).slice(
     d.start - d.batch.baseOffset,
     d.end - d.batch.baseOffset,
   )
@@ -47,8 +47,8 @@ Deno.test("a leaving member's partitions move to the others and its in-flight wo
   core.subscribe("a", "t", "g", big);
   core.subscribe("b", "t", "g", big);
   core.pump();
-  core.publish("t", 0, blob([1, 2, 3]), 3);
-  core.publish("t", 1, blob([4, 5]), 2);
+  core.publish("t", 0, { blob: blob([1, 2, 3]), count: 3 });
+  core.publish("t", 1, { blob: blob([4, 5]), count: 2 });
   const first = delivers(core.pump());
   assert.deepEqual(first.map((d) => [d.memberId, ids(d)]), [["a", [1, 2, 3]], ["b", [4, 5]]]);
   core.unsubscribe("a");
@@ -62,10 +62,10 @@ Deno.test("a leaving member's partitions move to the others and its in-flight wo
 Deno.test("a joining member receives a partition only after the old owner acks its in-flight work", () => {
   const { core } = setup({ partitions: 2 });
   core.subscribe("a", "t", "g", big);
-  core.publish("t", 1, blob([1, 2]), 2);
+  core.publish("t", 1, { blob: blob([1, 2]), count: 2 });
   assert.equal(delivers(core.pump())[0].memberId, "a");
   core.subscribe("b", "t", "g", big);
-  core.publish("t", 1, blob([3]), 1);
+  core.publish("t", 1, { blob: blob([3]), count: 1 });
   assert.deepEqual(delivers(core.pump()), [], "partition 1 is handed off: nobody gets [3] yet");
   assert.ok(core.ack("a", 1, 2));
   const d = delivers(core.pump());
@@ -75,7 +75,7 @@ Deno.test("a joining member receives a partition only after the old owner acks i
 Deno.test("deliveries past their ack deadline are redelivered with a higher attempt", () => {
   const { core, clock } = setup({ partitions: 1 });
   core.subscribe("a", "t", "g", big);
-  core.publish("t", 0, blob([1, 2]), 2);
+  core.publish("t", 0, { blob: blob([1, 2]), count: 2 });
   assert.equal(delivers(core.pump())[0].attempt, 1);
   clock.advance(999);
   core.tick();
@@ -90,8 +90,8 @@ Deno.test("deliveries past their ack deadline are redelivered with a higher atte
 Deno.test("cumulative acks free exactly the messages below the ack position", () => {
   const { core } = setup({ partitions: 1 });
   core.subscribe("a", "t", "g", { messages: 5, bytes: 1 << 30 });
-  core.publish("t", 0, blob([0, 1, 2]), 3);
-  core.publish("t", 0, blob([3, 4, 5]), 3);
+  core.publish("t", 0, { blob: blob([0, 1, 2]), count: 3 });
+  core.publish("t", 0, { blob: blob([3, 4, 5]), count: 3 });
   const d = delivers(core.pump());
   assert.deepEqual(d.map(ids), [[0, 1, 2], [3, 4]], "credit of 5 splits the second batch");
   core.ack("a", 0, 4); // acks 0..3, 4 stays in flight
@@ -106,7 +106,9 @@ Deno.test("cumulative acks free exactly the messages below the ack position", ()
 Deno.test("credit is never exceeded: in-flight messages stay at or below it", () => {
   const { core } = setup({ partitions: 4 });
   core.subscribe("a", "t", "g", { messages: 7, bytes: 1 << 30 });
-  for (let p = 0; p < 4; p++) for (let i = 0; i < 5; i++) core.publish("t", p, blob([i, i]), 2);
+  for (let p = 0; p < 4; p++) {
+    for (let i = 0; i < 5; i++) core.publish("t", p, { blob: blob([i, i]), count: 2 });
+  }
   const g = core.topic("t").groups.get("g")!;
   let seen = 0;
   for (let round = 0; round < 20; round++) {
@@ -121,26 +123,47 @@ Deno.test("credit is never exceeded: in-flight messages stay at or below it", ()
   assert.equal(seen, 40);
 });
 
-Deno.test("a message nacked maxDeliveries times moves to <topic>.dlq and nothing else does", () => {
+Deno.test("a message nacked maxDeliveries times is handed out as a dead letter, and nothing else is", () => {
   const { core } = setup({ partitions: 1, maxDeliveries: 3 });
   core.subscribe("a", "t", "g", big);
-  core.publish("t", 0, blob([10, 11, 12]), 3);
-  let d = delivers(core.pump());
+  core.publish("t", 0, { blob: blob([10, 11, 12]), count: 3 });
+  let out = core.pump();
+  const dead: Extract<Output, { kind: "deadletter" }>[] = [];
   for (let attempt = 1; attempt <= 3; attempt++) {
     assert.ok(core.nack("a", 0, 1), `nack ${attempt}`);
     core.ack("a", 0, 3);
-    d = delivers(core.pump());
+    out = core.pump();
+    dead.push(...out.filter((o) => o.kind === "deadletter"));
+    const d = delivers(out);
     if (attempt < 3) assert.deepEqual(d.map((x) => [ids(x), x.attempt]), [[[11], attempt + 1]]);
+    else assert.deepEqual(d, []);
   }
-  assert.deepEqual(d, []);
-  const dlq = core.topic("t.dlq");
-  assert.equal(dlq.logs[0].endOffset, 1);
-  const stored = dlq.logs[0].batchAt(0)!;
-  assert.equal(dec.decode(decodeBatch(stored.blob, 1)[0].payload), "11");
+  assert.equal(dead.length, 1);
+  assert.deepEqual([dead[0].topic, dead[0].partition, dead[0].start, dead[0].end], ["t", 0, 1, 2]);
   const g = core.topic("t").groups.get("g")!;
   assert.equal(g.counters.deadLettered, 1);
   assert.equal(g.counters.nacked, 3);
   assert.equal(g.committed(0), 3);
+});
+
+Deno.test("batches are delivered only once marked durable", () => {
+  const { core } = setup({ partitions: 1 });
+  core.subscribe("a", "t", "g", big);
+  core.publish("t", 0, { blob: blob([1, 2]), count: 2, loc: "seg0" }, false);
+  assert.deepEqual(delivers(core.pump()), []);
+  core.markDurable("t", 0, 2);
+  assert.deepEqual(delivers(core.pump()).map(ids), [[1, 2]]);
+});
+
+Deno.test("at the memory bound a persisted topic evicts durable blobs instead of holding publishers", () => {
+  const { core } = setup({ partitions: 1, maxTopicBytes: 1024 });
+  const payload = blob(Array.from({ length: 100 }, (_, i) => i));
+  core.publish("t", 0, { blob: payload, count: 100, loc: "seg0" });
+  assert.equal(core.hasRoom("t"), true, "evicted: it can be read back from disk");
+  const log = core.topic("t").logs[0];
+  assert.equal(log.cachedBytes, 0);
+  assert.equal(log.bytes, payload.length);
+  assert.equal(log.batchAt(0)!.blob, undefined);
 });
 
 Deno.test("every group receives every message; members of one group never share one", () => {
@@ -148,7 +171,7 @@ Deno.test("every group receives every message; members of one group never share 
   core.subscribe("a1", "t", "A", big);
   core.subscribe("a2", "t", "A", big);
   core.subscribe("b1", "t", "B", big);
-  for (let p = 0; p < 4; p++) core.publish("t", p, blob([p * 10, p * 10 + 1]), 2);
+  for (let p = 0; p < 4; p++) core.publish("t", p, { blob: blob([p * 10, p * 10 + 1]), count: 2 });
   const got = new Map<string, number[]>();
   for (const d of delivers(core.pump())) {
     got.set(d.memberId, [...(got.get(d.memberId) ?? []), ...ids(d)]);
@@ -164,7 +187,7 @@ Deno.test("at its memory bound a topic refuses publishes until every group has a
   const { core } = setup({ partitions: 1, maxTopicBytes: 1024 });
   const payload = blob(Array.from({ length: 100 }, (_, i) => i)); // > 1 KiB
   assert.ok(core.hasRoom("t"));
-  core.publish("t", 0, payload, 100);
+  core.publish("t", 0, { blob: payload, count: 100 });
   assert.equal(core.hasRoom("t"), false, "no group: nothing may be trimmed");
   core.subscribe("a", "t", "g", big);
   const d = delivers(core.pump());
@@ -187,7 +210,7 @@ Deno.test("invalid names and partitions are refused with RangeError", () => {
   assert.throws(() => core.topic("../x"), /topic name "..\/x" is invalid/);
   assert.throws(() => core.subscribe("m", "t", "", big), /group name "" is invalid/);
   assert.throws(
-    () => core.publish("t", 9, blob([1]), 1),
+    () => core.publish("t", 9, { blob: blob([1]), count: 1 }),
     /partition 9 does not exist: topic t has 4/,
   );
 });
@@ -195,8 +218,8 @@ Deno.test("invalid names and partitions are refused with RangeError", () => {
 Deno.test("a member leaving mid-handoff passes its partitions straight to the joiner", () => {
   const { core } = setup({ partitions: 2, ackTimeoutMs: 60_000 });
   core.subscribe("a", "t", "g", big);
-  core.publish("t", 0, blob([1]), 1);
-  core.publish("t", 1, blob([2]), 1);
+  core.publish("t", 0, { blob: blob([1]), count: 1 });
+  core.publish("t", 1, { blob: blob([2]), count: 1 });
   assert.equal(delivers(core.pump()).length, 2);
   core.subscribe("b", "t", "g", big); // partition 1 is handed off, waiting for a's ack
   core.unsubscribe("a");

@@ -9,6 +9,7 @@ const TOTAL = 40_000; // × 256-byte payloads ≈ 10 MB, five times the bound
 interface TopicStats {
   name: string;
   bytes: number;
+  memory_bytes: number;
   counters: { publishWaits: number };
 }
 
@@ -17,10 +18,11 @@ async function vmRssKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
 }
 
-Deno.test("a paused consumer under a fast publisher keeps the broker at its memory bound, then nothing is lost", async () => {
+Deno.test("memory-only: a paused consumer under a fast publisher holds publishers at the bound, then nothing is lost", async () => {
   const [port, admin] = [freePort(), freePort()];
   await using broker = new Gputel([
     "broker",
+    "--no-persist",
     "--port",
     String(port),
     "--admin-port",
@@ -63,7 +65,10 @@ Deno.test("a paused consumer under a fast publisher keeps the broker at its memo
   );
   await new Promise((r) => setTimeout(r, 500));
   const held = (await topic())!;
-  assert.ok(held.bytes <= BOUND + 200 * 270, `topic holds ${held.bytes} bytes, bound ${BOUND}`);
+  assert.ok(
+    held.memory_bytes <= BOUND + 200 * 270,
+    `topic holds ${held.memory_bytes} bytes, bound ${BOUND}`,
+  );
   assert.ok(pub.counters.confirmed < TOTAL, "confirms are held back, not faked");
   const rss = await vmRssKiB(broker.child.pid);
   assert.ok(rss < 256 * 1024, `broker RSS ${rss} KiB`);
@@ -83,4 +88,63 @@ Deno.test("a paused consumer under a fast publisher keeps the broker at its memo
   assert.equal(pub.counters.confirmed, TOTAL);
   assert.equal(received, TOTAL);
   assert.ok(seen.every((n) => n === 1), "no message delivered twice");
+});
+
+Deno.test("persisted: a paused consumer does not hold publishers; memory stays at the bound, the log takes the rest", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-bp-" });
+  const [port, admin] = [freePort(), freePort()];
+  await using broker = new Gputel([
+    "broker",
+    "--data-dir",
+    dir,
+    "--port",
+    String(port),
+    "--admin-port",
+    String(admin),
+    "--max-topic-bytes",
+    String(BOUND),
+    "--partitions",
+    "2",
+  ]);
+  await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+  const addr = { host: "127.0.0.1", port };
+  await using sub = await Subscriber.connect({
+    broker: addr,
+    topic: "t",
+    group: "g",
+    creditMessages: 1000,
+  });
+  await using pub = await Publisher.connect({
+    broker: addr,
+    topic: "t",
+    bufferMessages: 4000,
+    batchSize: 200,
+  });
+  const payload = new Uint8Array(256).fill(0x62);
+  for (let i = 0; i < TOTAL; i++) {
+    new DataView(payload.buffer).setUint32(0, i);
+    await pub.publish(`GPU-${i % 64}`, payload.slice());
+  }
+  await pub.flush(); // everything confirmed although the consumer is paused
+  const t = (await getJson<{ topics: TopicStats[] }>(`http://127.0.0.1:${admin}/stats`)).topics
+    .find((x) => x.name === "t")!;
+  assert.ok(
+    t.memory_bytes <= BOUND + 200 * 270,
+    `memory holds ${t.memory_bytes} bytes, bound ${BOUND}`,
+  );
+  assert.ok(t.bytes > 4 * BOUND, `the log holds ${t.bytes} bytes`);
+  assert.equal(t.counters.publishWaits, 0);
+
+  const seen = new Uint8Array(TOTAL);
+  let received = 0;
+  for await (const d of sub.deliveries()) {
+    for (const m of d.messages) {
+      const i = new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0);
+      if (seen[i]++ === 0) received++;
+    }
+    sub.ack(d.partition, d.end);
+    if (received === TOTAL) break;
+  }
+  assert.ok(seen.every((n) => n === 1), "every message exactly once, read back from disk");
+  await Deno.remove(dir, { recursive: true });
 });

@@ -15,10 +15,12 @@ interface Ports {
   admin: number;
 }
 
-function startBroker(): { ports: Ports; proc: Gputel } {
+function startBroker(dataDir: string): { ports: Ports; proc: Gputel } {
   const ports = { port: freePort(), admin: freePort() };
   const proc = new Gputel([
     "broker",
+    "--data-dir",
+    dataDir,
     "--port",
     String(ports.port),
     "--admin-port",
@@ -67,7 +69,7 @@ Deno.test({
   ignore: !HAS_REAL_EXPORT,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "gputel-groups-" });
-    const { ports, proc: broker } = startBroker();
+    const { ports, proc: broker } = startBroker(root);
     await using _b = broker;
     await waitForHttp(`http://127.0.0.1:${ports.admin}/health`, broker);
     const a1 = startCollector(ports, "A", `${root}/a1`, "a1");
@@ -126,7 +128,7 @@ Deno.test({
   ignore: !HAS_REAL_EXPORT,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "gputel-kill-" });
-    const { ports, proc: broker } = startBroker();
+    const { ports, proc: broker } = startBroker(root);
     await using _b = broker;
     await waitForHttp(`http://127.0.0.1:${ports.admin}/health`, broker);
     const k1 = startCollector(ports, "K", `${root}/k1`, "k1");

@@ -1,0 +1,161 @@
+/**
+ * Joins the core's in-memory index to the on-disk log: appends go to disk
+ * first (in offset order per partition), then into the core, and become
+ * deliverable once durable per the fsync policy; evicted blobs are read back
+ * with their CRC checked; group offsets and retention are applied here.
+ * Without storage (`--no-persist`) it appends to memory only.
+ *
+ * @module
+ */
+import type { Logger } from "../obs/log.ts";
+import type { BrokerCore } from "./core.ts";
+import type { StoredBatch } from "./partition_log.ts";
+import type { BatchLocation, PartitionFiles } from "./store/partition_files.ts";
+import type { BrokerStorage, GroupOffsets } from "./store/storage.ts";
+
+/** Retention limits; 0 disables a limit. */
+export interface RetentionOptions {
+  /** Delete closed segments whose newest batch is older than this, ms. */
+  retentionMs: number;
+  /** Keep at most this many bytes per partition (whole closed segments are deleted). */
+  retentionBytes: number;
+}
+
+/** The broker's log: memory index plus optional disk. */
+export class DurableLog {
+  readonly core: BrokerCore;
+  readonly storage: BrokerStorage | undefined;
+  #log: Logger;
+  #chains = new Map<string, Promise<unknown>>();
+
+  /** Restores what `storage` recovered into `core`. */
+  constructor(core: BrokerCore, storage: BrokerStorage | undefined, logger: Logger) {
+    this.core = core;
+    this.storage = storage;
+    this.#log = logger;
+    if (!storage) return;
+    let batches = 0;
+    for (const t of storage.recovered) {
+      core.topic(t.name, t.partitions.length);
+      t.partitions.forEach((files, p) => {
+        for (const loc of files.locations()) {
+          const e = loc.entry;
+          core.restoreBatch(t.name, p, {
+            bytes: e.blobLength,
+            count: e.count,
+            loc,
+            baseOffset: e.baseOffset,
+            appendedAt: e.appendedAt,
+          });
+          batches++;
+        }
+      });
+    }
+    for (const [topic, groups] of Object.entries(storage.groups)) {
+      if (!core.topics.has(topic)) continue;
+      for (const [group, committed] of Object.entries(groups)) {
+        core.restoreGroup(topic, group, committed);
+      }
+    }
+    if (batches > 0) logger.info("restored the log", { topics: storage.recovered.length, batches });
+  }
+
+  /**
+   * Appends a batch and resolves once it is stored as the policy promises
+   * (and deliverable). Rejects on a write or sync error; nothing is confirmed then.
+   *
+   * @throws {RangeError} on an invalid topic or partition
+   */
+  async append(
+    topic: string,
+    partition: number,
+    blob: Uint8Array,
+    count: number,
+  ): Promise<StoredBatch> {
+    const t = this.core.topic(topic);
+    if (!t.logs[partition]) {
+      throw new RangeError(
+        `partition ${partition} does not exist: topic ${topic} has ${t.logs.length}`,
+      );
+    }
+    if (!this.storage) return this.core.publish(topic, partition, { blob, count });
+    const storage = this.storage;
+    const key = `${topic}\0${partition}`;
+    let files!: PartitionFiles;
+    const step = (this.#chains.get(key) ?? Promise.resolve()).catch(() => {}).then(async () => {
+      files = (await storage.topic(topic, t.logs.length))[partition];
+      const baseOffset = this.core.log(topic, partition).endOffset;
+      const appendedAt = this.core.options.clock.now();
+      const loc = await storage.append(files, baseOffset, count, blob, appendedAt);
+      return this.core.publish(
+        topic,
+        partition,
+        { blob, count, loc, baseOffset, appendedAt },
+        false,
+      );
+    });
+    this.#chains.set(key, step);
+    const stored = await step;
+    await storage.durable(files);
+    this.core.markDurable(topic, partition, stored.baseOffset + stored.count);
+    return stored;
+  }
+
+  /** A batch's blob: from memory, or read back from disk (undefined when corrupt). */
+  readBlob(batch: StoredBatch): Promise<Uint8Array | undefined> | Uint8Array | undefined {
+    if (batch.blob) return batch.blob;
+    if (!this.storage || batch.loc === undefined) return undefined;
+    return this.storage.read(batch.loc as BatchLocation);
+  }
+
+  /** Persists every group's committed offsets (when changed). */
+  async saveGroups(): Promise<void> {
+    if (!this.storage) return;
+    const out: GroupOffsets = {};
+    for (const t of this.core.topics.values()) {
+      if (t.groups.size === 0) continue;
+      out[t.name] = {};
+      for (const g of t.groups.values()) out[t.name][g.name] = g.cursors.map((c) => c.committed());
+    }
+    await this.storage.saveGroups(out);
+  }
+
+  /**
+   * Deletes closed segments that every group has consumed, and those past
+   * the age or size limits. Data deleted before a group consumed it is
+   * counted (the group's `dropped`) and logged.
+   */
+  async applyRetention(o: RetentionOptions): Promise<void> {
+    if (!this.storage) return;
+    const now = this.core.options.clock.now();
+    for (const t of this.core.topics.values()) {
+      const files = await this.storage.topic(t.name, t.logs.length);
+      for (let p = 0; p < t.logs.length; p++) {
+        const groups = [...t.groups.values()];
+        const low = groups.length > 0 ? Math.min(...groups.map((g) => g.committed(p))) : -1;
+        const removed = await files[p].removeOldest((seg, bytesLeft) =>
+          seg.endOffset <= low ||
+          (o.retentionMs > 0 && seg.newestAppend < now - o.retentionMs) ||
+          (o.retentionBytes > 0 && bytesLeft > o.retentionBytes)
+        );
+        if (removed.segments === 0) continue;
+        this.storage.counters.segmentsRemoved += removed.segments;
+        t.logs[p].trimBefore(removed.start);
+        const unconsumed = groups.filter((g) => g.committed(p) < removed.start)
+          .map((g) => `${g.name}:${removed.start - g.committed(p)}`);
+        const fields = {
+          topic: t.name,
+          partition: p,
+          segments: removed.segments,
+          bytes: removed.bytes,
+        };
+        if (unconsumed.length > 0) {
+          this.#log.warn("retention deleted messages some groups had not consumed", {
+            ...fields,
+            dropped: unconsumed.join(","),
+          });
+        } else this.#log.debug("retention deleted consumed segments", fields);
+      }
+    }
+  }
+}

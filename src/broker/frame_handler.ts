@@ -1,0 +1,185 @@
+/**
+ * What the broker does with each frame a client sends. Requests with bad
+ * arguments throw RangeError (answered with ERROR, the connection stays);
+ * protocol violations throw ProtocolError (ERROR, then the connection closes).
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../obs/log.ts";
+import {
+  encodeFrame,
+  ErrorCode,
+  type Frame,
+  FrameType,
+  frameTypeName,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  validateBatch,
+} from "../protocol/mod.ts";
+import type { BrokerCore } from "./core.ts";
+import type { DurableLog } from "./durable_log.ts";
+import type { Session } from "./session.ts";
+
+/** Publishes a session may have being written at once before it stops reading. */
+const MAX_PUBLISHES_IN_FLIGHT = 64;
+
+/** What the frame handler works with. */
+export interface BrokerContext {
+  core: BrokerCore;
+  log: DurableLog;
+  clock: Clock;
+  logger: Logger;
+  serverId: string;
+  maxSubscriptions: number;
+  /** memberId → where its deliveries go */
+  members: Map<string, { session: Session; subscriptionId: number }>;
+  schedulePump(): void;
+  waitForRoom(topic: string): Promise<void>;
+  counters: { requestErrors: number; storageErrors: number };
+}
+
+/** Sends an ERROR frame. */
+export function sendError(s: Session, correlationId: number, code: number, message: string): void {
+  s.fc.send(encodeFrame({ type: FrameType.ERROR, correlationId, code, message }));
+}
+
+/**
+ * Handles one frame from a session.
+ *
+ * @throws {ProtocolError} for a frame the client may not send now
+ * @throws {RangeError} for a request with bad arguments
+ */
+export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Promise<void> {
+  if (!s.hello) return hello(ctx, s, f);
+  switch (f.type) {
+    case FrameType.PING:
+      s.fc.send(encodeFrame({ type: FrameType.PONG, nonce: f.nonce }));
+      return;
+    case FrameType.PONG:
+      return;
+    case FrameType.METADATA: {
+      const t = ctx.core.topic(f.topic);
+      s.fc.send(encodeFrame({
+        type: FrameType.METADATA_OK,
+        correlationId: f.correlationId,
+        topic: f.topic,
+        partitions: t.logs.length,
+      }));
+      return;
+    }
+    case FrameType.PUBLISH:
+      return await publish(ctx, s, f);
+    case FrameType.SUBSCRIBE: {
+      if (s.subs.has(f.subscriptionId)) {
+        throw new RangeError(`subscription ${f.subscriptionId} already exists on this connection`);
+      }
+      if (s.subs.size >= ctx.maxSubscriptions) {
+        sendError(
+          s,
+          f.subscriptionId,
+          ErrorCode.LIMIT,
+          `at most ${ctx.maxSubscriptions} subscriptions per connection`,
+        );
+        return;
+      }
+      const memberId = `c${s.id}.s${f.subscriptionId}`;
+      ctx.core.subscribe(memberId, f.topic, f.group, {
+        messages: f.creditMessages,
+        bytes: f.creditBytes,
+      });
+      s.subs.set(f.subscriptionId, memberId);
+      ctx.members.set(memberId, { session: s, subscriptionId: f.subscriptionId });
+      s.fc.send(
+        encodeFrame({ type: FrameType.SUBSCRIBE_OK, subscriptionId: f.subscriptionId, memberId }),
+      );
+      ctx.logger.info("member joined", { member: memberId, topic: f.topic, group: f.group });
+      ctx.schedulePump();
+      return;
+    }
+    case FrameType.ACK:
+    case FrameType.NACK: {
+      const memberId = s.subs.get(f.subscriptionId);
+      if (!memberId) throw new RangeError(`unknown subscription ${f.subscriptionId}`);
+      if (f.type === FrameType.ACK) ctx.core.ack(memberId, f.partition, f.upTo);
+      else ctx.core.nack(memberId, f.partition, f.offset);
+      ctx.schedulePump();
+      return;
+    }
+    default:
+      throw new ProtocolError(`a client may not send ${frameTypeName(f.type)}`);
+  }
+}
+
+async function hello(ctx: BrokerContext, s: Session, f: Frame): Promise<void> {
+  if (f.type !== FrameType.HELLO) {
+    throw new ProtocolError(`expected HELLO as the first frame, got ${frameTypeName(f.type)}`);
+  }
+  if (f.version !== PROTOCOL_VERSION) {
+    sendError(
+      s,
+      0,
+      ErrorCode.BAD_HELLO,
+      `protocol version ${f.version} not supported (speak ${PROTOCOL_VERSION})`,
+    );
+    await s.fc.drain().catch(() => {});
+    s.fc.close();
+    return;
+  }
+  s.hello = true;
+  s.fc.send(
+    encodeFrame({ type: FrameType.HELLO_OK, version: PROTOCOL_VERSION, serverId: ctx.serverId }),
+  );
+}
+
+async function publish(
+  ctx: BrokerContext,
+  s: Session,
+  f: Extract<Frame, { type: 0x12 }>,
+): Promise<void> {
+  if (f.count < 1) throw new RangeError(`PUBLISH count must be >= 1, got ${f.count}`);
+  validateBatch(f.batch, f.count);
+  const t = ctx.core.topic(f.topic);
+  if (!t.logs[f.partition]) {
+    throw new RangeError(
+      `partition ${f.partition} does not exist: topic ${f.topic} has ${t.logs.length}`,
+    );
+  }
+  if (!ctx.core.hasRoom(f.topic)) {
+    t.counters.publishWaits++;
+    s.parked = true;
+    await ctx.waitForRoom(f.topic);
+    s.parked = false;
+    s.lastSeen = ctx.clock.now();
+  }
+  // Appends start in frame order (the log serialises them per partition);
+  // confirms go out as each becomes durable, so one fsync covers many.
+  const done = ctx.log.append(f.topic, f.partition, f.batch.slice(), f.count).then(
+    (b) => {
+      s.fc.send(encodeFrame({
+        type: FrameType.PUBLISH_OK,
+        correlationId: f.correlationId,
+        partition: f.partition,
+        baseOffset: b.baseOffset,
+        count: b.count,
+      }));
+      ctx.schedulePump();
+    },
+    (err) => {
+      ctx.counters.storageErrors++;
+      ctx.logger.error("could not store a batch; the publisher will retry", {
+        topic: f.topic,
+        error: String(err),
+      });
+      sendError(
+        s,
+        f.correlationId,
+        ErrorCode.STORAGE,
+        `cannot store the batch: ${(err as Error).message}`,
+      );
+    },
+  );
+  s.publishing.add(done);
+  void done.finally(() => s.publishing.delete(done));
+  if (s.publishing.size >= MAX_PUBLISHES_IN_FLIGHT) await Promise.race(s.publishing);
+}

@@ -1,0 +1,133 @@
+/**
+ * The segment files of one partition under `<dir>`: recovery on open,
+ * appends that roll to a new segment past `segmentBytes`, reads by location,
+ * and deletion of whole old segments for retention.
+ *
+ * @module
+ */
+import { encodeRecord } from "./record.ts";
+import { type IndexEntry, Segment, type SegmentRepair } from "./segment.ts";
+
+/** Where a batch lies on disk: what `StoredBatch.loc` holds for a persisted batch. */
+export interface BatchLocation {
+  segment: Segment;
+  entry: IndexEntry;
+}
+
+/** What retention removed. */
+export interface Removed {
+  segments: number;
+  /** First offset still retained afterwards. */
+  start: number;
+  bytes: number;
+}
+
+/** The segments of one partition. */
+export class PartitionFiles {
+  readonly dir: string;
+  readonly segmentBytes: number;
+  readonly segments: Segment[];
+
+  private constructor(dir: string, segmentBytes: number, segments: Segment[]) {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+    this.segments = segments;
+  }
+
+  /**
+   * Opens (creating when missing) and recovers a partition's segments,
+   * repairing each one's tail; `repair` accumulates what was fixed.
+   */
+  static async open(
+    dir: string,
+    segmentBytes: number,
+    repair: SegmentRepair,
+  ): Promise<PartitionFiles> {
+    await Deno.mkdir(dir, { recursive: true });
+    const bases: number[] = [];
+    for await (const e of Deno.readDir(dir)) {
+      const m = /^(\d{20})\.log$/.exec(e.name);
+      if (m && e.isFile) bases.push(Number(m[1]));
+    }
+    bases.sort((a, b) => a - b);
+    const segments: Segment[] = [];
+    for (const base of bases) segments.push(await Segment.recover(dir, base, repair));
+    if (segments.length === 0) segments.push(await Segment.create(dir, 0));
+    return new PartitionFiles(dir, segmentBytes, segments);
+  }
+
+  /** Every batch on disk, in offset order. */
+  locations(): BatchLocation[] {
+    return this.segments.flatMap((segment) => segment.entries.map((entry) => ({ segment, entry })));
+  }
+
+  /** Offset after the last stored batch. */
+  get endOffset(): number {
+    return this.segments.at(-1)!.endOffset;
+  }
+
+  /** Bytes in all `.log` files. */
+  get bytes(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+
+  /**
+   * Appends a batch (rolling to a new segment when the active one is full).
+   * Callers serialise appends per partition. Throws the write error (disk
+   * full…) with nothing half-written left behind.
+   */
+  async append(
+    baseOffset: number,
+    count: number,
+    blob: Uint8Array,
+    appendedAt: number,
+  ): Promise<BatchLocation> {
+    let active = this.segments.at(-1)!;
+    if (active.size > 0 && active.size + blob.length > this.segmentBytes) {
+      await active.sync(); // a closed segment is complete on disk before the next one starts
+      active = await Segment.create(this.dir, baseOffset);
+      this.segments.push(active);
+    }
+    const record = encodeRecord({ baseOffset, count, appendedAt }, blob);
+    const entry = await active.append(record, {
+      baseOffset,
+      count,
+      blobLength: blob.length,
+      appendedAt,
+    });
+    return { segment: active, entry };
+  }
+
+  /** fdatasync of the active segment. */
+  sync(): Promise<void> {
+    return this.segments.at(-1)!.sync();
+  }
+
+  /** Reads a batch's blob; undefined when it fails its CRC. */
+  read(loc: BatchLocation): Promise<Uint8Array | undefined> {
+    return loc.segment.read(loc.entry);
+  }
+
+  /**
+   * Deletes closed segments, oldest first, while `shouldRemove` says so.
+   * The active segment is never removed.
+   */
+  async removeOldest(shouldRemove: (s: Segment, bytesLeft: number) => boolean): Promise<Removed> {
+    const out: Removed = { segments: 0, start: this.segments[0].base, bytes: 0 };
+    let bytesLeft = this.bytes;
+    while (this.segments.length > 1 && shouldRemove(this.segments[0], bytesLeft)) {
+      const s = this.segments.shift()!;
+      bytesLeft -= s.size;
+      out.bytes += s.size;
+      out.segments++;
+      await s.remove();
+    }
+    out.start = this.segments[0].entries[0]?.baseOffset ?? this.segments[0].base;
+    return out;
+  }
+
+  /** Closes every segment. */
+  close(): void {
+    for (const s of this.segments) s.close();
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * One segment of a partition's log: `<base>.log` holds records (see
+ * `record.ts`), `<base>.idx` one 28-byte entry per record so a read needs no
+ * scan. The index is a cache of the log: recovery repairs it from the log.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { RECORD_HEADER_BYTES, recordIsValid, scanRecords } from "./record.ts";
+
+/** Where one batch lies in a segment. */
+export interface IndexEntry {
+  baseOffset: number;
+  count: number;
+  /** Position of the record header in the `.log` file. */
+  position: number;
+  blobLength: number;
+  appendedAt: number;
+}
+
+/** Bytes per index entry. */
+export const INDEX_ENTRY_BYTES = 28;
+const TWO_32 = 2 ** 32;
+
+/** What recovery found wrong in a segment (all zero for a clean one). */
+export interface SegmentRepair {
+  /** Bytes cut from the end of the log (torn or garbage tail). */
+  truncatedBytes: number;
+  /** Garbage stretches skipped between valid records in the tail. */
+  corruptRanges: number;
+  /** Index entries dropped or added to match the log. */
+  indexFixes: number;
+}
+
+/** File name stem of the segment starting at `base`. */
+export function segmentName(base: number): string {
+  return String(base).padStart(20, "0");
+}
+
+/** A segment's files, open for appending and reading. */
+export class Segment {
+  readonly base: number;
+  readonly logPath: string;
+  readonly idxPath: string;
+  /** Records in the segment, in order. */
+  readonly entries: IndexEntry[];
+  #size: number;
+  #log: Deno.FsFile;
+  #idx: Deno.FsFile;
+
+  private constructor(
+    dir: string,
+    base: number,
+    entries: IndexEntry[],
+    size: number,
+    log: Deno.FsFile,
+    idx: Deno.FsFile,
+  ) {
+    this.base = base;
+    this.logPath = join(dir, `${segmentName(base)}.log`);
+    this.idxPath = join(dir, `${segmentName(base)}.idx`);
+    this.entries = entries;
+    this.#size = size;
+    this.#log = log;
+    this.#idx = idx;
+  }
+
+  /** Bytes in the `.log` file. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Offset after the last record (the base when empty). */
+  get endOffset(): number {
+    const last = this.entries.at(-1);
+    return last ? last.baseOffset + last.count : this.base;
+  }
+
+  /** Newest append time in the segment (0 when empty). */
+  get newestAppend(): number {
+    return this.entries.at(-1)?.appendedAt ?? 0;
+  }
+
+  /** Creates an empty segment. */
+  static async create(dir: string, base: number): Promise<Segment> {
+    const stem = join(dir, segmentName(base));
+    const log = await Deno.open(`${stem}.log`, {
+      read: true,
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    const idx = await Deno.open(`${stem}.idx`, {
+      read: true,
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    return new Segment(dir, base, [], 0, log, idx);
+  }
+
+  /**
+   * Opens an existing segment, checking its tail: the last indexed record's
+   * CRC, and any bytes past it. A torn or garbage tail is cut off; valid
+   * records the index missed are indexed. Cost: the tail, not the segment.
+   */
+  static async recover(dir: string, base: number, repair: SegmentRepair): Promise<Segment> {
+    const stem = join(dir, segmentName(base));
+    const log = await Deno.open(`${stem}.log`, { read: true, write: true });
+    let idxBytes = new Uint8Array(0);
+    try {
+      idxBytes = await Deno.readFile(`${stem}.idx`);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    const size = (await log.stat()).size;
+    const entries = decodeIndex(idxBytes, base, size);
+    let fixes = Math.floor(idxBytes.length / INDEX_ENTRY_BYTES) - entries.length;
+    // The last indexed record must be intact; walk back past any that are not.
+    while (entries.length > 0 && !(await readValid(log, entries.at(-1)!))) {
+      entries.pop();
+      fixes++;
+    }
+    const last = entries.at(-1);
+    const tailAt = last ? last.position + RECORD_HEADER_BYTES + last.blobLength : 0;
+    let end = tailAt;
+    if (size > tailAt) {
+      const tail = await readAt(log, tailAt, size - tailAt);
+      const scan = scanRecords(tail, last ? last.baseOffset + last.count : base);
+      for (const r of scan.records) {
+        entries.push({ ...r, position: tailAt + r.position });
+        fixes++;
+      }
+      repair.corruptRanges += scan.skipped.length;
+      end = tailAt + scan.validEnd;
+    }
+    if (end < size) {
+      await log.truncate(end);
+      repair.truncatedBytes += size - end;
+    }
+    await log.seek(end, Deno.SeekMode.Start);
+    repair.indexFixes += fixes;
+    if (fixes > 0) await Deno.writeFile(`${stem}.idx`, encodeIndex(entries));
+    const idx = await Deno.open(`${stem}.idx`, { read: true, write: true, create: true });
+    await idx.seek(0, Deno.SeekMode.End);
+    return new Segment(dir, base, entries, end, log, idx);
+  }
+
+  /**
+   * Appends an encoded record. On a write error (disk full) the log is cut
+   * back to its previous size and the error is rethrown: nothing half-written
+   * stays behind.
+   */
+  async append(record: Uint8Array, entry: Omit<IndexEntry, "position">): Promise<IndexEntry> {
+    const full: IndexEntry = { ...entry, position: this.#size };
+    try {
+      await writeAll(this.#log, record);
+    } catch (err) {
+      await this.#log.truncate(full.position).catch(() => {});
+      await this.#log.seek(full.position, Deno.SeekMode.Start).catch(() => {});
+      throw err;
+    }
+    this.#size += record.length;
+    this.entries.push(full);
+    // The index is a cache the log can rebuild: a failed index write is repaired at recovery.
+    await writeAll(this.#idx, encodeIndex([full])).catch(() => {});
+    return full;
+  }
+
+  /** fdatasync of the log file. */
+  async sync(): Promise<void> {
+    await this.#log.syncData();
+  }
+
+  /** Reads a record's blob, or undefined when its bytes fail the CRC. */
+  async read(entry: IndexEntry): Promise<Uint8Array | undefined> {
+    const file = await Deno.open(this.logPath, { read: true });
+    try {
+      const bytes = await readAt(file, entry.position, RECORD_HEADER_BYTES + entry.blobLength);
+      if (!recordIsValid(bytes, 0)) return undefined;
+      return bytes.subarray(RECORD_HEADER_BYTES);
+    } finally {
+      file.close();
+    }
+  }
+
+  /** Closes both files. Safe to call twice. */
+  close(): void {
+    for (const f of [this.#log, this.#idx]) {
+      try {
+        f.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /** Closes and deletes both files. */
+  async remove(): Promise<void> {
+    this.close();
+    await Deno.remove(this.logPath).catch(() => {});
+    await Deno.remove(this.idxPath).catch(() => {});
+  }
+}
+
+async function readValid(file: Deno.FsFile, e: IndexEntry): Promise<boolean> {
+  const bytes = await readAt(file, e.position, RECORD_HEADER_BYTES + e.blobLength);
+  return recordIsValid(bytes, 0);
+}
+
+/** Reads up to `length` bytes at `position` (fewer at end of file). */
+async function readAt(file: Deno.FsFile, position: number, length: number): Promise<Uint8Array> {
+  await file.seek(position, Deno.SeekMode.Start);
+  const out = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const n = await file.read(out.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return out.subarray(0, got);
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
+/** Encodes index entries. */
+export function encodeIndex(entries: readonly IndexEntry[]): Uint8Array {
+  const out = new Uint8Array(entries.length * INDEX_ENTRY_BYTES);
+  const v = new DataView(out.buffer);
+  entries.forEach((e, i) => {
+    const at = i * INDEX_ENTRY_BYTES;
+    v.setUint32(at, Math.floor(e.baseOffset / TWO_32));
+    v.setUint32(at + 4, e.baseOffset >>> 0);
+    v.setUint32(at + 8, e.count);
+    v.setUint32(at + 12, e.position);
+    v.setUint32(at + 16, e.blobLength);
+    v.setUint32(at + 20, Math.floor(e.appendedAt / TWO_32));
+    v.setUint32(at + 24, e.appendedAt >>> 0);
+  });
+  return out;
+}
+
+/**
+ * Decodes the longest consistent prefix of an index: contiguous offsets from
+ * `base`, records back to back, every record inside a log of `logSize` bytes.
+ */
+export function decodeIndex(bytes: Uint8Array, base: number, logSize: number): IndexEntry[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: IndexEntry[] = [];
+  let nextOffset = base;
+  let nextPos = 0;
+  for (let at = 0; at + INDEX_ENTRY_BYTES <= bytes.length; at += INDEX_ENTRY_BYTES) {
+    const e: IndexEntry = {
+      baseOffset: v.getUint32(at) * TWO_32 + v.getUint32(at + 4),
+      count: v.getUint32(at + 8),
+      position: v.getUint32(at + 12),
+      blobLength: v.getUint32(at + 16),
+      appendedAt: v.getUint32(at + 20) * TWO_32 + v.getUint32(at + 24),
+    };
+    const end = e.position + RECORD_HEADER_BYTES + e.blobLength;
+    if (e.baseOffset !== nextOffset || e.position !== nextPos || e.count === 0 || end > logSize) {
+      break;
+    }
+    out.push(e);
+    nextOffset = e.baseOffset + e.count;
+    nextPos = end;
+  }
+  return out;
+}
