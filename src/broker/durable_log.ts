@@ -25,6 +25,8 @@ export interface RetentionOptions {
 export class DurableLog {
   readonly core: BrokerCore;
   readonly storage: BrokerStorage | undefined;
+  /** Resent batches recognised by their producer sequence and not stored again. */
+  duplicatesIgnored = 0;
   #log: Logger;
   #chains = new Map<string, Promise<unknown>>();
 
@@ -40,6 +42,7 @@ export class DurableLog {
       t.partitions.forEach((files, p) => {
         for (const loc of files.locations()) {
           const e = loc.entry;
+          core.log(t.name, p).producers.record(e.producerId, e.sequence, e.baseOffset);
           core.restoreBatch(t.name, p, {
             bytes: e.blobLength,
             count: e.count,
@@ -62,7 +65,9 @@ export class DurableLog {
 
   /**
    * Appends a batch and resolves once it is stored as the policy promises
-   * (and deliverable). Rejects on a write or sync error; nothing is confirmed then.
+   * (and deliverable). A batch whose `(producerId, sequence)` the partition
+   * already holds is not stored again: the original is returned. Rejects on
+   * a write or sync error; nothing is confirmed then.
    *
    * @throws {RangeError} on an invalid topic or partition
    */
@@ -71,6 +76,7 @@ export class DurableLog {
     partition: number,
     blob: Uint8Array,
     count: number,
+    producer: { producerId: number; sequence: number } = { producerId: 0, sequence: 0 },
   ): Promise<StoredBatch> {
     const t = this.core.topic(topic);
     if (!t.logs[partition]) {
@@ -78,26 +84,46 @@ export class DurableLog {
         `partition ${partition} does not exist: topic ${topic} has ${t.logs.length}`,
       );
     }
-    if (!this.storage) return this.core.publish(topic, partition, { blob, count });
-    const storage = this.storage;
     const key = `${topic}\0${partition}`;
-    let files!: PartitionFiles;
+    let files: PartitionFiles | undefined;
     const step = (this.#chains.get(key) ?? Promise.resolve()).catch(() => {}).then(async () => {
-      files = (await storage.topic(topic, t.logs.length))[partition];
-      const baseOffset = this.core.log(topic, partition).endOffset;
+      const log = this.core.log(topic, partition);
+      const seen = log.producers.check(producer.producerId, producer.sequence);
+      if (seen.kind === "duplicate") {
+        this.duplicatesIgnored++;
+        const original = seen.baseOffset === undefined ? undefined : log.batchAt(seen.baseOffset);
+        return original ??
+          { baseOffset: seen.baseOffset ?? 0, count, bytes: blob.length, appendedAt: 0 };
+      }
+      const baseOffset = log.endOffset;
       const appendedAt = this.core.options.clock.now();
-      const loc = await storage.append(files, baseOffset, count, blob, appendedAt);
+      let loc: BatchLocation | undefined;
+      if (this.storage) {
+        files = (await this.storage.topic(topic, t.logs.length))[partition];
+        loc = await this.storage.append(
+          files,
+          { baseOffset, count, appendedAt, ...producer },
+          blob,
+        );
+      }
+      log.producers.record(producer.producerId, producer.sequence, baseOffset);
       return this.core.publish(
         topic,
         partition,
         { blob, count, loc, baseOffset, appendedAt },
-        false,
+        !this.storage,
       );
     });
     this.#chains.set(key, step);
     const stored = await step;
-    await storage.durable(files);
-    this.core.markDurable(topic, partition, stored.baseOffset + stored.count);
+    if (this.storage && files) {
+      await this.storage.durable(files);
+      this.core.markDurable(topic, partition, stored.baseOffset + stored.count);
+    } else if (this.storage) {
+      // A duplicate: wait until what holds the original is durable too.
+      const all = await this.storage.topic(topic, t.logs.length);
+      await this.storage.durable(all[partition]);
+    }
     return stored;
   }
 

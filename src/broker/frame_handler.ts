@@ -154,7 +154,10 @@ async function publish(
   }
   // Appends start in frame order (the log serialises them per partition);
   // confirms go out as each becomes durable, so one fsync covers many.
-  const done = ctx.log.append(f.topic, f.partition, f.batch.slice(), f.count).then(
+  const done = ctx.log.append(f.topic, f.partition, f.batch.slice(), f.count, {
+    producerId: f.producerId,
+    sequence: f.sequence,
+  }).then(
     (b) => {
       s.fc.send(encodeFrame({
         type: FrameType.PUBLISH_OK,

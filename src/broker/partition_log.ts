@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ProducerTable } from "./producers.ts";
 
 /** A batch as the log holds it: an opaque blob of `count` messages. */
 export interface StoredBatch {
@@ -43,6 +44,8 @@ export interface TrimResult {
  * ```
  */
 export class PartitionLog {
+  /** Recent batch sequences of idempotent publishers. */
+  readonly producers: ProducerTable = new ProducerTable();
   #batches: StoredBatch[] = [];
   #head = 0; // index of the first live batch in #batches
   #start: number;

@@ -53,6 +53,8 @@ export interface PublisherCounters {
 interface Pending {
   id: number;
   partition: number;
+  /** This publisher's batch number in the partition: a resend carries the same one. */
+  sequence: number;
   blob: Uint8Array;
   count: number;
   sent: boolean;
@@ -80,6 +82,9 @@ export class Publisher implements AsyncDisposable {
   #o: Required<Omit<PublisherOptions, "token" | "logger">> & { token: string; logger: Logger };
   #partitions = 0;
   #builders: BatchBuilder[] = [];
+  #sequences: number[] = [];
+  /** Random id that makes resends idempotent (the broker stores a batch once). */
+  readonly producerId: number = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
   #pending = new Map<number, Pending>(); // insertion order = send order
   #inflight = 0;
   #nextId = 1;
@@ -185,7 +190,8 @@ export class Publisher implements AsyncDisposable {
     const b = this.#builders[p];
     const count = b.count;
     const id = this.#nextId++;
-    this.#pending.set(id, { id, partition: p, blob: b.take(), count, sent: false });
+    const sequence = ++this.#sequences[p];
+    this.#pending.set(id, { id, partition: p, sequence, blob: b.take(), count, sent: false });
     this.counters.batches++;
     this.#sendMore();
   }
@@ -204,6 +210,8 @@ export class Publisher implements AsyncDisposable {
         topic: this.#o.topic,
         partition: b.partition,
         count: b.count,
+        producerId: this.producerId,
+        sequence: b.sequence,
         batch: b.blob,
       });
       link.fc.send(head, b.blob);
@@ -265,6 +273,7 @@ export class Publisher implements AsyncDisposable {
         if (first) {
           this.#partitions = partitions;
           this.#builders = Array.from({ length: partitions }, () => new BatchBuilder());
+          this.#sequences = new Array(partitions).fill(0);
         } else if (partitions !== this.#partitions) {
           this.#o.logger.warn("topic partition count changed; keeping the old count", {
             was: this.#partitions,

@@ -50,13 +50,19 @@ export interface MetadataOk {
   topic: string;
   partitions: number;
 }
-/** PUBLISH: a batch of `count` messages for one partition. */
+/**
+ * PUBLISH: a batch of `count` messages for one partition. `producerId` and
+ * `sequence` (per partition, from 1) make a resend idempotent; producer 0
+ * opts out.
+ */
 export interface Publish {
   type: typeof FrameType.PUBLISH;
   correlationId: number;
   topic: string;
   partition: number;
   count: number;
+  producerId: number;
+  sequence: number;
   batch: Uint8Array;
 }
 /** PUBLISH_OK: the batch is stored as the broker's durability policy promises. */
@@ -195,7 +201,8 @@ export function encodeFrame(frame: FrameInput<Frame>): Uint8Array {
 export function encodeHead(frame: FrameInput<Publish | Deliver>): Uint8Array {
   const w = new FrameWriter(frame.type, 48);
   if (frame.type === FrameType.PUBLISH) {
-    w.u32(frame.correlationId).str(frame.topic).u16(frame.partition).u32(frame.count);
+    w.u32(frame.correlationId).str(frame.topic).u16(frame.partition).u32(frame.count)
+      .u64(frame.producerId).u32(frame.sequence);
   } else {
     w.u32(frame.subscriptionId).u16(frame.partition).u64(frame.baseOffset).u32(frame.from)
       .u32(frame.to).u16(frame.attempt).u32(frame.count);
@@ -255,6 +262,8 @@ function decodeBody(type: FrameType, r: BodyReader): Frame {
         topic: r.str("topic"),
         partition: r.u16("partition"),
         count: r.u32("count"),
+        producerId: r.u64("producerId"),
+        sequence: r.u32("sequence"),
         batch: r.rest(),
       };
     case FrameType.PUBLISH_OK:

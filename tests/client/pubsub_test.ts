@@ -108,3 +108,27 @@ Deno.test("a malformed frame gets ERROR and a closed connection while others kee
   await pub.flush();
   assert.equal(broker.counters.protocolErrors, 1);
 });
+
+Deno.test("a batch resent with the same producer sequence is stored once", async () => {
+  const dir = await Deno.makeTempDir();
+  const { BrokerStorage } = await import("../../src/broker/store/storage.ts");
+  const { silentLogger } = await import("../../src/obs/log.ts");
+  const storage = await BrokerStorage.open({ dir, logger: silentLogger });
+  await using broker = await startBrokerServer({ port: 0, partitions: 1, storage });
+  const batch = new Uint8Array([0, 1, 0x6b, 0, 0, 0, 1, 0x78]); // one message: key "k", payload "x"
+  const first = await broker.log.append("t", 0, batch, 1, { producerId: 42, sequence: 1 });
+  const again = await broker.log.append("t", 0, batch, 1, { producerId: 42, sequence: 1 });
+  assert.equal(again.baseOffset, first.baseOffset);
+  assert.equal(broker.core.log("t", 0).endOffset, 1);
+  assert.equal(broker.log.duplicatesIgnored, 1);
+  await broker.close();
+  await storage.close();
+  // After a restart the producer state is rebuilt from the index.
+  const reopened = await BrokerStorage.open({ dir, logger: silentLogger });
+  await using second = await startBrokerServer({ port: 0, partitions: 1, storage: reopened });
+  await second.log.append("t", 0, batch, 1, { producerId: 42, sequence: 1 });
+  assert.equal(second.core.log("t", 0).endOffset, 1);
+  await second.close();
+  await reopened.close();
+  await Deno.remove(dir, { recursive: true });
+});

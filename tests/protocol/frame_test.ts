@@ -34,6 +34,8 @@ const SAMPLES: Frame[] = [
     topic: "telemetry",
     partition: 3,
     count: 3,
+    producerId: 2 ** 40 + 3,
+    sequence: 17,
     batch: sampleBatch(3),
   },
   { type: FrameType.PUBLISH_OK, correlationId: 9, partition: 3, baseOffset: 2 ** 40 + 5, count: 3 },

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { encodeRecord } from "./record.ts";
+import { encodeRecord, type RecordHeader } from "./record.ts";
 import { type IndexEntry, Segment, type SegmentRepair } from "./segment.ts";
 
 /** Where a batch lies on disk: what `StoredBatch.loc` holds for a persisted batch. */
@@ -13,6 +13,9 @@ export interface BatchLocation {
   segment: Segment;
   entry: IndexEntry;
 }
+
+/** Header fields of a batch to append. */
+export type RecordInput = Omit<RecordHeader, "blobLength">;
 
 /** What retention removed. */
 export interface Removed {
@@ -76,25 +79,15 @@ export class PartitionFiles {
    * Callers serialise appends per partition. Throws the write error (disk
    * full…) with nothing half-written left behind.
    */
-  async append(
-    baseOffset: number,
-    count: number,
-    blob: Uint8Array,
-    appendedAt: number,
-  ): Promise<BatchLocation> {
+  async append(h: RecordInput, blob: Uint8Array): Promise<BatchLocation> {
+    const { baseOffset } = h;
     let active = this.segments.at(-1)!;
     if (active.size > 0 && active.size + blob.length > this.segmentBytes) {
       await active.sync(); // a closed segment is complete on disk before the next one starts
       active = await Segment.create(this.dir, baseOffset);
       this.segments.push(active);
     }
-    const record = encodeRecord({ baseOffset, count, appendedAt }, blob);
-    const entry = await active.append(record, {
-      baseOffset,
-      count,
-      blobLength: blob.length,
-      appendedAt,
-    });
+    const entry = await active.append(encodeRecord(h, blob), { ...h, blobLength: blob.length });
     return { segment: active, entry };
   }
 

@@ -12,7 +12,9 @@
  * | 12 | u64 base offset | offset of the batch's first message |
  * | 20 | u32 count | messages in the blob |
  * | 24 | u64 appended at | epoch ms |
- * | 32 | blob | |
+ * | 32 | u64 producer id | 0 when not idempotent |
+ * | 40 | u32 sequence | the producer's batch number in this partition |
+ * | 44 | blob | |
  *
  * @module
  */
@@ -21,7 +23,7 @@ import { crc32 } from "node:zlib";
 /** `GPTB`: marks the start of every record. */
 export const RECORD_MAGIC = 0x47505442;
 /** Header bytes before the blob. */
-export const RECORD_HEADER_BYTES = 32;
+export const RECORD_HEADER_BYTES = 44;
 /** Largest blob a record may hold (a frame cannot carry more). */
 export const MAX_RECORD_BLOB = 64 * 1024 * 1024;
 const TWO_32 = 2 ** 32;
@@ -32,6 +34,8 @@ export interface RecordHeader {
   count: number;
   blobLength: number;
   appendedAt: number;
+  producerId: number;
+  sequence: number;
 }
 
 /** Encodes a record: header and blob in one buffer, ready for one write. */
@@ -43,6 +47,8 @@ export function encodeRecord(h: Omit<RecordHeader, "blobLength">, blob: Uint8Arr
   setU64(v, 12, h.baseOffset);
   v.setUint32(20, h.count);
   setU64(v, 24, h.appendedAt);
+  setU64(v, 32, h.producerId);
+  v.setUint32(40, h.sequence);
   out.set(blob, RECORD_HEADER_BYTES);
   v.setUint32(4, crc32(out.subarray(8)));
   return out;
@@ -66,6 +72,8 @@ export function readHeader(bytes: Uint8Array, at = 0): RecordHeader | undefined 
     baseOffset: hi * TWO_32 + v.getUint32(16),
     count,
     appendedAt: getU64(v, 24),
+    producerId: getU64(v, 32),
+    sequence: v.getUint32(40),
   };
 }
 

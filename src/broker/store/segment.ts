@@ -16,10 +16,13 @@ export interface IndexEntry {
   position: number;
   blobLength: number;
   appendedAt: number;
+  /** The publisher's idempotence id (0: none) and batch number. */
+  producerId: number;
+  sequence: number;
 }
 
 /** Bytes per index entry. */
-export const INDEX_ENTRY_BYTES = 28;
+export const INDEX_ENTRY_BYTES = 40;
 const TWO_32 = 2 ** 32;
 
 /** What recovery found wrong in a segment (all zero for a clean one). */
@@ -238,6 +241,9 @@ export function encodeIndex(entries: readonly IndexEntry[]): Uint8Array {
     v.setUint32(at + 16, e.blobLength);
     v.setUint32(at + 20, Math.floor(e.appendedAt / TWO_32));
     v.setUint32(at + 24, e.appendedAt >>> 0);
+    v.setUint32(at + 28, Math.floor(e.producerId / TWO_32));
+    v.setUint32(at + 32, e.producerId >>> 0);
+    v.setUint32(at + 36, e.sequence);
   });
   return out;
 }
@@ -258,6 +264,8 @@ export function decodeIndex(bytes: Uint8Array, base: number, logSize: number): I
       position: v.getUint32(at + 12),
       blobLength: v.getUint32(at + 16),
       appendedAt: v.getUint32(at + 20) * TWO_32 + v.getUint32(at + 24),
+      producerId: v.getUint32(at + 28) * TWO_32 + v.getUint32(at + 32),
+      sequence: v.getUint32(at + 36),
     };
     const end = e.position + RECORD_HEADER_BYTES + e.blobLength;
     if (e.baseOffset !== nextOffset || e.position !== nextPos || e.count === 0 || end > logSize) {

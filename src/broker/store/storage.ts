@@ -17,7 +17,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../../obs/log.ts";
-import { type BatchLocation, PartitionFiles } from "./partition_files.ts";
+import { type BatchLocation, PartitionFiles, type RecordInput } from "./partition_files.ts";
 import type { SegmentRepair } from "./segment.ts";
 
 /** When PUBLISH_OK may be sent relative to fdatasync. */
@@ -188,15 +188,9 @@ export class BrokerStorage {
   }
 
   /** Writes a batch; the caller serialises appends per partition. */
-  async append(
-    files: PartitionFiles,
-    baseOffset: number,
-    count: number,
-    blob: Uint8Array,
-    appendedAt: number,
-  ): Promise<BatchLocation> {
+  async append(files: PartitionFiles, h: RecordInput, blob: Uint8Array): Promise<BatchLocation> {
     try {
-      const loc = await files.append(baseOffset, count, blob, appendedAt);
+      const loc = await files.append(h, blob);
       this.counters.writes++;
       return loc;
     } catch (err) {

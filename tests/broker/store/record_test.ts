@@ -24,9 +24,21 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const r0 = encodeRecord({ baseOffset: 0, count: 3, appendedAt: 1000 }, blob(3, "a"));
-const r1 = encodeRecord({ baseOffset: 3, count: 2, appendedAt: 2000 }, blob(2, "b"));
-const r2 = encodeRecord({ baseOffset: 5, count: 4, appendedAt: 3000 }, blob(4, "c"));
+const r0 = encodeRecord(
+  { baseOffset: 0, count: 3, appendedAt: 1000, producerId: 0, sequence: 0 },
+  blob(3, "a"),
+);
+const r1 = encodeRecord({
+  baseOffset: 3,
+  count: 2,
+  appendedAt: 2000,
+  producerId: 2 ** 50 + 9,
+  sequence: 7,
+}, blob(2, "b"));
+const r2 = encodeRecord(
+  { baseOffset: 5, count: 4, appendedAt: 3000, producerId: 0, sequence: 0 },
+  blob(4, "c"),
+);
 
 Deno.test("a record round-trips its header and passes its CRC", () => {
   assert.ok(recordIsValid(r1));
@@ -35,6 +47,8 @@ Deno.test("a record round-trips its header and passes its CRC", () => {
     count: 2,
     blobLength: r1.length - RECORD_HEADER_BYTES,
     appendedAt: 2000,
+    producerId: 2 ** 50 + 9,
+    sequence: 7,
   });
 });
 

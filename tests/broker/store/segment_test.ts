@@ -21,7 +21,13 @@ async function filled(dir: string, segmentBytes: number, batches: number) {
   const pf = await PartitionFiles.open(dir, segmentBytes, fresh());
   let offset = 0;
   for (let i = 0; i < batches; i++) {
-    await pf.append(offset, 10, blob(10, `b${i}`), 1000 + i);
+    await pf.append({
+      baseOffset: offset,
+      count: 10,
+      appendedAt: 1000 + i,
+      producerId: 5,
+      sequence: i + 1,
+    }, blob(10, `b${i}`));
     offset += 10;
   }
   await pf.sync();
@@ -59,7 +65,10 @@ Deno.test("recovery cuts a segment torn mid-batch back to its last whole batch",
   assert.equal(repair.truncatedBytes, size - 50 - (await Deno.stat(log)).size);
   assert.equal(pf.endOffset, 40);
   // appending continues at the cut
-  await pf.append(40, 10, blob(10, "again"), 9);
+  await pf.append(
+    { baseOffset: 40, count: 10, appendedAt: 9, producerId: 0, sequence: 0 },
+    blob(10, "again"),
+  );
   assert.equal(pf.endOffset, 50);
   pf.close();
   await Deno.remove(dir, { recursive: true });
