@@ -20,6 +20,9 @@ import { backoffDelay } from "./backoff.ts";
 import { BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
 import { type BrokerAddress, formatAddress, type Link, openLink } from "./link.ts";
 
+/** Pause before resending batches the broker could not store, ms. */
+export const STORAGE_RETRY_MS = 200;
+
 /** Options of {@linkcode Publisher}. */
 export interface PublisherOptions {
   broker: BrokerAddress;
@@ -46,6 +49,8 @@ export interface PublisherCounters {
   confirmed: number;
   /** Messages sent again after a reconnect or a refused batch. */
   retried: number;
+  /** Batches the broker could not store (disk full…) and that were sent again after a pause. */
+  refusals: number;
   batches: number;
   reconnects: number;
 }
@@ -73,6 +78,7 @@ interface Pending {
  */
 export class Publisher implements AsyncDisposable {
   readonly counters: PublisherCounters = {
+    refusals: 0,
     published: 0,
     confirmed: 0,
     retried: 0,
@@ -90,6 +96,7 @@ export class Publisher implements AsyncDisposable {
   #nextId = 1;
   #link: Link | null = null;
   #linger: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #waiters: (() => void)[] = [];
   #fatal: Error | null = null;
   #closed = false;
@@ -162,6 +169,7 @@ export class Publisher implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#linger);
+    clearTimeout(this.#retryTimer);
     this.#fatal ??= new BrokerUnavailableError("publisher closed");
     this.#link?.close();
     this.#wake();
@@ -196,9 +204,18 @@ export class Publisher implements AsyncDisposable {
     this.#sendMore();
   }
 
+  /** Sends nothing for `ms` (one timer, however many refusals arrive meanwhile). */
+  #pauseSending(ms: number): void {
+    if (this.#retryTimer !== undefined) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#sendMore();
+    }, ms);
+  }
+
   #sendMore(): void {
     const link = this.#link;
-    if (!link || link.fc.closed) return;
+    if (!link || link.fc.closed || this.#retryTimer !== undefined) return;
     for (const b of this.#pending.values()) {
       if (this.#inflight >= this.#o.window) break;
       if (b.sent) continue;
@@ -240,7 +257,8 @@ export class Publisher implements AsyncDisposable {
         b.sent = false;
         this.#inflight--;
         this.counters.retried += b.count;
-        setTimeout(() => this.#sendMore(), 200);
+        this.counters.refusals++;
+        this.#pauseSending(STORAGE_RETRY_MS);
         return;
       }
       this.#fatal = new BrokerRequestError(

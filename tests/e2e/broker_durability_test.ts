@@ -83,7 +83,7 @@ async function consumeAfterRestart(
 ): Promise<StorageStats> {
   await using b = broker(join(root, "b"), ports);
   await waitForHttp(`http://127.0.0.1:${ports.admin}/health`, b);
-  await using c = collector(join(root, "c"), ports, "after-restart");
+  await using _collector = collector(join(root, "c"), ports, "after-restart");
   await waitUntil(`${want} stored lines`, async () => {
     try {
       return (await jsonlLines(join(root, "c"))).length >= want;

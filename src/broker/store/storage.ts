@@ -115,10 +115,10 @@ export class BrokerStorage {
    */
   static async open(options: BrokerStorageOptions): Promise<BrokerStorage> {
     const o: Required<BrokerStorageOptions> = {
-      fsync: "always",
-      fsyncIntervalMs: 1000,
-      segmentBytes: 64 * 1024 * 1024,
       ...options,
+      fsync: options.fsync ?? "always",
+      fsyncIntervalMs: options.fsyncIntervalMs ?? 1000,
+      segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
     };
     if (!["always", "interval", "never"].includes(o.fsync)) {
       throw new RangeError(`fsync must be always, interval or never, got ${o.fsync}`);

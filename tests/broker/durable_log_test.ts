@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { ManualClock } from "../../src/clock.ts";
+import { BrokerCore, type Output } from "../../src/broker/core.ts";
+import { DurableLog } from "../../src/broker/durable_log.ts";
+import { BrokerStorage } from "../../src/broker/store/storage.ts";
+import { silentLogger } from "../../src/obs/log.ts";
+import { BatchBuilder } from "../../src/protocol/mod.ts";
+
+function blob(i: number): Uint8Array {
+  const b = new BatchBuilder();
+  for (let k = 0; k < 10; k++) {
+    b.add(`GPU-${k}`, new TextEncoder().encode(`batch ${i} message ${k} `.repeat(4)));
+  }
+  return b.take();
+}
+
+async function setup(segmentBytes = 2048) {
+  const dir = await Deno.makeTempDir();
+  const clock = new ManualClock(1_000_000);
+  const storage = await BrokerStorage.open({
+    dir,
+    logger: silentLogger,
+    segmentBytes,
+    fsync: "never",
+  });
+  const core = new BrokerCore({ clock, partitions: 1 });
+  const log = new DurableLog(core, storage, silentLogger);
+  return {
+    dir,
+    clock,
+    core,
+    log,
+    storage,
+    async [Symbol.asyncDispose]() {
+      await storage.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Publishes `n` batches of 10 messages, one clock second apart. */
+async function fill(s: Awaited<ReturnType<typeof setup>>, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await s.log.append("t", 0, blob(i), 10);
+    s.clock.advance(1000);
+  }
+}
+
+function consumeAll(core: BrokerCore, member: string): void {
+  for (const o of core.pump()) {
+    if (o.kind === "deliver") core.ack(member, o.partition, o.end);
+  }
+}
+
+Deno.test("retention deletes closed segments once every group consumed them, and only those", async () => {
+  await using s = await setup();
+  s.core.subscribe("m", "t", "g", { messages: 25, bytes: 1 << 30 });
+  await fill(s, 12);
+  const segmentsBefore = (await s.storage.topic("t", 1))[0].segments.length;
+  assert.ok(segmentsBefore >= 4, `${segmentsBefore} segments`);
+  consumeAll(s.core, "m"); // 25 messages: the first two and a half batches
+  await s.log.applyRetention({ retentionMs: 0, retentionBytes: 0 });
+  const files = (await s.storage.topic("t", 1))[0];
+  const first = files.segments[0];
+  assert.ok(first.base <= 25 && 25 < first.endOffset, "the segment holding offset 25 stays");
+  assert.equal(s.core.log("t", 0).startOffset, first.base);
+  assert.equal(s.core.topic("t").groups.get("g")!.counters.dropped, 0);
+});
+
+Deno.test("retention by age deletes old segments under a fake clock and counts what a group missed", async () => {
+  await using s = await setup();
+  s.core.subscribe("m", "t", "g", { messages: 5, bytes: 1 << 30 });
+  await fill(s, 12);
+  s.clock.advance(3_600_000);
+  await s.log.applyRetention({ retentionMs: 60_000, retentionBytes: 0 });
+  const files = (await s.storage.topic("t", 1))[0];
+  assert.equal(files.segments.length, 1, "only the active segment is left");
+  const start = s.core.log("t", 0).startOffset;
+  assert.ok(start > 0);
+  // The group had consumed nothing: what it never saw is counted when it reads on.
+  const out: Output[] = s.core.pump();
+  assert.equal(s.core.topic("t").groups.get("g")!.counters.dropped, start);
+  assert.ok(out.some((o) => o.kind === "deliver" && o.start === start));
+});
+
+Deno.test("retention by size keeps a partition at most retentionBytes (whole closed segments)", async () => {
+  await using s = await setup();
+  await fill(s, 12);
+  const files = (await s.storage.topic("t", 1))[0];
+  const before = files.bytes;
+  await s.log.applyRetention({ retentionMs: 0, retentionBytes: 4096 });
+  assert.ok(
+    files.bytes <= Math.max(4096, files.segments.at(-1)!.size),
+    `${files.bytes} bytes left of ${before}`,
+  );
+  assert.ok(files.bytes < before);
+});
+
+Deno.test("nothing is deleted while a group lags and no limit is set", async () => {
+  await using s = await setup();
+  s.core.subscribe("m", "t", "g", { messages: 1, bytes: 1 << 30 });
+  await fill(s, 12);
+  const n = (await s.storage.topic("t", 1))[0].segments.length;
+  await s.log.applyRetention({ retentionMs: 0, retentionBytes: 0 });
+  assert.equal((await s.storage.topic("t", 1))[0].segments.length, n);
+});
