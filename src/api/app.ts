@@ -8,7 +8,9 @@
 
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { TelemetryReader } from "../collect/query.ts";
+import { StorageReadError } from "../collect/errors.ts";
 import { parseRfc3339 } from "../collect/rfc3339.ts";
+import { mountOpsRoutes } from "./ops_routes.ts";
 import {
   badParameter,
   HttpProblem,
@@ -44,8 +46,15 @@ export interface ApiDeps {
   reader(): TelemetryReader | undefined;
   /** Extra counters for `/stats` (subscriber, broker client, …), merged at top level. */
   stats?(): Record<string, unknown>;
-  /** Called with each error that became a 500, for the log. */
+  /** Called with each error that became a 500 or a storage 503, for the log. */
   onInternalError?(error: unknown): void;
+  /**
+   * Brings the read side up to date before a route reads it (the `api` role
+   * follows files other processes write). A rejection answers 503.
+   */
+  refresh?(): Promise<void>;
+  /** The role's own counters for `/metrics` (deliveries, nacks, …). */
+  counters?(): Record<string, number>;
 }
 
 /** Options of {@linkcode createApiApp}. */
@@ -187,6 +196,20 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
     );
   });
 
+  if (deps.refresh !== undefined) {
+    const refresh = deps.refresh;
+    app.use("*", async (c, next) => {
+      if (!c.req.path.startsWith("/docs") && c.req.path !== "/openapi.json") {
+        await refresh().catch((error) => {
+          throw error instanceof StorageReadError ? error : new StorageReadError("the data dir", {
+            cause: error,
+          });
+        });
+      }
+      await next();
+    });
+  }
+
   const reader = (): TelemetryReader => {
     const found = deps.reader();
     if (found === undefined) {
@@ -234,6 +257,8 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
     routes.hostGpus,
     (c) => c.json(reader().hostGpus(c.req.valid("param").hostname), 200),
   );
+
+  mountOpsRoutes(app, { reader, counters: deps.counters });
 
   app.doc31("/openapi.json", { openapi: "3.1.0", info: { title, version } });
   return app;

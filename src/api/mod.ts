@@ -31,3 +31,13 @@ export {
   toProblem,
 } from "./problem.ts";
 export { DEFAULT_NEWEST_LIMIT, DEFAULT_TELEMETRY_LIMIT, MAX_TELEMETRY_LIMIT } from "./schemas.ts";
+export {
+  GPU_METRIC_PREFIX,
+  gpuMetricName,
+  type MetricsInput,
+  renderMetrics,
+  SELF_METRIC_PREFIX,
+} from "./metrics.ts";
+export { DOCS_ASSETS, type DocsAsset, SwaggerUi } from "./docs.ts";
+export { type ApiRole, type ApiRoleOptions, startApiRole } from "./role.ts";
+export { OPENAPI_PATH, openApiText } from "./write_openapi.ts";

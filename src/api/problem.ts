@@ -6,7 +6,9 @@
 
 import {
   QueryError,
+  StorageReadError,
   StoreClosedError,
+  StoreFailedError,
   UnknownGpuError,
   UnknownHostError,
 } from "../collect/errors.ts";
@@ -21,6 +23,7 @@ export const PROBLEM_TYPES = {
   unknownHost: "urn:gputel:problem:unknown-host",
   notFound: "urn:gputel:problem:not-found",
   starting: "urn:gputel:problem:starting",
+  storage: "urn:gputel:problem:storage",
   internal: "urn:gputel:problem:internal",
 } as const;
 
@@ -88,12 +91,12 @@ export function badParameter(name: string, reason: string): HttpProblem {
 
 /**
  * Maps any error to a problem: {@linkcode HttpProblem} as is, query errors
- * to 400, unknown GPU or host to 404, a closed store to 503, anything else to
- * a 500 whose detail reveals nothing internal.
+ * to 400, unknown GPU or host to 404, a closed store and storage failures
+ * to 503, anything else to a 500 whose detail reveals nothing internal.
  *
  * @param error what was thrown
  * @param instance the request path
- * @returns the problem and whether it is an internal error (to be logged)
+ * @returns the problem and whether it is an internal or storage error (to be logged)
  */
 export function toProblem(
   error: unknown,
@@ -122,8 +125,14 @@ export function toProblem(
     ];
   } else if (error instanceof StoreClosedError) {
     [status, type, detail] = [503, PROBLEM_TYPES.starting, "the collector is shutting down"];
+  } else if (error instanceof StorageReadError || error instanceof StoreFailedError) {
+    [status, type, detail] = [
+      503,
+      PROBLEM_TYPES.storage,
+      "reading or writing stored telemetry failed; retry shortly, and see the server's log",
+    ];
   }
   const problem: Problem = { type, title: TITLES[status] ?? "Error", status, detail, instance };
   if (invalid !== undefined) problem.invalid_params = invalid;
-  return { problem, internal: status === 500 };
+  return { problem, internal: status === 500 || type === PROBLEM_TYPES.storage };
 }

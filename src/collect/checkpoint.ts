@@ -14,6 +14,9 @@
  * @module
  */
 
+/** The checkpoint database's file name inside a collector's data dir. */
+export const CHECKPOINT_FILE_NAME = "checkpoint.kv";
+
 /** Most file sizes in one atomic commit (plus one offset key). */
 export const MAX_FILES_PER_COMMIT = 500;
 

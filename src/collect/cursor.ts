@@ -80,7 +80,8 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
  *
  * @param text the cursor from a previous page's `next_cursor`
  * @param scope the query being asked now
- * @param sources how many sources the query reads
+ * @param sources how many sources the query reads now; a cursor from fewer
+ *   sources (sources are only appended) gets a high-water mark of 0 for the new ones
  * @returns the paging state
  * @throws {QueryError} (param `cursor`) when the cursor is malformed, not one
  *   of ours, or from a different query
@@ -108,8 +109,13 @@ export function decodeCursor(text: string, scope: CursorScope, sources: number):
   if (c.k !== scopeHash(scope)) {
     throw bad("cursor belongs to a different query (gpu, start_time, end_time or metric changed)");
   }
-  if (c.h.length !== sources || (c.i as number) >= sources) {
+  // Sources are only ever appended (a collector dir appearing under a data
+  // dir), so a cursor from fewer sources stays valid: sources added since the
+  // first page contribute nothing to this paging.
+  if (c.h.length > sources || (c.i as number) >= c.h.length) {
     throw bad("cursor no longer matches the data sources; start paging again");
   }
-  return { ts: c.t, source: c.i as number, seq: c.q as number, highWater: c.h as number[] };
+  const highWater = [...c.h as number[]];
+  while (highWater.length < sources) highWater.push(0);
+  return { ts: c.t, source: c.i as number, seq: c.q as number, highWater };
 }

@@ -144,3 +144,25 @@ export class StoreDataError extends Error {
     this.dir = dir;
   }
 }
+
+/**
+ * Reading stored telemetry failed (a file vanished, became unreadable, or
+ * the data dir could not be listed). The query API answers 503: the request
+ * was fine, the storage was not.
+ */
+export class StorageReadError extends Error {
+  /** The file or dir that could not be read. */
+  readonly path: string;
+
+  /**
+   * Creates the error.
+   * @param path the file or dir that could not be read
+   * @param options the cause
+   */
+  constructor(path: string, options?: ErrorOptions) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(`cannot read stored telemetry at ${path}${why}`, options);
+    this.name = "StorageReadError";
+    this.path = path;
+  }
+}

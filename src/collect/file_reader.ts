@@ -6,8 +6,9 @@
  * @module
  */
 
+import { StorageReadError } from "./errors.ts";
 import { readRange, splitLines } from "./jsonl_files.ts";
-import type { WindowEntry } from "./memory_window.ts";
+import type { MemoryWindow, WindowEntry } from "./memory_window.ts";
 import type { ReadRequest } from "./query.ts";
 import { parseRecordLine } from "./stored_line.ts";
 import type { TimeIndex } from "./time_index.ts";
@@ -72,4 +73,78 @@ export async function readFromFile(
     if (found.length > request.limit) found = found.slice(0, request.limit);
   }
   return { entries: found, blocks: read };
+}
+
+/** Counters a {@linkcode readWindowOrFile} call updates. */
+export interface ReadCounters {
+  /** Reads answered from the memory window. */
+  query_memory_reads: number;
+  /** Reads answered from a file through its time index. */
+  query_file_reads: number;
+  /** Index blocks those file reads read. */
+  query_file_blocks: number;
+}
+
+/**
+ * Answers a request from the memory window when it covers the window (no
+ * record of the GPU newer than the window's start has left memory), else
+ * from the GPU's file through its index.
+ *
+ * @param window the memory window holding the GPU's newest records
+ * @param file the GPU's file and index, `undefined` when it has none
+ * @param gpuId the GPU key
+ * @param request the window, position and limit
+ * @param counters updated with the kind of read and the blocks read
+ * @returns at most `request.limit` entries, sorted by `(ts, seq)`
+ * @throws {StorageReadError} when the file cannot be read
+ */
+export async function readWindowOrFile(
+  window: MemoryWindow,
+  file: { path: string; index: TimeIndex } | undefined,
+  gpuId: string,
+  request: ReadRequest,
+  counters: ReadCounters,
+): Promise<WindowEntry[]> {
+  if (file === undefined) return [];
+  const startMs = Math.max(request.startMs, request.after?.ts ?? -Infinity);
+  if (startMs > window.evictedMaxTs(gpuId)) {
+    counters.query_memory_reads++;
+    return readFromWindow(window, file.index, gpuId, request);
+  }
+  counters.query_file_reads++;
+  let found;
+  try {
+    found = await readFromFile(file.path, file.index, gpuId, request);
+  } catch (error) {
+    throw new StorageReadError(file.path, { cause: error });
+  }
+  counters.query_file_blocks += found.blocks;
+  return found.entries;
+}
+
+// The memory path: the file's index picks the blocks whose time range meets
+// the window, and the window's entries of each block's lines are found by
+// `seq`, so a query costs the blocks it needs, not a scan of every record.
+function readFromWindow(
+  window: MemoryWindow,
+  index: TimeIndex,
+  gpuId: string,
+  request: ReadRequest,
+): WindowEntry[] {
+  const matches = entryMatcher(gpuId, request);
+  const startMs = Math.max(request.startMs, request.after?.ts ?? -Infinity);
+  const blocks = index.candidates({ startMs, endMs: request.endMs, maxSeq: request.maxSeq });
+  let found: WindowEntry[] = [];
+  for (const block of blocks) {
+    const kth = found[request.limit - 1];
+    if (kth !== undefined && block.minTs > kth.ts) break;
+    for (
+      const entry of window.entriesInSeqRange(gpuId, block.firstSeq, block.firstSeq + block.count)
+    ) {
+      if (matches(entry)) found.push(entry);
+    }
+    found.sort(byTimeThenSeq);
+    if (found.length > request.limit) found = found.slice(0, request.limit);
+  }
+  return found;
 }

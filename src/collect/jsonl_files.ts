@@ -186,23 +186,26 @@ export function splitLines(bytes: Uint8Array, onLine: (line: Uint8Array) => void
 }
 
 /**
- * Reads the first `size` bytes of a file in chunks and calls `onLine` for
- * each complete line, in order.
+ * Reads bytes `[from, size)` of a file in chunks and calls `onLine` for each
+ * complete line, in order.
  *
  * @param path the file
- * @param size how many bytes to scan
+ * @param size where to stop scanning (a byte offset)
  * @param onLine called with each line's bytes (newline excluded)
- * @returns the bytes covered by complete lines: a torn last line is excluded
+ * @param from where to start; must be the start of a line
+ * @returns the bytes after `from` covered by complete lines: a torn last line is excluded
  */
 export async function scanLines(
   path: string,
   size: number,
   onLine: (line: Uint8Array) => void,
+  from = 0,
 ): Promise<number> {
   const file = await Deno.open(path, { read: true });
   try {
+    if (from > 0) await file.seek(from, Deno.SeekMode.Start);
     let pending = new Uint8Array(0);
-    let position = 0;
+    let position = from;
     let consumed = 0;
     while (position < size) {
       const chunk = new Uint8Array(Math.min(SCAN_CHUNK_BYTES, size - position));

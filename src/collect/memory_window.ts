@@ -208,6 +208,25 @@ export class MemoryWindow {
   }
 
   /**
+   * The records held for a GPU whose `seq` is in `[fromSeq, toSeq)`, in
+   * `seq` order, found by binary search (no scan of the GPU's records).
+   */
+  entriesInSeqRange(gpuId: string, fromSeq: number, toSeq: number): WindowEntry[] {
+    const state = this.#gpus.get(gpuId);
+    if (state === undefined) return [];
+    const first = (seq: number) => {
+      let [lo, hi] = [state.start, state.entries.length];
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (state.entries[mid].seq < seq) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    return state.entries.slice(first(fromSeq), first(toSeq));
+  }
+
+  /**
    * The newest `limit` records held for a GPU, oldest first.
    *
    * @param gpuId the GPU key

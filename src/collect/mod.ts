@@ -49,11 +49,20 @@ export type { Clock } from "../clock.ts";
 export type { FieldValue, TelemetryMessage } from "../stream/message.ts";
 export { decodeMessage, type MetricValue, type TelemetryRecord, toRecord } from "./record.ts";
 export { parsePromLabels, type PromLabels } from "./prom_labels.ts";
+export { CollectorDirView, type CollectorDirViewOptions, type DirViewStats } from "./dir_view.ts";
+export {
+  DataDirView,
+  type DataDirViewOptions,
+  DEFAULT_MIN_REFRESH_MS,
+  resolveDataDirViewOptions,
+  type ResolvedDataDirViewOptions,
+} from "./data_dir_view.ts";
 export { gpuFileName } from "./file_name.ts";
 export { parseRfc3339 } from "./rfc3339.ts";
 export {
   QueryError,
   RecordError,
+  StorageReadError,
   StoreClosedError,
   StoreDataError,
   StoreFailedError,

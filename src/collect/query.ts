@@ -137,17 +137,29 @@ const byPosition = (a: Ranked, b: Ranked) =>
  * ```
  */
 export class TelemetryQuery implements TelemetryReader {
-  readonly #sources: readonly TelemetrySource[];
+  readonly #list: () => readonly TelemetrySource[];
 
   /**
    * Creates a query over sources.
    *
-   * @param sources the sources, in a stable order
-   * @throws {RangeError} when `sources` is empty
+   * @param sources the sources, in a stable order; or a function returning
+   *   the current sources, for a set that grows (sources may only be
+   *   appended, never removed or reordered, for cursors to stay valid), which
+   *   may be empty
+   * @throws {RangeError} when `sources` is an empty array
    */
-  constructor(sources: readonly TelemetrySource[]) {
-    if (sources.length === 0) throw new RangeError("TelemetryQuery: sources must not be empty");
-    this.#sources = [...sources];
+  constructor(sources: readonly TelemetrySource[] | (() => readonly TelemetrySource[])) {
+    if (typeof sources === "function") {
+      this.#list = sources;
+    } else {
+      if (sources.length === 0) throw new RangeError("TelemetryQuery: sources must not be empty");
+      const fixed = [...sources];
+      this.#list = () => fixed;
+    }
+  }
+
+  get #sources(): readonly TelemetrySource[] {
+    return this.#list();
   }
 
   #gpu(gpuId: string): GpuInfo | undefined {
@@ -283,7 +295,7 @@ export class TelemetryQuery implements TelemetryReader {
     const all = this.#sources.map((s) => s.memoryStats());
     const sum = (k: keyof MemoryStats) => all.reduce((n, s) => n + s[k], 0);
     return {
-      max_entries_per_gpu: all[0].max_entries_per_gpu,
+      max_entries_per_gpu: all[0]?.max_entries_per_gpu ?? 0,
       max_records: sum("max_records"),
       records: sum("records"),
       gpus: this.listGpus().total,

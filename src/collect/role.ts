@@ -88,6 +88,19 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
       collector: { id: o.id, topic, group, ...counters },
       subscribers: subscribers.map((s) => ({ ...s.counters, partitions: s.assigned })),
     }),
+    counters: () => {
+      const out: Record<string, number> = {
+        deliveries: counters.deliveries,
+        nacked: counters.nacked,
+        write_failures: counters.writeFailures,
+      };
+      for (const sub of subscribers) {
+        for (const [key, value] of Object.entries(sub.counters)) {
+          out[`subscriber_${key}`] = (out[`subscriber_${key}`] ?? 0) + value;
+        }
+      }
+      return out;
+    },
     onInternalError: (e) => log.error("query failed", { error: String(e) }),
   });
   const http = Deno.serve({
@@ -112,7 +125,14 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
     const fresh = retry.length ? d.messages.filter((m) => !retry.includes(m)) : d.messages;
     let result;
     try {
-      result = await store.write({ topic, group, partition: d.partition, messages: fresh });
+      // Positions are kept per broker log identity: a memory-only broker that
+      // restarts numbers from 0 again, and must not look like a redelivery.
+      result = await store.write({
+        topic,
+        group: `${group}@${d.source}`,
+        partition: d.partition,
+        messages: fresh,
+      });
     } catch (err) {
       counters.writeFailures++;
       log.error("write failed; not acking, the broker will redeliver", { error: String(err) });

@@ -7,10 +7,15 @@
  */
 
 import { join } from "node:path";
-import { Checkpoint, MAX_FILES_PER_COMMIT, MAX_NAME_BYTES } from "./checkpoint.ts";
+import {
+  Checkpoint,
+  CHECKPOINT_FILE_NAME,
+  MAX_FILES_PER_COMMIT,
+  MAX_NAME_BYTES,
+} from "./checkpoint.ts";
 import { type DirLock, lockDir } from "./dir_lock.ts";
 import { StoreClosedError, StoreFailedError } from "./errors.ts";
-import { byTimeThenSeq, entryMatcher, readFromFile } from "./file_reader.ts";
+import { readWindowOrFile } from "./file_reader.ts";
 import { cachedGpuFileName } from "./file_name.ts";
 import { AppendHandles, cutBack, syncDir } from "./jsonl_files.ts";
 import { type GpuInfo, type MemoryStats, MemoryWindow, type WindowEntry } from "./memory_window.ts";
@@ -98,7 +103,7 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
     const lock = await lockDir(resolved.dir);
     let checkpoint: Checkpoint | undefined;
     try {
-      checkpoint = await Checkpoint.open(join(resolved.dir, "checkpoint.kv"));
+      checkpoint = await Checkpoint.open(join(resolved.dir, CHECKPOINT_FILE_NAME));
       const window = new MemoryWindow(resolved);
       const report = await recoverDir(resolved.dir, checkpoint, {
         fsync: resolved.fsync,
@@ -265,19 +270,13 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
    */
   async read(gpuId: string, request: ReadRequest): Promise<WindowEntry[]> {
     if (this.#closing !== undefined) throw new StoreClosedError(this.dir);
-    const file = this.#keys.get(gpuId);
-    if (file === undefined) return [];
-    const startMs = Math.max(request.startMs, request.after?.ts ?? -Infinity);
-    if (startMs > this.#window.evictedMaxTs(gpuId)) {
-      this.#stats.query_memory_reads++;
-      const matches = entryMatcher(gpuId, request);
-      return this.#window.entries(gpuId).filter(matches).sort(byTimeThenSeq)
-        .slice(0, request.limit);
-    }
-    this.#stats.query_file_reads++;
-    const { entries, blocks } = await readFromFile(file.path, file.index, gpuId, request);
-    this.#stats.query_file_blocks += blocks;
-    return entries;
+    return await readWindowOrFile(
+      this.#window,
+      this.#keys.get(gpuId),
+      gpuId,
+      request,
+      this.#stats,
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createApiApp } from "../../src/api/app.ts";
-import { StoreClosedError } from "../../src/collect/errors.ts";
+import { StorageReadError, StoreClosedError } from "../../src/collect/errors.ts";
 import type { TelemetryReader } from "../../src/collect/query.ts";
 
 const GPU = {
@@ -216,6 +216,7 @@ Deno.test("Every route answers 503 problem+json with Retry-After while the colle
       "/api/v1/gpus/GPU-1/telemetry",
       "/api/v1/hosts",
       "/api/v1/hosts/h/gpus",
+      "/metrics",
     ]
   ) {
     const res = await app.request(path);
@@ -254,6 +255,7 @@ Deno.test("GET /openapi.json is an OpenAPI 3.1 document listing the query routes
     "/api/v1/hosts/{hostname}/gpus",
     "/health",
     "/memory-stats",
+    "/metrics",
     "/stats",
     "/telemetry/{gpu_id}",
   ]);
@@ -282,4 +284,39 @@ Deno.test("GET /openapi.json is an OpenAPI 3.1 document listing the query routes
     Object.keys(doc.paths["/api/v1/gpus/{id}/telemetry"].get.responses).sort(),
     ["200", "400", "404", "503"],
   );
+});
+
+Deno.test("A storage failure answers 503 problem+json, is logged, and reveals no path", async () => {
+  const logged: unknown[] = [];
+  const failing = fakeReader(
+    new StorageReadError("/secret/c1/gpu.jsonl", { cause: new Error("EIO") }),
+  );
+  const app = createApiApp({
+    reader: () => failing.reader,
+    onInternalError: (e) => logged.push(e),
+  });
+  const res = await app.request("/api/v1/gpus/GPU-1/telemetry");
+  assertEquals([res.status, res.headers.get("retry-after")], [503, "1"]);
+  const body = await problem(res);
+  assertEquals([body.type, body.detail], [
+    "urn:gputel:problem:storage",
+    "reading or writing stored telemetry failed; retry shortly, and see the server's log",
+  ]);
+  assertEquals(logged.length, 1);
+});
+
+Deno.test("A failing refresh answers 503 storage problem+json on every data route, not /openapi.json", async () => {
+  const { reader } = fakeReader();
+  const app = createApiApp({
+    reader: () => reader,
+    refresh: () => Promise.reject(new Deno.errors.PermissionDenied("data dir")),
+  });
+  for (const path of ["/health", "/api/v1/gpus", "/metrics", "/api/v1/gpus/GPU-1/telemetry"]) {
+    const res = await app.request(path);
+    assertEquals(res.status, 503, path);
+    assertEquals((await problem(res)).type, "urn:gputel:problem:storage", path);
+  }
+  const doc = await app.request("/openapi.json");
+  assertEquals(doc.status, 200);
+  await doc.body?.cancel();
 });

@@ -24,10 +24,15 @@ Deno.test("decodeCursor rejects a cursor of another query", () => {
         "cursor: cursor belongs to a different query (gpu, start_time, end_time or metric changed)",
     });
   }
-  assertThrows(() => decodeCursor(cursor, scope, 3), {
+  assertThrows(() => decodeCursor(cursor, scope, 1), {
     name: "QueryError",
     message: "cursor: cursor no longer matches the data sources; start paging again",
   });
+});
+
+Deno.test("decodeCursor keeps a cursor valid when sources were appended, with nothing from the new ones", () => {
+  const cursor = encodeCursor(scope, state);
+  assertEquals(decodeCursor(cursor, scope, 4), { ...state, highWater: [10, 99, 0, 0] });
 });
 
 Deno.test("decodeCursor rejects garbage as an unknown cursor", () => {

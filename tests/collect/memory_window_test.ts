@@ -110,3 +110,15 @@ Deno.test("resolveMemoryWindowOptions fills defaults and names the bad field", (
     message: "MemoryWindow: maxMemory must be an integer >= 1, got 1.5",
   });
 });
+
+Deno.test("MemoryWindow.entriesInSeqRange finds a GPU's held entries by seq, skipping evicted ones", () => {
+  const window = new MemoryWindow({ maxEntries: 4 });
+  for (const seq of [0, 2, 3, 5, 8, 9]) window.add(entry("g", seq, seq * 1000));
+  window.add(entry("other", 4, 0));
+  const seqsIn = (from: number, to: number) =>
+    window.entriesInSeqRange("g", from, to).map((e) => e.seq);
+  assertEquals(seqsIn(0, 100), [3, 5, 8, 9], "0 and 2 were evicted");
+  assertEquals(seqsIn(4, 9), [5, 8]);
+  assertEquals(seqsIn(6, 8), []);
+  assertEquals(window.entriesInSeqRange("nope", 0, 10), []);
+});

@@ -1,0 +1,110 @@
+/**
+ * The `api` role: the query API over every collector dir under a data dir,
+ * read-only. It consumes nothing and takes no collector's lock; it follows
+ * the files live collectors write through their checkpoints (see
+ * {@linkcode DataDirView}), catching up before answering a request when the
+ * last catch-up is older than `minRefreshMs`.
+ *
+ * @module
+ */
+
+import { DataDirView } from "../collect/data_dir_view.ts";
+import type { Logger } from "../obs/log.ts";
+import { createApiApp } from "./app.ts";
+
+/** Options of {@linkcode startApiRole}. */
+export interface ApiRoleOptions {
+  /** The data dir the collectors write under (`<dataDir>/<id>/`). */
+  dataDir: string;
+  /** Bind address. @default {"127.0.0.1"} */
+  host?: string;
+  /** Port; 0 picks a free one. @default {8080} */
+  apiPort?: number;
+  /** Newest records kept in memory per GPU, per collector dir. @default {1000} */
+  maxEntries?: number;
+  /** Records kept in memory per collector dir. @default {500000} */
+  maxMemory?: number;
+  /** A request refreshes the view when the last refresh is older than this (ms). @default {500} */
+  minRefreshMs?: number;
+  /** Where to log. */
+  logger: Logger;
+}
+
+/** A running api role. */
+export interface ApiRole extends AsyncDisposable {
+  /** What it serves from. */
+  readonly view: DataDirView;
+  /** Where the API listens. */
+  readonly apiAddr: Deno.NetAddr;
+  /** Stops serving and closes the view. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reads the data dir once, then serves the query API.
+ *
+ * @throws {RangeError} when an option is out of range
+ * @throws {Error} when the port cannot be bound
+ *
+ * @example
+ * ```ts
+ * await using api = await startApiRole({ dataDir: "./data", apiPort: 8081, logger });
+ * ```
+ */
+export async function startApiRole(o: ApiRoleOptions): Promise<ApiRole> {
+  const log = o.logger;
+  const view = new DataDirView({
+    dataDir: o.dataDir,
+    maxEntries: o.maxEntries,
+    maxMemory: o.maxMemory,
+    minRefreshMs: o.minRefreshMs,
+  });
+  let lastError: string | undefined;
+  const refresh = async () => {
+    await view.refreshIfStale();
+    if (view.lastError !== lastError) {
+      lastError = view.lastError;
+      if (lastError !== undefined) log.warn("refresh failed", { error: lastError });
+    }
+  };
+  const app = createApiApp({
+    reader: () => view.reader(),
+    refresh,
+    stats: () => ({ api: { data_dir: o.dataDir, collectors: view.ids(), ...view.stats() } }),
+    counters: () => view.stats(),
+    onInternalError: (e) => log.error("query failed", { error: String(e) }),
+  });
+  try {
+    await view.refresh();
+  } catch (error) {
+    log.warn("cannot read the data dir yet; will retry on each request", {
+      dataDir: o.dataDir,
+      error: String(error),
+    });
+  }
+  let http: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    http = Deno.serve({
+      hostname: o.host ?? "127.0.0.1",
+      port: o.apiPort ?? 8080,
+      onListen: () => {},
+    }, app.fetch);
+  } catch (error) {
+    await view.close();
+    throw error;
+  }
+  const apiAddr = http.addr;
+  log.info("api serving", {
+    dataDir: o.dataDir,
+    collectors: view.ids().length,
+    api: `http://${apiAddr.hostname}:${apiAddr.port}`,
+  });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      await http.shutdown();
+      await view.close();
+      log.info("api stopped");
+    })();
+  return { view, apiAddr, close, [Symbol.asyncDispose]: close };
+}

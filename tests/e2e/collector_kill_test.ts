@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import {
+  freePort,
+  getJson,
+  Gputel,
+  HAS_REAL_EXPORT,
+  jsonlLines,
+  REAL_EXPORT,
+  waitForHttp,
+  waitUntil,
+} from "./_harness.ts";
+
+interface BrokerStats {
+  topics: { name: string; groups: { name: string; lag: number; in_flight: number }[] }[];
+}
+
+function collector(dataDir: string, brokerPort: number, apiPort: number, id = "c1"): Gputel {
+  return new Gputel([
+    "collect",
+    "--broker",
+    `127.0.0.1:${brokerPort}`,
+    "--data-dir",
+    dataDir,
+    "--id",
+    id,
+    "--api-port",
+    String(apiPort),
+  ]);
+}
+
+Deno.test({
+  name: "A collector SIGKILLed twice mid-stream and restarted stores the real export exactly once",
+  ignore: !HAS_REAL_EXPORT,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "gputel-kill-" });
+    const [port, admin, api] = [freePort(), freePort(), freePort()];
+    await using broker = new Gputel([
+      "broker",
+      "--port",
+      String(port),
+      "--admin-port",
+      String(admin),
+      "--data-dir",
+      `${dir}/broker`,
+    ]);
+    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+    const data = `${dir}/collectors`;
+    let current = collector(data, port, api);
+    await waitForHttp(`http://127.0.0.1:${api}/health`, current);
+    await using stream = new Gputel([
+      "stream",
+      "--csv",
+      REAL_EXPORT,
+      "--broker",
+      `127.0.0.1:${port}`,
+      "--rate",
+      "400",
+      "--workers",
+      "1",
+      "--no-loop",
+    ]);
+    let streaming = true;
+    stream.wait().then(() => (streaming = false));
+    const killed: number[] = [];
+    for (const at of [500, 1300]) {
+      await waitUntil(`${at} stored lines`, async () => (await jsonlLines(data)).length >= at);
+      assert.ok(streaming, "the kill must land mid-stream");
+      current.kill("SIGKILL");
+      const { code } = await current.wait();
+      killed.push(code);
+      current = collector(data, port, api);
+      await waitForHttp(`http://127.0.0.1:${api}/health`, current);
+    }
+    await using last = current;
+    const streamed = await stream.wait();
+    assert.equal(streamed.code, 0, streamed.output);
+    assert.match(streamed.output, /confirmed=2470/);
+    assert.equal(killed.length, 2);
+
+    // Settled: the group has nothing left to deliver or to ack.
+    await waitUntil("the group to drain", async () => {
+      const stats = await getJson<BrokerStats>(`http://127.0.0.1:${admin}/stats`);
+      const group = stats.topics.find((t) => t.name === "telemetry")?.groups
+        .find((g) => g.name === "collectors");
+      return group !== undefined && group.lag === 0 && group.in_flight === 0;
+    });
+    const lines = await jsonlLines(data);
+    assert.equal(lines.length, 2470);
+    assert.equal(new Set(lines).size, 2470);
+    const stats = await getJson<{ records_total: number }>(`http://127.0.0.1:${api}/stats`);
+    assert.equal(stats.records_total, 2470);
+
+    last.kill("SIGTERM");
+    assert.equal((await last.wait()).code, 0);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test("A second collector with the same --id on the same data dir exits 2 with a clear message", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-lock-" });
+  const [port, admin, api, api2] = [freePort(), freePort(), freePort(), freePort()];
+  await using first = new Gputel([
+    "broker,collect",
+    "--port",
+    String(port),
+    "--admin-port",
+    String(admin),
+    "--api-port",
+    String(api),
+    "--data-dir",
+    dir,
+    "--id",
+    "same",
+  ]);
+  await waitForHttp(`http://127.0.0.1:${api}/health`, first);
+  await using second = collector(dir, port, api2, "same");
+  const { code, output } = await second.wait();
+  assert.equal(code, 2, output);
+  assert.match(
+    output,
+    new RegExp(
+      `^gputel: data dir ${dir}/same is in use by another collector \\(pid \\d+\\); give each collector its own --id$`,
+      "m",
+    ),
+  );
+  first.kill("SIGTERM");
+  assert.equal((await first.wait()).code, 0);
+  await Deno.remove(dir, { recursive: true });
+});
