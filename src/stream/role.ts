@@ -1,27 +1,51 @@
 /**
  * The `stream` role: reads a CSV (once or looping), turns each row into a
  * telemetry message keyed by its GPU, and publishes through one
- * {@linkcode Publisher} at `rate` messages/s per worker. Every worker stamps
- * and hands over its messages synchronously, so one GPU's messages enter the
- * publisher, the broker and the collector's file in timestamp order.
+ * {@linkcode Publisher} at `rate` messages/s per worker (see
+ * {@linkcode startWorkers}). On the signal or at the end of `durationMs` it
+ * stops reading, waits up to `drainTimeoutMs` for confirms, and reports what
+ * was left unconfirmed.
  *
  * @module
  */
 import { type Clock, systemClock } from "../clock.ts";
 import type { BrokerAddress } from "../client/link.ts";
 import { Publisher } from "../client/publisher.ts";
+import type { TlsClientConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import type { BadRow } from "./csv_errors.ts";
-import type { CsvRow } from "./csv_rows.ts";
-import { RateLimiter } from "./rate_limiter.ts";
-import { inShard, matchesFilters, type RowFilter, type Shard } from "./row_filter.ts";
-import { encodeMessage, rowToMessage } from "./row_message.ts";
+import { ProgressMeter } from "./progress.ts";
+import type { RowFilter, Shard } from "./row_filter.ts";
 import { csvRowSource } from "./row_source.ts";
+import { type MessageSink, type Sleep, startWorkers } from "./workers.ts";
+
+/** Default {@linkcode StreamRoleOptions.drainTimeoutMs}. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** Default {@linkcode StreamRoleOptions.bufferMessages}. */
+export const DEFAULT_BUFFER_MESSAGES = 100_000;
+/** Default {@linkcode StreamRoleOptions.progressMs}. */
+export const DEFAULT_PROGRESS_MS = 10_000;
+// The real-time stop at the end of --duration comes this much after the
+// clock's deadline, so it only cuts short workers stuck waiting for room.
+const DEADLINE_GRACE_MS = 100;
+
+/** What the stream role publishes through: a `Publisher`, or a fake in tests. */
+export interface StreamPublisher extends MessageSink {
+  readonly counters: { published: number; confirmed: number; retried: number };
+  /** Resolves once everything published so far is confirmed. */
+  flush(): Promise<void>;
+  /** Stops; a publish waiting for room rejects. */
+  close(): Promise<void>;
+}
 
 /** Options of {@linkcode runStream}. */
 export interface StreamRoleOptions {
   csv: string;
   broker: BrokerAddress;
+  /** Sent to the broker in HELLO when it requires one. */
+  token?: string;
+  /** Speak TLS to the broker, trusting these CAs. */
+  tls?: TlsClientConfig;
   /** @default {"telemetry"} */
   topic?: string;
   /** Rate-limited senders sharing the file. @default {4} */
@@ -36,6 +60,8 @@ export interface StreamRoleOptions {
   batch?: number;
   /** @default {5} */
   lingerMs?: number;
+  /** Most unconfirmed messages held in memory; reading waits above it. @default {DEFAULT_BUFFER_MESSAGES} */
+  bufferMessages?: number;
   /** Column that overrides the GPU key choice. */
   key?: string;
   filters?: RowFilter[];
@@ -45,11 +71,16 @@ export interface StreamRoleOptions {
   strict?: boolean;
   /** No progress lines. @default {false} */
   quiet?: boolean;
-  /** Progress line interval, ms. @default {10000} */
+  /** Progress line interval, ms. @default {DEFAULT_PROGRESS_MS} */
   progressMs?: number;
-  /** After stopping, wait this long for outstanding confirms, ms. @default {10000} */
+  /** After stopping, wait this long for outstanding confirms, ms. @default {DEFAULT_DRAIN_TIMEOUT_MS} */
   drainTimeoutMs?: number;
+  /** @default {systemClock} */
   clock?: Clock;
+  /** How workers wait for the rate limiter. @default real timers */
+  sleep?: Sleep;
+  /** Opens the publisher. @default `Publisher.connect` to `broker` */
+  connect?: () => Promise<StreamPublisher>;
   logger: Logger;
   /** Aborting stops reading; outstanding messages are drained. */
   signal?: AbortSignal;
@@ -66,162 +97,181 @@ export interface StreamResult {
   badRows: number;
   noKey: number;
   filtered: number;
-  /** Published but not confirmed when the run ended (0 on success). */
+  /** Messages made but not confirmed when the run ended (0 on success). */
   unconfirmed: number;
+}
+
+function checkOptions(o: StreamRoleOptions): void {
+  const positive = { bufferMessages: o.bufferMessages, progressMs: o.progressMs };
+  for (const [field, v] of Object.entries(positive)) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
+      throw new RangeError(`${field} must be an integer >= 1, got ${v}`);
+    }
+  }
+  const nonNegative = { durationMs: o.durationMs, drainTimeoutMs: o.drainTimeoutMs };
+  for (const [field, v] of Object.entries(nonNegative)) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) {
+      throw new RangeError(`${field} must be a finite number >= 0, got ${v}`);
+    }
+  }
 }
 
 /**
  * Runs the streamer until the file ends (`loop: false`), the duration passes,
- * or the signal aborts; then waits for confirms.
+ * or the signal aborts; then waits for confirms: after the file's end as long
+ * as it takes (a signal then starts the drain timeout), after the signal or
+ * the duration's end at most `drainTimeoutMs`.
+ * `unconfirmed` in the result is 0 only when every message made was confirmed.
  *
+ * @throws {RangeError} naming a bad option
  * @throws {CsvRowError} in strict mode; file errors; {@linkcode BrokerUnavailableError}
+ *
+ * @example
+ * ```ts
+ * const r = await runStream({ csv: "data/sample.csv", broker: { host: "127.0.0.1", port: 9000 },
+ *   rate: 0, loop: false, logger: createLogger() });
+ * Deno.exit(r.unconfirmed === 0 ? 0 : 1);
+ * ```
  */
 export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
+  checkOptions(o);
   const clock = o.clock ?? systemClock;
   const log = o.logger;
-  const rate = o.rate ?? 1;
-  const workers = o.workers ?? 4;
+  const durationMs = o.durationMs ?? 0;
+  const drainMs = o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   const stop = new AbortController();
-  o.signal?.addEventListener("abort", () => stop.abort(), { once: true });
-  const durationTimer = (o.durationMs ?? 0) > 0
-    ? setTimeout(() => stop.abort(), o.durationMs)
-    : undefined;
-  const r = { rowsRead: 0, badRows: 0, noKey: 0, filtered: 0 };
-  const pub = await Publisher.connect({
-    broker: o.broker,
-    topic: o.topic ?? "telemetry",
-    clientId: "stream",
-    batchSize: o.batch ?? 500,
-    lingerMs: o.lingerMs ?? 5,
-    logger: log,
-  });
+  const stopped = new Promise<void>((resolve) =>
+    stop.signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+  const onAbort = () => stop.abort();
+  if (o.signal?.aborted) stop.abort();
+  else o.signal?.addEventListener("abort", onAbort, { once: true });
+  const pub = await (o.connect ?? (() =>
+    Publisher.connect({
+      broker: o.broker,
+      topic: o.topic ?? "telemetry",
+      clientId: "stream",
+      token: o.token,
+      tls: o.tls,
+      batchSize: o.batch ?? 500,
+      lingerMs: o.lingerMs ?? 5,
+      bufferMessages: o.bufferMessages ?? DEFAULT_BUFFER_MESSAGES,
+      logger: log,
+    })))();
+  let badRows = 0;
   const rows = csvRowSource(o.csv, {
     loop: o.loop ?? true,
     strict: o.strict,
     onBadRow: (bad: BadRow) => {
-      r.badRows++;
+      badRows++;
       log.warn(`skipping ${o.csv} line ${bad.line}: ${describeBadRow(bad)}`);
     },
     onPass: (pass) => pass > 1 && log.debug("looping over the file", { pass }),
   });
-  const started = clock.now();
-  let lastProgress = { at: started, published: 0 };
-  const progress = (final: boolean) => {
-    if (o.quiet) return;
-    const now = clock.now();
-    const rateNow = ((pub.counters.published - lastProgress.published) * 1000) /
-      Math.max(1, now - lastProgress.at);
-    lastProgress = { at: now, published: pub.counters.published };
-    log.info(final ? "stream finished" : "stream progress", {
-      read: r.rowsRead,
-      published: pub.counters.published,
-      confirmed: pub.counters.confirmed,
-      retried: pub.counters.retried,
-      skipped: r.badRows + r.noKey + r.filtered,
-      rate: `${Math.round(rateNow)}/s`,
-    });
-  };
-  const ticker = setInterval(() => progress(false), o.progressMs ?? 10_000);
-
-  // Rows are pulled from one shared iterator, `chunk` at a time per worker.
-  const chunk = rate === 0 ? 256 : Math.max(1, Math.min(1000, Math.floor(rate / 100)));
-  let exhausted = false;
-  const pull = async (n: number): Promise<CsvRow[]> => {
-    const out: CsvRow[] = [];
-    while (out.length < n && !exhausted) {
-      const next = await rows.next();
-      if (next.done) exhausted = true;
-      else out.push(next.value);
-    }
-    return out;
-  };
-  let readChain: Promise<unknown> = Promise.resolve();
-  const pullSerial = (n: number) => {
-    const p = readChain.then(() => pull(n));
-    readChain = p.catch(() => {});
-    return p;
-  };
-
-  const worker = async () => {
-    const limiter = new RateLimiter({ rate, clock });
-    while (!stop.signal.aborted && !exhausted) {
-      const batch = await pullSerial(chunk);
-      if (batch.length === 0) break;
-      const wait = limiter.reserve(batch.length);
-      if (wait > 0) await sleep(wait, stop.signal);
-      if (stop.signal.aborted) break;
-      for (const row of batch) {
-        r.rowsRead++;
-        if (!matchesFilters(row.fields, o.filters ?? [])) {
-          r.filtered++;
-          continue;
-        }
-        const keyed = rowToMessage(row.fields, { clock, keyColumn: o.key });
-        if (!keyed) {
-          r.noKey++;
-          continue;
-        }
-        if (!inShard(keyed.key, o.shard)) {
-          r.filtered++;
-          continue;
-        }
-        await pub.publish(keyed.key, encodeMessage(keyed.message));
-      }
-    }
-  };
-
-  try {
-    await Promise.all(Array.from({ length: workers }, worker));
-  } finally {
-    clearTimeout(durationTimer);
-    await rows.return(undefined);
-  }
-  try {
-    await withTimeout(pub.flush(), o.drainTimeoutMs ?? 10_000);
-  } catch (err) {
-    log.error(`could not confirm every message: ${(err as Error).message}`);
-  } finally {
-    clearInterval(ticker);
-  }
-  progress(true);
-  const result: StreamResult = {
-    ...r,
+  const work = startWorkers({
+    rows,
+    sink: pub,
+    clock,
+    sleep: o.sleep,
+    rate: o.rate ?? 1,
+    workers: o.workers ?? 4,
+    durationMs,
+    key: o.key,
+    filters: o.filters,
+    shard: o.shard,
+    signal: stop.signal,
+  });
+  const c = work.counts;
+  const result = (): StreamResult => ({
+    rowsRead: c.rowsRead,
     published: pub.counters.published,
     confirmed: pub.counters.confirmed,
     retried: pub.counters.retried,
-    skipped: r.badRows + r.noKey + r.filtered,
-    unconfirmed: pub.unconfirmed,
+    skipped: badRows + c.noKey + c.filtered,
+    badRows,
+    noKey: c.noKey,
+    filtered: c.filtered,
+    unconfirmed: pub.counters.published - pub.counters.confirmed + c.waiting,
+  });
+  const meter = new ProgressMeter(clock);
+  const progress = (msg: string, r: StreamResult) => {
+    if (o.quiet) return;
+    log.info(msg, { ...meter.sample({ ...r, read: r.rowsRead }) });
   };
-  await pub.close();
-  return result;
+  const ticker = setInterval(
+    () => progress("stream progress", result()),
+    o.progressMs ?? DEFAULT_PROGRESS_MS,
+  );
+  const durationTimer = durationMs > 0
+    ? setTimeout(() => stop.abort(), durationMs + DEADLINE_GRACE_MS)
+    : undefined;
+
+  let failure: unknown;
+  let closing = false;
+  let final: StreamResult | undefined;
+  const done = work.done.catch((err) => {
+    if (!closing) failure ??= err;
+  });
+  try {
+    await Promise.race([done, stopped]);
+    if (failure === undefined) {
+      const drained = done.then(() => failure === undefined ? pub.flush() : undefined);
+      const what = await settleWithin(drained, stopped, drainMs);
+      if (what === "timeout") {
+        log.error(`stopped waiting for confirms after ${drainMs} ms (--drain-timeout)`);
+      } else if (what instanceof Error) {
+        log.error(`could not confirm every message: ${what.message}`);
+      }
+    }
+  } finally {
+    clearInterval(ticker);
+    clearTimeout(durationTimer);
+    o.signal?.removeEventListener("abort", onAbort);
+    stop.abort();
+    closing = failure === undefined;
+    final = result();
+    await pub.close();
+    await done;
+    await rows.return(undefined);
+    if (failure === undefined) {
+      progress("stream finished", final!);
+      if (final!.unconfirmed > 0) {
+        log.error(`${final!.unconfirmed} messages were not confirmed by the broker`, {
+          unconfirmed: final!.unconfirmed,
+        });
+      }
+    }
+  }
+  if (failure !== undefined) throw failure;
+  return final!;
 }
 
 function describeBadRow(bad: BadRow): string {
-  return "expected" in bad && "got" in bad
-    ? `expected ${(bad as { expected: number }).expected} fields, got ${
-      (bad as { got: number }).got
-    }`
-    : JSON.stringify(bad);
+  return bad.reason === "field_count"
+    ? `expected ${bad.expected} fields, got ${bad.got}`
+    : bad.reason.replaceAll("_", " ");
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(t));
+/**
+ * Waits for `p`; once `stopped` resolves, at most `ms` more. Answers "ok",
+ * the error `p` rejected with, or "timeout".
+ */
+async function settleWithin(
+  p: Promise<unknown>,
+  stopped: Promise<void>,
+  ms: number,
+): Promise<"ok" | "timeout" | Error> {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  let settled = false;
+  const timeout = stopped.then(() =>
+    new Promise<"timeout">((resolve) => {
+      if (!settled) t = setTimeout(() => resolve("timeout"), ms);
+    })
+  );
+  try {
+    return await Promise.race([p.then(() => "ok" as const, (e) => e as Error), timeout]);
+  } finally {
+    settled = true;
+    clearTimeout(t);
+  }
 }

@@ -54,12 +54,23 @@ export function rowToMessage(
 ): KeyedMessage | undefined {
   const key = gpuKeyOf(fields, options.keyColumn);
   if (key === undefined) return undefined;
-  const timestamp = new Date(options.clock.now()).toISOString();
+  const timestamp = isoTime(options.clock.now());
   if (!Object.hasOwn(fields, SOURCE_TIMESTAMP_COLUMN)) {
     return { key, message: { timestamp, fields: { ...fields } } };
   }
   const { [SOURCE_TIMESTAMP_COLUMN]: source, ...rest } = fields;
   return { key, message: { timestamp, source_timestamp: String(source), fields: rest } };
+}
+
+// Rows processed within the same millisecond share one formatted time.
+let lastMs = NaN;
+let lastIso = "";
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 const encoder = new TextEncoder();

@@ -1,0 +1,69 @@
+/**
+ * The streamer's progress line: counters plus the publish rate since the
+ * previous line. Pure: time comes from the injected {@linkcode Clock}.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+
+/** Counters a progress line is made from. */
+export interface ProgressCounters {
+  /** Rows taken from the CSV and looked at. */
+  read: number;
+  /** Messages handed to the publisher. */
+  published: number;
+  /** Messages the broker confirmed. */
+  confirmed: number;
+  /** Messages sent again after a reconnect or a refused batch. */
+  retried: number;
+  /** Rows skipped: malformed, without a GPU key, or outside --filter/--shard. */
+  skipped: number;
+}
+
+/** One progress line's fields, in the order they are shown. */
+export interface ProgressFields extends ProgressCounters {
+  /** Messages published per second since the previous line (or the start), rounded. */
+  rate: number;
+}
+
+/**
+ * Makes progress lines; each {@linkcode ProgressMeter.sample} measures the
+ * rate since the previous sample.
+ *
+ * @example
+ * ```ts
+ * const meter = new ProgressMeter(systemClock);
+ * logger.info("stream progress", meter.sample(counters));
+ * ```
+ */
+export class ProgressMeter {
+  readonly #clock: Clock;
+  #at: number;
+  #published = 0;
+
+  /** @param clock time source; the first sample's rate counts from now */
+  constructor(clock: Clock) {
+    this.#clock = clock;
+    this.#at = clock.now();
+  }
+
+  /**
+   * The fields of a progress line for `counters`.
+   *
+   * @param counters current totals
+   */
+  sample(counters: ProgressCounters): ProgressFields {
+    const now = this.#clock.now();
+    const rate = ((counters.published - this.#published) * 1000) / Math.max(1, now - this.#at);
+    this.#at = now;
+    this.#published = counters.published;
+    return {
+      read: counters.read,
+      published: counters.published,
+      confirmed: counters.confirmed,
+      retried: counters.retried,
+      skipped: counters.skipped,
+      rate: Math.round(rate),
+    };
+  }
+}

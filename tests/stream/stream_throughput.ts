@@ -1,0 +1,172 @@
+/**
+ * Benchmark of `gputel stream` at `--rate 0`: rows/s of parsing + publishing
+ * a generated DCGM CSV into a real spawned broker, and the streamer's peak
+ * RSS (VmHWM of the spawned stream process, polled from /proc). Not a test:
+ * run it by hand and write the figures down with the machine and date.
+ *
+ * ```sh
+ * deno task bench-stream                      # 2,000,000 rows (~890 MB, generated)
+ * deno task bench-stream --rows 200000        # a quicker run
+ * deno task bench-stream --csv big.csv        # an existing file
+ * deno task bench-stream --cpu-prof DIR       # also write a V8 CPU profile of the streamer
+ * deno task bench-stream -- --buffer 20000    # extra flags for the streamer
+ * ```
+ *
+ * The broker gets a `--max-topic-bytes` larger than the file, so its memory
+ * bound never holds the streamer back; it exits when the stream is done.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+interface BenchArgs {
+  rows: number;
+  csv?: string;
+  cpuProf?: string;
+  /** Extra stream flags, after `--`. */
+  streamFlags: string[];
+}
+
+function parseArgs(all: string[]): BenchArgs {
+  const dashes = all.indexOf("--");
+  const args = dashes < 0 ? all : all.slice(0, dashes);
+  const out: BenchArgs = { rows: 2_000_000, streamFlags: dashes < 0 ? [] : all.slice(dashes + 1) };
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i], args[i + 1]];
+    if (value === undefined) throw new RangeError(`${flag} needs a value`);
+    if (flag === "--rows") out.rows = Number(value);
+    else if (flag === "--csv") out.csv = value;
+    else if (flag === "--cpu-prof") out.cpuProf = value;
+    else throw new RangeError(`unknown flag ${flag} (expected --rows, --csv or --cpu-prof)`);
+  }
+  if (!Number.isSafeInteger(out.rows) || out.rows < 1) {
+    throw new RangeError(`rows must be a positive integer, got ${out.rows}`);
+  }
+  return out;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Peak resident set size of `pid` in bytes, or undefined once it is gone. */
+function peakRss(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function gputel(args: string[], denoFlags: string[] = []): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", ...denoFlags, "main.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+}
+
+async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return await new Response(stream).text();
+}
+
+async function waitForBroker(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`broker on port ${port} did not start`);
+}
+
+function machine(): string {
+  const cpu = /model name\s*:\s*(.+)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1];
+  return `${
+    cpu ?? "unknown CPU"
+  }, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(Deno.args);
+  const dir = await Deno.makeTempDir({ prefix: "gputel-bench-stream-" });
+  try {
+    const csv = args.csv ?? `${dir}/dcgm.csv`;
+    if (!args.csv) {
+      const gen = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "src/cli/gen_data.ts", "--rows", String(args.rows), "--out", csv],
+        cwd: ROOT,
+        stdout: "null",
+      }).output();
+      if (!gen.success) throw new Error("gen-data failed");
+    }
+    const size = (await Deno.stat(csv)).size;
+    const port = freePort();
+    const broker = gputel([
+      "broker",
+      "--port",
+      String(port),
+      "--admin-port",
+      String(freePort()),
+      "--data-dir",
+      `${dir}/data`,
+      "--max-topic-bytes",
+      String(Math.max(256 << 20, size * 2)),
+    ]);
+    const brokerOut = text(broker.stderr);
+    broker.stdout.cancel();
+    try {
+      await waitForBroker(port);
+      const started = performance.now();
+      const stream = gputel(
+        [
+          ...["stream", "--csv", csv, "--broker", `127.0.0.1:${port}`, "--rate", "0", "--no-loop"],
+          ...args.streamFlags,
+        ],
+        args.cpuProf ? [`--cpu-prof`, `--cpu-prof-dir=${args.cpuProf}`] : [],
+      );
+      const out = text(stream.stderr);
+      stream.stdout.cancel();
+      let peak = 0;
+      const poll = setInterval(() => peak = Math.max(peak, peakRss(stream.pid) ?? 0), 20);
+      const status = await stream.status;
+      clearInterval(poll);
+      const seconds = (performance.now() - started) / 1000;
+      const log = await out;
+      const confirmed = Number(/stream finished .*confirmed=(\d+)/.exec(log)?.[1] ?? NaN);
+      if (!status.success) throw new Error(`stream exited ${status.code}:\n${log}`);
+      console.log(JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          machine: machine(),
+          file: { path: args.csv ?? "generated", bytes: size },
+          stream_flags: args.streamFlags,
+          confirmed,
+          seconds: Number(seconds.toFixed(2)),
+          rows_per_s: Math.round(confirmed / seconds),
+          stream_peak_rss_mb: Number((peak / 2 ** 20).toFixed(1)),
+        },
+        null,
+        2,
+      ));
+    } finally {
+      broker.kill("SIGTERM");
+      await broker.status;
+      await brokerOut;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { ManualClock } from "../../src/clock.ts";
+import type { CsvRow } from "../../src/stream/csv_rows.ts";
+import { abortableSleep, chunkSize, startWorkers } from "../../src/stream/workers.ts";
+import { endlessRows, RecordingSink, rowsOf, VirtualTime } from "./_virtual_time.ts";
+
+/** Runs `workers` workers at `rate` for `seconds` of virtual time; returns what the sink got. */
+async function paced(rate: number, workers: number, seconds: number) {
+  const time = new VirtualTime(workers);
+  const sink = new RecordingSink(time.clock);
+  const start = time.clock.now();
+  const run = startWorkers({
+    rows: endlessRows(64),
+    sink,
+    clock: time.clock,
+    sleep: time.sleep,
+    rate,
+    workers,
+    durationMs: seconds * 1000,
+    signal: new AbortController().signal,
+  });
+  await run.done;
+  return { sink, start, end: time.clock.now(), counts: run.counts };
+}
+
+for (
+  const [rate, workers, seconds] of [
+    [1, 1, 120],
+    [1, 4, 60],
+    [7, 3, 30],
+    [200, 5, 10],
+    [1_000, 2, 10],
+    [25_000, 4, 4],
+    [100_000, 1, 3],
+  ]
+) {
+  const expected = rate * workers * seconds;
+  Deno.test(`stream workers at ${rate}/s × ${workers} workers × ${seconds} s send ${expected} messages within 2% in virtual time`, async () => {
+    const { sink, start, end } = await paced(rate, workers, seconds);
+    const n = sink.received.length;
+    // The limiter's start-up burst is the only excess: 1% of a second's worth, at least 1.
+    const burst = workers * Math.max(1, rate * 0.01);
+    assert.ok(n >= expected && n <= expected + burst, `sent ${n}, expected ${expected}`);
+    assert.ok(Math.abs(n - expected) <= expected * 0.02);
+    assert.equal(end - start, seconds * 1000, "runs exactly the duration");
+    assert.ok(sink.received.every((m) => m.at - start < seconds * 1000), "nothing after the end");
+  });
+}
+
+Deno.test("stream workers spread messages evenly: every second carries rate × workers", async () => {
+  const { sink, start } = await paced(200, 5, 10);
+  const perSecond = Array.from({ length: 10 }, () => 0);
+  for (const m of sink.received) perSecond[Math.floor((m.at - start) / 1000)]++;
+  // A chunk of 2 every 10 ms per worker, the first at once, the last at 9,990 ms.
+  assert.deepEqual(perSecond, Array.from({ length: 10 }, () => 1000));
+});
+
+Deno.test("stream workers stamp each message with the clock and keep each GPU's messages in time order", async () => {
+  const { sink } = await paced(1_000, 4, 2);
+  const last = new Map<string, string>();
+  for (const m of sink.received) {
+    assert.equal(m.payload.timestamp, new Date(m.at).toISOString());
+    assert.ok((last.get(m.key) ?? "") <= m.payload.timestamp, `GPU ${m.key} out of order`);
+    last.set(m.key, m.payload.timestamp);
+  }
+});
+
+Deno.test("stream workers at rate 0 send every row of a finite source without sleeping", async () => {
+  const clock = new ManualClock(0);
+  const sink = new RecordingSink(clock);
+  const rows = Array.from({ length: 1_000 }, (_, i) => ({
+    line: i + 2,
+    fields: { uuid: `GPU-${i % 3}`, value: i },
+  }));
+  const run = startWorkers({
+    rows: rowsOf(rows),
+    sink,
+    clock,
+    sleep: () => Promise.reject(new Error("rate 0 must not sleep")),
+    rate: 0,
+    workers: 4,
+    signal: new AbortController().signal,
+  });
+  await run.done;
+  assert.equal(sink.received.length, 1_000);
+  assert.deepEqual(run.counts, {
+    rowsRead: 1_000,
+    filtered: 0,
+    noKey: 0,
+    handed: 1_000,
+    waiting: 0,
+  });
+  // One chunk at a time enters the sink, so rows keep file order.
+  assert.deepEqual(
+    sink.received.map((m) => m.payload.fields.value),
+    rows.map((r) => r.fields.value),
+  );
+});
+
+Deno.test("stream workers count rows outside --filter and --shard and rows without a GPU key", async () => {
+  const clock = new ManualClock(0);
+  const sink = new RecordingSink(clock);
+  const rows: CsvRow[] = [
+    { line: 2, fields: { uuid: "GPU-a", host: "h1", value: 1 } },
+    { line: 3, fields: { uuid: "GPU-b", host: "h2", value: 2 } },
+    { line: 4, fields: { host: "h1", value: 3 } },
+    { line: 5, fields: { uuid: "GPU-c", host: "h1", value: 4 } },
+  ];
+  const run = startWorkers({
+    rows: rowsOf(rows),
+    sink,
+    clock,
+    rate: 0,
+    workers: 2,
+    filters: [{ column: "host", value: "h1" }],
+    signal: new AbortController().signal,
+  });
+  await run.done;
+  assert.deepEqual(sink.received.map((m) => m.key), ["GPU-a", "GPU-c"]);
+  assert.deepEqual(run.counts, { rowsRead: 4, filtered: 1, noKey: 1, handed: 2, waiting: 0 });
+});
+
+Deno.test("stream workers stop before their next chunk once the signal aborts", async () => {
+  const time = new VirtualTime(1);
+  const sink = new RecordingSink(time.clock);
+  const stop = new AbortController();
+  const origin = time.clock.now();
+  const run = startWorkers({
+    rows: endlessRows(4),
+    sink: {
+      publish(key, payload) {
+        if (time.clock.now() - origin >= 5_000) stop.abort();
+        return sink.publish(key, payload);
+      },
+    },
+    clock: time.clock,
+    sleep: time.sleep,
+    rate: 10,
+    workers: 1,
+    signal: stop.signal,
+  });
+  await run.done;
+  // 1 at once (burst), then one every 100 ms; the one at 5,000 ms triggers the stop.
+  assert.equal(sink.received.length, 51);
+});
+
+Deno.test("stream workers pass a strict-mode row error to done", async () => {
+  async function* failing() {
+    yield { line: 2, fields: { uuid: "GPU-a", value: 1 } };
+    throw new RangeError("bad row at line 3");
+  }
+  const run = startWorkers({
+    rows: failing(),
+    sink: new RecordingSink(new ManualClock(0)),
+    clock: new ManualClock(0),
+    rate: 0,
+    workers: 3,
+    signal: new AbortController().signal,
+  });
+  await assert.rejects(run.done, /bad row at line 3/);
+});
+
+Deno.test("stream workers reject bad options with a RangeError naming the field", () => {
+  const base = {
+    rows: endlessRows(1),
+    sink: new RecordingSink(new ManualClock(0)),
+    clock: new ManualClock(0),
+    signal: new AbortController().signal,
+  };
+  assert.throws(() => startWorkers({ ...base, rate: 1, workers: 0 }), /workers must be/);
+  assert.throws(() => startWorkers({ ...base, rate: -1, workers: 1 }), /rate must be/);
+  assert.throws(() => startWorkers({ ...base, rate: NaN, workers: 1 }), /rate must be/);
+});
+
+Deno.test("chunkSize takes about 10 ms of traffic per turn, 256 rows when unlimited", () => {
+  assert.deepEqual([0, 1, 99, 200, 5_000, 100_000, 1e6].map(chunkSize), [
+    256,
+    1,
+    1,
+    2,
+    50,
+    1000,
+    1000,
+  ]);
+});
+
+Deno.test("abortableSleep resolves at once when the signal aborts", async () => {
+  const stop = new AbortController();
+  const slept = abortableSleep(60_000, stop.signal);
+  stop.abort();
+  await slept;
+  await abortableSleep(10, stop.signal);
+});
