@@ -44,7 +44,7 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
 
-  const logger = createLogger();
+  const logger = createLogger({ format: run.options.logFormat });
   const controller = new AbortController();
   const stop = (sig: Deno.Signal) => () => {
     if (controller.signal.aborted) {

@@ -10,6 +10,7 @@ import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { TelemetryReader } from "../collect/query.ts";
 import { StorageReadError } from "../collect/errors.ts";
 import { parseRfc3339 } from "../collect/rfc3339.ts";
+import { httpGuard, type HttpGuardOptions } from "../net/http_guard.ts";
 import { mountOpsRoutes } from "./ops_routes.ts";
 import {
   badParameter,
@@ -69,7 +70,17 @@ export interface ApiOptions {
    * @default {"0.1.0"}
    */
   version?: string;
+  /**
+   * Widest `start_time`..`end_time` window a telemetry query may ask for, ms.
+   * @default {DEFAULT_MAX_WINDOW_MS}
+   */
+  maxWindowMs?: number;
+  /** Bearer token and HTTP limits, checked before any route (see `httpGuard`). @default {{}} */
+  guard?: HttpGuardOptions;
 }
+
+/** Default of {@linkcode ApiOptions.maxWindowMs}: 31 days. */
+export const DEFAULT_MAX_WINDOW_MS = 31 * 24 * 3_600_000;
 
 /** Default of {@linkcode ApiOptions.title}. */
 export const DEFAULT_API_TITLE = "gputel query API";
@@ -91,7 +102,13 @@ export function resolveApiOptions(options: ApiOptions = {}): Required<ApiOptions
       throw new RangeError(`createApiApp: ${field} must be a non-empty string`);
     }
   }
-  return resolved;
+  const maxWindowMs = options.maxWindowMs ?? DEFAULT_MAX_WINDOW_MS;
+  if (!(Number.isSafeInteger(maxWindowMs) && maxWindowMs >= 1)) {
+    throw new RangeError(
+      `createApiApp: maxWindowMs must be a positive integer, got ${maxWindowMs}`,
+    );
+  }
+  return { ...resolved, maxWindowMs, guard: options.guard ?? {} };
 }
 
 const problem = (description: string) => ({
@@ -167,7 +184,7 @@ const routes = {
  * ```
  */
 export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHono {
-  const { title, version } = resolveApiOptions(options);
+  const { title, version, maxWindowMs, guard } = resolveApiOptions(options);
   const app = new OpenAPIHono({
     defaultHook: (result) => {
       if (result.success) return;
@@ -196,6 +213,7 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
     );
   });
 
+  app.use("*", httpGuard(guard));
   if (deps.refresh !== undefined) {
     const refresh = deps.refresh;
     app.use("*", async (c, next) => {
@@ -242,6 +260,12 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
     if (startMs !== undefined && endMs !== undefined && endMs < startMs) {
       throw badParameter("end_time", "must not be before start_time");
     }
+    if (startMs !== undefined && endMs !== undefined && endMs - startMs > maxWindowMs) {
+      throw badParameter(
+        "end_time",
+        `the window from start_time may span at most ${windowText(maxWindowMs)} (--max-window)`,
+      );
+    }
     const page = await reader().telemetry({
       gpuId: id,
       startMs,
@@ -262,4 +286,14 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
 
   app.doc31("/openapi.json", { openapi: "3.1.0", info: { title, version } });
   return app;
+}
+
+/** A window as the most readable whole unit: `31d`, `12h`, `90m`, `1500ms`. */
+function windowText(ms: number): string {
+  for (
+    const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const
+  ) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }

@@ -9,6 +9,8 @@
  */
 
 import { DataDirView } from "../collect/data_dir_view.ts";
+import { newHttpGuardCounters } from "../net/http_guard.ts";
+import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { createApiApp } from "./app.ts";
 
@@ -26,6 +28,16 @@ export interface ApiRoleOptions {
   maxMemory?: number;
   /** A request refreshes the view when the last refresh is older than this (ms). @default {500} */
   minRefreshMs?: number;
+  /** Requests need `Authorization: Bearer <token>` (except `GET /health`); unset lets all in. */
+  token?: string;
+  /** Serve HTTPS with this certificate. */
+  tls?: TlsServerConfig;
+  /** Widest telemetry query window, ms. @default {2678400000} (31 days) */
+  maxWindowMs?: number;
+  /** Largest request body, bytes. @default {65536} */
+  maxBodyBytes?: number;
+  /** Longest request URL, characters. @default {8192} */
+  maxUrlLength?: number;
   /** Where to log. */
   logger: Logger;
 }
@@ -67,12 +79,24 @@ export async function startApiRole(o: ApiRoleOptions): Promise<ApiRole> {
       if (lastError !== undefined) log.warn("refresh failed", { error: lastError });
     }
   };
+  const refused = newHttpGuardCounters();
   const app = createApiApp({
     reader: () => view.reader(),
     refresh,
-    stats: () => ({ api: { data_dir: o.dataDir, collectors: view.ids(), ...view.stats() } }),
-    counters: () => view.stats(),
+    stats: () => ({
+      api: { data_dir: o.dataDir, collectors: view.ids(), ...view.stats() },
+      http: refused,
+    }),
+    counters: () => ({ ...view.stats(), http_unauthorized: refused.unauthorized }),
     onInternalError: (e) => log.error("query failed", { error: String(e) }),
+  }, {
+    maxWindowMs: o.maxWindowMs,
+    guard: {
+      token: o.token,
+      maxBodyBytes: o.maxBodyBytes,
+      maxUrlLength: o.maxUrlLength,
+      counters: refused,
+    },
   });
   try {
     await view.refresh();
@@ -87,6 +111,7 @@ export async function startApiRole(o: ApiRoleOptions): Promise<ApiRole> {
     http = Deno.serve({
       hostname: o.host ?? "127.0.0.1",
       port: o.apiPort ?? 8080,
+      ...o.tls,
       onListen: () => {},
     }, app.fetch);
   } catch (error) {
@@ -97,7 +122,8 @@ export async function startApiRole(o: ApiRoleOptions): Promise<ApiRole> {
   log.info("api serving", {
     dataDir: o.dataDir,
     collectors: view.ids().length,
-    api: `http://${apiAddr.hostname}:${apiAddr.port}`,
+    api: `${o.tls ? "https" : "http"}://${apiAddr.hostname}:${apiAddr.port}`,
+    token: o.token ? "required" : "none",
   });
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -5,23 +5,34 @@
  * @module
  */
 import { Hono } from "hono";
+import { httpGuard, type HttpGuardOptions, newHttpGuardCounters } from "../net/http_guard.ts";
 import { PROM_CONTENT_TYPE } from "../obs/prometheus.ts";
 import { problem } from "../obs/problem.ts";
 import type { BrokerServer } from "./server.ts";
 import { brokerMetrics, brokerStats, topicStats } from "./stats.ts";
 
 /**
- * Builds the admin app for a running broker server.
+ * Builds the admin app for a running broker server. With `guard.token` set,
+ * every route but `GET /health` needs `Authorization: Bearer <token>`.
+ *
+ * @param server the running broker server
+ * @param guard token and HTTP limits (see {@linkcode httpGuard})
+ * @throws {RangeError} when a guard option is out of range
  *
  * @example
  * ```ts
  * Deno.serve({ port: 9090 }, createAdminApp(server).fetch);
  * ```
  */
-export function createAdminApp(server: BrokerServer): Hono {
+export function createAdminApp(server: BrokerServer, guard: HttpGuardOptions = {}): Hono {
   const app = new Hono();
+  const http = guard.counters ?? newHttpGuardCounters();
+  app.use("*", httpGuard({ ...guard, counters: http }));
   app.get("/health", (c) => c.json({ status: "ok", role: "broker" }));
-  app.get("/stats", (c) => c.json(brokerStats(server.core, server.counters, server.log.storage)));
+  app.get(
+    "/stats",
+    (c) => c.json({ ...brokerStats(server.core, server.counters, server.log.storage), http }),
+  );
   app.get("/topics", (c) =>
     c.json({
       topics: [...server.core.topics.values()].map((t) => ({

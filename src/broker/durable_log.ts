@@ -11,7 +11,17 @@ import type { Logger } from "../obs/log.ts";
 import type { BrokerCore } from "./core.ts";
 import type { StoredBatch } from "./partition_log.ts";
 import type { BatchLocation, PartitionFiles } from "./store/partition_files.ts";
+import { RECORD_HEADER_BYTES, reserveRecord } from "./store/record.ts";
 import type { BrokerStorage, GroupOffsets } from "./store/storage.ts";
+
+/** A batch arrived before an earlier one of the same producer: refused, to be resent in order. */
+export class SequenceGapError extends Error {
+  /** @param message what arrived and what was expected */
+  constructor(message: string) {
+    super(message);
+    this.name = "SequenceGapError";
+  }
+}
 
 /** Retention limits; 0 disables a limit. */
 export interface RetentionOptions {
@@ -84,16 +94,25 @@ export class DurableLog {
         `partition ${partition} does not exist: topic ${topic} has ${t.logs.length}`,
       );
     }
+    // The caller's blob may be a view into a reused read buffer: copy it now,
+    // once, straight into the record that will be written.
+    const record = this.storage ? reserveRecord(blob) : undefined;
+    const kept = record ? record.subarray(RECORD_HEADER_BYTES) : blob.slice();
     const key = `${topic}\0${partition}`;
     let files: PartitionFiles | undefined;
     const step = (this.#chains.get(key) ?? Promise.resolve()).catch(() => {}).then(async () => {
       const log = this.core.log(topic, partition);
       const seen = log.producers.check(producer.producerId, producer.sequence);
+      if (seen.kind === "gap") {
+        throw new SequenceGapError(
+          `out-of-order batch from producer ${producer.producerId}: sequence ${producer.sequence}, expected ${seen.expected}; resend in order`,
+        );
+      }
       if (seen.kind === "duplicate") {
         this.duplicatesIgnored++;
         const original = seen.baseOffset === undefined ? undefined : log.batchAt(seen.baseOffset);
         return original ??
-          { baseOffset: seen.baseOffset ?? 0, count, bytes: blob.length, appendedAt: 0 };
+          { baseOffset: seen.baseOffset ?? 0, count, bytes: kept.length, appendedAt: 0 };
       }
       const baseOffset = log.endOffset;
       const appendedAt = this.core.options.clock.now();
@@ -103,14 +122,14 @@ export class DurableLog {
         loc = await this.storage.append(
           files,
           { baseOffset, count, appendedAt, ...producer },
-          blob,
+          record!,
         );
       }
       log.producers.record(producer.producerId, producer.sequence, baseOffset);
       return this.core.publish(
         topic,
         partition,
-        { blob, count, loc, baseOffset, appendedAt },
+        { blob: kept, count, loc, baseOffset, appendedAt },
         !this.storage,
       );
     });

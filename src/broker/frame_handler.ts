@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
+import type { TokenCheck } from "../net/token.ts";
 import type { Logger } from "../obs/log.ts";
 import {
   encodeFrame,
@@ -32,11 +33,15 @@ export interface BrokerContext {
   logger: Logger;
   serverId: string;
   maxSubscriptions: number;
+  /** Most messages in one PUBLISH. */
+  maxBatchMessages: number;
+  /** When set, HELLO must carry this token. */
+  token: TokenCheck | undefined;
   /** memberId → where its deliveries go */
   members: Map<string, { session: Session; subscriptionId: number }>;
   schedulePump(): void;
   waitForRoom(topic: string): Promise<void>;
-  counters: { requestErrors: number; storageErrors: number };
+  counters: { requestErrors: number; storageErrors: number; unauthorized: number };
 }
 
 /** Sends an ERROR frame. */
@@ -126,6 +131,24 @@ async function hello(ctx: BrokerContext, s: Session, f: Frame): Promise<void> {
     s.fc.close();
     return;
   }
+  if (ctx.token && !ctx.token.matches(f.token)) {
+    ctx.counters.unauthorized++;
+    ctx.logger.warn("refusing a client without the right token", {
+      conn: s.id,
+      client: f.clientId.slice(0, 100),
+      token: f.token === "" ? "missing" : "wrong",
+    });
+    const why = f.token === "" ? "none was sent" : "the one sent is wrong";
+    sendError(
+      s,
+      0,
+      ErrorCode.UNAUTHORIZED,
+      `a token is required and ${why}: give the broker's token with --token, --token-file or GPUTEL_TOKEN`,
+    );
+    await s.fc.drain().catch(() => {});
+    s.fc.close();
+    return;
+  }
   s.hello = true;
   s.fc.send(
     encodeFrame({ type: FrameType.HELLO_OK, version: PROTOCOL_VERSION, serverId: ctx.serverId }),
@@ -138,6 +161,16 @@ async function publish(
   f: Extract<Frame, { type: 0x12 }>,
 ): Promise<void> {
   if (f.count < 1) throw new RangeError(`PUBLISH count must be >= 1, got ${f.count}`);
+  if (f.count > ctx.maxBatchMessages) {
+    ctx.counters.requestErrors++;
+    sendError(
+      s,
+      f.correlationId,
+      ErrorCode.LIMIT,
+      `a batch of ${f.count} messages is over this broker's limit of ${ctx.maxBatchMessages} (--max-batch); send smaller batches`,
+    );
+    return;
+  }
   validateBatch(f.batch, f.count);
   const t = ctx.core.topic(f.topic);
   if (!t.logs[f.partition]) {
@@ -154,7 +187,7 @@ async function publish(
   }
   // Appends start in frame order (the log serialises them per partition);
   // confirms go out as each becomes durable, so one fsync covers many.
-  const done = ctx.log.append(f.topic, f.partition, f.batch.slice(), f.count, {
+  const done = ctx.log.append(f.topic, f.partition, f.batch, f.count, {
     producerId: f.producerId,
     sequence: f.sequence,
   }).then(

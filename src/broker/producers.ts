@@ -23,7 +23,13 @@ interface ProducerState {
 export type ProducerCheck =
   | { kind: "new" }
   /** Already stored; `baseOffset` is where, when still remembered. */
-  | { kind: "duplicate"; baseOffset?: number };
+  | { kind: "duplicate"; baseOffset?: number }
+  /**
+   * An earlier sequence is missing (it was refused, say for a full disk, and
+   * a later one arrived first): storing this one would make the resend of the
+   * missing one look like a duplicate. The publisher must resend in order.
+   */
+  | { kind: "gap"; expected: number };
 
 /** Recent sequences per producer of one partition. */
 export class ProducerTable {
@@ -41,7 +47,9 @@ export class ProducerTable {
   check(producerId: number, sequence: number): ProducerCheck {
     if (producerId === 0) return { kind: "new" };
     const p = this.#producers.get(producerId);
-    if (!p || sequence > p.last) return { kind: "new" };
+    if (!p) return { kind: "new" };
+    if (sequence === p.last + 1) return { kind: "new" };
+    if (sequence > p.last + 1) return { kind: "gap", expected: p.last + 1 };
     return { kind: "duplicate", baseOffset: p.recent.get(sequence) };
   }
 

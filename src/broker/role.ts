@@ -21,6 +21,10 @@ export interface BrokerRoleOptions extends Omit<BrokerServerOptions, "storage"> 
   fsyncIntervalMs?: number;
   /** @default {67108864} */
   segmentBytes?: number;
+  /** Largest admin request body, bytes. @default {65536} */
+  maxBodyBytes?: number;
+  /** Longest admin request URL, characters. @default {8192} */
+  maxUrlLength?: number;
   logger: Logger;
 }
 
@@ -52,11 +56,17 @@ export async function startBrokerRole(options: BrokerRoleOptions): Promise<Broke
     throw err;
   }
   try {
+    const app = createAdminApp(server, {
+      token: options.token,
+      maxBodyBytes: options.maxBodyBytes,
+      maxUrlLength: options.maxUrlLength,
+    });
     http = Deno.serve({
       hostname: options.host ?? "127.0.0.1",
       port: options.adminPort ?? 9090,
+      ...options.tls,
       onListen: () => {},
-    }, createAdminApp(server).fetch);
+    }, app.fetch);
   } catch (err) {
     await server.close();
     await storage?.close();
@@ -64,8 +74,9 @@ export async function startBrokerRole(options: BrokerRoleOptions): Promise<Broke
   }
   const adminAddr = http.addr as Deno.NetAddr;
   log.info("broker listening", {
-    tcp: `${server.addr.hostname}:${server.addr.port}`,
-    admin: `http://${adminAddr.hostname}:${adminAddr.port}`,
+    tcp: `${server.addr.hostname}:${server.addr.port}${options.tls ? " (TLS)" : ""}`,
+    admin: `${options.tls ? "https" : "http"}://${adminAddr.hostname}:${adminAddr.port}`,
+    token: options.token ? "required" : "none",
     partitions: server.core.options.partitions,
     log: storage ? `${storage.dir} (fsync ${storage.policy})` : "memory only",
   });

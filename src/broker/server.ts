@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
 import { FrameConnection } from "../net/frame_connection.ts";
-import { type Logger, silentLogger } from "../obs/log.ts";
+import { silentLogger } from "../obs/log.ts";
 import {
   encodeFrame,
   encodeHead,
@@ -18,33 +18,14 @@ import {
   FrameType,
   sliceBatch,
 } from "../protocol/mod.ts";
-import { BrokerCore, type BrokerCoreOptions, type Output } from "./core.ts";
+import { TokenCheck } from "../net/token.ts";
+import { BrokerCore, type Output } from "./core.ts";
 import { DurableLog, type RetentionOptions } from "./durable_log.ts";
 import { type BrokerContext, handleFrame, sendError } from "./frame_handler.ts";
+import { type BrokerServerOptions, resolveServerLimits } from "./server_options.ts";
 import { Session } from "./session.ts";
-import type { BrokerStorage } from "./store/storage.ts";
 
-/** Options of {@linkcode startBrokerServer}. */
-export interface BrokerServerOptions
-  extends Omit<BrokerCoreOptions, "clock">, Partial<RetentionOptions> {
-  /** Address to bind. @default {"127.0.0.1"} */
-  host?: string;
-  /** Port to bind; 0 picks a free one. @default {9000} */
-  port?: number;
-  /** Largest frame accepted, bytes. @default {16777216} */
-  maxFrameBytes?: number;
-  /** A connection silent this long is closed and its subscriptions released, ms. @default {10000} */
-  sessionTimeoutMs?: number;
-  /** Most subscriptions on one connection. @default {64} */
-  maxSubscriptionsPerConnection?: number;
-  /** The durable log; without it the broker keeps messages in memory only. */
-  storage?: BrokerStorage;
-  /** Time source. @default {systemClock} */
-  clock?: Clock;
-  logger?: Logger;
-  /** Aborting closes the server. */
-  signal?: AbortSignal;
-}
+export type { BrokerServerOptions } from "./server_options.ts";
 
 /** Connection counters of the server. */
 export interface ServerCounters {
@@ -54,6 +35,10 @@ export interface ServerCounters {
   sessionTimeouts: number;
   requestErrors: number;
   storageErrors: number;
+  /** HELLOs without the right token. */
+  unauthorized: number;
+  /** Connections refused at the `maxConnections` limit. */
+  connectionsRefused: number;
 }
 
 /** A running broker server. */
@@ -82,15 +67,16 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
   const logger = options.logger ?? silentLogger;
   const core = new BrokerCore({ ...options, clock });
   const log = new DurableLog(core, options.storage, logger);
-  const sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
+  const limits = resolveServerLimits(options);
+  const sessionTimeoutMs = limits.sessionTimeoutMs;
   const retention: RetentionOptions = {
     retentionMs: options.retentionMs ?? 0,
     retentionBytes: options.retentionBytes ?? 0,
   };
-  const listener = Deno.listen({
-    hostname: options.host ?? "127.0.0.1",
-    port: options.port ?? 9000,
-  });
+  const bind = { hostname: options.host ?? "127.0.0.1", port: options.port ?? 9000 };
+  const listener: Deno.Listener = options.tls
+    ? Deno.listenTls({ ...bind, cert: options.tls.cert, key: options.tls.key })
+    : Deno.listen(bind);
   const sessions = new Map<number, Session>();
   const counters: ServerCounters = {
     connectionsAccepted: 0,
@@ -99,6 +85,8 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
     sessionTimeouts: 0,
     requestErrors: 0,
     storageErrors: 0,
+    unauthorized: 0,
+    connectionsRefused: 0,
   };
   const roomWaiters: { topic: string; resolve: () => void }[] = [];
   let nextId = 1;
@@ -111,7 +99,9 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
     clock,
     logger,
     serverId: options.storage?.id ?? `mem-${crypto.randomUUID()}`,
-    maxSubscriptions: options.maxSubscriptionsPerConnection ?? 64,
+    maxSubscriptions: limits.maxSubscriptions,
+    maxBatchMessages: limits.maxBatchMessages,
+    token: options.token ? new TokenCheck(options.token) : undefined,
     members: new Map(),
     counters,
     schedulePump: () => {
@@ -213,11 +203,23 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
   }, Math.min(250, Math.max(10, Math.floor(core.options.ackTimeoutMs / 4))));
 
   async function serve(conn: Deno.Conn): Promise<void> {
-    const s = new Session(
-      nextId++,
-      new FrameConnection(conn, { maxFrameBytes: options.maxFrameBytes }),
-      clock.now(),
-    );
+    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true); // replies go out at once
+    const fc = new FrameConnection(conn, {
+      maxFrameBytes: limits.maxFrameBytes,
+      reuseReadBuffer: true,
+    });
+    if (sessions.size >= limits.maxConnections) {
+      counters.connectionsRefused++;
+      logger.warn("refusing a connection: at the connection limit", { max: limits.maxConnections });
+      const message = `too many connections: this broker takes at most ${limits.maxConnections}`;
+      fc.send(
+        encodeFrame({ type: FrameType.ERROR, correlationId: 0, code: ErrorCode.LIMIT, message }),
+      );
+      await Promise.race([fc.drain().catch(() => {}), new Promise((r) => setTimeout(r, 200))]);
+      fc.close();
+      return;
+    }
+    const s = new Session(nextId++, fc, clock.now());
     sessions.set(s.id, s);
     counters.connectionsAccepted++;
     counters.connectionsOpen++;
@@ -226,6 +228,7 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
         s.lastSeen = clock.now();
         try {
           await handleFrame(ctx, s, f);
+          if (s.fc.closed) break; // refused (token, version): nothing more is read
         } catch (err) {
           if (!(err instanceof RangeError)) throw err;
           counters.requestErrors++;
@@ -265,8 +268,11 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
-      } catch {
-        return; // listener closed
+      } catch (err) {
+        if (closed || err instanceof Deno.errors.BadResource) return; // listener closed
+        logger.warn("accept failed", { error: String(err) }); // e.g. out of file descriptors
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
       }
       serve(conn).catch((err) => logger.error("connection failed", { error: String(err) }));
     }

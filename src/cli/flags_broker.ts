@@ -4,9 +4,10 @@
  * @module
  */
 import type { AnyFlagSpec } from "./flag_spec.ts";
-import { durationAtLeast } from "./_flag_values.ts";
+import { BOOL, durationAtLeast } from "./_flag_values.ts";
+import { parseDuration } from "./duration.ts";
 import { parseSize } from "./size.ts";
-import { parseIntInRange } from "./values.ts";
+import { parseBool, parseIntInRange } from "./values.ts";
 
 /** Flags of the broker role. */
 export const BROKER_FLAGS: readonly AnyFlagSpec[] = [
@@ -63,5 +64,117 @@ export const BROKER_FLAGS: readonly AnyFlagSpec[] = [
     help: "drop a client silent this long; its partitions move",
     expect: "a duration of at least 1ms, like 500ms, 10s, 5m or 1h",
     parse: durationAtLeast(1),
+  },
+  {
+    name: "no-persist",
+    key: "persist",
+    type: "bool",
+    roles: ["broker"],
+    default: "false",
+    help: "keep messages in memory only (lost when the broker stops)",
+    expect: BOOL,
+    parse: (text) => !parseBool(text),
+  },
+  {
+    name: "fsync",
+    key: "fsync",
+    type: "string",
+    roles: ["broker"],
+    value: "POLICY",
+    default: "always",
+    help: "always: confirm after fdatasync; interval; never",
+    expect: "always, interval or never",
+    parse: (text) => {
+      if (text !== "always" && text !== "interval" && text !== "never") throw new RangeError(text);
+      return text;
+    },
+  },
+  {
+    name: "fsync-interval",
+    key: "fsyncIntervalMs",
+    type: "duration",
+    roles: ["broker"],
+    default: "1s",
+    help: "how often --fsync interval syncs",
+    expect: "a duration of at least 1ms, like 200ms or 1s",
+    parse: durationAtLeast(1),
+  },
+  {
+    name: "segment-bytes",
+    key: "segmentBytes",
+    type: "size",
+    roles: ["broker"],
+    default: "64MiB",
+    help: "start a new segment file past this size",
+    expect: "a size from 1KiB to 4GiB, like 16MiB",
+    parse: (text) => {
+      const n = parseSize(text);
+      if (n < 1024 || n > 2 ** 32 - 1) throw new RangeError(`size ${n} out of range`);
+      return n;
+    },
+  },
+  {
+    name: "retention",
+    key: "retentionMs",
+    type: "duration",
+    roles: ["broker"],
+    default: "0",
+    help: "delete segments older than this; 0 = until consumed",
+    expect: "a duration like 24h or 168h, or 0",
+    parse: parseDuration,
+  },
+  {
+    name: "retention-bytes",
+    key: "retentionBytes",
+    type: "size",
+    roles: ["broker"],
+    default: "0",
+    help: "most log bytes kept per partition; 0 = no limit",
+    expect: "a size like 10GiB, or 0",
+    parse: parseSize,
+  },
+  {
+    name: "max-frame-bytes",
+    key: "maxFrameBytes",
+    type: "size",
+    roles: ["broker"],
+    default: "16MiB",
+    help: "largest frame a client may send; over it: ERROR, close",
+    expect: "a size from 1KiB to 1GiB, like 16MiB",
+    parse: (text) => {
+      const n = parseSize(text);
+      if (n < 1024 || n > 2 ** 30) throw new RangeError(`size ${n} out of range`);
+      return n;
+    },
+  },
+  {
+    name: "max-batch",
+    key: "maxBatch",
+    type: "int",
+    roles: ["broker"],
+    default: "100000",
+    help: "most messages in one publish; over it: ERROR LIMIT",
+    expect: "an integer from 1 to 10000000",
+    parse: (text) => parseIntInRange(text, 1, 10_000_000),
+  },
+  {
+    name: "max-connections",
+    key: "maxConnections",
+    type: "int",
+    roles: ["broker"],
+    default: "1024",
+    help: "most client connections; more get ERROR LIMIT",
+    expect: "an integer from 1 to 1000000",
+    parse: (text) => parseIntInRange(text, 1, 1_000_000),
+  },
+  {
+    name: "max-subscriptions",
+    key: "maxSubscriptions",
+    type: "int",
+    roles: ["broker"],
+    default: "64",
+    help: "most subscriptions on one client connection",
+    expect: "an integer from 1 to 100000",
+    parse: (text) => parseIntInRange(text, 1, 100_000),
   },
 ];

@@ -5,6 +5,7 @@
  */
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { NAME } from "./_flag_values.ts";
+import { parseWindow } from "./flags_security.ts";
 import { parseIntInRange, parseName } from "./values.ts";
 
 /** Flags of the collect role (and the api role where they apply). */
@@ -35,7 +36,7 @@ export const COLLECT_FLAGS: readonly AnyFlagSpec[] = [
     name: "max-entries",
     key: "maxEntries",
     type: "int",
-    roles: ["collect"],
+    roles: ["collect", "api"],
     default: "1000",
     help: "newest records kept in memory per GPU",
     expect: "an integer from 1 to 1000000",
@@ -45,10 +46,20 @@ export const COLLECT_FLAGS: readonly AnyFlagSpec[] = [
     name: "max-memory",
     key: "maxMemory",
     type: "int",
-    roles: ["collect"],
+    roles: ["collect", "api"],
     default: "1000000",
-    help: "most records kept in memory across all GPUs",
+    help: "most records in memory over all GPUs (api: per dir)",
     expect: "an integer from 1 to 1000000000 (records)",
     parse: (text) => parseIntInRange(text, 1, 1_000_000_000),
+  },
+  {
+    name: "max-window",
+    key: "maxWindowMs",
+    type: "duration",
+    roles: ["collect", "api"],
+    default: "31d",
+    help: "widest start_time..end_time of a telemetry query",
+    expect: "a duration like 24h or whole days like 31d (up to 3650d)",
+    parse: parseWindow,
   },
 ];

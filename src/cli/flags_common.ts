@@ -1,13 +1,14 @@
 /**
- * Flags shared by several roles: listeners, data dir, broker address, topic, workers.
+ * Flags shared by several roles: listeners, data dir, broker address, topic, workers, log format.
  *
  * @module
  */
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { NAME, PORT, port } from "./_flag_values.ts";
 import { parseHost, parseHostPort, parseIntInRange, parseName, parseNonEmpty } from "./values.ts";
+import type { LogFormat } from "../obs/log.ts";
 
-/** Flags shared by several roles: listeners, data dir, broker address, topic, workers. */
+/** Flags shared by several roles: listeners, data dir, broker address, topic, workers, log format. */
 export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
   {
     name: "host",
@@ -96,4 +97,21 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     expect: "an integer from 1 to 256",
     parse: (text) => parseIntInRange(text, 1, 256),
   },
+  {
+    name: "log-format",
+    key: "logFormat",
+    type: "string",
+    roles: ["broker", "stream", "collect", "api"],
+    value: "text|json",
+    default: "text",
+    help: "stderr log lines as text or one JSON object each",
+    expect: "text or json",
+    parse: parseLogFormat,
+  },
 ];
+
+/** Parses `--log-format`. @throws {RangeError} unless `text` or `json` */
+export function parseLogFormat(text: string): LogFormat {
+  if (text === "text" || text === "json") return text;
+  throw new RangeError(`log format must be text or json, got "${text}"`);
+}

@@ -60,6 +60,18 @@ export interface GputelOptions {
   maxTopicBytes: number;
   /** `--session-timeout`: a silent client is dropped after this, ms. @default 10_000 */
   sessionTimeoutMs: number;
+  /** False with `--no-persist`: the broker keeps messages in memory only. @default true */
+  persist: boolean;
+  /** `--fsync`: when a publish is confirmed relative to fdatasync. @default "always" */
+  fsync: "always" | "interval" | "never";
+  /** `--fsync-interval`: sync period of `--fsync interval`, ms. @default 1000 */
+  fsyncIntervalMs: number;
+  /** `--segment-bytes`: segment file size before rolling. @default 67_108_864 */
+  segmentBytes: number;
+  /** `--retention`: delete segments older than this, ms; 0 = until consumed. @default 0 */
+  retentionMs: number;
+  /** `--retention-bytes`: log bytes kept per partition; 0 = no limit. @default 0 */
+  retentionBytes: number;
   /** `--csv`: file to publish. Always set when the roles include stream. */
   csv?: string;
   /** `--topic`: topic stream publishes to and collect consumes. @default "telemetry" */
@@ -86,6 +98,12 @@ export interface GputelOptions {
   strict: boolean;
   /** `--quiet`: no progress lines. @default false */
   quiet: boolean;
+  /** `--buffer`: most unconfirmed messages stream holds in memory before reading waits. @default 20_000 */
+  buffer: number;
+  /** `--drain-timeout`: after a stop, how long stream waits for confirms, ms. @default 10_000 */
+  drainTimeoutMs: number;
+  /** `--log-format`: stderr log lines as `text` or one JSON object per line. @default "text" */
+  logFormat: "text" | "json";
   /** `--group`: consumer group collect joins. @default "collectors" */
   group: string;
   /** `--id`: this collector's member id; defaults to the host name. */
@@ -97,4 +115,28 @@ export interface GputelOptions {
    * @default 1_000_000
    */
   maxMemory: number;
+  /** `--max-window`: widest start_time..end_time of a telemetry query, ms. @default 2_678_400_000 (31 days) */
+  maxWindowMs: number;
+  /** `--max-frame-bytes`: largest frame a broker client may send. @default 16_777_216 */
+  maxFrameBytes: number;
+  /** `--max-batch`: most messages in one PUBLISH the broker takes. @default 100_000 */
+  maxBatch: number;
+  /** `--max-connections`: most client connections the broker holds open. @default 1024 */
+  maxConnections: number;
+  /** `--max-subscriptions`: most subscriptions on one broker connection. @default 64 */
+  maxSubscriptions: number;
+  /** `--token`: shared secret the broker (HELLO) and the HTTP APIs (Bearer) require; unset = none. */
+  token?: string;
+  /** `--token-file`: file the token is read from at start (trimmed); excludes `--token`. */
+  tokenFile?: string;
+  /** `--tls-cert`: PEM certificate chain the broker and HTTP APIs serve TLS with. */
+  tlsCert?: string;
+  /** `--tls-key`: PEM private key of `--tls-cert`. */
+  tlsKey?: string;
+  /** `--tls-ca`: PEM CA that stream and collect trust when connecting to the broker over TLS. */
+  tlsCa?: string;
+  /** `--max-body-bytes`: largest HTTP request body of the APIs. @default 65_536 */
+  maxBodyBytes: number;
+  /** `--max-url-length`: longest HTTP request URL of the APIs, characters. @default 8192 */
+  maxUrlLength: number;
 }

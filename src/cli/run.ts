@@ -5,12 +5,17 @@
  *
  * @module
  */
-import { type BrokerRole, startBrokerRole } from "../broker/role.ts";
-import { type CollectRole, startCollectRole } from "../collect/role.ts";
+// Roles are loaded on demand (dynamic import below): a stream-only process
+// on a GPU host then never loads hono, zod or the broker, which keeps its
+// memory small.
+import type { ApiRole } from "../api/role.ts";
+import type { BrokerRole } from "../broker/role.ts";
+import type { CollectRole } from "../collect/role.ts";
 import type { Logger } from "../obs/log.ts";
-import { runStream, type StreamResult } from "../stream/role.ts";
+import type { StreamResult } from "../stream/role.ts";
+import { isLoopbackHost } from "../net/token.ts";
 import type { CliRun } from "./parse.ts";
-import { UsageError } from "./errors.ts";
+import { loadRunSecrets } from "./secrets.ts";
 import { join } from "node:path";
 
 /** The demo's default --rate per worker: the sample's 1,920 rows pass in about 10 s. */
@@ -27,7 +32,8 @@ export interface RunOutcome {
  * Runs the roles until `signal` aborts (or, for a stream-only process, until
  * the stream ends).
  *
- * @throws {UsageError} for a role this build cannot run
+ * @throws {StoreLockedError} when a collector's dir is held by another process
+ * @throws {UsageError} when a token or TLS file cannot be read (naming the flag)
  */
 export async function runRoles(
   run: CliRun,
@@ -36,16 +42,23 @@ export async function runRoles(
 ): Promise<RunOutcome> {
   const o = run.options;
   const roles = new Set(run.roles);
-  if (roles.has("api")) {
-    throw new UsageError(
-      "the api role is not available in this build yet; use collect, which serves the same API",
-    );
-  }
   let broker: BrokerRole | undefined;
   let collect: CollectRole | undefined;
+  let api: ApiRole | undefined;
   let outcome: RunOutcome = { code: 0 };
+  const secrets = await loadRunSecrets(run);
+  const { token, tls, brokerTls } = secrets;
+  const http = { maxBodyBytes: o.maxBodyBytes, maxUrlLength: o.maxUrlLength, token, tls };
+  const listens = roles.has("broker") || roles.has("collect") || roles.has("api");
+  if (listens && token === undefined && !isLoopbackHost(o.host)) {
+    logger.warn(
+      `listening on ${o.host} without a token: anyone who can reach it can publish, consume ` +
+        "and query; set --token, --token-file or GPUTEL_TOKEN",
+    );
+  }
   try {
     if (roles.has("broker")) {
+      const { startBrokerRole } = await import("../broker/role.ts");
       broker = await startBrokerRole({
         host: o.host,
         port: o.port,
@@ -55,6 +68,17 @@ export async function runRoles(
         maxDeliveries: o.maxDeliveries,
         maxTopicBytes: o.maxTopicBytes,
         sessionTimeoutMs: o.sessionTimeoutMs,
+        dataDir: o.persist ? o.dataDir : undefined,
+        fsync: o.fsync,
+        fsyncIntervalMs: o.fsyncIntervalMs,
+        segmentBytes: o.segmentBytes,
+        retentionMs: o.retentionMs,
+        retentionBytes: o.retentionBytes,
+        maxFrameBytes: o.maxFrameBytes,
+        maxBatchMessages: o.maxBatch,
+        maxConnections: o.maxConnections,
+        maxSubscriptionsPerConnection: o.maxSubscriptions,
+        ...http,
         logger: logger.child("broker"),
       });
     }
@@ -63,6 +87,7 @@ export async function runRoles(
       ? { host: o.broker.host, port: broker.server.addr.port }
       : o.broker;
     if (roles.has("collect")) {
+      const { startCollectRole } = await import("../collect/role.ts");
       collect = await startCollectRole({
         broker: brokerAddr,
         topic: o.topic,
@@ -74,11 +99,28 @@ export async function runRoles(
         maxMemory: o.maxMemory,
         host: o.host,
         apiPort: o.apiPort,
+        maxWindowMs: o.maxWindowMs,
+        brokerTls,
+        ...http,
         logger: logger.child("collect"),
+      });
+    }
+    if (roles.has("api")) {
+      const { startApiRole } = await import("../api/role.ts");
+      api = await startApiRole({
+        dataDir: o.dataDir,
+        host: o.host,
+        apiPort: o.apiPort,
+        maxEntries: o.maxEntries,
+        maxMemory: o.maxMemory,
+        maxWindowMs: o.maxWindowMs,
+        ...http,
+        logger: logger.child("api"),
       });
     }
     if (run.demo) printDemoUrls(broker, collect);
     if (roles.has("stream")) {
+      const { runStream } = await import("../stream/role.ts");
       const stream = await runStream({
         csv: o.csv!,
         broker: brokerAddr,
@@ -94,6 +136,10 @@ export async function runRoles(
         shard: o.shard,
         strict: o.strict,
         quiet: o.quiet,
+        bufferMessages: o.buffer,
+        drainTimeoutMs: o.drainTimeoutMs,
+        token,
+        tls: brokerTls,
         logger: logger.child("stream"),
         signal,
       });
@@ -101,7 +147,7 @@ export async function runRoles(
       // A stream alone exits when done; with servers in the process, a demo
       // bounded by --duration exits too, anything else keeps serving.
       const bounded = run.demo && o.durationMs > 0;
-      if (!broker && !collect) return outcome;
+      if (!broker && !collect && !api) return outcome;
       if (bounded) return outcome;
     }
     if (!signal.aborted) {
@@ -109,6 +155,7 @@ export async function runRoles(
     }
     return outcome;
   } finally {
+    await api?.close();
     await collect?.close();
     await broker?.close();
   }

@@ -28,3 +28,16 @@ export class BrokerRequestError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * The broker refused this client for good (wrong or missing token, protocol
+ * version, an untrusted TLS certificate): retrying will not help, so
+ * publishers and subscribers stop and report it.
+ */
+export class BrokerRefusedError extends BrokerUnavailableError {
+  /** @param message what was refused and what to do */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokerRefusedError";
+  }
+}

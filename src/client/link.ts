@@ -5,8 +5,9 @@
  * @module
  */
 import { FrameConnection } from "../net/frame_connection.ts";
+import { isCertificateError, type TlsClientConfig } from "../net/tls.ts";
 import { encodeFrame, type Frame, FrameType, PROTOCOL_VERSION } from "../protocol/mod.ts";
-import { BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
 
 /** Where a broker listens. */
 export interface BrokerAddress {
@@ -32,6 +33,8 @@ export interface LinkOptions {
   connectTimeoutMs?: number;
   /** Largest frame accepted from the broker. */
   maxFrameBytes?: number;
+  /** Speak TLS to the broker, trusting these CAs; unset speaks plain TCP. */
+  tls?: TlsClientConfig;
 }
 
 /** A greeted connection. */
@@ -53,6 +56,8 @@ export interface Link {
  * Connects and completes the HELLO exchange.
  *
  * @throws {BrokerUnavailableError} naming the address when it cannot connect or greet
+ * @throws {BrokerRefusedError} when the broker refuses HELLO (token, version) or its TLS
+ *   certificate is not trusted: retrying cannot help
  */
 export async function openLink(addr: BrokerAddress, options: LinkOptions): Promise<Link> {
   const where = formatAddress(addr);
@@ -71,7 +76,32 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
     throw new BrokerUnavailableError(`Cannot connect to broker ${where}: ${why}`, { cause });
   }
   conn.setNoDelay(true);
-  const fc = new FrameConnection(conn, { maxFrameBytes: options.maxFrameBytes });
+  let stream: Deno.Conn = conn;
+  if (options.tls) {
+    const tls = await Deno.startTls(conn, {
+      hostname: addr.host,
+      caCerts: options.tls.caCerts ?? [],
+    });
+    const timer = setTimeout(() => tls.close(), timeoutMs);
+    try {
+      await tls.handshake();
+    } catch (cause) {
+      try {
+        tls.close();
+      } catch {
+        // already closed
+      }
+      const msg = `TLS handshake with broker ${where} failed: ${(cause as Error).message}`;
+      if (isCertificateError(cause)) {
+        throw new BrokerRefusedError(`${msg} (check --tls-ca)`, { cause });
+      }
+      throw new BrokerUnavailableError(msg, { cause });
+    } finally {
+      clearTimeout(timer);
+    }
+    stream = tls;
+  }
+  const fc = new FrameConnection(stream, { maxFrameBytes: options.maxFrameBytes });
   const frames = fc.frames();
   fc.send(encodeFrame({
     type: FrameType.HELLO,
@@ -101,7 +131,7 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
   if (first.value.type === FrameType.ERROR) {
     fc.close();
     const e = new BrokerRequestError(first.value.code, first.value.message);
-    throw new BrokerUnavailableError(
+    throw new BrokerRefusedError(
       `Broker ${where} refused the connection: ${first.value.message}`,
       { cause: e },
     );

@@ -17,7 +17,8 @@ import {
 } from "../protocol/mod.ts";
 import { fnv1a32 } from "../stream/hash.ts";
 import { backoffDelay } from "./backoff.ts";
-import { BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+import type { TlsClientConfig } from "../net/tls.ts";
 import { type BrokerAddress, formatAddress, type Link, openLink } from "./link.ts";
 
 /** Pause before resending batches the broker could not store, ms. */
@@ -29,7 +30,10 @@ export interface PublisherOptions {
   topic: string;
   /** @default {"publisher"} */
   clientId?: string;
+  /** Sent in HELLO when the broker requires one. */
   token?: string;
+  /** Speak TLS to the broker, trusting these CAs; unset speaks plain TCP. */
+  tls?: TlsClientConfig;
   /** Messages per batch. @default {500} */
   batchSize?: number;
   /** Longest a partial batch waits before it is sent, ms. @default {5} */
@@ -85,10 +89,15 @@ export class Publisher implements AsyncDisposable {
     batches: 0,
     reconnects: 0,
   };
-  #o: Required<Omit<PublisherOptions, "token" | "logger">> & { token: string; logger: Logger };
+  #o: Required<Omit<PublisherOptions, "token" | "logger" | "tls">> & {
+    token: string;
+    logger: Logger;
+    tls?: TlsClientConfig;
+  };
   #partitions = 0;
   #builders: BatchBuilder[] = [];
   #sequences: number[] = [];
+  #partitionCache = new Map<string, number>();
   /** Random id that makes resends idempotent (the broker stores a batch once). */
   readonly producerId: number = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
   #pending = new Map<number, Pending>(); // insertion order = send order
@@ -140,14 +149,37 @@ export class Publisher implements AsyncDisposable {
    * @throws {BrokerUnavailableError} once the publisher gave up or was closed
    */
   async publish(key: string, payload: Uint8Array): Promise<void> {
-    while (this.unconfirmed >= this.#o.bufferMessages) await this.#wait();
-    if (this.#fatal) throw this.#fatal;
-    const p = fnv1a32(key) % this.#partitions;
+    while (!this.offer(key, payload)) {
+      if (this.#fatal) throw this.#fatal;
+      await this.#wait();
+    }
+  }
+
+  /**
+   * Queues one message if the buffer has room, without waiting: the fast
+   * path for tight loops. Returns false (queuing nothing) when the buffer is
+   * full or the publisher failed; then call {@linkcode publish} to wait.
+   */
+  offer(key: string, payload: Uint8Array): boolean {
+    if (this.#fatal || this.unconfirmed >= this.#o.bufferMessages) return false;
+    const p = this.#partitionOf(key);
     const b = this.#builders[p];
     b.add(key, payload);
     this.counters.published++;
     if (b.count >= this.#o.batchSize || b.bytes >= 1 << 20) this.#seal(p);
     else this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
+    return true;
+  }
+
+  /** The partition of a key: FNV-1a modulo the topic's partitions (cached per key). */
+  #partitionOf(key: string): number {
+    let p = this.#partitionCache.get(key);
+    if (p === undefined) {
+      p = fnv1a32(key) % this.#partitions;
+      if (this.#partitionCache.size >= 65_536) this.#partitionCache.clear();
+      this.#partitionCache.set(key, p);
+    }
+    return p;
   }
 
   /**
@@ -278,6 +310,7 @@ export class Publisher implements AsyncDisposable {
         const link = await openLink(this.#o.broker, {
           clientId: this.#o.clientId,
           token: this.#o.token,
+          tls: this.#o.tls,
           onFrame: (f) => this.#onFrame(f),
         });
         const partitions = await new Promise<number>((resolve, reject) => {
@@ -308,7 +341,7 @@ export class Publisher implements AsyncDisposable {
         return;
       } catch (err) {
         const e = err as Error;
-        if (err instanceof BrokerUnavailableError && /refused the connection/.test(e.message)) {
+        if (err instanceof BrokerRefusedError) {
           this.#fatal = err;
           if (first) throw err;
           return;

@@ -8,7 +8,8 @@
 import { type Logger, silentLogger } from "../obs/log.ts";
 import { decodeBatch, encodeFrame, type Frame, FrameType } from "../protocol/mod.ts";
 import { backoffDelay } from "./backoff.ts";
-import { BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+import { BrokerRefusedError, BrokerRequestError } from "./errors.ts";
+import type { TlsClientConfig } from "../net/tls.ts";
 import { type BrokerAddress, formatAddress, type Link, openLink } from "./link.ts";
 
 /** Options of {@linkcode Subscriber}. */
@@ -18,7 +19,10 @@ export interface SubscriberOptions {
   group: string;
   /** @default {"subscriber"} */
   clientId?: string;
+  /** Sent in HELLO when the broker requires one. */
   token?: string;
+  /** Speak TLS to the broker, trusting these CAs; unset speaks plain TCP. */
+  tls?: TlsClientConfig;
   /** Most messages in flight (delivered, unacked). @default {10000} */
   creditMessages?: number;
   /** Most bytes in flight. @default {67108864} */
@@ -207,6 +211,7 @@ export class Subscriber implements AsyncDisposable {
         const link = await openLink(this.#o.broker, {
           clientId: this.#o.clientId ?? "subscriber",
           token: this.#o.token,
+          tls: this.#o.tls,
           onFrame: (f) => this.#onFrame(f),
         });
         const joined = new Promise<string>((resolve, reject) => {
@@ -226,7 +231,7 @@ export class Subscriber implements AsyncDisposable {
         return;
       } catch (err) {
         if (this.#fatal) return;
-        if (err instanceof BrokerUnavailableError && /refused the connection/.test(err.message)) {
+        if (err instanceof BrokerRefusedError) {
           this.#fatal = err;
           return;
         }

@@ -9,7 +9,9 @@
  * file (`["f", name]`, names ≤ 106 bytes) and a commit carries at most
  * {@linkcode MAX_FILES_PER_COMMIT} files (≈58 KiB of keys). The store splits
  * larger batches into consecutive offset ranges, each committed on its own:
- * every commit is a consistent prefix.
+ * every commit is a consistent prefix. A commit may carry several partitions'
+ * positions ({@linkcode Checkpoint.commitMany}); {@linkcode commitKeyBytes}
+ * lets the store pack positions and sizes under both limits.
  *
  * @module
  */
@@ -19,6 +21,15 @@ export const CHECKPOINT_FILE_NAME = "checkpoint.kv";
 
 /** Most file sizes in one atomic commit (plus one offset key). */
 export const MAX_FILES_PER_COMMIT = 500;
+
+/** Most mutations Deno KV takes in one atomic operation. */
+export const MAX_MUTATIONS_PER_COMMIT = 1000;
+
+/**
+ * Most key bytes the store puts in one atomic commit: Deno KV refuses more
+ * than 81,920; the rest is a margin for the estimate of {@linkcode commitKeyBytes}.
+ */
+export const MAX_KEY_BYTES_PER_COMMIT = 80_000;
 
 /** Longest topic or group name, in UTF-8 bytes, so offset keys stay under KV's 2 KiB. */
 export const MAX_NAME_BYTES = 512;
@@ -43,6 +54,43 @@ const offsetKey = (topic: string, group: string, partition: number) => [
 ];
 const positionId = (topic: string, group: string, partition: number) =>
   JSON.stringify([topic, group, partition]);
+
+const encoder = new TextEncoder();
+
+// Deno KV encodes a string part as a tag, its UTF-8 bytes (NUL escaped as two
+// bytes) and a NUL terminator, and a number part as a tag and 8 bytes.
+function keyBytes(key: readonly (string | number)[]): number {
+  let total = 0;
+  for (const part of key) {
+    if (typeof part === "number") {
+      total += 9;
+      continue;
+    }
+    const bytes = encoder.encode(part);
+    let nuls = 0;
+    for (const b of bytes) if (b === 0) nuls++;
+    total += 2 + bytes.length + nuls;
+  }
+  return total;
+}
+
+/** Encoded key bytes of a commit's entries, to stay under {@linkcode MAX_KEY_BYTES_PER_COMMIT}. */
+export const commitKeyBytes = {
+  /** Bytes of a partition position's key. */
+  position: (topic: string, group: string, partition: number): number =>
+    keyBytes(offsetKey(topic, group, partition)),
+  /** Bytes of a file size's key. */
+  file: (name: string): number => keyBytes(["f", name]),
+};
+
+/** Deno KV's limits on one commit, in the shape the store's round planner takes. */
+export const COMMIT_LIMITS = {
+  maxFiles: MAX_FILES_PER_COMMIT,
+  maxMutations: MAX_MUTATIONS_PER_COMMIT,
+  maxKeyBytes: MAX_KEY_BYTES_PER_COMMIT,
+  positionKeyBytes: commitKeyBytes.position,
+  fileKeyBytes: commitKeyBytes.file,
+} as const;
 
 /** A Deno KV checkpoint, loaded into memory at open. */
 export class Checkpoint {
@@ -109,8 +157,24 @@ export class Checkpoint {
    * @throws {RangeError} when more than {@linkcode MAX_FILES_PER_COMMIT} sizes are given
    * @throws {Error} what Deno KV throws when the commit fails; nothing is recorded then
    */
-  async commit(
+  commit(
     position: PartitionPosition | undefined,
+    sizes: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    return this.commitMany(position === undefined ? [] : [position], sizes);
+  }
+
+  /**
+   * Atomically records several partition positions and file sizes: all of
+   * them or, when the commit fails, none.
+   *
+   * @throws {RangeError} when more than {@linkcode MAX_FILES_PER_COMMIT} sizes,
+   *   {@linkcode MAX_MUTATIONS_PER_COMMIT} entries or
+   *   {@linkcode MAX_KEY_BYTES_PER_COMMIT} key bytes are given
+   * @throws {Error} what Deno KV throws when the commit fails; nothing is recorded then
+   */
+  async commitMany(
+    positions: readonly PartitionPosition[],
     sizes: ReadonlyMap<string, number>,
   ): Promise<void> {
     if (sizes.size > MAX_FILES_PER_COMMIT) {
@@ -118,15 +182,27 @@ export class Checkpoint {
         `Checkpoint.commit: at most ${MAX_FILES_PER_COMMIT} file sizes per commit, got ${sizes.size}`,
       );
     }
-    const op = this.#kv.atomic();
-    if (position !== undefined) {
-      op.set(offsetKey(position.topic, position.group, position.partition), position.next);
+    if (positions.length + sizes.size > MAX_MUTATIONS_PER_COMMIT) {
+      throw new RangeError(
+        `Checkpoint.commit: at most ${MAX_MUTATIONS_PER_COMMIT} positions and sizes per commit, got ${
+          positions.length + sizes.size
+        }`,
+      );
     }
+    let bytes = 0;
+    for (const p of positions) bytes += commitKeyBytes.position(p.topic, p.group, p.partition);
+    for (const name of sizes.keys()) bytes += commitKeyBytes.file(name);
+    if (bytes > MAX_KEY_BYTES_PER_COMMIT) {
+      throw new RangeError(
+        `Checkpoint.commit: at most ${MAX_KEY_BYTES_PER_COMMIT} key bytes per commit, got ${bytes}`,
+      );
+    }
+    const op = this.#kv.atomic();
+    for (const p of positions) op.set(offsetKey(p.topic, p.group, p.partition), p.next);
     for (const [name, size] of sizes) op.set(["f", name], size);
     const result = await op.commit();
     if (!result.ok) throw new Error("Deno KV refused the checkpoint commit");
-    if (position !== undefined) {
-      const { topic, group, partition, next } = position;
+    for (const { topic, group, partition, next } of positions) {
       this.#offsets.set(positionId(topic, group, partition), next);
     }
     for (const [name, size] of sizes) this.#sizes.set(name, size);

@@ -1,17 +1,24 @@
 /**
  * The `collect` role: W subscribers in one consumer group feed one
- * {@linkcode CollectorStore}; each delivery is acked only after the store has
- * written and checkpointed it. Serves the query API.
+ * {@linkcode CollectorStore}. Deliveries from all of them are queued and
+ * group-committed: while a store round runs, new deliveries accumulate, and
+ * the next round writes them all with one `writeMany` (one append per file,
+ * one fdatasync round, one checkpoint commit). Each delivery is acked only
+ * after its round is written and checkpointed. Serves the query API.
  *
  * @module
  */
 import { join } from "node:path";
 import { createApiApp } from "../api/app.ts";
 import type { BrokerAddress } from "../client/link.ts";
-import { type Delivery, Subscriber } from "../client/subscriber.ts";
+import { type DeliveredMessage, type Delivery, Subscriber } from "../client/subscriber.ts";
+import { newHttpGuardCounters } from "../net/http_guard.ts";
+import type { TlsClientConfig, TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { TelemetryQuery } from "./query.ts";
-import { CollectorStore } from "./store.ts";
+import { RoundQueue } from "./round_queue.ts";
+import { CollectorStore, type WriteResult } from "./store.ts";
+import { WriteGaps } from "./write_gaps.ts";
 
 /** Options of {@linkcode startCollectRole}. */
 export interface CollectRoleOptions {
@@ -28,6 +35,10 @@ export interface CollectRoleOptions {
   id: string;
   /** @default {1000} */
   maxEntries?: number;
+  /** Most messages one store round (group commit) takes. @default {50000} */
+  roundMessages?: number;
+  /** Most payload bytes one store round takes. @default {16777216} */
+  roundBytes?: number;
   maxMemory?: number;
   /** API bind address. @default {"127.0.0.1"} */
   host?: string;
@@ -35,6 +46,18 @@ export interface CollectRoleOptions {
   apiPort?: number;
   /** fdatasync JSONL files before each checkpoint. @default {true} */
   fsync?: boolean;
+  /** Sent to the broker in HELLO, and required from API callers as a bearer token. */
+  token?: string;
+  /** Serve the API over HTTPS with this certificate. */
+  tls?: TlsServerConfig;
+  /** Speak TLS to the broker, trusting these CAs. */
+  brokerTls?: TlsClientConfig;
+  /** Widest telemetry query window, ms. @default {2678400000} (31 days) */
+  maxWindowMs?: number;
+  /** Largest API request body, bytes. @default {65536} */
+  maxBodyBytes?: number;
+  /** Longest API request URL, characters. @default {8192} */
+  maxUrlLength?: number;
   logger: Logger;
 }
 
@@ -46,6 +69,13 @@ export interface CollectCounters {
   invalid: number;
   nacked: number;
   writeFailures: number;
+  /** Messages left unacked behind a failed write of their partition, for redelivery. */
+  heldBack: number;
+}
+
+interface Queued {
+  sub: Subscriber;
+  d: Delivery;
 }
 
 /** A running collect role. */
@@ -53,7 +83,7 @@ export interface CollectRole extends AsyncDisposable {
   readonly store: CollectorStore;
   readonly apiAddr: Deno.NetAddr;
   readonly counters: CollectCounters;
-  /** Finishes the delivery being written, acks it, leaves the group, closes. Safe twice. */
+  /** Writes and acks the deliveries already queued, leaves the group, closes. Safe twice. */
   close(): Promise<void>;
 }
 
@@ -80,19 +110,23 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
     invalid: 0,
     nacked: 0,
     writeFailures: 0,
+    heldBack: 0,
   };
   const subscribers: Subscriber[] = [];
+  const http = newHttpGuardCounters();
   const app = createApiApp({
     reader: () => query,
     stats: () => ({
       collector: { id: o.id, topic, group, ...counters },
       subscribers: subscribers.map((s) => ({ ...s.counters, partitions: s.assigned })),
+      http,
     }),
     counters: () => {
       const out: Record<string, number> = {
         deliveries: counters.deliveries,
         nacked: counters.nacked,
         write_failures: counters.writeFailures,
+        http_unauthorized: http.unauthorized,
       };
       for (const sub of subscribers) {
         for (const [key, value] of Object.entries(sub.counters)) {
@@ -102,62 +136,99 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
       return out;
     },
     onInternalError: (e) => log.error("query failed", { error: String(e) }),
+  }, {
+    maxWindowMs: o.maxWindowMs,
+    guard: {
+      token: o.token,
+      maxBodyBytes: o.maxBodyBytes,
+      maxUrlLength: o.maxUrlLength,
+      counters: http,
+    },
   });
-  const http = Deno.serve({
+  const server = Deno.serve({
     hostname: o.host ?? "127.0.0.1",
     port: o.apiPort ?? 8080,
+    ...o.tls,
     onListen: () => {},
   }, app.fetch);
-  const apiAddr = http.addr as Deno.NetAddr;
+  const apiAddr = server.addr as Deno.NetAddr;
   log.info("collector storing", {
     dir: store.dir,
-    api: `http://${apiAddr.hostname}:${apiAddr.port}`,
+    api: `${o.tls ? "https" : "http"}://${apiAddr.hostname}:${apiAddr.port}`,
+    token: o.token ? "required" : "none",
   });
 
   // Offsets this process nacked as undecodable: their redeliveries are nacked
   // again (the store would skip them as already seen) so they reach the DLQ.
   const rejected = new Set<string>();
+  const gaps = new WriteGaps();
   let stopping = false;
 
-  const handle = async (sub: Subscriber, d: Delivery): Promise<void> => {
-    counters.deliveries++;
-    const retry = d.messages.filter((m) => rejected.has(`${d.partition}:${m.offset}`));
-    const fresh = retry.length ? d.messages.filter((m) => !retry.includes(m)) : d.messages;
-    let result;
+  // One store round (group commit) for every delivery queued while the last
+  // one ran: one writeMany, then each delivery is acked (invalid ones nacked).
+  const writeRound = async (queued: Queued[]): Promise<void> => {
+    const admitted: (Queued & { at: string; first: number; retry: DeliveredMessage[] })[] = [];
+    for (const q of queued) {
+      const { d } = q;
+      const at = `${d.source}/${d.partition}`;
+      const first = d.messages[0]?.offset ?? d.end;
+      if (!gaps.admits(at, first)) {
+        counters.heldBack += d.messages.length; // its ack would cover the unwritten gap
+        continue;
+      }
+      // Provisionally written, so a later delivery of the partition in this
+      // round is admitted as it would be after this one; undone on failure.
+      gaps.written(at, d.end);
+      const retry = d.messages.filter((m) => rejected.has(`${d.partition}:${m.offset}`));
+      admitted.push({ ...q, at, first, retry });
+    }
+    if (admitted.length === 0) return;
+    let results: WriteResult[];
     try {
       // Positions are kept per broker log identity: a memory-only broker that
       // restarts numbers from 0 again, and must not look like a redelivery.
-      result = await store.write({
+      results = await store.writeMany(admitted.map(({ d, retry }) => ({
         topic,
         group: `${group}@${d.source}`,
         partition: d.partition,
-        messages: fresh,
-      });
+        messages: retry.length ? d.messages.filter((m) => !retry.includes(m)) : d.messages,
+      })));
     } catch (err) {
-      counters.writeFailures++;
+      counters.writeFailures += admitted.length;
+      for (const { at, first } of admitted) gaps.failed(at, first);
       log.error("write failed; not acking, the broker will redeliver", { error: String(err) });
       return;
     }
-    counters.stored += result.stored;
-    counters.duplicatesSkipped += result.skipped;
-    counters.invalid += result.invalid.length;
-    for (const bad of [...result.invalid.map((i) => i.offset), ...retry.map((m) => m.offset)]) {
-      rejected.add(`${d.partition}:${bad}`);
-      sub.nack(d.partition, bad);
-      counters.nacked++;
-    }
-    for (const i of result.invalid) {
-      log.warn("undecodable message nacked", {
-        partition: d.partition,
-        offset: i.offset,
-        error: i.error,
-      });
-    }
-    sub.ack(d.partition, d.end);
+    admitted.forEach(({ sub, d, retry }, i) => {
+      const result = results[i];
+      counters.stored += result.stored;
+      counters.duplicatesSkipped += result.skipped;
+      counters.invalid += result.invalid.length;
+      for (const bad of [...result.invalid.map((i) => i.offset), ...retry.map((m) => m.offset)]) {
+        rejected.add(`${d.partition}:${bad}`);
+        sub.nack(d.partition, bad);
+        counters.nacked++;
+      }
+      for (const i of result.invalid) {
+        log.warn("undecodable message nacked", {
+          partition: d.partition,
+          offset: i.offset,
+          error: i.error,
+        });
+      }
+      sub.ack(d.partition, d.end);
+    });
   };
+  const queue = new RoundQueue<Queued>(writeRound, ({ d }) => ({
+    messages: d.messages.length,
+    bytes: d.messages.reduce((sum, m) => sum + m.payload.length, 0),
+  }), {
+    maxMessages: o.roundMessages,
+    maxBytes: o.roundBytes,
+    onError: (e) => log.error("store round failed", { error: String(e) }),
+  });
 
   const loops: Promise<void>[] = [];
-  const busy = new Set<Promise<void>>();
   const workers = o.workers ?? 4;
   try {
     for (let i = 0; i < workers; i++) {
@@ -166,22 +237,23 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
         topic,
         group,
         clientId: `collect-${o.id}-${i}`,
+        token: o.token,
+        tls: o.brokerTls,
         logger: log.child(`sub${i}`),
       });
       subscribers.push(sub);
       loops.push((async () => {
         for await (const d of sub.deliveries()) {
           if (stopping) break;
-          const work = handle(sub, d);
-          busy.add(work);
-          await work;
-          busy.delete(work);
+          counters.deliveries++;
+          await queue.push({ sub, d });
         }
       })());
     }
   } catch (err) {
     await Promise.all(subscribers.map((s) => s.close()));
-    await http.shutdown();
+    await queue.drain();
+    await server.shutdown();
     await store.close();
     throw err;
   }
@@ -190,10 +262,11 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
   const close = () =>
     closing ??= (async () => {
       stopping = true;
-      await Promise.all(busy); // the delivery being written is acked before we leave
+      await queue.drain(); // deliveries already queued are written and acked before we leave
       await Promise.all(subscribers.map((s) => s.close()));
       await Promise.all(loops);
-      await http.shutdown();
+      await queue.drain();
+      await server.shutdown();
       await store.close();
       log.info("collector stopped", { stored: counters.stored });
     })();

@@ -7,22 +7,16 @@
  */
 
 import { join } from "node:path";
-import {
-  Checkpoint,
-  CHECKPOINT_FILE_NAME,
-  MAX_FILES_PER_COMMIT,
-  MAX_NAME_BYTES,
-} from "./checkpoint.ts";
+import { Checkpoint, CHECKPOINT_FILE_NAME, COMMIT_LIMITS, MAX_NAME_BYTES } from "./checkpoint.ts";
 import { type DirLock, lockDir } from "./dir_lock.ts";
 import { StoreClosedError, StoreFailedError } from "./errors.ts";
 import { readWindowOrFile } from "./file_reader.ts";
 import { cachedGpuFileName } from "./file_name.ts";
-import { AppendHandles, cutBack, syncDir } from "./jsonl_files.ts";
+import { AppendHandles } from "./jsonl_files.ts";
 import { type GpuInfo, type MemoryStats, MemoryWindow, type WindowEntry } from "./memory_window.ts";
 import type { ReadRequest, TelemetrySource } from "./query.ts";
 import type { TelemetryRecord } from "./record.ts";
 import { type GpuFile, recoverDir } from "./store_recovery.ts";
-import { TimeIndex } from "./time_index.ts";
 import {
   type CollectorStoreOptions,
   initialStoreStats,
@@ -30,7 +24,9 @@ import {
   type ResolvedCollectorStoreOptions,
   type StoreStats,
 } from "./store_options.ts";
-import { type BatchChunk, prepareBatch, type StoreBatch, type WriteResult } from "./store_batch.ts";
+import type { StoreBatch, WriteResult } from "./store_batch.ts";
+import { type CommitGroup, planRound } from "./store_round.ts";
+import { writeRound } from "./round_writer.ts";
 
 export type { StoreBatch, StoreMessage, WriteResult } from "./store_batch.ts";
 export {
@@ -53,7 +49,7 @@ interface StoreParts {
 /**
  * The collector's store. Writes are serialised internally, so several
  * subscriber connections may share one store and call {@linkcode write}
- * concurrently.
+ * concurrently; {@linkcode writeMany} stores many batches in one round.
  *
  * @example
  * ```ts
@@ -126,13 +122,12 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
   }
 
   /**
-   * Stores a batch of one partition and checkpoints it. Resolves only once
-   * the lines are written (and fdatasynced, with `fsync`) and the checkpoint
-   * is committed; ack the batch after that. Messages below the partition's
-   * checkpointed offset are skipped as redeliveries; messages that cannot
-   * become records are reported in `invalid` and their offsets count as
-   * consumed. Lines go to each GPU file in one write per file; a batch
-   * touching more than 500 files is committed in consecutive offset ranges.
+   * Stores a batch of one partition and checkpoints it: {@linkcode writeMany}
+   * with one batch. Resolves only once the lines are written (and
+   * fdatasynced, with `fsync`) and the checkpoint is committed; ack the batch
+   * after that. Messages below the partition's checkpointed offset are
+   * skipped as redeliveries; messages that cannot become records are reported
+   * in `invalid` and their offsets count as consumed.
    *
    * On failure nothing of the failing range is kept (files are cut back) and
    * the promise rejects: do not ack.
@@ -141,66 +136,73 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
    * @throws {StoreClosedError} after {@linkcode close}
    * @throws {StoreFailedError} after a write that could not be undone
    */
-  write(batch: StoreBatch): Promise<WriteResult> {
+  async write(batch: StoreBatch): Promise<WriteResult> {
+    return (await this.writeMany([batch]))[0];
+  }
+
+  /**
+   * Stores batches of any partitions in one round (group commit): one append
+   * per touched file with all the round's lines for it, one parallel
+   * fdatasync round, then one atomic checkpoint commit carrying every
+   * partition's next offset and every touched file's size. A round beyond
+   * Deno KV's limits (more than 500 files, 1000 keys or 80 KB of keys) is
+   * committed in several consecutive commits, each a consistent prefix.
+   * Batches of one partition are taken in order, each from where the one
+   * before left off. Resolves once everything is durable and checkpointed:
+   * ack all the batches then.
+   *
+   * On failure the promise rejects and nothing past the last successful
+   * commit is kept (files are cut back): ack none of the batches. With
+   * several commits, the earlier ones stay; their offsets are skipped when
+   * redelivered.
+   *
+   * @param batches the batches, in order
+   * @returns one result per batch, in the same order
+   * @throws {TypeError} when a batch is malformed (nothing is written then)
+   * @throws {StoreClosedError} after {@linkcode close}
+   * @throws {StoreFailedError} after a write that could not be undone
+   */
+  writeMany(batches: readonly StoreBatch[]): Promise<WriteResult[]> {
     if (this.#closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    const run = this.#tail.then(() => this.#write(batch));
+    const run = this.#tail.then(() => this.#writeMany(batches));
     this.#tail = run.catch(() => {});
     return run;
   }
 
-  async #write(batch: StoreBatch): Promise<WriteResult> {
+  async #writeMany(batches: readonly StoreBatch[]): Promise<WriteResult[]> {
     if (this.#failure !== undefined) {
       throw new StoreFailedError(this.dir, { cause: this.#failure });
     }
-    const { topic, group, partition } = batch;
-    const from = this.#checkpoint.nextOffset(topic, group, partition);
-    const prepared = prepareBatch(batch, {
-      from,
-      maxNameBytes: MAX_NAME_BYTES,
-      maxFilesPerChunk: MAX_FILES_PER_COMMIT,
+    const plan = planRound(batches, {
+      ...COMMIT_LIMITS,
+      nextOffset: (t, g, p) => this.#checkpoint.nextOffset(t, g, p),
       fileNameOf: this.#fileName,
+      maxNameBytes: MAX_NAME_BYTES,
     });
-    for (const chunk of prepared.chunks) {
-      await this.#commitChunk(topic, group, partition, chunk);
+    const { dir, fsync, indexEvery } = this.#options;
+    const io = { dir, fsync, indexEvery, handles: this.#handles, checkpoint: this.#checkpoint };
+    await writeRound(
+      { ...io, files: this.#files },
+      plan.groups,
+      (group, fileOf) => this.#index(group, fileOf),
+      (error) => void (this.#failure = error),
+    );
+    for (const result of plan.results) {
+      this.#stats.duplicates_skipped += result.skipped;
+      this.#stats.invalid += result.invalid.length;
     }
-    this.#stats.duplicates_skipped += prepared.result.skipped;
-    this.#stats.invalid += prepared.result.invalid.length;
-    this.#stats.batches++;
+    this.#stats.batches += batches.length;
     this.#stats.last_write_ms = this.#options.clock.now();
-    return prepared.result;
+    return plan.results;
   }
 
-  async #commitChunk(
-    topic: string,
-    group: string,
-    partition: number,
-    chunk: BatchChunk,
-  ): Promise<void> {
-    const { dir, fsync } = this.#options;
-    const targets = [...chunk.files].map(([name, lines]) => {
-      const file = this.#files.get(name) ??
-        { name, path: join(dir, name), index: new TimeIndex(this.#options.indexEvery) };
-      return { file, lines, before: file.index.size };
-    });
-    const sizes = new Map(targets.map((t) => [t.file.name, t.before + t.lines.bytes.length]));
-    const written = await Promise.allSettled(
-      targets.map((t) => this.#handles.append(t.file.path, t.lines.bytes, fsync)),
-    );
-    this.#handles.trim();
-    try {
-      const failed = written.find((r) => r.status === "rejected");
-      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
-      const created = written.some((r) => r.status === "fulfilled" && r.value.created);
-      if (fsync && created) await syncDir(dir);
-      await this.#checkpoint.commit({ topic, group, partition, next: chunk.next }, sizes);
-    } catch (error) {
-      await this.#rollback(targets, error);
-      throw error;
-    }
+  // Indexes a committed group's lines and adds them to the memory window.
+  #index(group: CommitGroup, fileOf: (name: string) => GpuFile): void {
     this.#stats.commits++;
-    for (const { file, lines } of targets) {
-      if (!this.#files.has(file.name)) {
-        this.#files.set(file.name, file);
+    for (const [name, lines] of group.files) {
+      const file = fileOf(name);
+      if (!this.#files.has(name)) {
+        this.#files.set(name, file);
         this.#stats.files++;
       }
       for (const line of lines.entries) {
@@ -211,19 +213,7 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
       }
       this.#stats.records_stored += lines.entries.length;
       this.#stats.records_total += lines.entries.length;
-      this.#stats.bytes += lines.bytes.length;
-    }
-  }
-
-  // Cuts every target back to its size before the chunk; a new file is
-  // removed (recovery would remove it anyway).
-  async #rollback(targets: { file: GpuFile; before: number }[], cause: unknown): Promise<void> {
-    for (const { file, before } of targets) {
-      this.#handles.forget(file.path);
-      const isNew = !this.#files.has(file.name);
-      await cutBack(file.path, before, isNew, this.#options.fsync).catch((error) => {
-        this.#failure = new AggregateError([cause, error], `cannot cut back ${file.path}`);
-      });
+      this.#stats.bytes += lines.size;
     }
   }
 

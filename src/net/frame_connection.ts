@@ -14,6 +14,12 @@ const COALESCE_BYTES = 64 * 1024;
 export interface FrameConnectionOptions {
   /** Largest frame accepted from the peer. */
   maxFrameBytes?: number;
+  /**
+   * Read into one reused buffer. Frames are then views that stay valid only
+   * until the consumer asks for the next frame: it must copy what it keeps.
+   * Saves a copy of every byte received. @default {false}
+   */
+  reuseReadBuffer?: boolean;
 }
 
 /** A framed, queued, coalescing wrapper around a `Deno.Conn`. */
@@ -25,11 +31,13 @@ export class FrameConnection {
   #flushing: Promise<void> | null = null;
   #closed = false;
   #writeError: Error | null = null;
+  #reuse: boolean;
 
   /** @param conn an open TCP (or TLS) connection */
   constructor(conn: Deno.Conn, options: FrameConnectionOptions = {}) {
     this.conn = conn;
     this.#decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+    this.#reuse = options.reuseReadBuffer ?? false;
   }
 
   /** Whether {@linkcode close} was called or the peer went away. */
@@ -57,9 +65,11 @@ export class FrameConnection {
         throw err;
       }
       if (n === null) return;
-      // The decoder returns views of its input for whole frames: give it a copy
-      // of what was read so the views stay valid while `buf` is reused.
-      for (const raw of this.#decoder.push(buf.slice(0, n))) yield decodeFrame(raw);
+      // The decoder returns views of its input for whole frames. Unless the
+      // consumer copies what it keeps (reuseReadBuffer), give it a copy of what
+      // was read so the views stay valid while `buf` is reused.
+      const chunk = this.#reuse ? buf.subarray(0, n) : buf.slice(0, n);
+      for (const raw of this.#decoder.push(chunk)) yield decodeFrame(raw);
     }
   }
 

@@ -13,6 +13,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Longest key in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 0xffff;
+/** Encoded keys a builder remembers before it starts over. */
+const KEY_CACHE_SIZE = 4096;
 
 /** One message of a batch. `payload` is a view into the batch blob. */
 export interface BatchMessage {
@@ -38,9 +40,13 @@ export class BatchBuilder {
   #view: DataView;
   #len = 0;
   #count = 0;
+  #initial: number;
+  /** Encoded keys: telemetry keys (GPUs) repeat in every batch. */
+  #keys = new Map<string, Uint8Array>();
 
   /** @param initialBytes starting capacity in bytes */
   constructor(initialBytes = 64 * 1024) {
+    this.#initial = initialBytes;
     this.#buf = new Uint8Array(initialBytes);
     this.#view = new DataView(this.#buf.buffer);
   }
@@ -61,24 +67,34 @@ export class BatchBuilder {
    * @throws {RangeError} when the key is longer than 65,535 UTF-8 bytes
    */
   add(key: string, payload: Uint8Array): void {
-    const maxKey = key.length * 3;
-    this.#ensure(6 + maxKey + payload.length);
-    const keyAt = this.#len + 2;
-    const { written } = encoder.encodeInto(key, this.#buf.subarray(keyAt, keyAt + maxKey));
-    if (written > MAX_KEY_BYTES) {
-      throw new RangeError(`message key of ${written} bytes exceeds ${MAX_KEY_BYTES}`);
+    let k = this.#keys.get(key);
+    if (!k) {
+      k = encoder.encode(key);
+      if (k.length > MAX_KEY_BYTES) {
+        throw new RangeError(`message key of ${k.length} bytes exceeds ${MAX_KEY_BYTES}`);
+      }
+      if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear();
+      this.#keys.set(key, k);
     }
-    this.#view.setUint16(this.#len, written);
-    const lenAt = keyAt + written;
+    this.#ensure(6 + k.length + payload.length);
+    const keyAt = this.#len + 2;
+    this.#view.setUint16(this.#len, k.length);
+    this.#buf.set(k, keyAt);
+    const lenAt = keyAt + k.length;
     this.#view.setUint32(lenAt, payload.length);
     this.#buf.set(payload, lenAt + 4);
     this.#len = lenAt + 4 + payload.length;
     this.#count++;
   }
 
-  /** Returns a copy of the blob and empties the builder (its buffer is reused). */
+  /**
+   * Returns the blob and empties the builder. The blob is handed over, not
+   * copied: the builder starts a new buffer of the same capacity.
+   */
   take(): Uint8Array {
-    const blob = this.#buf.slice(0, this.#len);
+    const blob = this.#buf.subarray(0, this.#len);
+    this.#buf = new Uint8Array(Math.max(this.#initial, this.#len));
+    this.#view = new DataView(this.#buf.buffer);
     this.#len = 0;
     this.#count = 0;
     return blob;
@@ -103,18 +119,36 @@ export class BatchBuilder {
 export function decodeBatch(blob: Uint8Array, count: number): BatchMessage[] {
   const out: BatchMessage[] = new Array(count);
   const end = walkBatch(blob, count, 0, count, (i, keyAt, keyLen, payAt, payLen) => {
-    let key: string;
-    try {
-      key = decoder.decode(blob.subarray(keyAt, keyAt + keyLen));
-    } catch (cause) {
-      throw new ProtocolError(`batch message ${i}: key is not valid UTF-8`, { cause });
-    }
-    out[i] = { key, payload: blob.subarray(payAt, payAt + payLen) };
+    out[i] = {
+      key: decodeKey(blob, keyAt, keyLen, i),
+      payload: blob.subarray(payAt, payAt + payLen),
+    };
   });
   if (end !== blob.length) {
     throw new ProtocolError(`batch: ${blob.length - end} bytes after message ${count - 1}`);
   }
   return out;
+}
+
+/** Decodes a key; short ASCII keys (the usual GPU UUID) skip the TextDecoder call. */
+function decodeKey(blob: Uint8Array, at: number, len: number, i: number): string {
+  if (len <= 64) {
+    let ascii = true;
+    for (let j = at; j < at + len; j++) {
+      if (blob[j] > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      return String.fromCharCode.apply(null, blob.subarray(at, at + len) as unknown as number[]);
+    }
+  }
+  try {
+    return decoder.decode(blob.subarray(at, at + len));
+  } catch (cause) {
+    throw new ProtocolError(`batch message ${i}: key is not valid UTF-8`, { cause });
+  }
 }
 
 /**

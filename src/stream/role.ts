@@ -22,7 +22,7 @@ import { type MessageSink, type Sleep, startWorkers } from "./workers.ts";
 /** Default {@linkcode StreamRoleOptions.drainTimeoutMs}. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** Default {@linkcode StreamRoleOptions.bufferMessages}. */
-export const DEFAULT_BUFFER_MESSAGES = 100_000;
+export const DEFAULT_BUFFER_MESSAGES = 20_000;
 /** Default {@linkcode StreamRoleOptions.progressMs}. */
 export const DEFAULT_PROGRESS_MS = 10_000;
 // The real-time stop at the end of --duration comes this much after the

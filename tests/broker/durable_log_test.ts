@@ -104,3 +104,16 @@ Deno.test("nothing is deleted while a group lags and no limit is set", async () 
   await s.log.applyRetention({ retentionMs: 0, retentionBytes: 0 });
   assert.equal((await s.storage.topic("t", 1))[0].segments.length, n);
 });
+
+Deno.test("a producer's batch arriving after a refused one is refused too, then both are stored in order", async () => {
+  await using s = await setup(1 << 20);
+  await s.log.append("t", 0, blob(1), 10, { producerId: 7, sequence: 1 });
+  await assert.rejects(
+    () => s.log.append("t", 0, blob(3), 10, { producerId: 7, sequence: 3 }),
+    (e: Error) => e.name === "SequenceGapError" && /sequence 3, expected 2/.test(e.message),
+  );
+  await s.log.append("t", 0, blob(2), 10, { producerId: 7, sequence: 2 });
+  await s.log.append("t", 0, blob(3), 10, { producerId: 7, sequence: 3 });
+  assert.equal(s.core.log("t", 0).endOffset, 30);
+  assert.equal(s.log.duplicatesIgnored, 0);
+});

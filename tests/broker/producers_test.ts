@@ -36,3 +36,13 @@ Deno.test("the table forgets the least recently seen producer past its limit", (
   assert.deepEqual(t.check(1, 1), { kind: "new" }, "producer 1 was forgotten");
   assert.deepEqual(t.check(2, 1), { kind: "duplicate", baseOffset: 2 });
 });
+
+Deno.test("a sequence that skips one is a gap, so a refused batch cannot be mistaken for a duplicate", () => {
+  const t = new ProducerTable();
+  t.record(9, 1, 0);
+  t.record(9, 2, 10);
+  assert.deepEqual(t.check(9, 4), { kind: "gap", expected: 3 }, "3 was refused; 4 must wait");
+  assert.deepEqual(t.check(9, 3), { kind: "new" });
+  t.record(9, 3, 20);
+  assert.deepEqual(t.check(9, 4), { kind: "new" });
+});

@@ -93,7 +93,7 @@ Deno.test("demo help leaves out the flags the demo refuses", () => {
 Deno.test("help shows examples and how the environment sets flags", () => {
   const stream = commandHelp(parseCommand("stream"));
   assert.ok(stream.includes("\nExamples:\n  gputel stream --csv metrics.csv "));
-  assert.ok(stream.includes("(e.g. GPUTEL_NO_LOOP)"));
+  assert.ok(stream.includes("(e.g. GPUTEL_LOG_FORMAT)"));
   const main = mainHelp("0.1.0");
   assert.ok(main.startsWith("gputel 0.1.0: "));
   for (const role of ["broker", "stream", "collect", "api", "demo"]) {

@@ -62,6 +62,13 @@ const CASES: Case[] = [
     `--partitions must be an integer from 1 to 1024, got "1025"`,
   ],
   [[...S, "--strict=maybe"], {}, `--strict must be ${BOOL}, got "maybe"`],
+  [[...S, "--buffer", "0"], {}, `--buffer must be an integer from 1 to 10000000, got "0"`],
+  [
+    [...S, "--drain-timeout", "soon"],
+    {},
+    `--drain-timeout must be a duration like 500ms, 10s or 1m (0 = do not wait), got "soon"`,
+  ],
+  [["broker", "--log-format", "xml"], {}, `--log-format must be text or json, got "xml"`],
   [["stream", "--csv="], {}, `--csv must be a path to a CSV file, got ""`],
   // Missing and repeated values, required flags.
   [["stream"], {}, "stream needs --csv FILE (or GPUTEL_CSV): a path to a CSV file"],

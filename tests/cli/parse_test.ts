@@ -20,6 +20,12 @@ const DEFAULTS: GputelOptions = {
   maxDeliveries: 5,
   maxTopicBytes: 268_435_456,
   sessionTimeoutMs: 10_000,
+  persist: true,
+  fsync: "always",
+  fsyncIntervalMs: 1000,
+  segmentBytes: 64 * 1024 * 1024,
+  retentionMs: 0,
+  retentionBytes: 0,
   topic: "telemetry",
   workers: 4,
   rate: 1,
@@ -30,10 +36,20 @@ const DEFAULTS: GputelOptions = {
   filters: [],
   strict: false,
   quiet: false,
+  buffer: 20_000,
+  drainTimeoutMs: 10_000,
+  logFormat: "text",
   group: "collectors",
   id: "gpu-host-7",
   maxEntries: 1000,
   maxMemory: 1_000_000,
+  maxWindowMs: 31 * 86_400_000,
+  maxFrameBytes: 16 * 1024 * 1024,
+  maxBatch: 100_000,
+  maxConnections: 1024,
+  maxSubscriptions: 64,
+  maxBodyBytes: 65_536,
+  maxUrlLength: 8192,
 };
 
 function run(args: string[], env: Record<string, string | undefined> = {}): CliRun {
@@ -104,6 +120,12 @@ Deno.test("parseCli resolves every stream flag", () => {
     "2/4",
     "--strict",
     "--quiet",
+    "--buffer",
+    "5000",
+    "--drain-timeout",
+    "2s",
+    "--log-format",
+    "json",
   ]).options;
   assert.deepEqual(options, {
     ...DEFAULTS,
@@ -118,7 +140,20 @@ Deno.test("parseCli resolves every stream flag", () => {
     shard: { index: 2, count: 4 },
     strict: true,
     quiet: true,
+    buffer: 5000,
+    drainTimeoutMs: 2000,
+    logFormat: "json",
   });
+});
+
+Deno.test("parseCli takes --log-format for every role and from GPUTEL_LOG_FORMAT", () => {
+  for (const role of ["broker", "collect", "api --data-dir d", "stream --csv m.csv"]) {
+    const args = [...role.split(" "), "--log-format", "json"];
+    assert.equal(run(args).options.logFormat, "json", role);
+  }
+  const fromEnv = parseCli(["broker"], { GPUTEL_LOG_FORMAT: "json" }, CONTEXT) as CliRun;
+  assert.equal(fromEnv.options.logFormat, "json");
+  assert.equal(fromEnv.sources.logFormat, "GPUTEL_LOG_FORMAT");
 });
 
 Deno.test("parseCli reads --rate 0 as unlimited and takes values that start with one dash", () => {

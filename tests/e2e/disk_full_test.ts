@@ -78,6 +78,8 @@ Deno.test("a broker whose disk fills refuses publishes, stays up, and resumes wh
         await using sub = await Subscriber.connect({ broker: addr, topic: "t", group: "g" });
         const seen = new Uint8Array(TOTAL);
         let received = 0;
+        // A lost message must fail the test, not hang it.
+        const deadline = setTimeout(() => void sub.close(), 60_000);
         for await (const d of sub.deliveries()) {
           for (const m of d.messages) {
             const i = new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0);
@@ -86,6 +88,8 @@ Deno.test("a broker whose disk fills refuses publishes, stays up, and resumes wh
           sub.ack(d.partition, d.end);
           if (received === TOTAL) break;
         }
+        clearTimeout(deadline);
+        assert.equal(received, TOTAL, "every confirmed message arrives");
         assert.ok(seen.every((n) => n === 1), "each message exactly once");
       },
     );

@@ -66,7 +66,15 @@ function peakRss(pid: number): number | undefined {
 
 function gputel(args: string[], denoFlags: string[] = []): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", ...denoFlags, "main.ts", ...args],
+    // The same V8 flag compile.sh builds the binary with.
+    args: [
+      "run",
+      "--allow-all",
+      "--v8-flags=--max-semi-space-size=16",
+      ...denoFlags,
+      "main.ts",
+      ...args,
+    ],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",

@@ -40,18 +40,32 @@ export interface RecordHeader {
 
 /** Encodes a record: header and blob in one buffer, ready for one write. */
 export function encodeRecord(h: Omit<RecordHeader, "blobLength">, blob: Uint8Array): Uint8Array {
+  return sealRecord(reserveRecord(blob), h);
+}
+
+/**
+ * Copies a blob into a new record buffer, leaving the header to
+ * {@linkcode sealRecord}: the one copy a stored batch costs. The blob is
+ * then `record.subarray(RECORD_HEADER_BYTES)`.
+ */
+export function reserveRecord(blob: Uint8Array): Uint8Array {
   const out = new Uint8Array(RECORD_HEADER_BYTES + blob.length);
-  const v = new DataView(out.buffer);
+  out.set(blob, RECORD_HEADER_BYTES);
+  return out;
+}
+
+/** Writes the header and CRC of a record made by {@linkcode reserveRecord}; returns it. */
+export function sealRecord(record: Uint8Array, h: Omit<RecordHeader, "blobLength">): Uint8Array {
+  const v = new DataView(record.buffer, record.byteOffset, RECORD_HEADER_BYTES);
   v.setUint32(0, RECORD_MAGIC);
-  v.setUint32(8, blob.length);
+  v.setUint32(8, record.length - RECORD_HEADER_BYTES);
   setU64(v, 12, h.baseOffset);
   v.setUint32(20, h.count);
   setU64(v, 24, h.appendedAt);
   setU64(v, 32, h.producerId);
   v.setUint32(40, h.sequence);
-  out.set(blob, RECORD_HEADER_BYTES);
-  v.setUint32(4, crc32(out.subarray(8)));
-  return out;
+  v.setUint32(4, crc32(record.subarray(8)));
+  return record;
 }
 
 /**

@@ -1,0 +1,88 @@
+/**
+ * Options of the broker's TCP server, their defaults, and the one resolver
+ * that checks the connection limits.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { TlsServerConfig } from "../net/tls.ts";
+import type { Logger } from "../obs/log.ts";
+import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/mod.ts";
+import type { BrokerCoreOptions } from "./core.ts";
+import type { RetentionOptions } from "./durable_log.ts";
+import type { BrokerStorage } from "./store/storage.ts";
+
+/** Default {@linkcode BrokerServerOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Default {@linkcode BrokerServerOptions.maxSubscriptionsPerConnection}. */
+export const DEFAULT_MAX_SUBSCRIPTIONS = 64;
+/** Default {@linkcode BrokerServerOptions.maxBatchMessages}. */
+export const DEFAULT_MAX_BATCH_MESSAGES = 100_000;
+/** Default {@linkcode BrokerServerOptions.sessionTimeoutMs}. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+
+/** Options of `startBrokerServer`. */
+export interface BrokerServerOptions
+  extends Omit<BrokerCoreOptions, "clock">, Partial<RetentionOptions> {
+  /** Address to bind. @default {"127.0.0.1"} */
+  host?: string;
+  /** Port to bind; 0 picks a free one. @default {9000} */
+  port?: number;
+  /** Largest frame accepted, bytes. @default {16777216} */
+  maxFrameBytes?: number;
+  /** A connection silent this long is closed and its subscriptions released, ms. @default {10000} */
+  sessionTimeoutMs?: number;
+  /** Most subscriptions on one connection. @default {64} */
+  maxSubscriptionsPerConnection?: number;
+  /** Most open client connections; one more is answered ERROR LIMIT and closed. @default {1024} */
+  maxConnections?: number;
+  /** Most messages in one PUBLISH; a larger batch is answered ERROR LIMIT. @default {100000} */
+  maxBatchMessages?: number;
+  /** Clients must send this in HELLO; unset or empty lets every client in. */
+  token?: string;
+  /** Serve TLS with this certificate instead of plain TCP. */
+  tls?: TlsServerConfig;
+  /** The durable log; without it the broker keeps messages in memory only. */
+  storage?: BrokerStorage;
+  /** Time source. @default {systemClock} */
+  clock?: Clock;
+  logger?: Logger;
+  /** Aborting closes the server. */
+  signal?: AbortSignal;
+}
+
+/** The connection limits of a server, resolved. */
+export interface ServerLimits {
+  maxFrameBytes: number;
+  sessionTimeoutMs: number;
+  maxSubscriptions: number;
+  maxConnections: number;
+  maxBatchMessages: number;
+}
+
+/**
+ * Fills in the connection limits' defaults and checks them.
+ *
+ * @throws {RangeError} naming the field that is not a positive integer
+ */
+export function resolveServerLimits(o: BrokerServerOptions): ServerLimits {
+  const fields = {
+    maxFrameBytes: o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    sessionTimeoutMs: o.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+    maxSubscriptionsPerConnection: o.maxSubscriptionsPerConnection ?? DEFAULT_MAX_SUBSCRIPTIONS,
+    maxConnections: o.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxBatchMessages: o.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES,
+  };
+  for (const [field, v] of Object.entries(fields)) {
+    if (!Number.isSafeInteger(v) || v < 1) {
+      throw new RangeError(`startBrokerServer: ${field} must be a positive integer, got ${v}`);
+    }
+  }
+  return {
+    maxFrameBytes: fields.maxFrameBytes,
+    sessionTimeoutMs: fields.sessionTimeoutMs,
+    maxSubscriptions: fields.maxSubscriptionsPerConnection,
+    maxConnections: fields.maxConnections,
+    maxBatchMessages: fields.maxBatchMessages,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Small helpers shared by the benchmark processes: percentiles, a latency
+ * stamp inside payloads, and the one-line JSON report each client prints.
+ *
+ * @module
+ */
+
+/** Epoch time in ms with sub-ms precision, comparable across processes on one machine. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Writes the send time into the first 8 bytes of a payload. */
+export function stamp(payload: Uint8Array): void {
+  new DataView(payload.buffer, payload.byteOffset, 8).setFloat64(0, nowMs());
+}
+
+/** Reads the send time written by {@linkcode stamp}. */
+export function stampOf(payload: Uint8Array): number {
+  return new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
+}
+
+/** The p-th percentile (0–100) of a list, by nearest rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+/** What a benchmark client process reports (printed as one JSON line on stdout). */
+export interface ClientReport {
+  role: "pub" | "sub";
+  messages: number;
+  /** Epoch ms when the first message was sent / received. */
+  start: number;
+  /** Epoch ms when the last message was confirmed / received. */
+  end: number;
+  /** Sampled publish→deliver latencies, ms (subscribers only). */
+  latencies?: number[];
+}
+
+/** Keeps at most `max` latency samples, evenly from the whole run. */
+export class LatencySampler {
+  readonly samples: number[] = [];
+  #every: number;
+  #n = 0;
+
+  /** @param expected messages expected; @param max samples kept */
+  constructor(expected: number, max = 20_000) {
+    this.#every = Math.max(1, Math.floor(expected / max));
+  }
+
+  /** Offers one latency. */
+  add(ms: number): void {
+    if (this.#n++ % this.#every === 0) this.samples.push(ms);
+  }
+}
+
+/** Reads a flag value from Deno.args-like arrays: `--name value`. */
+export function arg(args: string[], name: string, fallback?: string): string {
+  const i = args.indexOf(`--${name}`);
+  if (i >= 0 && i + 1 < args.length) return args[i + 1];
+  if (fallback === undefined) throw new Error(`missing --${name}`);
+  return fallback;
+}

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+Deno.test("deno task bench --smoke runs every scenario and writes the JSON report", async () => {
+  const json = await Deno.makeTempFile({ suffix: ".json" });
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "tests/bench/main.ts", "--smoke", "--json", json],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const report = JSON.parse(await Deno.readTextFile(json));
+  assert.equal(report.mode, "smoke");
+  assert.equal(report.machine.cpus, navigator.hardwareConcurrency);
+  const systems = report.results.map((r: { system: string }) => r.system);
+  for (
+    const s of [
+      "raw-tcp (loopback)",
+      "gputel (memory)",
+      "gputel (fsync always)",
+      "gputel stream → broker,collect",
+    ]
+  ) {
+    assert.ok(systems.includes(s), `${s} missing from ${systems.join(", ")}`);
+  }
+  const failed = report.results.filter((r: { note?: string }) => r.note?.startsWith("failed"));
+  assert.deepEqual(failed, [], "no scenario failed");
+  for (const r of report.results.filter((r: { system: string }) => r.system.startsWith("gputel"))) {
+    assert.ok(r.msgs_per_s > 0, `${r.system} ${r.scenario}`);
+  }
+  assert.match(stdout, /\| scenario \| system \| msgs\/s \|/);
+  await Deno.remove(json);
+});

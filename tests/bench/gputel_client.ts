@@ -1,0 +1,81 @@
+/**
+ * A gputel benchmark client process: `pub` publishes `--count` messages of
+ * `--size` bytes with confirms; `sub` consumes `--count` in `--group` with
+ * acks and samples publish→deliver latency. Prints one JSON ClientReport.
+ *
+ * @module
+ */
+import { Publisher } from "../../src/client/publisher.ts";
+import { Subscriber } from "../../src/client/subscriber.ts";
+import { arg, type ClientReport, LatencySampler, nowMs, stamp, stampOf } from "./_stats.ts";
+
+const [role, ...rest] = Deno.args;
+const broker = { host: "127.0.0.1", port: Number(arg(rest, "port")) };
+const count = Number(arg(rest, "count"));
+const size = Number(arg(rest, "size", "256"));
+const topic = arg(rest, "topic", "bench");
+
+if (role === "pub") {
+  const pub = await Publisher.connect({
+    broker,
+    topic,
+    batchSize: 1000,
+    window: 64,
+    bufferMessages: 200_000,
+  });
+  const keys = Array.from({ length: 256 }, (_, i) => `GPU-${i.toString(16).padStart(8, "0")}`);
+  // The publisher copies each payload into its batch, so one buffer serves
+  // every message; one in 64 carries its send time for the latency sample.
+  const payload = new Uint8Array(size);
+  const start = nowMs();
+  for (let i = 0; i < count; i++) {
+    if ((i & 63) === 0) stamp(payload);
+    else if ((i & 63) === 1) payload.fill(0, 0, 8);
+    if (!pub.offer(keys[i & 255], payload)) await pub.publish(keys[i & 255], payload);
+  }
+  await pub.flush();
+  const report: ClientReport = { role: "pub", messages: count, start, end: nowMs() };
+  console.log(JSON.stringify(report));
+  await pub.close();
+} else {
+  const sub = await Subscriber.connect({
+    broker,
+    topic,
+    group: arg(rest, "group", "bench"),
+    creditMessages: 100_000,
+    creditBytes: 128 * 1024 * 1024,
+  });
+  console.log(JSON.stringify({ ready: true }));
+  // Members of one group split the partitions: each stops at --count or once
+  // nothing arrived for --idle-ms after its first message.
+  const idleMs = Number(arg(rest, "idle-ms", "1500"));
+  const sampler = new LatencySampler(count / 64);
+  let n = 0;
+  let start = 0;
+  let last = 0;
+  const idle = setInterval(() => {
+    if (n > 0 && nowMs() - last > idleMs) void sub.close();
+  }, 100);
+  for await (const d of sub.deliveries()) {
+    const now = nowMs();
+    if (n === 0) start = now;
+    last = now;
+    for (const m of d.messages) {
+      const sent = stampOf(m.payload);
+      if (sent > 0) sampler.add(now - sent);
+    }
+    n += d.messages.length;
+    sub.ack(d.partition, d.end);
+    if (n >= count) break;
+  }
+  clearInterval(idle);
+  const report: ClientReport = {
+    role: "sub",
+    messages: n,
+    start,
+    end: last,
+    latencies: sampler.samples,
+  };
+  console.log(JSON.stringify(report));
+  await sub.close();
+}

@@ -1,0 +1,161 @@
+/**
+ * `deno task bench`: gputel side by side with raw TCP, NATS core, NATS
+ * JetStream and Redis Streams on this machine, plus the end-to-end pipeline,
+ * publish→stored latency and queries. Prints a table; `--json FILE` writes
+ * the rows with the machine and date.
+ *
+ * Modes: `--smoke` (tiny counts, seconds; run by the test suite so the
+ * harness never rots), default quick, `--full` (longer runs).
+ *
+ * @module
+ */
+import { type BenchResult, skipped } from "./_result.ts";
+import { benchNats, benchRedis } from "./scenario_external.ts";
+import { benchGputel } from "./scenario_gputel.ts";
+import { benchPipeline, benchStoredLatency } from "./scenario_pipeline.ts";
+import { benchQuery } from "./scenario_query.ts";
+import { benchRawTcp } from "./scenario_raw.ts";
+
+const args = Deno.args;
+const mode = args.includes("--smoke") ? "smoke" : args.includes("--full") ? "full" : "quick";
+const jsonAt = args.indexOf("--json");
+const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
+const SIZE = 256;
+const N = {
+  smoke: {
+    gputel: 20_000,
+    core: 20_000,
+    js: 2_000,
+    redis: 5_000,
+    raw: 50e6,
+    rows: 5_000,
+    rate: 1_000,
+    secs: 2,
+    qrec: 2_000,
+    qgpu: 50,
+    q: 10,
+  },
+  quick: {
+    gputel: 1_000_000,
+    core: 500_000,
+    js: 50_000,
+    redis: 200_000,
+    raw: 2e9,
+    rows: 200_000,
+    rate: 10_000,
+    secs: 10,
+    qrec: 100_000,
+    qgpu: 2_000,
+    q: 100,
+  },
+  full: {
+    gputel: 5_000_000,
+    core: 2_000_000,
+    js: 200_000,
+    redis: 1_000_000,
+    raw: 1e10,
+    rows: 1_000_000,
+    rate: 10_000,
+    secs: 30,
+    qrec: 1_000_000,
+    qgpu: 10_000,
+    q: 200,
+  },
+}[mode];
+
+const want = (name: string) => !only || only.includes(name);
+const results: BenchResult[] = [];
+const run = async (name: string, f: () => Promise<BenchResult | BenchResult[]>) => {
+  if (!want(name)) return;
+  try {
+    const r = await f();
+    results.push(...(Array.isArray(r) ? r : [r]));
+  } catch (e) {
+    results.push(skipped(name, name, `failed: ${(e as Error).message.slice(0, 300)}`));
+  }
+  console.error(`bench: ${name} done`);
+};
+
+await run("raw-tcp", () => benchRawTcp(N.raw, SIZE));
+for (const persisted of [false, true]) {
+  await run(
+    "gputel",
+    () => benchGputel({ messages: N.gputel, size: SIZE, pubs: 1, subs: 1, persisted }),
+  );
+  await run(
+    "gputel",
+    () => benchGputel({ messages: N.gputel, size: SIZE, pubs: 4, subs: 2, persisted }),
+  );
+}
+await run("nats", () => benchNats({ core: N.core, js: N.js }, SIZE));
+await run("redis", () => benchRedis(N.redis, SIZE));
+await run("pipeline", () => benchPipeline(N.rows));
+await run("latency", () => benchStoredLatency(N.rate, N.secs));
+await run("query", () => benchQuery(N.qrec, N.qgpu, N.q));
+
+const fmt = (v: number | null, digits = 0) =>
+  v === null ? "—" : v.toLocaleString("en-US", { maximumFractionDigits: digits });
+const header = [
+  "scenario",
+  "system",
+  "msgs/s",
+  "MB/s",
+  "p50 ms",
+  "p99 ms",
+  "persisted",
+  "acked",
+  "note",
+];
+const lines = results.map((r) => [
+  r.scenario,
+  r.system,
+  fmt(r.msgs_per_s),
+  fmt(r.mb_per_s, 1),
+  fmt(r.p50_ms, 2),
+  fmt(r.p99_ms, 2),
+  r.persisted ? "yes" : "no",
+  r.acked ? "yes" : "no",
+  r.note ?? "",
+]);
+console.log(`| ${header.join(" | ")} |\n|${header.map(() => " --- ").join("|")}|`);
+for (const l of lines) console.log(`| ${l.join(" | ")} |`);
+
+const byName = (s: string) =>
+  results.find((r) => r.system.startsWith(s) && r.scenario === "1 pub + 1 sub");
+const ours = byName("gputel (fsync always)")?.msgs_per_s;
+const js = byName("nats-jetstream")?.msgs_per_s;
+const core = byName("nats-core")?.msgs_per_s;
+const ratios = {
+  vs_jetstream: ours && js ? Math.round((ours / js) * 100) / 100 : null,
+  vs_nats_core: ours && core ? Math.round((ours / core) * 100) / 100 : null,
+};
+console.log(
+  `\ngputel persisted+acked 1p1s: ${fmt(ours ?? null)} msgs/s; ×${
+    ratios.vs_jetstream ?? "—"
+  } nats-jetstream, ×${ratios.vs_nats_core ?? "—"} nats-core`,
+);
+
+if (jsonFile) {
+  const cpus = navigator.hardwareConcurrency;
+  const mem = Deno.systemMemoryInfo();
+  await Deno.writeTextFile(
+    jsonFile,
+    JSON.stringify(
+      {
+        machine: {
+          cpus,
+          memory: mem.total,
+          os: `${Deno.build.os}/${Deno.build.arch} ${Deno.osRelease()}`,
+          deno: Deno.version.deno,
+        },
+        date: new Date().toISOString(),
+        mode,
+        ratios,
+        results,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+}

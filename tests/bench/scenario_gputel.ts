@@ -1,0 +1,88 @@
+/**
+ * gputel broker throughput and latency: a broker process plus separate
+ * publisher and subscriber processes, confirms and acks on, in memory or
+ * persisted with `--fsync always`.
+ *
+ * @module
+ */
+import { type BenchResult, fromReports } from "./_result.ts";
+import { freePort, Proc, ROOT, waitForPort } from "./_procs.ts";
+import type { ClientReport } from "./_stats.ts";
+
+/** One gputel configuration. */
+export interface GputelRun {
+  messages: number;
+  size: number;
+  pubs: number;
+  subs: number;
+  persisted: boolean;
+}
+
+const CLIENT = `${ROOT}tests/bench/gputel_client.ts`;
+
+/** Runs one configuration against a fresh broker process. */
+export async function benchGputel(
+  run: GputelRun,
+): Promise<BenchResult & { broker_rss_mib: number }> {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-bench-" });
+  const [port, admin] = [freePort(), freePort()];
+  const broker = Proc.deno("broker", "main.ts", [
+    "broker",
+    "--port",
+    String(port),
+    "--admin-port",
+    String(admin),
+    "--data-dir",
+    dir,
+    "--partitions",
+    "8",
+    "--max-topic-bytes",
+    "512MiB",
+    ...(run.persisted ? ["--fsync", "always"] : ["--no-persist"]),
+  ]);
+  try {
+    await waitForPort(port);
+    const per = (n: number, k: number, i: number) => Math.floor(n / k) + (i < n % k ? 1 : 0);
+    const subs = Array.from(
+      { length: run.subs },
+      (_, i) =>
+        Proc.deno(`sub${i}`, CLIENT, [
+          "sub",
+          "--port",
+          String(port),
+          "--count",
+          String(run.messages),
+        ]),
+    );
+    for (const s of subs) await s.json();
+    const pubs = Array.from({ length: run.pubs }, (_, i) =>
+      Proc.deno(`pub${i}`, CLIENT, [
+        "pub",
+        "--port",
+        String(port),
+        "--count",
+        String(per(run.messages, run.pubs, i)),
+        "--size",
+        String(run.size),
+      ]));
+    const reports = await Promise.all([...pubs, ...subs].map((p) => p.json<ClientReport>()));
+    await Promise.all([...pubs, ...subs].map((p) => p.finish()));
+    const got = reports.filter((r) => r.role === "sub").reduce((n, r) => n + r.messages, 0);
+    const rss = (await broker.peakRssKiB()) / 1024;
+    const result = fromReports(
+      {
+        scenario: `${run.pubs} pub + ${run.subs} sub`,
+        system: run.persisted ? "gputel (fsync always)" : "gputel (memory)",
+        persisted: run.persisted,
+        acked: true,
+      },
+      reports,
+      run.size,
+    );
+    if (got !== run.messages) result.note = `delivered ${got} of ${run.messages}`;
+    return { ...result, broker_rss_mib: Math.round(rss) };
+  } finally {
+    await broker.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * End to end: a generated DCGM CSV streamed at `--rate 0` through broker and
+ * collector into JSONL (two processes, so the roles use both cores), beside
+ * the direct baseline; and publish → stored latency at a steady rate.
+ *
+ * @module
+ */
+import { type BenchResult, fromReports, round } from "./_result.ts";
+import { freePort, Proc, ROOT, waitForPort } from "./_procs.ts";
+import type { ClientReport } from "./_stats.ts";
+
+/** Generates a DCGM CSV of `rows` rows in `dir`. */
+export async function generateCsv(dir: string, rows: number): Promise<string> {
+  const out = `${dir}/dcgm.csv`;
+  const gen = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "src/cli/gen_data.ts",
+      "--rows",
+      String(rows),
+      "--hosts",
+      "32",
+      "--out",
+      out,
+    ],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "inherit",
+  }).output();
+  if (!gen.success) throw new Error("gen-data failed");
+  return out;
+}
+
+async function storedLines(dir: string): Promise<number> {
+  let n = 0;
+  const walk = async (d: string): Promise<void> => {
+    for await (const e of Deno.readDir(d)) {
+      if (e.isDirectory) await walk(`${d}/${e.name}`);
+      else if (e.name.endsWith(".jsonl")) {
+        const bytes = await Deno.readFile(`${d}/${e.name}`);
+        for (const b of bytes) if (b === 10) n++;
+      }
+    }
+  };
+  await walk(dir).catch(() => {});
+  return n;
+}
+
+/** CSV → broker → collector → JSONL rows/s, and the direct baseline. */
+export async function benchPipeline(rows: number): Promise<BenchResult[]> {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-" });
+  try {
+    const csv = await generateCsv(dir, rows);
+    const direct = Proc.deno("direct", `${ROOT}tests/bench/direct.ts`, [
+      "--csv",
+      csv,
+      "--dir",
+      `${dir}/direct`,
+    ]);
+    const d = await direct.json<{ rows: number; start: number; end: number }>(600_000);
+    await direct.finish();
+    const directRate = d.rows / ((d.end - d.start) / 1000);
+
+    const [port, admin, api] = [freePort(), freePort(), freePort()];
+    const server = Proc.deno("broker,collect", "main.ts", [
+      "broker,collect",
+      "--data-dir",
+      `${dir}/pipe`,
+      "--port",
+      String(port),
+      "--admin-port",
+      String(admin),
+      "--api-port",
+      String(api),
+      "--id",
+      "bench",
+    ]);
+    try {
+      await waitForPort(api);
+      const started = performance.now();
+      const stream = Proc.deno("stream", "main.ts", [
+        "stream",
+        "--csv",
+        csv,
+        "--broker",
+        `127.0.0.1:${port}`,
+        "--rate",
+        "0",
+        "--no-loop",
+        "--quiet",
+      ]);
+      const until = Date.now() + 600_000;
+      while ((await storedLines(`${dir}/pipe/bench`)) < rows && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      await stream.finish();
+      const pipeRate = rows / seconds;
+      const base = {
+        scenario: `CSV → JSONL, ${rows} rows`,
+        p50_ms: null,
+        p99_ms: null,
+        persisted: true,
+        acked: true,
+      };
+      return [
+        {
+          ...base,
+          system: "direct (one process, no broker)",
+          msgs_per_s: Math.round(directRate),
+          mb_per_s: null,
+        },
+        {
+          ...base,
+          system: "gputel stream → broker,collect",
+          msgs_per_s: Math.round(pipeRate),
+          mb_per_s: null,
+          note: `${round(pipeRate / directRate)}× the direct baseline`,
+        },
+      ];
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Publish → stored (JSONL written, fsynced, checkpointed) latency at a steady rate. */
+export async function benchStoredLatency(rate: number, seconds: number): Promise<BenchResult> {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-lat-" });
+  const [port, admin] = [freePort(), freePort()];
+  const broker = Proc.deno("broker", "main.ts", [
+    "broker",
+    "--data-dir",
+    `${dir}/b`,
+    "--port",
+    String(port),
+    "--admin-port",
+    String(admin),
+  ]);
+  try {
+    await waitForPort(port);
+    const count = rate * seconds;
+    const script = `${ROOT}tests/bench/stored_client.ts`;
+    const store = Proc.deno("store", script, [
+      "store",
+      "--port",
+      String(port),
+      "--count",
+      String(count),
+      "--dir",
+      `${dir}/c`,
+    ]);
+    await store.json();
+    const pub = Proc.deno("pub", script, [
+      "pub",
+      "--port",
+      String(port),
+      "--count",
+      String(count),
+      "--rate",
+      String(rate),
+    ]);
+    const reports = await Promise.all([pub.json<ClientReport>(), store.json<ClientReport>()]);
+    await Promise.all([pub.finish(), store.finish()]);
+    return fromReports(
+      {
+        scenario: `publish → stored at ${rate}/s`,
+        system: "gputel (fsync always) + collector store",
+        persisted: true,
+        acked: true,
+      },
+      reports,
+      0,
+    );
+  } finally {
+    await broker.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Publish-to-stored latency: `pub` publishes telemetry messages at a steady
+ * `--rate` carrying their send time; `store` consumes them like the
+ * collector (CollectorStore: JSONL per GPU, fsync, Deno KV checkpoint, then
+ * ack) and measures send → stored for every message.
+ *
+ * @module
+ */
+import { Publisher } from "../../src/client/publisher.ts";
+import { Subscriber } from "../../src/client/subscriber.ts";
+import { CollectorStore } from "../../src/collect/store.ts";
+import { arg, type ClientReport, LatencySampler, nowMs } from "./_stats.ts";
+
+const [mode, ...rest] = Deno.args;
+const broker = { host: "127.0.0.1", port: Number(arg(rest, "port")) };
+const count = Number(arg(rest, "count"));
+const enc = new TextEncoder();
+
+if (mode === "pub") {
+  const rate = Number(arg(rest, "rate"));
+  const pub = await Publisher.connect({ broker, topic: "stored", lingerMs: 1 });
+  const start = nowMs();
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - nowMs();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const uuid = `GPU-${(i % 64).toString(16).padStart(8, "0")}`;
+    const message = {
+      timestamp: new Date().toISOString(),
+      fields: { uuid, seq: i, sent: nowMs() },
+    };
+    await pub.publish(uuid, enc.encode(JSON.stringify(message)));
+  }
+  await pub.flush();
+  const report: ClientReport = { role: "pub", messages: count, start, end: nowMs() };
+  console.log(JSON.stringify(report));
+  await pub.close();
+} else {
+  const dir = arg(rest, "dir");
+  const store = await CollectorStore.open({ dir });
+  const sub = await Subscriber.connect({ broker, topic: "stored", group: "latency" });
+  console.log(JSON.stringify({ ready: true }));
+  const sampler = new LatencySampler(count);
+  let n = 0, start = 0, last = 0;
+  const dec = new TextDecoder();
+  for await (const d of sub.deliveries()) {
+    await store.write({
+      topic: "stored",
+      group: "latency",
+      partition: d.partition,
+      messages: d.messages,
+    });
+    sub.ack(d.partition, d.end);
+    const now = nowMs();
+    if (n === 0) start = now;
+    last = now;
+    for (const m of d.messages) sampler.add(now - JSON.parse(dec.decode(m.payload)).fields.sent);
+    n += d.messages.length;
+    if (n >= count) break;
+  }
+  console.log(
+    JSON.stringify({ role: "sub", messages: n, start, end: last, latencies: sampler.samples }),
+  );
+  await sub.close();
+  await store.close();
+}
