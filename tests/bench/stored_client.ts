@@ -7,7 +7,8 @@
  * @module
  */
 import { Publisher } from "../../src/client/publisher.ts";
-import { Subscriber } from "../../src/client/subscriber.ts";
+import { type Delivery, Subscriber } from "../../src/client/subscriber.ts";
+import { RoundQueue } from "../../src/collect/round_queue.ts";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { arg, type ClientReport, LatencySampler, nowMs } from "./_stats.ts";
 
@@ -43,24 +44,36 @@ if (mode === "pub") {
   const sampler = new LatencySampler(count);
   let n = 0, start = 0, last = 0;
   const dec = new TextDecoder();
-  for await (const d of sub.deliveries()) {
-    await store.write({
+  let finished!: () => void;
+  const all = new Promise<void>((r) => (finished = r));
+  // Like the collect role: every delivery queued while a round is written
+  // goes into the next round (one append per file, one fsync round, one KV
+  // commit), and each is acked after its round.
+  const queue = new RoundQueue<Delivery>(async (ds) => {
+    await store.writeMany(ds.map((d) => ({
       topic: "stored",
       group: "latency",
       partition: d.partition,
       messages: d.messages,
-    });
-    sub.ack(d.partition, d.end);
+    })));
     const now = nowMs();
-    if (n === 0) start = now;
-    last = now;
-    for (const m of d.messages) sampler.add(now - JSON.parse(dec.decode(m.payload)).fields.sent);
-    n += d.messages.length;
-    if (n >= count) break;
-  }
+    for (const d of ds) {
+      sub.ack(d.partition, d.end);
+      if (n === 0) start = now;
+      last = now;
+      for (const m of d.messages) sampler.add(now - JSON.parse(dec.decode(m.payload)).fields.sent);
+      n += d.messages.length;
+    }
+    if (n >= count) finished();
+  }, (d) => ({ messages: d.messages.length, bytes: 0 }));
+  void (async () => {
+    for await (const d of sub.deliveries()) await queue.push(d);
+  })();
+  await all;
   console.log(
     JSON.stringify({ role: "sub", messages: n, start, end: last, latencies: sampler.samples }),
   );
   await sub.close();
   await store.close();
+  Deno.exit(0);
 }
