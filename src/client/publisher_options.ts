@@ -1,0 +1,57 @@
+/**
+ * Options, counters and the pending-batch record of {@linkcode Publisher}.
+ *
+ * @module
+ */
+import type { Logger } from "../obs/log.ts";
+import type { TlsClientConfig } from "../net/tls.ts";
+import type { BrokerAddress } from "./link.ts";
+
+/** Pause before resending batches the broker could not store, ms. */
+export const STORAGE_RETRY_MS = 200;
+
+/** Options of {@linkcode Publisher}. */
+export interface PublisherOptions {
+  broker: BrokerAddress;
+  topic: string;
+  /** @default {"publisher"} */
+  clientId?: string;
+  /** Sent in HELLO when the broker requires one. */
+  token?: string;
+  /** Speak TLS to the broker, trusting these CAs; unset speaks plain TCP. */
+  tls?: TlsClientConfig;
+  /** Messages per batch. @default {500} */
+  batchSize?: number;
+  /** Longest a partial batch waits before it is sent, ms. @default {5} */
+  lingerMs?: number;
+  /** Most unconfirmed batches on the wire. @default {32} */
+  window?: number;
+  /** Most messages held unconfirmed (building, queued, in flight); publish() waits above it. @default {100000} */
+  bufferMessages?: number;
+  /** Give up when the broker stays unreachable this long, ms; 0 = never. @default {0} */
+  giveUpAfterMs?: number;
+  logger?: Logger;
+}
+
+/** Counters of a publisher. */
+export interface PublisherCounters {
+  published: number;
+  confirmed: number;
+  /** Messages sent again after a reconnect or a refused batch. */
+  retried: number;
+  /** Batches the broker could not store (disk full…) and that were sent again after a pause. */
+  refusals: number;
+  batches: number;
+  reconnects: number;
+}
+
+/** A sealed batch waiting for its confirm. */
+export interface Pending {
+  id: number;
+  partition: number;
+  /** This publisher's batch number in the partition: a resend carries the same one. */
+  sequence: number;
+  blob: Uint8Array;
+  count: number;
+  sent: boolean;
+}
