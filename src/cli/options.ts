@@ -13,17 +13,11 @@ export interface HostPort {
   port: number;
 }
 
-/** One `--filter COLUMN=VALUE`. */
-export interface RowFilter {
-  /** CSV column name (header text, exact). */
-  column: string;
-  /** Value the column must equal (exact string match; may be empty). */
-  value: string;
-}
+// The stream module owns what a filter and a shard are; the CLI only parses them.
+export type { RowFilter, Shard } from "../stream/row_filter.ts";
+import type { RowFilter, Shard } from "../stream/row_filter.ts";
 
-/** One `--shard K/N`: this stream publishes share `index` of `count`. */
-export interface Shard {
-  /** Which share, one-based: 1..count. */
+/** Which share, one-based: 1..count. */
   index: number;
   /** How many shares the GPUs are split into, >= 1. */
   count: number;

@@ -10,7 +10,7 @@ import {
   FrameDecoder,
   FrameType,
 } from "../../src/protocol/mod.ts";
-import { prng } from "../protocol/_prng.ts";
+import { mulberry32 as prng } from "../../src/stream/prng.ts";
 import { concat, type FuzzKind, type FuzzScript, fuzzScript } from "./_frame_fuzz.ts";
 
 const SEED = 0x5eed_0008;

@@ -139,3 +139,45 @@ export async function getJson<T = unknown>(url: string): Promise<T> {
   if (!r.ok) throw new Error(`GET ${url} → ${r.status}: ${await r.text()}`);
   return await r.json() as T;
 }
+
+/** What {@linkcode consumeIds} saw. */
+export interface IdCounts {
+  /** How often each id 0..total-1 arrived. */
+  counts: Uint8Array;
+  /** Ids that arrived at least once. */
+  distinct: number;
+}
+
+/**
+ * Consumes and acks until every id 0..total-1 (a big-endian u32 at the start
+ * of each payload) has arrived, or `timeoutMs` passes: a lost message fails
+ * the caller's assertion instead of hanging the test.
+ */
+export async function consumeIds(
+  sub: {
+    deliveries(): AsyncIterable<
+      { partition: number; end: number; messages: { payload: Uint8Array }[] }
+    >;
+    ack(p: number, upTo: number): void;
+    close(): Promise<void>;
+  },
+  total: number,
+  timeoutMs = 60_000,
+): Promise<IdCounts> {
+  const counts = new Uint8Array(total);
+  let distinct = 0;
+  const deadline = setTimeout(() => void sub.close(), timeoutMs);
+  try {
+    for await (const d of sub.deliveries()) {
+      for (const m of d.messages) {
+        const i = new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0);
+        if (counts[i]++ === 0) distinct++;
+      }
+      sub.ack(d.partition, d.end);
+      if (distinct === total) break;
+    }
+  } finally {
+    clearTimeout(deadline);
+  }
+  return { counts, distinct };
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Publisher } from "../../src/client/publisher.ts";
 import { Subscriber } from "../../src/client/subscriber.ts";
-import { freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
+import { consumeIds, freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
 
 const BOUND = 2 * 1024 * 1024;
 /**
@@ -23,11 +23,16 @@ async function vmRssKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
 }
 
-Deno.test("memory-only: a paused consumer under a fast publisher holds publishers at the bound, then nothing is lost", async () => {
+/**
+ * A broker with a 2 MiB topic bound on free ports, a subscriber that takes
+ * 1,000 messages of credit and then waits (paused: nothing acked), and a
+ * publisher with a 4,000-message buffer.
+ */
+async function pausedConsumer(storage: string[]) {
   const [port, admin] = [freePort(), freePort()];
-  await using broker = new Gputel([
+  const broker = new Gputel([
     "broker",
-    "--no-persist",
+    ...storage,
     "--port",
     String(port),
     "--admin-port",
@@ -39,18 +44,38 @@ Deno.test("memory-only: a paused consumer under a fast publisher holds publisher
   ]);
   await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
   const addr = { host: "127.0.0.1", port };
-  await using sub = await Subscriber.connect({
+  const sub = await Subscriber.connect({
     broker: addr,
     topic: "t",
     group: "g",
     creditMessages: 1000,
   });
-  await using pub = await Publisher.connect({
+  const pub = await Publisher.connect({
     broker: addr,
     topic: "t",
     bufferMessages: 4000,
     batchSize: 200,
   });
+  const topic = async () =>
+    (await getJson<{ topics: TopicStats[] }>(`http://127.0.0.1:${admin}/stats`)).topics.find((t) =>
+      t.name === "t"
+    );
+  return {
+    broker,
+    sub,
+    pub,
+    topic,
+    async [Symbol.asyncDispose]() {
+      await pub.close();
+      await sub.close();
+      await broker[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("memory-only: a paused consumer under a fast publisher holds publishers at the bound, then nothing is lost", async () => {
+  await using env = await pausedConsumer(["--no-persist"]);
+  const { broker, sub, pub, topic } = env;
   const payload = new Uint8Array(256).fill(0x61);
   const publishing = (async () => {
     for (let i = 0; i < TOTAL; i++) {
@@ -60,10 +85,6 @@ Deno.test("memory-only: a paused consumer under a fast publisher holds publisher
     await pub.flush();
   })();
 
-  const topic = async () =>
-    (await getJson<{ topics: TopicStats[] }>(`http://127.0.0.1:${admin}/stats`)).topics.find((t) =>
-      t.name === "t"
-    );
   await waitUntil(
     "the publisher to be held back",
     async () => ((await topic())?.counters.publishWaits ?? 0) > 0,
@@ -79,16 +100,7 @@ Deno.test("memory-only: a paused consumer under a fast publisher holds publisher
   assert.ok(rss < 256 * 1024, `broker RSS ${rss} KiB`);
 
   // Resume: consume and ack everything; every message arrives exactly once.
-  const seen = new Uint8Array(TOTAL);
-  let received = 0;
-  for await (const d of sub.deliveries()) {
-    for (const m of d.messages) {
-      const i = new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0);
-      if (seen[i]++ === 0) received++;
-    }
-    sub.ack(d.partition, d.end);
-    if (received === TOTAL) break;
-  }
+  const { counts: seen, distinct: received } = await consumeIds(sub, TOTAL);
   await publishing;
   assert.equal(pub.counters.confirmed, TOTAL);
   assert.equal(received, TOTAL);
@@ -97,42 +109,15 @@ Deno.test("memory-only: a paused consumer under a fast publisher holds publisher
 
 Deno.test("persisted: a paused consumer does not hold publishers; memory stays at the bound, the log takes the rest", async () => {
   const dir = await Deno.makeTempDir({ prefix: "gputel-bp-" });
-  const [port, admin] = [freePort(), freePort()];
-  await using broker = new Gputel([
-    "broker",
-    "--data-dir",
-    dir,
-    "--port",
-    String(port),
-    "--admin-port",
-    String(admin),
-    "--max-topic-bytes",
-    String(BOUND),
-    "--partitions",
-    "2",
-  ]);
-  await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
-  const addr = { host: "127.0.0.1", port };
-  await using sub = await Subscriber.connect({
-    broker: addr,
-    topic: "t",
-    group: "g",
-    creditMessages: 1000,
-  });
-  await using pub = await Publisher.connect({
-    broker: addr,
-    topic: "t",
-    bufferMessages: 4000,
-    batchSize: 200,
-  });
+  await using env = await pausedConsumer(["--data-dir", dir]);
+  const { sub, pub, topic } = env;
   const payload = new Uint8Array(256).fill(0x62);
   for (let i = 0; i < TOTAL; i++) {
     new DataView(payload.buffer).setUint32(0, i);
     await pub.publish(`GPU-${i % 64}`, payload.slice());
   }
   await pub.flush(); // everything confirmed although the consumer is paused
-  const t = (await getJson<{ topics: TopicStats[] }>(`http://127.0.0.1:${admin}/stats`)).topics
-    .find((x) => x.name === "t")!;
+  const t = (await topic())!;
   assert.ok(
     t.memory_bytes <= BOUND + IN_FLIGHT,
     `memory holds ${t.memory_bytes} bytes, bound ${BOUND}`,
@@ -140,16 +125,8 @@ Deno.test("persisted: a paused consumer does not hold publishers; memory stays a
   assert.ok(t.bytes > 4 * BOUND, `the log holds ${t.bytes} bytes`);
   assert.equal(t.counters.publishWaits, 0);
 
-  const seen = new Uint8Array(TOTAL);
-  let received = 0;
-  for await (const d of sub.deliveries()) {
-    for (const m of d.messages) {
-      const i = new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0);
-      if (seen[i]++ === 0) received++;
-    }
-    sub.ack(d.partition, d.end);
-    if (received === TOTAL) break;
-  }
+  const { counts: seen, distinct: received } = await consumeIds(sub, TOTAL);
+  assert.equal(received, TOTAL);
   assert.ok(seen.every((n) => n === 1), "every message exactly once, read back from disk");
   await Deno.remove(dir, { recursive: true });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Publisher } from "../../src/client/publisher.ts";
 import { freePort, Gputel, jsonlLines, waitForHttp, waitUntil } from "./_harness.ts";
-import { prng } from "../protocol/_prng.ts";
+import { mulberry32 as prng } from "../../src/stream/prng.ts";
 
 const TOTAL = 6_000;
 const KILLS = 5;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { makeTestCert } from "../net/_cert.ts";
-import { prng } from "../protocol/_prng.ts";
+import { mulberry32 as prng } from "../../src/stream/prng.ts";
 import {
   freePort,
   Gputel,

@@ -10,7 +10,7 @@ import {
   FrameType,
   ProtocolError,
 } from "../../src/protocol/mod.ts";
-import { prng } from "./_prng.ts";
+import { mulberry32 as prng } from "../../src/stream/prng.ts";
 
 const enc = new TextEncoder();
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CsvRowError } from "../../src/stream/csv_errors.ts";
 import { readCsvRows } from "../../src/stream/csv_reader.ts";
 import { parseCsvText } from "../../src/stream/csv_rows.ts";
-import { prng } from "../protocol/_prng.ts";
+import { mulberry32 as prng } from "../../src/stream/prng.ts";
 
 const SEED = 0xc5f_0008;
 const FIXTURES = ["dcgm_two_rows.csv", "quoted.csv", "ragged.csv", "wide.csv", "bom_crlf.csv"]
