@@ -244,7 +244,7 @@ export class BrokerCore {
     const place = this.#members.get(memberId);
     if (!place) return false;
     const g = place.topic.groups.get(place.group)!;
-    const dead = g.nack(memberId, partition, offset);
+    const dead = g.nack(memberId, partition, offset, this.options.clock.now());
     if (dead === undefined) return false;
     this.#deadLetter(place.topic, g, dead);
     this.#dirty.add(key(place.topic.name, place.group));

@@ -20,6 +20,12 @@ export interface Range {
   deadline: number;
   /** Bytes charged against the member's byte credit until the range is gone. */
   bytes: number;
+  /**
+   * A nacked message waits for redelivery until the member's next ack of the
+   * partition (or this time, epoch ms): otherwise the cumulative ack the
+   * member sends right after its NACK could ack the redelivery it has not seen.
+   */
+  heldUntil?: number;
 }
 
 /** A delivery the cursor decided on. */
@@ -76,7 +82,7 @@ export class PartitionCursor {
 
   /** Whether there is anything to deliver from `log`. */
   hasWork(log: PartitionLog): boolean {
-    return this.retry.length > 0 || this.next < log.durableEnd;
+    return this.retry.some((r) => !r.heldUntil) || this.next < log.durableEnd;
   }
 
   /**
@@ -107,12 +113,16 @@ export class PartitionCursor {
     deadline: number,
     onGone: (messages: number) => void,
   ): Take | undefined {
-    while (this.retry.length > 0) {
-      const r = this.retry[0];
+    for (let i = 0; i < this.retry.length;) {
+      const r = this.retry[i];
+      if (r.heldUntil) {
+        i++;
+        continue;
+      }
       const batch = log.batchFrom(r.start);
       if (!batch || batch.baseOffset >= r.end) {
         onGone(r.end - r.start);
-        this.retry.shift();
+        this.retry.splice(i, 1);
         continue;
       }
       if (batch.baseOffset > r.start) {
@@ -121,7 +131,7 @@ export class PartitionCursor {
       }
       const end = Math.min(r.end, batch.baseOffset + batch.count, r.start + maxMessages);
       const t: Take = { batch, start: r.start, end, attempt: r.attempt, bytes: batch.bytes };
-      if (end === r.end) this.retry.shift();
+      if (end === r.end) this.retry.splice(i, 1);
       else r.start = end;
       this.inflight.push({ start: t.start, end, attempt: t.attempt, deadline, bytes: t.bytes });
       return t;
@@ -144,6 +154,7 @@ export class PartitionCursor {
   /** Acks every in-flight message with offset < `upTo`. */
   ack(upTo: number): Released {
     const out: Released = { messages: 0, bytes: 0 };
+    for (const r of this.retry) r.heldUntil = undefined; // the ack after a NACK has arrived
     for (let i = this.inflight.length - 1; i >= 0; i--) {
       const r = this.inflight[i];
       if (r.start >= upTo) continue;
@@ -164,7 +175,7 @@ export class PartitionCursor {
    * redelivery, or dead-lettered once it used `maxDeliveries` attempts.
    * Returns undefined when `offset` is not in flight.
    */
-  nack(offset: number, maxDeliveries: number): Failed | undefined {
+  nack(offset: number, maxDeliveries: number, holdUntil = 0): Failed | undefined {
     const i = this.inflight.findIndex((r) => r.start <= offset && offset < r.end);
     if (i < 0) return undefined;
     const r = this.inflight[i];
@@ -175,13 +186,18 @@ export class PartitionCursor {
     if (pieces.length > 0) pieces[0].bytes = r.bytes;
     else bytes = r.bytes;
     this.inflight.splice(i, 1, ...pieces);
-    const failed = this.#fail([{ ...r, start: offset, end: offset + 1, bytes: 0 }], maxDeliveries);
+    const failed = this.#fail(
+      [{ ...r, start: offset, end: offset + 1, bytes: 0 }],
+      maxDeliveries,
+      holdUntil,
+    );
     failed.bytes = bytes;
     return failed;
   }
 
   /** Moves in-flight ranges whose deadline is at or before `now` to redelivery. */
   expire(now: number, maxDeliveries: number): Failed {
+    for (const r of this.retry) if (r.heldUntil && r.heldUntil <= now) r.heldUntil = undefined;
     const due: Range[] = [];
     for (let i = this.inflight.length - 1; i >= 0; i--) {
       if (this.inflight[i].deadline <= now) due.push(...this.inflight.splice(i, 1));
@@ -191,10 +207,11 @@ export class PartitionCursor {
 
   /** Moves everything in flight to redelivery (its member left or lost the partition). */
   revoke(maxDeliveries: number): Failed {
+    for (const r of this.retry) r.heldUntil = undefined; // the nacking member is gone
     return this.#fail(this.inflight.splice(0), maxDeliveries);
   }
 
-  #fail(ranges: Range[], maxDeliveries: number): Failed {
+  #fail(ranges: Range[], maxDeliveries: number, heldUntil = 0): Failed {
     const out: Failed = { messages: 0, bytes: 0, dead: [], retried: 0 };
     for (const r of ranges) {
       out.messages += r.end - r.start;
@@ -210,6 +227,7 @@ export class PartitionCursor {
         attempt: r.attempt + 1,
         deadline: 0,
         bytes: 0,
+        heldUntil: heldUntil || undefined,
       };
       let at = this.retry.length;
       while (at > 0 && this.retry[at - 1].start > again.start) at--;

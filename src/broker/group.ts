@@ -147,12 +147,16 @@ export class ConsumerGroup {
   }
 
   /** Fails one delivered message; returns dead ranges, or undefined for a stale nack. */
-  nack(memberId: string, partition: number, offset: number): DeadRange[] | undefined {
+  nack(memberId: string, partition: number, offset: number, now: number): DeadRange[] | undefined {
     if (this.#owner[partition] !== memberId) {
       this.counters.staleAcks++;
       return undefined;
     }
-    const failed = this.cursors[partition].nack(offset, this.#settings.maxDeliveries);
+    const failed = this.cursors[partition].nack(
+      offset,
+      this.#settings.maxDeliveries,
+      now + this.#settings.ackTimeoutMs,
+    );
     if (!failed) return undefined;
     this.counters.nacked++;
     return this.#failed(partition, failed, memberId);

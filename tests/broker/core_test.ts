@@ -230,3 +230,20 @@ Deno.test("a member leaving mid-handoff passes its partitions straight to the jo
     2,
   ]]);
 });
+
+Deno.test("a nacked message is not redelivered before the member's next ack, so that ack cannot swallow it", () => {
+  const { core, clock } = setup({ partitions: 1, maxDeliveries: 5 });
+  core.subscribe("a", "t", "g", big);
+  core.publish("t", 0, { blob: blob([1, 2]), count: 2 });
+  core.pump();
+  core.nack("a", 0, 0);
+  assert.deepEqual(delivers(core.pump()), [], "held until the ack that follows the NACK");
+  core.ack("a", 0, 2); // acks offset 1 only: offset 0 is not in flight
+  const again = delivers(core.pump());
+  assert.deepEqual(again.map((d) => [ids(d), d.attempt]), [[[1], 2]]);
+  // A member that nacks and never acks gets the message back after the ack timeout.
+  core.nack("a", 0, 0);
+  clock.advance(1_000);
+  core.tick();
+  assert.deepEqual(delivers(core.pump()).map((d) => [ids(d), d.attempt]), [[[1], 3]]);
+});
