@@ -17,12 +17,6 @@ export interface HostPort {
 export type { RowFilter, Shard } from "../stream/row_filter.ts";
 import type { RowFilter, Shard } from "../stream/row_filter.ts";
 
-/** Which share, one-based: 1..count. */
-  index: number;
-  /** How many shares the GPUs are split into, >= 1. */
-  count: number;
-}
-
 /**
  * Every gputel flag, resolved. Fields of flags that do not apply to the roles
  * being run hold their defaults. Durations are milliseconds, sizes bytes.
