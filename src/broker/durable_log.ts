@@ -79,6 +79,9 @@ export class DurableLog {
    * already holds is not stored again: the original is returned. Rejects on
    * a write or sync error; nothing is confirmed then.
    *
+   * @param owned the blob's buffer is the caller's to give away, with room
+   *   for a record header before the blob (a decoded frame's `owned`): it is
+   *   kept and written without a copy
    * @throws {RangeError} on an invalid topic or partition
    */
   async append(
@@ -87,6 +90,7 @@ export class DurableLog {
     blob: Uint8Array,
     count: number,
     producer: { producerId: number; sequence: number } = { producerId: 0, sequence: 0 },
+    owned = false,
   ): Promise<StoredBatch> {
     const t = this.core.topic(topic);
     if (!t.logs[partition]) {
@@ -94,10 +98,17 @@ export class DurableLog {
         `partition ${partition} does not exist: topic ${topic} has ${t.logs.length}`,
       );
     }
-    // The caller's blob may be a view into a reused read buffer: copy it now,
-    // once, straight into the record that will be written.
-    const record = this.storage ? reserveRecord(blob) : undefined;
-    const kept = record ? record.subarray(RECORD_HEADER_BYTES) : blob.slice();
+    // Unless the caller gives the blob away, it may be a view into a reused
+    // read buffer: copy it now, once, straight into the record to be written.
+    const inPlace = owned && blob.byteOffset >= RECORD_HEADER_BYTES;
+    const record = !this.storage ? undefined : inPlace
+      ? new Uint8Array(
+        blob.buffer,
+        blob.byteOffset - RECORD_HEADER_BYTES,
+        RECORD_HEADER_BYTES + blob.length,
+      )
+      : reserveRecord(blob);
+    const kept = record ? record.subarray(RECORD_HEADER_BYTES) : owned ? blob : blob.slice();
     const key = `${topic}\0${partition}`;
     let files: PartitionFiles | undefined;
     const step = (this.#chains.get(key) ?? Promise.resolve()).catch(() => {}).then(async () => {

@@ -17,6 +17,7 @@ import {
 } from "../protocol/mod.ts";
 import { fnv1a32 } from "../stream/hash.ts";
 import { backoffDelay } from "./backoff.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
 import { formatAddress, type Link, openLink } from "./link.ts";
 import {
@@ -55,6 +56,7 @@ export class Publisher implements AsyncDisposable {
   };
   #partitions = 0;
   #builders: BatchBuilder[] = [];
+  #pool = new BufferPool(64 * 1024, 32);
   #sequences: number[] = [];
   #partitionCache = new Map<string, number>();
   /** Random id that makes resends idempotent (the broker stores a batch once). */
@@ -190,7 +192,15 @@ export class Publisher implements AsyncDisposable {
     const count = b.count;
     const id = this.#nextId++;
     const sequence = ++this.#sequences[p];
-    this.#pending.set(id, { id, partition: p, sequence, blob: b.take(), count, sent: false });
+    this.#pending.set(id, {
+      id,
+      partition: p,
+      sequence,
+      blob: b.take(),
+      count,
+      sent: false,
+      resent: false,
+    });
     this.counters.batches++;
     this.#sendMore();
   }
@@ -237,6 +247,8 @@ export class Publisher implements AsyncDisposable {
       this.#pending.delete(f.correlationId);
       this.#inflight--;
       this.counters.confirmed += b.count;
+      // The broker has every byte, so the write is done with the blob.
+      if (!b.resent) this.#pool.release(b.blob);
       this.#sendMore();
       this.#wake();
       return;
@@ -246,6 +258,7 @@ export class Publisher implements AsyncDisposable {
       if (b && f.code === ErrorCode.STORAGE) {
         // The broker could not store it now: resend after a pause, on this connection.
         b.sent = false;
+        b.resent = true;
         this.#inflight--;
         this.counters.retried += b.count;
         this.counters.refusals++;
@@ -282,7 +295,10 @@ export class Publisher implements AsyncDisposable {
         this.#metadata = null;
         if (first) {
           this.#partitions = partitions;
-          this.#builders = Array.from({ length: partitions }, () => new BatchBuilder());
+          this.#builders = Array.from(
+            { length: partitions },
+            () => new BatchBuilder(64 * 1024, (n) => this.#pool.get(n)),
+          );
           this.#sequences = new Array(partitions).fill(0);
         } else if (partitions !== this.#partitions) {
           this.#o.logger.warn("topic partition count changed; keeping the old count", {
@@ -293,7 +309,10 @@ export class Publisher implements AsyncDisposable {
         this.#link = link;
         this.#inflight = 0;
         for (const b of this.#pending.values()) {
-          if (b.sent) this.counters.retried += b.count;
+          if (b.sent) {
+            this.counters.retried += b.count;
+            b.resent = true;
+          }
           b.sent = false;
         }
         this.#sendMore();

@@ -54,4 +54,6 @@ export interface Pending {
   blob: Uint8Array;
   count: number;
   sent: boolean;
+  /** Sent more than once: an earlier write may still hold the blob, so it is not reused. */
+  resent: boolean;
 }

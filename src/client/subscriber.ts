@@ -6,11 +6,14 @@
  * @module
  */
 import { type Logger, silentLogger } from "../obs/log.ts";
-import { decodeBatch, encodeFrame, type Frame, FrameType } from "../protocol/mod.ts";
+import { encodeFrame, type Frame, FrameType, validateBatch } from "../protocol/mod.ts";
+import { type DeliveredMessage, Delivery, type PayloadVisit } from "./delivery.ts";
 import { backoffDelay } from "./backoff.ts";
 import { BrokerRefusedError, BrokerRequestError } from "./errors.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import { type BrokerAddress, formatAddress, type Link, openLink } from "./link.ts";
+
+export { type DeliveredMessage, Delivery, type PayloadVisit };
 
 /** Options of {@linkcode Subscriber}. */
 export interface SubscriberOptions {
@@ -28,25 +31,6 @@ export interface SubscriberOptions {
   /** Most bytes in flight. @default {67108864} */
   creditBytes?: number;
   logger?: Logger;
-}
-
-/** One message of a delivery, with its partition offset. */
-export interface DeliveredMessage {
-  offset: number;
-  key: string;
-  payload: Uint8Array;
-}
-
-/** A run of messages from one partition. */
-export interface Delivery {
-  partition: number;
-  /** 1 for a first delivery; more for redeliveries. */
-  attempt: number;
-  messages: DeliveredMessage[];
-  /** Offset one past the last message: ack(partition, end) acks the whole delivery. */
-  end: number;
-  /** The broker log's identity (see `Link.serverId`): offsets are positions in that log. */
-  source: string;
 }
 
 /** Counters of a subscriber. */
@@ -167,21 +151,12 @@ export class Subscriber implements AsyncDisposable {
   #onFrame(f: Frame): void {
     switch (f.type) {
       case FrameType.DELIVER: {
-        const all = decodeBatch(f.batch, f.count);
-        const messages: DeliveredMessage[] = [];
-        for (let i = f.from; i < f.to; i++) {
-          messages.push({ offset: f.baseOffset + i, key: all[i].key, payload: all[i].payload });
-        }
+        validateBatch(f.batch, f.count);
+        const d = new Delivery(f, this.#link?.serverId ?? "");
         this.counters.deliveries++;
-        this.counters.messages += messages.length;
-        if (f.attempt > 1) this.counters.redelivered += messages.length;
-        this.#queue.push({
-          partition: f.partition,
-          attempt: f.attempt,
-          messages,
-          end: f.baseOffset + f.to,
-          source: this.#link?.serverId ?? "",
-        });
+        this.counters.messages += d.count;
+        if (f.attempt > 1) this.counters.redelivered += d.count;
+        this.#queue.push(d);
         this.#wake();
         return;
       }

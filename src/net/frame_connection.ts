@@ -9,6 +9,8 @@ import { decodeFrame, type Frame, FrameDecoder } from "../protocol/mod.ts";
 
 /** Writes below this size are gathered into one buffer before the syscall. */
 const COALESCE_BYTES = 64 * 1024;
+/** A pending frame with at least this much left is read into its own buffer. */
+const DIRECT_READ_BYTES = 16 * 1024;
 
 /** Options for {@linkcode FrameConnection}. */
 export interface FrameConnectionOptions {
@@ -57,14 +59,21 @@ export class FrameConnection {
   async *frames(): AsyncGenerator<Frame> {
     const buf = new Uint8Array(256 * 1024);
     while (!this.#closed) {
+      // The rest of a large frame is read straight into its own buffer.
+      const space = this.#decoder.pendingSpace();
+      const direct = space !== null && space.length >= DIRECT_READ_BYTES;
       let n: number | null;
       try {
-        n = await this.conn.read(buf);
+        n = await this.conn.read(direct ? space : buf);
       } catch (err) {
         if (this.#closed || isDisconnect(err)) return;
         throw err;
       }
       if (n === null) return;
+      if (direct) {
+        for (const raw of this.#decoder.commitPending(n)) yield decodeFrame(raw);
+        continue;
+      }
       // The decoder returns views of its input for whole frames. Unless the
       // consumer copies what it keeps (reuseReadBuffer), give it a copy of what
       // was read so the views stay valid while `buf` is reused.
@@ -104,16 +113,24 @@ export class FrameConnection {
     }
   }
 
-  /** Takes the next write: small parts are concatenated, a large one goes alone. */
+  /**
+   * Takes the next write: a run of small parts is concatenated, a large part
+   * goes alone (a frame head before a large batch costs a syscall, not a
+   * copy of the batch).
+   */
   #gather(): Uint8Array {
     const first = this.#queue[0];
     if (first.length >= COALESCE_BYTES || this.#queue.length === 1) return this.#queue.shift()!;
     let size = 0;
     let n = 0;
-    while (n < this.#queue.length && size + this.#queue[n].length <= COALESCE_BYTES * 4) {
+    while (
+      n < this.#queue.length && this.#queue[n].length < COALESCE_BYTES &&
+      size + this.#queue[n].length <= COALESCE_BYTES * 4
+    ) {
       size += this.#queue[n].length;
       n++;
     }
+    if (n === 1) return this.#queue.shift()!;
     const out = new Uint8Array(size);
     let at = 0;
     for (const p of this.#queue.splice(0, n)) {

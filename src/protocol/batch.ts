@@ -44,11 +44,20 @@ export class BatchBuilder {
   /** Encoded keys: telemetry keys (GPUs) repeat in every batch. */
   #keys = new Map<string, Uint8Array>();
 
-  /** @param initialBytes starting capacity in bytes */
-  constructor(initialBytes = 64 * 1024) {
+  #allocate: (minBytes: number) => Uint8Array;
+
+  /**
+   * @param initialBytes starting capacity in bytes
+   * @param allocate where buffers come from (a pool; they need not be zeroed)
+   */
+  constructor(
+    initialBytes = 64 * 1024,
+    allocate: (minBytes: number) => Uint8Array = (n) => new Uint8Array(n),
+  ) {
     this.#initial = initialBytes;
-    this.#buf = new Uint8Array(initialBytes);
-    this.#view = new DataView(this.#buf.buffer);
+    this.#allocate = allocate;
+    this.#buf = allocate(initialBytes);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   }
 
   /** Messages added since the last {@linkcode take}. */
@@ -93,8 +102,9 @@ export class BatchBuilder {
    */
   take(): Uint8Array {
     const blob = this.#buf.subarray(0, this.#len);
-    this.#buf = new Uint8Array(Math.max(this.#initial, this.#len));
-    this.#view = new DataView(this.#buf.buffer);
+    // The next batch is likely as large: start with room for it and a quarter more.
+    this.#buf = this.#allocate(Math.max(this.#initial, this.#len + (this.#len >> 2)));
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#len = 0;
     this.#count = 0;
     return blob;
@@ -102,10 +112,10 @@ export class BatchBuilder {
 
   #ensure(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
-    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#len + n));
+    const next = this.#allocate(Math.max(this.#buf.length * 2, this.#len + n));
     next.set(this.#buf.subarray(0, this.#len));
     this.#buf = next;
-    this.#view = new DataView(next.buffer);
+    this.#view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 }
 
@@ -182,15 +192,28 @@ export function sliceBatch(blob: Uint8Array, count: number, from: number, to: nu
   return start < 0 ? new Uint8Array(0) : blob.slice(start, end);
 }
 
-type Visit = (i: number, keyAt: number, keyLen: number, payAt: number, payLen: number) => void;
+/** What {@linkcode walkBatch} reports per message: its index and where its key and payload lie. */
+export type BatchVisit = (
+  i: number,
+  keyAt: number,
+  keyLen: number,
+  payAt: number,
+  payLen: number,
+) => void;
 
-/** Walks message headers `0..to` (of `count`), calling `visit` for each at index >= `from`. */
-function walkBatch(
+/**
+ * Walks message headers `0..to` (of `count`) without decoding or allocating,
+ * calling `visit` for each at index >= `from`. Returns where message `to`
+ * would start.
+ *
+ * @throws {ProtocolError} when a message runs past the end of the blob
+ */
+export function walkBatch(
   blob: Uint8Array,
   count: number,
   from: number,
   to: number,
-  visit: Visit,
+  visit: BatchVisit,
 ): number {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   let pos = 0;

@@ -43,12 +43,32 @@ export function frameTypeName(type: number): string {
   return `0x${type.toString(16).padStart(2, "0")}`;
 }
 
+/**
+ * Frames of at least this many bytes (prefix included) always get a buffer
+ * of their own, which a connection can read the rest of the frame into
+ * directly: large batches are then never copied by the decoder.
+ */
+export const OWNED_FRAME_BYTES = 64 * 1024;
+
+/**
+ * Spare bytes before the length prefix in an owned frame's buffer, so that a
+ * consumer can put a header of up to `FRAME_HEADROOM + 5 + head` bytes in
+ * front of a batch without copying it (the broker's segment record header).
+ */
+export const FRAME_HEADROOM = 16;
+
 /** A frame split into its type and body. The body is a view; copy it to keep it past reuse. */
 export interface RawFrame {
   /** The type byte. */
   type: FrameType;
   /** The bytes after the type byte. */
   body: Uint8Array;
+  /**
+   * The body's buffer belongs to this frame alone: it may be kept without a
+   * copy, and the bytes before the body in it (the headroom, prefix, type)
+   * may be overwritten.
+   */
+  owned?: boolean;
 }
 
 /** Options for {@linkcode FrameDecoder}. */
@@ -63,8 +83,10 @@ export interface FrameDecoderOptions {
 /**
  * Reassembles frames from bytes that arrive in chunks of any size.
  *
- * Frames wholly inside one chunk are returned as views of that chunk (no
- * copy); a frame spanning chunks is copied once into a buffer of its own.
+ * Small frames wholly inside one chunk are returned as views of that chunk
+ * (no copy); a frame spanning chunks, or of at least
+ * {@linkcode OWNED_FRAME_BYTES}, is copied once into a buffer of its own (see
+ * {@linkcode FrameDecoder.pendingSpace} to read into it without the copy).
  * After an error the decoder is poisoned: the connection must be closed.
  *
  * @example
@@ -92,6 +114,39 @@ export class FrameDecoder {
   /** Bytes held for an incomplete frame. */
   get buffered(): number {
     return this.#pendingLen;
+  }
+
+  /**
+   * Where the rest of an incomplete frame goes, once its length is known:
+   * a caller may read from the connection straight into it and then call
+   * {@linkcode commitPending}, instead of reading into a chunk for
+   * {@linkcode push} (which copies). Null when no frame is pending.
+   */
+  pendingSpace(): Uint8Array | null {
+    if (!this.#pending || this.#need === 0 || this.#failed) return null;
+    return this.#pending.subarray(this.#pendingLen, this.#need);
+  }
+
+  /**
+   * Records `n` bytes written into {@linkcode pendingSpace}; returns the
+   * frame once it is complete.
+   *
+   * @throws {RangeError} when `n` is more than the space offered
+   */
+  commitPending(n: number): RawFrame[] {
+    if (this.#failed) throw this.#failed;
+    const space = this.pendingSpace()?.length ?? 0;
+    if (!Number.isInteger(n) || n < 0 || n > space) {
+      throw new RangeError(`commitPending(${n}): ${space} bytes are pending`);
+    }
+    this.#pendingLen += n;
+    if (this.#pendingLen < this.#need) return [];
+    try {
+      return [this.#completePending()];
+    } catch (err) {
+      this.#failed = err as Error;
+      throw err;
+    }
   }
 
   /**
@@ -125,12 +180,15 @@ export class FrameDecoder {
       }
       const len = readU32(chunk, pos);
       this.#checkLength(len);
-      if (left >= 4 + len) {
-        out.push(toFrame(chunk.subarray(pos + 4, pos + 4 + len)));
+      if (left >= 4 + len && 4 + len < OWNED_FRAME_BYTES) {
+        out.push(toFrame(chunk.subarray(pos + 4, pos + 4 + len), false));
         pos += 4 + len;
       } else {
-        this.#startPending(chunk.subarray(pos), 4 + len);
-        return out;
+        const take = Math.min(left, 4 + len);
+        this.#startPending(chunk.subarray(pos, pos + take), 4 + len);
+        pos += take;
+        if (this.#pendingLen < this.#need) return out;
+        out.push(this.#completePending());
       }
     }
     return out;
@@ -142,7 +200,7 @@ export class FrameDecoder {
   }
 
   #startPending(bytes: Uint8Array, need: number): void {
-    this.#pending = new Uint8Array(need === 0 ? 4 : need);
+    this.#pending = need === 0 ? new Uint8Array(4) : ownBuffer(need);
     this.#pending.set(bytes);
     this.#pendingLen = bytes.length;
     this.#need = need;
@@ -159,7 +217,7 @@ export class FrameDecoder {
       if (this.#pendingLen < 4) return pos;
       const len = readU32(this.#pending!, 0);
       this.#checkLength(len);
-      const grown = new Uint8Array(4 + len);
+      const grown = ownBuffer(4 + len);
       grown.set(this.#pending!.subarray(0, 4));
       this.#pending = grown;
       this.#need = 4 + len;
@@ -168,13 +226,16 @@ export class FrameDecoder {
     this.#pending!.set(chunk.subarray(pos, pos + take), this.#pendingLen);
     this.#pendingLen += take;
     pos += take;
-    if (this.#pendingLen === this.#need) {
-      out.push(toFrame(this.#pending!.subarray(4)));
-      this.#pending = null;
-      this.#pendingLen = 0;
-      this.#need = 0;
-    }
+    if (this.#pendingLen === this.#need) out.push(this.#completePending());
     return pos;
+  }
+
+  #completePending(): RawFrame {
+    const frame = toFrame(this.#pending!.subarray(4), true);
+    this.#pending = null;
+    this.#pendingLen = 0;
+    this.#need = 0;
+    return frame;
   }
 }
 
@@ -182,8 +243,13 @@ function readU32(b: Uint8Array, at: number): number {
   return ((b[at] << 24) >>> 0) + (b[at + 1] << 16) + (b[at + 2] << 8) + b[at + 3];
 }
 
-function toFrame(bytes: Uint8Array): RawFrame {
+/** A frame's own buffer of `size` bytes, after {@linkcode FRAME_HEADROOM} spare ones. */
+function ownBuffer(size: number): Uint8Array {
+  return new Uint8Array(FRAME_HEADROOM + size).subarray(FRAME_HEADROOM);
+}
+
+function toFrame(bytes: Uint8Array, owned: boolean): RawFrame {
   const type = bytes[0];
   if (!KNOWN_TYPES.has(type)) throw new ProtocolError(`unknown frame type ${frameTypeName(type)}`);
-  return { type: type as FrameType, body: bytes.subarray(1) };
+  return { type: type as FrameType, body: bytes.subarray(1), owned };
 }

@@ -121,6 +121,14 @@ export class Proc implements AsyncDisposable {
     return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
   }
 
+  /** CPU time used so far (user + system, all threads), seconds (from /proc). */
+  async cpuSeconds(): Promise<number> {
+    const stat = await Deno.readTextFile(`/proc/${this.child.pid}/stat`).catch(() => "");
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  }
+
   /** Waits up to `ms` for the process to exit by itself, then stops it. */
   async finish(ms = 5000): Promise<void> {
     let t: ReturnType<typeof setTimeout> | undefined;

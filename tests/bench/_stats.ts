@@ -17,7 +17,15 @@ export function stamp(payload: Uint8Array): void {
 
 /** Reads the send time written by {@linkcode stamp}. */
 export function stampOf(payload: Uint8Array): number {
-  return new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
+  return stampAt(payload, 0);
+}
+
+let stampView: DataView | undefined;
+/** Reads the send time written by {@linkcode stamp} into the payload at `bytes[at]`. */
+export function stampAt(bytes: Uint8Array, at: number): number {
+  // One view per buffer: a batch's payloads share it.
+  if (stampView?.buffer !== bytes.buffer) stampView = new DataView(bytes.buffer);
+  return stampView.getFloat64(bytes.byteOffset + at);
 }
 
 /** The p-th percentile (0–100) of a list, by nearest rank. */

@@ -7,7 +7,7 @@
  */
 import { Publisher } from "../../src/client/publisher.ts";
 import { Subscriber } from "../../src/client/subscriber.ts";
-import { arg, type ClientReport, LatencySampler, nowMs, stamp, stampOf } from "./_stats.ts";
+import { arg, type ClientReport, LatencySampler, nowMs, stamp, stampAt } from "./_stats.ts";
 
 const [role, ...rest] = Deno.args;
 const broker = { host: "127.0.0.1", port: Number(arg(rest, "port")) };
@@ -56,15 +56,17 @@ if (role === "pub") {
   const idle = setInterval(() => {
     if (n > 0 && nowMs() - last > idleMs) void sub.close();
   }, 100);
+  let now = 0;
+  const sample = (bytes: Uint8Array, at: number) => {
+    const sent = stampAt(bytes, at);
+    if (sent > 0) sampler.add(now - sent);
+  };
   for await (const d of sub.deliveries()) {
-    const now = nowMs();
+    now = nowMs();
     if (n === 0) start = now;
     last = now;
-    for (const m of d.messages) {
-      const sent = stampOf(m.payload);
-      if (sent > 0) sampler.add(now - sent);
-    }
-    n += d.messages.length;
+    d.forEachPayload(sample);
+    n += d.count;
     sub.ack(d.partition, d.end);
     if (n >= count) break;
   }

@@ -23,7 +23,7 @@ const CLIENT = `${ROOT}tests/bench/gputel_client.ts`;
 /** Runs one configuration against a fresh broker process. */
 export async function benchGputel(
   run: GputelRun,
-): Promise<BenchResult & { broker_rss_mib: number }> {
+): Promise<BenchResult & { broker_rss_mib: number; cpu_s: Record<string, number> }> {
   const dir = await Deno.makeTempDir({ prefix: "gputel-bench-" });
   const [port, admin] = [freePort(), freePort()];
   const broker = Proc.deno("broker", "main.ts", [
@@ -65,7 +65,14 @@ export async function benchGputel(
         "--size",
         String(run.size),
       ]));
-    const reports = await Promise.all([...pubs, ...subs].map((p) => p.json<ClientReport>()));
+    // CPU seconds per process, read as each client reports (its work is done).
+    const cpu: Record<string, number> = {};
+    const reports = await Promise.all([...pubs, ...subs].map(async (p) => {
+      const report = await p.json<ClientReport>();
+      cpu[p.name] = await p.cpuSeconds();
+      return report;
+    }));
+    cpu.broker = await broker.cpuSeconds();
     await Promise.all([...pubs, ...subs].map((p) => p.finish()));
     const got = reports.filter((r) => r.role === "sub").reduce((n, r) => n + r.messages, 0);
     const rss = (await broker.peakRssKiB()) / 1024;
@@ -80,7 +87,7 @@ export async function benchGputel(
       run.size,
     );
     if (got !== run.messages) result.note = `delivered ${got} of ${run.messages}`;
-    return { ...result, broker_rss_mib: Math.round(rss) };
+    return { ...result, broker_rss_mib: Math.round(rss), cpu_s: cpu };
   } finally {
     await broker.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

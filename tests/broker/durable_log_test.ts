@@ -117,3 +117,39 @@ Deno.test("a producer's batch arriving after a refused one is refused too, then 
   assert.equal(s.core.log("t", 0).endOffset, 30);
   assert.equal(s.log.duplicatesIgnored, 0);
 });
+
+Deno.test("an owned blob is stored in place, a borrowed one is copied; both read back intact from disk", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const open = async () => {
+      const storage = await BrokerStorage.open({ dir, logger: silentLogger, fsync: "always" });
+      const core = new BrokerCore({ clock: new ManualClock(1_000_000), partitions: 1 });
+      return { storage, core, log: new DurableLog(core, storage, silentLogger) };
+    };
+    const a = await open();
+    // Owned: 60 spare bytes before the blob in a buffer nobody else uses (as the frame decoder gives).
+    const owned = new Uint8Array(60 + blob(1).length);
+    owned.set(blob(1), 60);
+    const ownedBlob = owned.subarray(60);
+    const first = await a.log.append("t", 0, ownedBlob, 10, undefined, true);
+    assert.equal(first.blob!.buffer, owned.buffer, "kept without a copy");
+    // Borrowed (a view into a read buffer that will be reused): copied.
+    const borrowed = blob(2);
+    const second = await a.log.append("t", 0, borrowed, 10);
+    assert.notEqual(second.blob!.buffer, borrowed.buffer);
+    borrowed.fill(0);
+    assert.deepEqual(second.blob, blob(2));
+    await a.storage.close();
+
+    const b = await open();
+    const log = b.core.log("t", 0);
+    assert.equal(log.endOffset, 20);
+    assert.deepEqual(await b.log.readBlob(log.batchAt(0)!), blob(1));
+    assert.deepEqual(await b.log.readBlob(log.batchAt(10)!), blob(2));
+    assert.equal(b.storage.counters.recoveredCorruptRanges, 0);
+    assert.equal(b.storage.counters.corruptReads, 0);
+    await b.storage.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -55,3 +55,19 @@ Deno.test("sliceBatch copies exactly messages [from, to)", () => {
   assert.equal(sliceBatch(blob, 5, 2, 2).length, 0);
   assert.throws(() => sliceBatch(blob, 5, 4, 6), RangeError);
 });
+
+Deno.test("a BatchBuilder fed used, unzeroed buffers (a pool's) still builds exact blobs", () => {
+  const alloc = (n: number) => new Uint8Array(n).fill(0xaa);
+  const b = new BatchBuilder(16, alloc);
+  const keys = ["a", "GPU-1", "é", "x".repeat(40)];
+  for (let round = 0; round < 3; round++) {
+    for (const k of keys) b.add(k, new TextEncoder().encode(`${k}:${round}`));
+    const blob = b.take();
+    const msgs = decodeBatch(blob, keys.length);
+    assert.deepEqual(msgs.map((m) => m.key), keys);
+    assert.deepEqual(
+      msgs.map((m) => new TextDecoder().decode(m.payload)),
+      keys.map((k) => `${k}:${round}`),
+    );
+  }
+});

@@ -8,6 +8,7 @@ import {
   FrameDecoder,
   FrameTooLargeError,
   FrameType,
+  OWNED_FRAME_BYTES,
   ProtocolError,
 } from "../../src/protocol/mod.ts";
 import { mulberry32 as prng } from "../../src/stream/prng.ts";
@@ -74,8 +75,15 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Decodes every frame, leaving out the decoder's `owned` mark (not a wire field). */
 function decodeAll(decoder: FrameDecoder, chunks: Uint8Array[]): Frame[] {
-  return chunks.flatMap((c) => decoder.push(c).map((raw) => decodeFrame(raw)));
+  return chunks.flatMap((c) =>
+    decoder.push(c).map((raw) => {
+      const f = decodeFrame(raw);
+      if (f.type === FrameType.PUBLISH) delete f.owned;
+      return f;
+    })
+  );
 }
 
 const stream = concat(SAMPLES.map((f) => encodeFrame(f)));
@@ -194,4 +202,79 @@ Deno.test("frames with strings far beyond the writer's size hint encode intact",
     code: 2,
     message,
   });
+});
+
+/** A PUBLISH frame with a batch of `n` messages of 1 KiB. */
+function bigPublish(n: number) {
+  const b = new BatchBuilder();
+  for (let i = 0; i < n; i++) b.add(`GPU-${i}`, new Uint8Array(1024).fill(i & 0xff));
+  const batch = b.take();
+  const frame = {
+    type: FrameType.PUBLISH,
+    correlationId: 7,
+    topic: "t",
+    partition: 1,
+    count: n,
+    producerId: 9,
+    sequence: 2,
+    batch,
+  } as const;
+  return { frame, bytes: encodeFrame(frame) };
+}
+
+Deno.test("a large frame inside one chunk still gets its own buffer, with headroom for a record header", () => {
+  const small = encodeFrame({ type: FrameType.PING, nonce: 3 });
+  const { frame, bytes } = bigPublish(80); // > OWNED_FRAME_BYTES
+  assert.ok(bytes.length >= OWNED_FRAME_BYTES);
+  const chunk = concat([small, bytes, small]);
+  const raws = new FrameDecoder().push(chunk);
+  assert.deepEqual(raws.map((r) => r.owned), [false, true, false]);
+  const f = decodeFrame(raws[1]);
+  assert.equal(f.type, FrameType.PUBLISH);
+  if (f.type !== FrameType.PUBLISH) return;
+  assert.equal(f.owned, true);
+  assert.deepEqual(f.batch, frame.batch);
+  assert.notEqual(f.batch.buffer, chunk.buffer, "not a view of the chunk");
+  assert.ok(f.batch.byteOffset >= 44, "room for the broker's 44-byte record header");
+  chunk.fill(0); // the caller reuses its read buffer: the owned frame is unaffected
+  assert.deepEqual(f.batch, frame.batch);
+});
+
+Deno.test("pendingSpace and commitPending let a connection read a large frame straight into its buffer", () => {
+  const { frame, bytes } = bigPublish(100);
+  const d = new FrameDecoder();
+  assert.equal(d.pendingSpace(), null);
+  assert.deepEqual(d.push(bytes.subarray(0, 1000)), []);
+  let space = d.pendingSpace()!;
+  assert.equal(space.length, bytes.length - 1000);
+  assert.throws(() => d.commitPending(space.length + 1), RangeError);
+  // Fill it in three reads, as a socket would.
+  let at = 1000;
+  const frames = [];
+  for (const n of [5000, 40_000, bytes.length - 46_000]) {
+    space = d.pendingSpace()!;
+    space.set(bytes.subarray(at, at + n));
+    at += n;
+    frames.push(...d.commitPending(n));
+  }
+  assert.equal(d.pendingSpace(), null);
+  assert.equal(frames.length, 1);
+  const f = decodeFrame(frames[0]);
+  if (f.type !== FrameType.PUBLISH) throw new Error("not a PUBLISH");
+  assert.deepEqual(f.batch, frame.batch);
+  assert.equal(f.owned, true);
+  // The decoder goes on with ordinary chunks afterwards.
+  assert.equal(decodeAll(d, [encodeFrame({ type: FrameType.PING, nonce: 5 })]).length, 1);
+});
+
+Deno.test("a large frame of an unknown type found by commitPending poisons the decoder", () => {
+  const { bytes } = bigPublish(80);
+  const bad = bytes.slice();
+  bad[4] = 0x7f; // the type byte
+  const d = new FrameDecoder();
+  d.push(bad.subarray(0, 10));
+  const space = d.pendingSpace()!;
+  space.set(bad.subarray(10));
+  assert.throws(() => d.commitPending(space.length), ProtocolError);
+  assert.throws(() => d.push(Uint8Array.of(0)), ProtocolError);
 });

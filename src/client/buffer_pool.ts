@@ -1,0 +1,43 @@
+/**
+ * Reusable batch buffers for a publisher: a blob's buffer comes back once its
+ * batch is confirmed, so steady publishing allocates (and page-faults in)
+ * no new memory per batch.
+ *
+ * @module
+ */
+
+/** A small stack of same-sized buffers. */
+export class BufferPool {
+  #free: Uint8Array[] = [];
+  #size: number;
+  #max: number;
+
+  /**
+   * @param size bytes of each buffer (grows to the largest asked for)
+   * @param max most free buffers kept
+   */
+  constructor(size: number, max: number) {
+    this.#size = size;
+    this.#max = max;
+  }
+
+  /** Free buffers held. */
+  get free(): number {
+    return this.#free.length;
+  }
+
+  /** A buffer of at least `minBytes` (a used one when the pool has it; not zeroed). */
+  get(minBytes: number): Uint8Array {
+    if (minBytes > this.#size) {
+      this.#size = Math.max(minBytes, this.#size * 2);
+      this.#free = [];
+    }
+    return this.#free.pop() ?? new Uint8Array(this.#size);
+  }
+
+  /** Gives back the buffer under `bytes` (a view of it is enough); smaller ones are dropped. */
+  release(bytes: Uint8Array): void {
+    if (bytes.buffer.byteLength !== this.#size || this.#free.length >= this.#max) return;
+    this.#free.push(new Uint8Array(bytes.buffer as ArrayBuffer));
+  }
+}
