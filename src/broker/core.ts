@@ -236,6 +236,7 @@ export class BrokerCore {
     if (!place) return false;
     const ok = place.topic.groups.get(place.group)!.ack(memberId, partition, upTo);
     this.#dirty.add(key(place.topic.name, place.group));
+    if (ok) place.topic.evictConsumed(partition);
     return ok;
   }
 

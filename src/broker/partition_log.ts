@@ -186,6 +186,29 @@ export class PartitionLog {
     return freed;
   }
 
+  /**
+   * Drops cached blobs of persisted, durable batches that end at or before
+   * `offset` (what every group has consumed): they stay readable from disk.
+   * Returns the bytes freed.
+   */
+  evictBefore(offset: number): number {
+    let freed = 0;
+    let i = Math.max(this.#evictFrom, this.#head);
+    for (; i < this.#batches.length; i++) {
+      const b = this.#batches[i];
+      const end = b.baseOffset + b.count;
+      if (end > offset || end > this.#durableEnd) break;
+      if (b.blob && b.loc === undefined) break; // not persisted: cannot be evicted
+      if (b.blob) {
+        b.blob = undefined;
+        this.#cached -= b.bytes;
+        freed += b.bytes;
+      }
+    }
+    this.#evictFrom = i;
+    return freed;
+  }
+
   /** Drops every batch that ends at or before `offset`. */
   trimBefore(offset: number): TrimResult {
     const result: TrimResult = { batches: 0, messages: 0, bytes: 0 };

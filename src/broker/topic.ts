@@ -91,6 +91,17 @@ export class Topic {
   }
 
   /**
+   * Drops from memory the blobs of `partition` that every group has consumed
+   * and that are on disk: memory holds what consumers still need, the disk
+   * (and the OS page cache) the rest.
+   */
+  evictConsumed(partition: number): void {
+    let low = Infinity;
+    for (const g of this.groups.values()) low = Math.min(low, g.committed(partition));
+    if (low !== Infinity) this.logs[partition].evictBefore(low);
+  }
+
+  /**
    * Whether a publish may proceed now, judged by the bytes held in memory.
    * At the bound, cached blobs of batches already durable on disk are
    * dropped first (down to half the bound, so this is not done per publish);

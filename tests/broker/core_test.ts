@@ -166,6 +166,34 @@ Deno.test("at the memory bound a persisted topic evicts durable blobs instead of
   assert.equal(log.batchAt(0)!.blob, undefined);
 });
 
+Deno.test("a persisted batch leaves memory once every group acked it; a memory-only one stays", () => {
+  const { core } = setup({ partitions: 1 });
+  core.subscribe("a", "t", "fast", big);
+  core.subscribe("b", "t", "slow", big);
+  for (let i = 0; i < 3; i++) {
+    core.publish("t", 0, { blob: blob([2 * i, 2 * i + 1]), count: 2, loc: `seg:${i}` });
+  }
+  const log = core.topic("t").logs[0];
+  const cached = () => [0, 2, 4].map((o) => log.batchAt(o)!.blob !== undefined);
+  core.pump();
+  assert.ok(core.ack("a", 0, 6));
+  assert.deepEqual(cached(), [true, true, true], "the slow group still needs them");
+  assert.ok(core.ack("b", 0, 4));
+  assert.deepEqual(cached(), [false, false, true]);
+  assert.equal(log.cachedBytes, log.batchAt(4)!.bytes);
+  assert.equal(log.bytes, 3 * log.batchAt(4)!.bytes, "still retained on disk");
+
+  core.subscribe("m", "mem", "g", big);
+  core.publish("mem", 0, { blob: blob([1]), count: 1 });
+  core.pump();
+  assert.ok(core.ack("m", 0, 1));
+  assert.notEqual(
+    core.topic("mem").logs[0].batchAt(0)?.blob,
+    undefined,
+    "no disk copy to read back",
+  );
+});
+
 Deno.test("every group receives every message; members of one group never share one", () => {
   const { core } = setup({ partitions: 4 });
   core.subscribe("a1", "t", "A", big);
