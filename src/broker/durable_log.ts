@@ -11,7 +11,6 @@ import type { Logger } from "../obs/log.ts";
 import type { BrokerCore } from "./core.ts";
 import type { StoredBatch } from "./partition_log.ts";
 import type { BatchLocation, PartitionFiles } from "./store/partition_files.ts";
-import { RECORD_HEADER_BYTES, reserveRecord } from "./store/record.ts";
 import type { BrokerStorage, GroupOffsets } from "./store/storage.ts";
 
 /** A batch arrived before an earlier one of the same producer: refused, to be resent in order. */
@@ -22,6 +21,9 @@ export class SequenceGapError extends Error {
     this.name = "SequenceGapError";
   }
 }
+
+/** Stable blobs of at least this many bytes are kept as the views they arrive as. */
+const KEEP_VIEW_BYTES = 64 * 1024;
 
 /** Retention limits; 0 disables a limit. */
 export interface RetentionOptions {
@@ -79,9 +81,8 @@ export class DurableLog {
    * already holds is not stored again: the original is returned. Rejects on
    * a write or sync error; nothing is confirmed then.
    *
-   * @param owned the blob's buffer is the caller's to give away, with room
-   *   for a record header before the blob (a decoded frame's `owned`): it is
-   *   kept and written without a copy
+   * @param stable the blob's bytes never change (a frame read into a buffer
+   *   that is not reused): a large one is kept without a copy
    * @throws {RangeError} on an invalid topic or partition
    */
   async append(
@@ -90,7 +91,7 @@ export class DurableLog {
     blob: Uint8Array,
     count: number,
     producer: { producerId: number; sequence: number } = { producerId: 0, sequence: 0 },
-    owned = false,
+    stable = false,
   ): Promise<StoredBatch> {
     const t = this.core.topic(topic);
     if (!t.logs[partition]) {
@@ -98,17 +99,9 @@ export class DurableLog {
         `partition ${partition} does not exist: topic ${topic} has ${t.logs.length}`,
       );
     }
-    // Unless the caller gives the blob away, it may be a view into a reused
-    // read buffer: copy it now, once, straight into the record to be written.
-    const inPlace = owned && blob.byteOffset >= RECORD_HEADER_BYTES;
-    const record = !this.storage ? undefined : inPlace
-      ? new Uint8Array(
-        blob.buffer,
-        blob.byteOffset - RECORD_HEADER_BYTES,
-        RECORD_HEADER_BYTES + blob.length,
-      )
-      : reserveRecord(blob);
-    const kept = record ? record.subarray(RECORD_HEADER_BYTES) : owned ? blob : blob.slice();
+    // A blob that may change under us is copied now; so is a small stable one,
+    // so that keeping it does not keep the caller's whole read buffer alive.
+    const kept = stable && blob.length >= KEEP_VIEW_BYTES ? blob : blob.slice();
     const key = `${topic}\0${partition}`;
     let files: PartitionFiles | undefined;
     const step = (this.#chains.get(key) ?? Promise.resolve()).catch(() => {}).then(async () => {
@@ -133,7 +126,7 @@ export class DurableLog {
         loc = await this.storage.append(
           files,
           { baseOffset, count, appendedAt, ...producer },
-          record!,
+          kept,
         );
       }
       log.producers.record(producer.producerId, producer.sequence, baseOffset);

@@ -190,7 +190,7 @@ async function publish(
   const done = ctx.log.append(f.topic, f.partition, f.batch, f.count, {
     producerId: f.producerId,
     sequence: f.sequence,
-  }, f.owned).then(
+  }, true).then(
     (b) => {
       s.fc.send(encodeFrame({
         type: FrameType.PUBLISH_OK,

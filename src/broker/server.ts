@@ -204,10 +204,7 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
 
   async function serve(conn: Deno.Conn): Promise<void> {
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true); // replies go out at once
-    const fc = new FrameConnection(conn, {
-      maxFrameBytes: limits.maxFrameBytes,
-      reuseReadBuffer: true,
-    });
+    const fc = new FrameConnection(conn, { maxFrameBytes: limits.maxFrameBytes });
     if (sessions.size >= limits.maxConnections) {
       counters.connectionsRefused++;
       logger.warn("refusing a connection: at the connection limit", { max: limits.maxConnections });

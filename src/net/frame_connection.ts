@@ -11,17 +11,14 @@ import { decodeFrame, type Frame, FrameDecoder } from "../protocol/mod.ts";
 const COALESCE_BYTES = 64 * 1024;
 /** A pending frame with at least this much left is read into its own buffer. */
 const DIRECT_READ_BYTES = 16 * 1024;
+/** Read buffers ("slabs"), whose views the frames are (see `frames`): first and largest size. */
+const MIN_SLAB_BYTES = 16 * 1024;
+const MAX_SLAB_BYTES = 1024 * 1024;
 
 /** Options for {@linkcode FrameConnection}. */
 export interface FrameConnectionOptions {
   /** Largest frame accepted from the peer. */
   maxFrameBytes?: number;
-  /**
-   * Read into one reused buffer. Frames are then views that stay valid only
-   * until the consumer asks for the next frame: it must copy what it keeps.
-   * Saves a copy of every byte received. @default {false}
-   */
-  reuseReadBuffer?: boolean;
 }
 
 /** A framed, queued, coalescing wrapper around a `Deno.Conn`. */
@@ -33,13 +30,11 @@ export class FrameConnection {
   #flushing: Promise<void> | null = null;
   #closed = false;
   #writeError: Error | null = null;
-  #reuse: boolean;
 
   /** @param conn an open TCP (or TLS) connection */
   constructor(conn: Deno.Conn, options: FrameConnectionOptions = {}) {
     this.conn = conn;
     this.#decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
-    this.#reuse = options.reuseReadBuffer ?? false;
   }
 
   /** Whether {@linkcode close} was called or the peer went away. */
@@ -57,14 +52,26 @@ export class FrameConnection {
    * malformed frame; the caller answers with ERROR and closes.
    */
   async *frames(): AsyncGenerator<Frame> {
-    const buf = new Uint8Array(256 * 1024);
+    // Reads go into the free end of a slab that is never written twice, so
+    // every frame is a view that stays valid for as long as it is kept: no
+    // byte is copied to keep it. The rest of a large frame is read straight
+    // into a buffer of its own.
+    // Slabs start small (an idle connection costs little) and double while
+    // reads fill them.
+    let size = MIN_SLAB_BYTES;
+    let slab = new Uint8Array(size);
+    let used = 0;
     while (!this.#closed) {
-      // The rest of a large frame is read straight into its own buffer.
       const space = this.#decoder.pendingSpace();
       const direct = space !== null && space.length >= DIRECT_READ_BYTES;
+      if (!direct && slab.length - used < size / 4) {
+        slab = new Uint8Array(size);
+        used = 0;
+      }
+      const target = direct ? space : slab.subarray(used);
       let n: number | null;
       try {
-        n = await this.conn.read(direct ? space : buf);
+        n = await this.conn.read(target);
       } catch (err) {
         if (this.#closed || isDisconnect(err)) return;
         throw err;
@@ -74,10 +81,9 @@ export class FrameConnection {
         for (const raw of this.#decoder.commitPending(n)) yield decodeFrame(raw);
         continue;
       }
-      // The decoder returns views of its input for whole frames. Unless the
-      // consumer copies what it keeps (reuseReadBuffer), give it a copy of what
-      // was read so the views stay valid while `buf` is reused.
-      const chunk = this.#reuse ? buf.subarray(0, n) : buf.slice(0, n);
+      if (n === target.length) size = Math.min(size * 2, MAX_SLAB_BYTES);
+      const chunk = slab.subarray(used, used + n);
+      used += n;
       for (const raw of this.#decoder.push(chunk)) yield decodeFrame(raw);
     }
   }

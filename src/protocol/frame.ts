@@ -43,32 +43,12 @@ export function frameTypeName(type: number): string {
   return `0x${type.toString(16).padStart(2, "0")}`;
 }
 
-/**
- * Frames of at least this many bytes (prefix included) always get a buffer
- * of their own, which a connection can read the rest of the frame into
- * directly: large batches are then never copied by the decoder.
- */
-export const OWNED_FRAME_BYTES = 64 * 1024;
-
-/**
- * Spare bytes before the length prefix in an owned frame's buffer, so that a
- * consumer can put a header of up to `FRAME_HEADROOM + 5 + head` bytes in
- * front of a batch without copying it (the broker's segment record header).
- */
-export const FRAME_HEADROOM = 16;
-
 /** A frame split into its type and body. The body is a view; copy it to keep it past reuse. */
 export interface RawFrame {
   /** The type byte. */
   type: FrameType;
   /** The bytes after the type byte. */
   body: Uint8Array;
-  /**
-   * The body's buffer belongs to this frame alone: it may be kept without a
-   * copy, and the bytes before the body in it (the headroom, prefix, type)
-   * may be overwritten.
-   */
-  owned?: boolean;
 }
 
 /** Options for {@linkcode FrameDecoder}. */
@@ -83,10 +63,9 @@ export interface FrameDecoderOptions {
 /**
  * Reassembles frames from bytes that arrive in chunks of any size.
  *
- * Small frames wholly inside one chunk are returned as views of that chunk
- * (no copy); a frame spanning chunks, or of at least
- * {@linkcode OWNED_FRAME_BYTES}, is copied once into a buffer of its own (see
- * {@linkcode FrameDecoder.pendingSpace} to read into it without the copy).
+ * Frames wholly inside one chunk are returned as views of that chunk (no
+ * copy); a frame spanning chunks is copied into a buffer of its own (see
+ * {@linkcode FrameDecoder.pendingSpace} to read the rest into it directly).
  * After an error the decoder is poisoned: the connection must be closed.
  *
  * @example
@@ -180,15 +159,12 @@ export class FrameDecoder {
       }
       const len = readU32(chunk, pos);
       this.#checkLength(len);
-      if (left >= 4 + len && 4 + len < OWNED_FRAME_BYTES) {
-        out.push(toFrame(chunk.subarray(pos + 4, pos + 4 + len), false));
+      if (left >= 4 + len) {
+        out.push(toFrame(chunk.subarray(pos + 4, pos + 4 + len)));
         pos += 4 + len;
       } else {
-        const take = Math.min(left, 4 + len);
-        this.#startPending(chunk.subarray(pos, pos + take), 4 + len);
-        pos += take;
-        if (this.#pendingLen < this.#need) return out;
-        out.push(this.#completePending());
+        this.#startPending(chunk.subarray(pos), 4 + len);
+        return out;
       }
     }
     return out;
@@ -200,7 +176,7 @@ export class FrameDecoder {
   }
 
   #startPending(bytes: Uint8Array, need: number): void {
-    this.#pending = need === 0 ? new Uint8Array(4) : ownBuffer(need);
+    this.#pending = new Uint8Array(need === 0 ? 4 : need);
     this.#pending.set(bytes);
     this.#pendingLen = bytes.length;
     this.#need = need;
@@ -217,7 +193,7 @@ export class FrameDecoder {
       if (this.#pendingLen < 4) return pos;
       const len = readU32(this.#pending!, 0);
       this.#checkLength(len);
-      const grown = ownBuffer(4 + len);
+      const grown = new Uint8Array(4 + len);
       grown.set(this.#pending!.subarray(0, 4));
       this.#pending = grown;
       this.#need = 4 + len;
@@ -231,7 +207,7 @@ export class FrameDecoder {
   }
 
   #completePending(): RawFrame {
-    const frame = toFrame(this.#pending!.subarray(4), true);
+    const frame = toFrame(this.#pending!.subarray(4));
     this.#pending = null;
     this.#pendingLen = 0;
     this.#need = 0;
@@ -243,13 +219,8 @@ function readU32(b: Uint8Array, at: number): number {
   return ((b[at] << 24) >>> 0) + (b[at + 1] << 16) + (b[at + 2] << 8) + b[at + 3];
 }
 
-/** A frame's own buffer of `size` bytes, after {@linkcode FRAME_HEADROOM} spare ones. */
-function ownBuffer(size: number): Uint8Array {
-  return new Uint8Array(FRAME_HEADROOM + size).subarray(FRAME_HEADROOM);
-}
-
-function toFrame(bytes: Uint8Array, owned: boolean): RawFrame {
+function toFrame(bytes: Uint8Array): RawFrame {
   const type = bytes[0];
   if (!KNOWN_TYPES.has(type)) throw new ProtocolError(`unknown frame type ${frameTypeName(type)}`);
-  return { type: type as FrameType, body: bytes.subarray(1), owned };
+  return { type: type as FrameType, body: bytes.subarray(1) };
 }

@@ -64,12 +64,6 @@ export interface Publish {
   producerId: number;
   sequence: number;
   batch: Uint8Array;
-  /**
-   * Set by the decoder, never sent: the batch's buffer belongs to this frame
-   * alone (see `RawFrame.owned`), so the batch may be kept without a copy
-   * and at least 44 bytes before it may be overwritten.
-   */
-  owned?: boolean;
 }
 /** PUBLISH_OK: the batch is stored as the broker's durability policy promises. */
 export interface PublishOk {
@@ -228,7 +222,6 @@ export function decodeFrame(raw: RawFrame): Frame {
   const r = new BodyReader(raw.body, frameTypeName(raw.type));
   const f = decodeBody(raw.type, r);
   if (f.type !== FrameType.PUBLISH && f.type !== FrameType.DELIVER) r.end();
-  if (f.type === FrameType.PUBLISH && raw.owned) f.owned = true;
   return f;
 }
 

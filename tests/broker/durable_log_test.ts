@@ -118,7 +118,7 @@ Deno.test("a producer's batch arriving after a refused one is refused too, then 
   assert.equal(s.log.duplicatesIgnored, 0);
 });
 
-Deno.test("an owned blob is stored in place, a borrowed one is copied; both read back intact from disk", async () => {
+Deno.test("a large stable blob is kept as is, others are copied; both read back intact from disk", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const open = async () => {
@@ -126,26 +126,36 @@ Deno.test("an owned blob is stored in place, a borrowed one is copied; both read
       const core = new BrokerCore({ clock: new ManualClock(1_000_000), partitions: 1 });
       return { storage, core, log: new DurableLog(core, storage, silentLogger) };
     };
+    const large = () => {
+      const b = new BatchBuilder();
+      for (let k = 0; k < 100; k++) b.add(`GPU-${k}`, new Uint8Array(1000).fill(k));
+      return b.take();
+    };
     const a = await open();
-    // Owned: 60 spare bytes before the blob in a buffer nobody else uses (as the frame decoder gives).
-    const owned = new Uint8Array(60 + blob(1).length);
-    owned.set(blob(1), 60);
-    const ownedBlob = owned.subarray(60);
-    const first = await a.log.append("t", 0, ownedBlob, 10, undefined, true);
-    assert.equal(first.blob!.buffer, owned.buffer, "kept without a copy");
-    // Borrowed (a view into a read buffer that will be reused): copied.
+    // Stable (a view into a read slab that is never reused) and large: kept without a copy.
+    const slab = new Uint8Array(200_000);
+    slab.set(large(), 100);
+    const stable = slab.subarray(100, 100 + large().length);
+    const first = await a.log.append("t", 0, stable, 100, undefined, true);
+    assert.equal(first.blob!.buffer, slab.buffer, "kept without a copy");
+    // Small stable blobs are copied (keeping one must not keep a whole slab alive) ...
+    const small = blob(1);
+    const second = await a.log.append("t", 0, small, 10, undefined, true);
+    assert.notEqual(second.blob!.buffer, small.buffer);
+    // ... and so are blobs that may change (the default).
     const borrowed = blob(2);
-    const second = await a.log.append("t", 0, borrowed, 10);
-    assert.notEqual(second.blob!.buffer, borrowed.buffer);
+    const third = await a.log.append("t", 0, borrowed, 10);
+    assert.notEqual(third.blob!.buffer, borrowed.buffer);
     borrowed.fill(0);
-    assert.deepEqual(second.blob, blob(2));
+    assert.deepEqual(third.blob, blob(2));
     await a.storage.close();
 
     const b = await open();
     const log = b.core.log("t", 0);
-    assert.equal(log.endOffset, 20);
-    assert.deepEqual(await b.log.readBlob(log.batchAt(0)!), blob(1));
-    assert.deepEqual(await b.log.readBlob(log.batchAt(10)!), blob(2));
+    assert.equal(log.endOffset, 120);
+    assert.deepEqual(await b.log.readBlob(log.batchAt(0)!), large());
+    assert.deepEqual(await b.log.readBlob(log.batchAt(100)!), blob(1));
+    assert.deepEqual(await b.log.readBlob(log.batchAt(110)!), blob(2));
     assert.equal(b.storage.counters.recoveredCorruptRanges, 0);
     assert.equal(b.storage.counters.corruptReads, 0);
     await b.storage.close();

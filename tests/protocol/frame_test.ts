@@ -8,7 +8,6 @@ import {
   FrameDecoder,
   FrameTooLargeError,
   FrameType,
-  OWNED_FRAME_BYTES,
   ProtocolError,
 } from "../../src/protocol/mod.ts";
 import { mulberry32 as prng } from "../../src/stream/prng.ts";
@@ -75,15 +74,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Decodes every frame, leaving out the decoder's `owned` mark (not a wire field). */
 function decodeAll(decoder: FrameDecoder, chunks: Uint8Array[]): Frame[] {
-  return chunks.flatMap((c) =>
-    decoder.push(c).map((raw) => {
-      const f = decodeFrame(raw);
-      if (f.type === FrameType.PUBLISH) delete f.owned;
-      return f;
-    })
-  );
+  return chunks.flatMap((c) => decoder.push(c).map((raw) => decodeFrame(raw)));
 }
 
 const stream = concat(SAMPLES.map((f) => encodeFrame(f)));
@@ -222,24 +214,6 @@ function bigPublish(n: number) {
   return { frame, bytes: encodeFrame(frame) };
 }
 
-Deno.test("a large frame inside one chunk still gets its own buffer, with headroom for a record header", () => {
-  const small = encodeFrame({ type: FrameType.PING, nonce: 3 });
-  const { frame, bytes } = bigPublish(80); // > OWNED_FRAME_BYTES
-  assert.ok(bytes.length >= OWNED_FRAME_BYTES);
-  const chunk = concat([small, bytes, small]);
-  const raws = new FrameDecoder().push(chunk);
-  assert.deepEqual(raws.map((r) => r.owned), [false, true, false]);
-  const f = decodeFrame(raws[1]);
-  assert.equal(f.type, FrameType.PUBLISH);
-  if (f.type !== FrameType.PUBLISH) return;
-  assert.equal(f.owned, true);
-  assert.deepEqual(f.batch, frame.batch);
-  assert.notEqual(f.batch.buffer, chunk.buffer, "not a view of the chunk");
-  assert.ok(f.batch.byteOffset >= 44, "room for the broker's 44-byte record header");
-  chunk.fill(0); // the caller reuses its read buffer: the owned frame is unaffected
-  assert.deepEqual(f.batch, frame.batch);
-});
-
 Deno.test("pendingSpace and commitPending let a connection read a large frame straight into its buffer", () => {
   const { frame, bytes } = bigPublish(100);
   const d = new FrameDecoder();
@@ -262,7 +236,6 @@ Deno.test("pendingSpace and commitPending let a connection read a large frame st
   const f = decodeFrame(frames[0]);
   if (f.type !== FrameType.PUBLISH) throw new Error("not a PUBLISH");
   assert.deepEqual(f.batch, frame.batch);
-  assert.equal(f.owned, true);
   // The decoder goes on with ordinary chunks afterwards.
   assert.equal(decodeAll(d, [encodeFrame({ type: FrameType.PING, nonce: 5 })]).length, 1);
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { RECORD_HEADER_BYTES, type RecordHeader, reserveRecord, sealRecord } from "./record.ts";
+import { encodeRecordHeader, RECORD_HEADER_BYTES, type RecordHeader } from "./record.ts";
 import { type IndexEntry, Segment, type SegmentRepair } from "./segment.ts";
 
 /** Where a batch lies on disk: what `StoredBatch.loc` holds for a persisted batch. */
@@ -80,20 +80,16 @@ export class PartitionFiles {
    * full…) with nothing half-written left behind.
    */
   async append(h: RecordInput, blob: Uint8Array): Promise<BatchLocation> {
-    return await this.appendRecord(h, reserveRecord(blob));
-  }
-
-  /** Like {@linkcode append}, for a record made by `reserveRecord` (sealed here). */
-  async appendRecord(h: RecordInput, record: Uint8Array): Promise<BatchLocation> {
     const { baseOffset } = h;
-    const blobLength = record.length - RECORD_HEADER_BYTES;
+    const size = RECORD_HEADER_BYTES + blob.length;
     let active = this.segments.at(-1)!;
-    if (active.size > 0 && active.size + record.length > this.segmentBytes) {
+    if (active.size > 0 && active.size + size > this.segmentBytes) {
       await active.sync(); // a closed segment is complete on disk before the next one starts
       active = await Segment.create(this.dir, baseOffset);
       this.segments.push(active);
     }
-    const entry = await active.append(sealRecord(record, h), { ...h, blobLength });
+    const header = encodeRecordHeader(h, blob);
+    const entry = await active.append(header, blob, { ...h, blobLength: blob.length });
     return { segment: active, entry };
   }
 

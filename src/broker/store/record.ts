@@ -38,34 +38,33 @@ export interface RecordHeader {
   sequence: number;
 }
 
-/** Encodes a record: header and blob in one buffer, ready for one write. */
+/** Encodes a record: header and blob in one buffer. */
 export function encodeRecord(h: Omit<RecordHeader, "blobLength">, blob: Uint8Array): Uint8Array {
-  return sealRecord(reserveRecord(blob), h);
-}
-
-/**
- * Copies a blob into a new record buffer, leaving the header to
- * {@linkcode sealRecord}: the one copy a stored batch costs. The blob is
- * then `record.subarray(RECORD_HEADER_BYTES)`.
- */
-export function reserveRecord(blob: Uint8Array): Uint8Array {
   const out = new Uint8Array(RECORD_HEADER_BYTES + blob.length);
+  out.set(encodeRecordHeader(h, blob));
   out.set(blob, RECORD_HEADER_BYTES);
   return out;
 }
 
-/** Writes the header and CRC of a record made by {@linkcode reserveRecord}; returns it. */
-export function sealRecord(record: Uint8Array, h: Omit<RecordHeader, "blobLength">): Uint8Array {
-  const v = new DataView(record.buffer, record.byteOffset, RECORD_HEADER_BYTES);
+/**
+ * Encodes the header of a record for `blob`, CRC included, so the header and
+ * the blob can be written one after the other without copying the blob.
+ */
+export function encodeRecordHeader(
+  h: Omit<RecordHeader, "blobLength">,
+  blob: Uint8Array,
+): Uint8Array {
+  const head = new Uint8Array(RECORD_HEADER_BYTES);
+  const v = new DataView(head.buffer);
   v.setUint32(0, RECORD_MAGIC);
-  v.setUint32(8, record.length - RECORD_HEADER_BYTES);
+  v.setUint32(8, blob.length);
   setU64(v, 12, h.baseOffset);
   v.setUint32(20, h.count);
   setU64(v, 24, h.appendedAt);
   setU64(v, 32, h.producerId);
   v.setUint32(40, h.sequence);
-  v.setUint32(4, crc32(record.subarray(8)));
-  return record;
+  v.setUint32(4, crc32(blob, crc32(head.subarray(8))));
+  return head;
 }
 
 /**

@@ -150,20 +150,25 @@ export class Segment {
   }
 
   /**
-   * Appends an encoded record. On a write error (disk full) the log is cut
-   * back to its previous size and the error is rethrown: nothing half-written
-   * stays behind.
+   * Appends a record: its encoded header, then its blob. On a write error
+   * (disk full) the log is cut back to its previous size and the error is
+   * rethrown: nothing half-written stays behind.
    */
-  async append(record: Uint8Array, entry: Omit<IndexEntry, "position">): Promise<IndexEntry> {
+  async append(
+    header: Uint8Array,
+    blob: Uint8Array,
+    entry: Omit<IndexEntry, "position">,
+  ): Promise<IndexEntry> {
     const full: IndexEntry = { ...entry, position: this.#size };
     try {
-      writeAll(this.#log, record);
+      writeAll(this.#log, header);
+      writeAll(this.#log, blob);
     } catch (err) {
       await this.#log.truncate(full.position).catch(() => {});
       await this.#log.seek(full.position, Deno.SeekMode.Start).catch(() => {});
       throw err;
     }
-    this.#size += record.length;
+    this.#size += header.length + blob.length;
     this.entries.push(full);
     // The index is a cache the log can rebuild: a failed index write is repaired at recovery.
     try {

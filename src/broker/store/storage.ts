@@ -187,10 +187,10 @@ export class BrokerStorage {
     return t;
   }
 
-  /** Writes a record made by `reserveRecord`; the caller serialises appends per partition. */
-  async append(files: PartitionFiles, h: RecordInput, record: Uint8Array): Promise<BatchLocation> {
+  /** Writes a batch's record; the caller serialises appends per partition. */
+  async append(files: PartitionFiles, h: RecordInput, blob: Uint8Array): Promise<BatchLocation> {
     try {
-      const loc = await files.appendRecord(h, record);
+      const loc = await files.append(h, blob);
       this.counters.writes++;
       return loc;
     } catch (err) {
