@@ -7,19 +7,11 @@
  * @module
  */
 import { type Logger, silentLogger } from "../obs/log.ts";
-import {
-  BatchBuilder,
-  encodeFrame,
-  encodeHead,
-  ErrorCode,
-  type Frame,
-  FrameType,
-} from "../protocol/mod.ts";
-import { fnv1a32 } from "../stream/hash.ts";
+import { encodeFrame, encodeHead, ErrorCode, type Frame, FrameType } from "../protocol/mod.ts";
 import { backoffDelay } from "./backoff.ts";
-import { BufferPool } from "./buffer_pool.ts";
 import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
 import { formatAddress, type Link, openLink } from "./link.ts";
+import { PartitionBatches } from "./partition_batches.ts";
 import {
   type Pending,
   type PublisherCounters,
@@ -54,11 +46,8 @@ export class Publisher implements AsyncDisposable {
     logger: Logger;
     tls?: PublisherOptions["tls"];
   };
-  #partitions = 0;
-  #builders: BatchBuilder[] = [];
-  #pool = new BufferPool(64 * 1024, 32);
+  #batches: PartitionBatches | null = null;
   #sequences: number[] = [];
-  #partitionCache = new Map<string, number>();
   /** Random id that makes resends idempotent (the broker stores a batch once). */
   readonly producerId: number = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
   #pending = new Map<number, Pending>(); // insertion order = send order
@@ -123,24 +112,12 @@ export class Publisher implements AsyncDisposable {
    */
   offer(key: string, payload: Uint8Array): boolean {
     if (this.#fatal || this.unconfirmed >= this.#o.bufferMessages) return false;
-    const p = this.#partitionOf(key);
-    const b = this.#builders[p];
-    b.add(key, payload);
+    const batches = this.#batches!;
+    const p = batches.add(key, payload);
     this.counters.published++;
-    if (b.count >= this.#o.batchSize || b.bytes >= 1 << 20) this.#seal(p);
+    if (batches.count(p) >= this.#o.batchSize || batches.bytes(p) >= 1 << 20) this.#seal(p);
     else this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
     return true;
-  }
-
-  /** The partition of a key: FNV-1a modulo the topic's partitions (cached per key). */
-  #partitionOf(key: string): number {
-    let p = this.#partitionCache.get(key);
-    if (p === undefined) {
-      p = fnv1a32(key) % this.#partitions;
-      if (this.#partitionCache.size >= 65_536) this.#partitionCache.clear();
-      this.#partitionCache.set(key, p);
-    }
-    return p;
   }
 
   /**
@@ -184,19 +161,19 @@ export class Publisher implements AsyncDisposable {
   #sealAll(): void {
     clearTimeout(this.#linger);
     this.#linger = undefined;
-    for (let p = 0; p < this.#builders.length; p++) if (this.#builders[p].count > 0) this.#seal(p);
+    const batches = this.#batches!;
+    for (let p = 0; p < batches.partitions; p++) if (batches.count(p) > 0) this.#seal(p);
   }
 
   #seal(p: number): void {
-    const b = this.#builders[p];
-    const count = b.count;
+    const count = this.#batches!.count(p);
     const id = this.#nextId++;
     const sequence = ++this.#sequences[p];
     this.#pending.set(id, {
       id,
       partition: p,
       sequence,
-      blob: b.take(),
+      blob: this.#batches!.take(p),
       count,
       sent: false,
       resent: false,
@@ -248,7 +225,7 @@ export class Publisher implements AsyncDisposable {
       this.#inflight--;
       this.counters.confirmed += b.count;
       // The broker has every byte, so the write is done with the blob.
-      if (!b.resent) this.#pool.release(b.blob);
+      if (!b.resent) this.#batches!.recycle(b.blob);
       this.#sendMore();
       this.#wake();
       return;
@@ -294,15 +271,11 @@ export class Publisher implements AsyncDisposable {
         });
         this.#metadata = null;
         if (first) {
-          this.#partitions = partitions;
-          this.#builders = Array.from(
-            { length: partitions },
-            () => new BatchBuilder(64 * 1024, (n) => this.#pool.get(n)),
-          );
+          this.#batches = new PartitionBatches(partitions);
           this.#sequences = new Array(partitions).fill(0);
-        } else if (partitions !== this.#partitions) {
+        } else if (partitions !== this.#batches!.partitions) {
           this.#o.logger.warn("topic partition count changed; keeping the old count", {
-            was: this.#partitions,
+            was: this.#batches!.partitions,
             now: partitions,
           });
         }

@@ -37,7 +37,6 @@ export interface BatchMessage {
  */
 export class BatchBuilder {
   #buf: Uint8Array;
-  #view: DataView;
   #len = 0;
   #count = 0;
   #initial: number;
@@ -57,7 +56,6 @@ export class BatchBuilder {
     this.#initial = initialBytes;
     this.#allocate = allocate;
     this.#buf = allocate(initialBytes);
-    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   }
 
   /** Messages added since the last {@linkcode take}. */
@@ -78,21 +76,29 @@ export class BatchBuilder {
   add(key: string, payload: Uint8Array): void {
     let k = this.#keys.get(key);
     if (!k) {
-      k = encoder.encode(key);
-      if (k.length > MAX_KEY_BYTES) {
-        throw new RangeError(`message key of ${k.length} bytes exceeds ${MAX_KEY_BYTES}`);
-      }
+      k = encodeKey(key);
       if (this.#keys.size >= KEY_CACHE_SIZE) this.#keys.clear();
       this.#keys.set(key, k);
     }
-    this.#ensure(6 + k.length + payload.length);
-    const keyAt = this.#len + 2;
-    this.#view.setUint16(this.#len, k.length);
-    this.#buf.set(k, keyAt);
-    const lenAt = keyAt + k.length;
-    this.#view.setUint32(lenAt, payload.length);
-    this.#buf.set(payload, lenAt + 4);
-    this.#len = lenAt + 4 + payload.length;
+    this.addEncoded(k, payload);
+  }
+
+  /**
+   * Appends a message whose key was encoded by {@linkcode encodeKey} (callers
+   * that route by key can cache it once per key).
+   */
+  addEncoded(encodedKey: Uint8Array, payload: Uint8Array): void {
+    const n = payload.length;
+    this.#ensure(encodedKey.length + 4 + n);
+    const buf = this.#buf;
+    const lenAt = this.#len + encodedKey.length;
+    buf.set(encodedKey, this.#len);
+    buf[lenAt] = n >>> 24;
+    buf[lenAt + 1] = n >>> 16;
+    buf[lenAt + 2] = n >>> 8;
+    buf[lenAt + 3] = n;
+    buf.set(payload, lenAt + 4);
+    this.#len = lenAt + 4 + n;
     this.#count++;
   }
 
@@ -104,7 +110,6 @@ export class BatchBuilder {
     const blob = this.#buf.subarray(0, this.#len);
     // The next batch is likely as large: start with room for it and a quarter more.
     this.#buf = this.#allocate(Math.max(this.#initial, this.#len + (this.#len >> 2)));
-    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#len = 0;
     this.#count = 0;
     return blob;
@@ -115,8 +120,24 @@ export class BatchBuilder {
     const next = this.#allocate(Math.max(this.#buf.length * 2, this.#len + n));
     next.set(this.#buf.subarray(0, this.#len));
     this.#buf = next;
-    this.#view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
+}
+
+/**
+ * A message key as it goes into a batch: its u16 length, then its UTF-8 bytes.
+ *
+ * @throws {RangeError} when the key is longer than 65,535 UTF-8 bytes
+ */
+export function encodeKey(key: string): Uint8Array {
+  const k = encoder.encode(key);
+  if (k.length > MAX_KEY_BYTES) {
+    throw new RangeError(`message key of ${k.length} bytes exceeds ${MAX_KEY_BYTES}`);
+  }
+  const out = new Uint8Array(2 + k.length);
+  out[0] = k.length >>> 8;
+  out[1] = k.length;
+  out.set(k, 2);
+  return out;
 }
 
 /**
@@ -168,9 +189,21 @@ function decodeKey(blob: Uint8Array, at: number, len: number, i: number): string
  * @throws {ProtocolError} when it does not
  */
 export function validateBatch(blob: Uint8Array, count: number): void {
-  const end = walkBatch(blob, count, 0, count, () => {});
-  if (end !== blob.length) {
-    throw new ProtocolError(`batch: ${blob.length - end} bytes after message ${count - 1}`);
+  // walkBatch without the visits: on every batch the broker stores and every
+  // delivery a subscriber takes, so it reads the lengths byte by byte.
+  const size = blob.length;
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    if (pos + 2 > size) throw truncated(i, count);
+    const lenAt = pos + 2 + ((blob[pos] << 8) | blob[pos + 1]);
+    if (lenAt + 4 > size) throw truncated(i, count);
+    const payLen = blob[lenAt] * 0x1000000 +
+      ((blob[lenAt + 1] << 16) | (blob[lenAt + 2] << 8) | blob[lenAt + 3]);
+    pos = lenAt + 4 + payLen;
+    if (pos > size) throw truncated(i, count);
+  }
+  if (pos !== size) {
+    throw new ProtocolError(`batch: ${size - pos} bytes after message ${count - 1}`);
   }
 }
 

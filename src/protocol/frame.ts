@@ -36,11 +36,11 @@ export const FrameType = {
 export type FrameType = typeof FrameType[keyof typeof FrameType];
 
 const KNOWN_TYPES = new Set<number>(Object.values(FrameType));
+const TYPE_NAMES = new Map<number, string>(Object.entries(FrameType).map(([n, v]) => [v, n]));
 
 /** Name of a frame type for messages ("PUBLISH"), or its hex value when unknown. */
 export function frameTypeName(type: number): string {
-  for (const [name, value] of Object.entries(FrameType)) if (value === type) return name;
-  return `0x${type.toString(16).padStart(2, "0")}`;
+  return TYPE_NAMES.get(type) ?? `0x${type.toString(16).padStart(2, "0")}`;
 }
 
 /** A frame split into its type and body. The body is a view; copy it to keep it past reuse. */

@@ -5,6 +5,21 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
+
+/**
+ * Lets the event loop run (sockets get written) before the caller goes on.
+ * Publishing loops call it every {@linkcode YIELD_EVERY} messages, as any
+ * real producer reading a file or socket does, so that no client buffers a
+ * whole run before its first write.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Messages a benchmark publisher produces between two {@linkcode yieldToEventLoop}. */
+export const YIELD_EVERY = 4096;
+
 /** Epoch time in ms with sub-ms precision, comparable across processes on one machine. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();

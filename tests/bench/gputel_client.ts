@@ -7,7 +7,16 @@
  */
 import { Publisher } from "../../src/client/publisher.ts";
 import { Subscriber } from "../../src/client/subscriber.ts";
-import { arg, type ClientReport, LatencySampler, nowMs, stamp, stampAt } from "./_stats.ts";
+import {
+  arg,
+  type ClientReport,
+  LatencySampler,
+  nowMs,
+  stamp,
+  stampAt,
+  YIELD_EVERY,
+  yieldToEventLoop,
+} from "./_stats.ts";
 
 const [role, ...rest] = Deno.args;
 const broker = { host: "127.0.0.1", port: Number(arg(rest, "port")) };
@@ -32,6 +41,7 @@ if (role === "pub") {
     if ((i & 63) === 0) stamp(payload);
     else if ((i & 63) === 1) payload.fill(0, 0, 8);
     if (!pub.offer(keys[i & 255], payload)) await pub.publish(keys[i & 255], payload);
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
   }
   await pub.flush();
   const report: ClientReport = { role: "pub", messages: count, start, end: nowMs() };

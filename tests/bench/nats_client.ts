@@ -8,7 +8,16 @@
  */
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
-import { arg, type ClientReport, LatencySampler, nowMs, stamp, stampOf } from "./_stats.ts";
+import {
+  arg,
+  type ClientReport,
+  LatencySampler,
+  nowMs,
+  stamp,
+  stampOf,
+  YIELD_EVERY,
+  yieldToEventLoop,
+} from "./_stats.ts";
 
 const [mode, ...rest] = Deno.args;
 const port = Number(arg(rest, "port"));
@@ -32,7 +41,7 @@ async function publishAll(
       pending.add(p);
       void p.finally(() => pending.delete(p));
       if (pending.size >= window) await Promise.race(pending);
-    }
+    } else if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
   }
   await Promise.all(pending);
   await nc.flush();

@@ -38,17 +38,10 @@ export async function benchGputel(
     "8",
     "--max-topic-bytes",
     "512MiB",
-    ...(run.persisted ? ["--fsync", Deno.env.get("FSYNC") ?? "always"] : ["--no-persist"]),
+    ...(run.persisted ? ["--fsync", "always"] : ["--no-persist"]),
   ]);
   try {
     await waitForPort(port);
-    const perf = Deno.env.get("PERF")
-      ? new Deno.Command("perf", {
-        args: ["record", "-g", "-p", String(broker.child.pid), "-o", Deno.env.get("PERF")!],
-        stdout: "null",
-        stderr: "null",
-      }).spawn()
-      : undefined;
     const per = (n: number, k: number, i: number) => Math.floor(n / k) + (i < n % k ? 1 : 0);
     const subs = Array.from(
       { length: run.subs },
@@ -80,18 +73,6 @@ export async function benchGputel(
       return report;
     }));
     cpu.broker = await broker.cpuSeconds();
-    if (perf) {
-      perf.kill("SIGINT");
-      await perf.status;
-    }
-    if (Deno.env.get("STATS")) {
-      console.error(
-        JSON.stringify(await (await fetch(`http://127.0.0.1:${admin}/stats`)).json()).slice(
-          0,
-          3000,
-        ),
-      );
-    }
     await Promise.all([...pubs, ...subs].map((p) => p.finish()));
     const got = reports.filter((r) => r.role === "sub").reduce((n, r) => n + r.messages, 0);
     const rss = (await broker.peakRssKiB()) / 1024;
