@@ -150,6 +150,16 @@ export class DurableLog {
     return stored;
   }
 
+  /**
+   * Starts creating a topic's files ahead of its first publish (a publisher
+   * asked for the topic's metadata), so that publish does not wait for them.
+   * A failure here is retried, and reported, by the first append.
+   */
+  prepare(topic: string): void {
+    if (!this.storage) return;
+    this.storage.topic(topic, this.core.topic(topic).logs.length).catch(() => {});
+  }
+
   /** A batch's blob: from memory, or read back from disk (undefined when corrupt). */
   readBlob(batch: StoredBatch): Promise<Uint8Array | undefined> | Uint8Array | undefined {
     if (batch.blob) return batch.blob;

@@ -65,6 +65,7 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
       return;
     case FrameType.METADATA: {
       const t = ctx.core.topic(f.topic);
+      ctx.log.prepare(f.topic);
       s.fc.send(encodeFrame({
         type: FrameType.METADATA_OK,
         correlationId: f.correlationId,

@@ -6,19 +6,19 @@
  * @module
  */
 
-/** A small stack of same-sized buffers. */
+/** A stack of same-sized buffers. */
 export class BufferPool {
   #free: Uint8Array[] = [];
   #size: number;
-  #max: number;
+  #maxBytes: number;
 
   /**
    * @param size bytes of each buffer (grows to the largest asked for)
-   * @param max most free buffers kept
+   * @param maxBytes most bytes of free buffers kept
    */
-  constructor(size: number, max: number) {
+  constructor(size: number, maxBytes: number) {
     this.#size = size;
-    this.#max = max;
+    this.#maxBytes = maxBytes;
   }
 
   /** Free buffers held. */
@@ -37,7 +37,8 @@ export class BufferPool {
 
   /** Gives back the buffer under `bytes` (a view of it is enough); smaller ones are dropped. */
   release(bytes: Uint8Array): void {
-    if (bytes.buffer.byteLength !== this.#size || this.#free.length >= this.#max) return;
+    const full = (this.#free.length + 1) * this.#size > this.#maxBytes;
+    if (bytes.buffer.byteLength !== this.#size || full) return;
     this.#free.push(new Uint8Array(bytes.buffer as ArrayBuffer));
   }
 }

@@ -16,6 +16,12 @@ interface Route {
   key: Uint8Array;
 }
 
+/**
+ * Most bytes of confirmed batch buffers kept for reuse: confirms arrive in
+ * bursts (one per fsync round), so the pool must hold a burst's worth.
+ */
+const POOL_BYTES = 32 * 1024 * 1024;
+
 /** Most keys whose routes are cached before the cache starts over. */
 const ROUTE_CACHE_SIZE = 65_536;
 
@@ -24,7 +30,7 @@ export class PartitionBatches {
   readonly partitions: number;
   #builders: BatchBuilder[];
   #routes = new Map<string, Route>();
-  #pool = new BufferPool(64 * 1024, 32);
+  #pool = new BufferPool(64 * 1024, POOL_BYTES);
 
   /** @param partitions the topic's partition count */
   constructor(partitions: number) {

@@ -38,7 +38,7 @@ const N = {
   },
   quick: {
     gputel: 1_000_000,
-    core: 500_000,
+    core: 1_000_000,
     js: 50_000,
     redis: 200_000,
     raw: 2e9,

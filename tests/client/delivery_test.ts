@@ -56,19 +56,19 @@ Deno.test("forEachPayload visits the same payloads and offsets without decoding 
   assert.deepEqual(empty.messages, []);
 });
 
-Deno.test("BufferPool reuses released buffers, drops smaller ones after growing, and keeps at most max", () => {
-  const pool = new BufferPool(1024, 2);
+Deno.test("BufferPool reuses released buffers, keeps at most maxBytes, and drops smaller ones after growing", () => {
+  const pool = new BufferPool(1024, 3072);
   const a = pool.get(100);
   assert.equal(a.length, 1024);
   pool.release(a.subarray(0, 10)); // a view is enough
   assert.equal(pool.get(1024).buffer, a.buffer, "the released buffer comes back");
-  const [x, y, z] = [pool.get(1), pool.get(1), pool.get(1)];
-  for (const b of [x, y, z]) pool.release(b);
-  assert.equal(pool.free, 2, "at most max kept");
-  const big = pool.get(3000);
-  assert.ok(big.length >= 3000);
+  const four = [pool.get(1), pool.get(1), pool.get(1), pool.get(1)];
+  for (const b of four) pool.release(b);
+  assert.equal(pool.free, 3, "3 x 1024 bytes fit in 3072, a fourth does not");
+  const big = pool.get(1500);
+  assert.equal(big.length, 2048, "the size doubles");
   assert.equal(pool.free, 0, "smaller buffers dropped when the size grows");
-  pool.release(x); // an old, smaller buffer is not kept
+  pool.release(four[0]); // an old, smaller buffer is not kept
   assert.equal(pool.free, 0);
   pool.release(big);
   assert.equal(pool.free, 1);
