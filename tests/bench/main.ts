@@ -37,8 +37,8 @@ const N = {
     q: 10,
   },
   quick: {
-    gputel: 1_000_000,
-    core: 1_000_000,
+    gputel: 3_000_000,
+    core: 3_000_000,
     js: 50_000,
     redis: 200_000,
     raw: 2e9,
@@ -50,8 +50,8 @@ const N = {
     q: 100,
   },
   full: {
-    gputel: 5_000_000,
-    core: 2_000_000,
+    gputel: 10_000_000,
+    core: 10_000_000,
     js: 200_000,
     redis: 1_000_000,
     raw: 1e10,
