@@ -21,6 +21,11 @@ export interface BrokerCoreOptions {
   maxDeliveries?: number;
   /** Memory bound per topic, bytes; publishers wait above it. @default {268435456} */
   maxTopicBytes?: number;
+  /**
+   * In-memory copies of durable batches a persisted topic keeps for its
+   * consumers, bytes; older ones are read back from disk. @default {67108864}
+   */
+  cacheBytes?: number;
   /** Time source. */
   clock: Clock;
 }
@@ -33,6 +38,8 @@ export const DEFAULT_ACK_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_DELIVERIES = 5;
 /** Default memory bound per topic: 256 MiB. */
 export const DEFAULT_MAX_TOPIC_BYTES = 256 * 1024 * 1024;
+/** Default cache of a persisted topic: 64 MiB. */
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Resolved {@linkcode BrokerCoreOptions}. */
 export type ResolvedBrokerCoreOptions = Required<BrokerCoreOptions>;
@@ -48,6 +55,7 @@ export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCo
     ackTimeoutMs: o.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
     maxDeliveries: o.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
     maxTopicBytes: o.maxTopicBytes ?? DEFAULT_MAX_TOPIC_BYTES,
+    cacheBytes: o.cacheBytes ?? DEFAULT_CACHE_BYTES,
     clock: o.clock,
   };
   const int = (field: string, v: number, min: number, max: number) => {
@@ -59,6 +67,7 @@ export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCo
   int("ackTimeoutMs", r.ackTimeoutMs, 1, 24 * 3600_000);
   int("maxDeliveries", r.maxDeliveries, 1, 1000);
   int("maxTopicBytes", r.maxTopicBytes, 1024, Number.MAX_SAFE_INTEGER);
+  int("cacheBytes", r.cacheBytes, 0, Number.MAX_SAFE_INTEGER);
   return r;
 }
 
@@ -104,7 +113,7 @@ export class BrokerCore {
     if (!t) {
       checkName("topic", name);
       const partitions = partitionCount ?? (name.endsWith(".dlq") ? 1 : this.options.partitions);
-      t = new Topic(name, partitions, this.options.maxTopicBytes);
+      t = new Topic(name, partitions, this.options.maxTopicBytes, this.options.cacheBytes);
       this.topics.set(name, t);
     }
     return t;

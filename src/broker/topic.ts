@@ -41,6 +41,7 @@ export class Topic {
   readonly logs: PartitionLog[];
   readonly groups = new Map<string, ConsumerGroup>();
   readonly maxBytes: number;
+  readonly cacheBytes: number;
   readonly counters: TopicCounters = {
     publishedMessages: 0,
     publishedBatches: 0,
@@ -53,10 +54,13 @@ export class Topic {
    * @param name topic name (checked by the caller)
    * @param partitions partition count
    * @param maxBytes memory bound: publishers wait while the logs hold this much
+   * @param cacheBytes durable, persisted blobs kept in memory past this are
+   *   dropped (read back from disk when needed)
    */
-  constructor(name: string, partitions: number, maxBytes: number) {
+  constructor(name: string, partitions: number, maxBytes: number, cacheBytes = maxBytes) {
     this.name = name;
     this.maxBytes = maxBytes;
+    this.cacheBytes = cacheBytes;
     this.logs = Array.from({ length: partitions }, () => new PartitionLog());
   }
 
@@ -103,16 +107,19 @@ export class Topic {
 
   /**
    * Whether a publish may proceed now, judged by the bytes held in memory.
-   * At the bound, cached blobs of batches already durable on disk are
-   * dropped first (down to half the bound, so this is not done per publish);
-   * a memory-only topic then trims batches every group has acked. With no
-   * group at all nothing is trimmed, so publishers wait until a consumer
-   * arrives.
+   * Past the cache bound (or the memory bound, if lower), cached blobs of
+   * batches already durable on disk are dropped, down to half of it so this
+   * is not done per publish. At the memory bound a memory-only topic then
+   * trims batches every group has acked. With no group at all nothing is
+   * trimmed, so publishers wait until a consumer arrives.
    */
   hasRoom(): boolean {
-    if (this.cachedBytes() < this.maxBytes) return true;
-    const target = Math.floor(this.maxBytes / 2 / this.logs.length);
-    for (const l of this.logs) l.evict(target);
+    const cached = this.cachedBytes();
+    const cache = Math.min(this.cacheBytes, this.maxBytes);
+    if (cached >= cache) {
+      const target = Math.floor(cache / 2 / this.logs.length);
+      for (const l of this.logs) l.evict(target);
+    }
     if (this.cachedBytes() < this.maxBytes) return true;
     if (this.groups.size === 0) return false;
     this.logs.forEach((log, p) => {

@@ -56,6 +56,16 @@ export const BROKER_FLAGS: readonly AnyFlagSpec[] = [
     },
   },
   {
+    name: "cache-bytes",
+    key: "cacheBytes",
+    type: "size",
+    roles: ["broker"],
+    default: "64MiB",
+    help: "memory a persisted topic uses for unconsumed batches",
+    expect: "a size, like 64MiB, 1GB or 0 (read everything back from disk)",
+    parse: parseSize,
+  },
+  {
     name: "session-timeout",
     key: "sessionTimeoutMs",
     type: "duration",

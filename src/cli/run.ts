@@ -67,6 +67,7 @@ export async function runRoles(
         ackTimeoutMs: o.ackTimeoutMs,
         maxDeliveries: o.maxDeliveries,
         maxTopicBytes: o.maxTopicBytes,
+        cacheBytes: o.cacheBytes,
         sessionTimeoutMs: o.sessionTimeoutMs,
         dataDir: o.persist ? o.dataDir : undefined,
         fsync: o.fsync,

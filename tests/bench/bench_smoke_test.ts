@@ -22,6 +22,7 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
       "raw-tcp (loopback)",
       "gputel (memory)",
       "gputel (fsync always)",
+      "gputel broker (fsync always), publish only",
       "gputel stream → broker,collect",
     ]
   ) {
@@ -32,6 +33,8 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
   for (const r of report.results.filter((r: { system: string }) => r.system.startsWith("gputel"))) {
     assert.ok(r.msgs_per_s > 0, `${r.system} ${r.scenario}`);
   }
+  const backlog = report.results.find((r: { system: string }) => r.system.includes("publish only"));
+  assert.ok(backlog.broker_rss_mib > 0 && backlog.backlog_bytes >= 5e6, JSON.stringify(backlog));
   assert.match(stdout, /\| scenario \| system \| msgs\/s \|/);
   await Deno.remove(json);
 });

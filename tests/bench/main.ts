@@ -11,6 +11,7 @@
  */
 import { type BenchResult, skipped } from "./_result.ts";
 import { benchNats, benchRedis } from "./scenario_external.ts";
+import { benchBacklog } from "./scenario_backlog.ts";
 import { benchGputel } from "./scenario_gputel.ts";
 import { benchPipeline, benchStoredLatency } from "./scenario_pipeline.ts";
 import { benchQuery } from "./scenario_query.ts";
@@ -25,6 +26,7 @@ const SIZE = 256;
 const N = {
   smoke: {
     gputel: 20_000,
+    backlog: 5e6,
     core: 20_000,
     js: 2_000,
     redis: 5_000,
@@ -38,6 +40,7 @@ const N = {
   },
   quick: {
     gputel: 3_000_000,
+    backlog: 2e9,
     core: 3_000_000,
     js: 50_000,
     redis: 200_000,
@@ -51,6 +54,7 @@ const N = {
   },
   full: {
     gputel: 10_000_000,
+    backlog: 10e9,
     core: 10_000_000,
     js: 200_000,
     redis: 1_000_000,
@@ -88,6 +92,7 @@ for (const persisted of [false, true]) {
     () => benchGputel({ messages: N.gputel, size: SIZE, pubs: 4, subs: 2, persisted }),
   );
 }
+await run("backlog", () => benchBacklog(N.backlog, SIZE));
 await run("nats", () => benchNats({ core: N.core, js: N.js }, SIZE));
 await run("redis", () => benchRedis(N.redis, SIZE));
 await run("pipeline", () => benchPipeline(N.rows));

@@ -275,3 +275,25 @@ Deno.test("a nacked message is not redelivered before the member's next ack, so 
   core.tick();
   assert.deepEqual(delivers(core.pump()).map((d) => [ids(d), d.attempt]), [[[1], 3]]);
 });
+
+Deno.test("a persisted topic keeps at most cacheBytes of durable blobs in memory, without holding publishers", () => {
+  const { core } = setup({ partitions: 1, maxTopicBytes: 1 << 20, cacheBytes: 4096 });
+  const payload = blob(Array.from({ length: 100 }, (_, i) => i));
+  let held = 0;
+  for (let i = 0; i < 40; i++) {
+    if (!core.hasRoom("t")) held++;
+    core.publish("t", 0, { blob: payload, count: 100, loc: `seg:${i}` });
+  }
+  const log = core.topic("t").logs[0];
+  assert.equal(held, 0);
+  assert.ok(core.hasRoom("t"));
+  assert.ok(log.cachedBytes < 4096, `${log.cachedBytes} bytes cached`);
+  assert.equal(log.bytes, 40 * payload.length, "every batch is still retained on disk");
+  assert.ok(log.batchAt(3999)!.blob !== undefined, "the newest batch stays in memory");
+
+  // A memory-only topic is bounded by maxTopicBytes alone: cacheBytes does not apply.
+  const mem = setup({ partitions: 1, maxTopicBytes: 1 << 20, cacheBytes: 4096 }).core;
+  for (let i = 0; i < 40; i++) mem.publish("t", 0, { blob: payload, count: 100 });
+  assert.ok(mem.hasRoom("t"));
+  assert.equal(mem.topic("t").logs[0].cachedBytes, 40 * payload.length);
+});

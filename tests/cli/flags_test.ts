@@ -17,6 +17,7 @@ const FIELDS: Record<keyof GputelOptions, true> = {
   ackTimeoutMs: true,
   maxDeliveries: true,
   maxTopicBytes: true,
+  cacheBytes: true,
   sessionTimeoutMs: true,
   persist: true,
   fsync: true,
@@ -107,6 +108,7 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
   assert.deepEqual(names("broker"), [
     "ack-timeout",
     "admin-port",
+    "cache-bytes",
     "data-dir",
     "fsync",
     "fsync-interval",
@@ -200,6 +202,7 @@ Deno.test("flagsFor gives a mix the union of its roles' flags, each once", () =>
     "ack-timeout",
     "admin-port",
     "api-port",
+    "cache-bytes",
     "data-dir",
     "fsync",
     "fsync-interval",
