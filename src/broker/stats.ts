@@ -1,9 +1,11 @@
 /**
  * Read-only views of the broker for operators: a JSON snapshot for `/stats`
- * and `/topics`, and Prometheus exposition for `/metrics`. Pure.
+ * and `/topics`, and Prometheus exposition for `/metrics`. Pure but for the
+ * process's memory figures.
  *
  * @module
  */
+import { processMemory, processMetrics } from "../obs/process.ts";
 import { PromText } from "../obs/prometheus.ts";
 import type { BrokerCore } from "./core.ts";
 import type { ServerCounters } from "./server.ts";
@@ -96,6 +98,7 @@ export function brokerStats(core: BrokerCore, server: ServerCounters, storage?: 
       ? { dir: storage.dir, fsync: storage.policy, id: storage.id, ...storage.counters }
       : { persisted: false },
     topics: [...core.topics.values()].map(topicStats),
+    process: processMemory(),
   };
 }
 
@@ -258,6 +261,7 @@ export function brokerMetrics(
       });
     }
   }
+  processMetrics(p);
   return p.toString();
 }
 

@@ -9,6 +9,9 @@ import { fileURLToPath } from "node:url";
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+/** Runtime flags of the compiled binary (compile.sh's RUNTIME_FLAGS). */
+export const GPUTEL_RUNTIME_FLAGS = ["--v8-flags=--max-semi-space-size=16"];
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -79,6 +82,8 @@ export class Proc implements AsyncDisposable {
     const flags = prof
       ? ["--cpu-prof", `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${name}.cpuprofile`]
       : [];
+    // gputel itself runs with the V8 flags the compiled binary has (compile.sh).
+    if (script === "main.ts") flags.push(...GPUTEL_RUNTIME_FLAGS);
     return new Proc(name, Deno.execPath(), ["run", "--allow-all", ...flags, script, ...args]);
   }
 

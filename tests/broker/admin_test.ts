@@ -48,6 +48,8 @@ Deno.test("/metrics is well-formed Prometheus exposition with HELP and TYPE for 
   for (const s of samples) {
     assert.doesNotMatch(s.labels, /member|client|c\d+\.s\d+/, "bounded label cardinality");
   }
+  const rss = samples.find((s) => s.name === "process_resident_memory_bytes");
+  assert.ok(rss && rss.value > 10e6, "the broker's own RSS is exposed");
 });
 
 Deno.test("/stats reports partitions, group lag, members and connections", async () => {
@@ -62,6 +64,11 @@ Deno.test("/stats reports partitions, group lag, members and connections", async
   assert.equal(g.members.length, 1);
   assert.deepEqual(g.members[0].partitions, [0, 1]);
   assert.equal(g.counters.acked, 10);
+  assert.ok(
+    stats.process.rss_bytes >= stats.process.heap_used_bytes,
+    JSON.stringify(stats.process),
+  );
+  assert.ok(stats.process.external_bytes > 0);
 });
 
 Deno.test("/topics/{name} answers 404 problem+json for an unknown topic", async () => {
