@@ -86,6 +86,22 @@ export class PartitionCursor {
   }
 
   /**
+   * Messages the next {@linkcode take} would deliver with unlimited credit:
+   * the rest of the next retry range's batch, or of the next new batch
+   * (0 when there is nothing to send). Changes nothing.
+   */
+  nextTakeSize(log: PartitionLog): number {
+    const r = this.retry.find((x) => !x.heldUntil);
+    const start = r ? r.start : this.next;
+    if (!r && start >= log.durableEnd) return 0;
+    const batch = log.batchFrom(start);
+    if (!batch) return r ? r.end - r.start : 0;
+    const from = Math.max(start, batch.baseOffset);
+    const end = Math.min(batch.baseOffset + batch.count, r ? r.end : log.durableEnd);
+    return Math.max(0, end - from);
+  }
+
+  /**
    * Drops in-flight `[start, end)` without delivering it (its bytes could not
    * be read: corruption). Returns what was released.
    */

@@ -203,6 +203,12 @@ export class ConsumerGroup {
           const next = c.retry[0]?.start ?? c.next;
           const blobBytes = log.batchFrom(next)?.bytes ?? 0;
           if (m.inflightBytes > 0 && m.inflightBytes + blobBytes > m.credit.bytes) continue;
+          // Whole batches only while something is in flight: a delivery carries
+          // its whole blob, so slicing a batch by credit would send it again
+          // for every slice (a lagging member would get its data many times
+          // over). With nothing in flight a batch larger than the credit goes
+          // in credit-sized slices, so it still moves.
+          if (m.inflightMessages > 0 && c.nextTakeSize(log) > room) continue;
           const t = c.take(log, room, deadline, gone);
           if (!t) continue;
           m.inflightMessages += t.end - t.start;

@@ -93,14 +93,57 @@ Deno.test("cumulative acks free exactly the messages below the ack position", ()
   core.publish("t", 0, { blob: blob([0, 1, 2]), count: 3 });
   core.publish("t", 0, { blob: blob([3, 4, 5]), count: 3 });
   const d = delivers(core.pump());
-  assert.deepEqual(d.map(ids), [[0, 1, 2], [3, 4]], "credit of 5 splits the second batch");
-  core.ack("a", 0, 4); // acks 0..3, 4 stays in flight
+  assert.deepEqual(d.map(ids), [[0, 1, 2]], "the second batch waits for credit for all of it");
+  core.ack("a", 0, 2); // acks 0 and 1, 2 stays in flight
   const g = core.topic("t").groups.get("g")!;
-  assert.equal(g.committed(0), 4);
-  assert.deepEqual(delivers(core.pump()).map(ids), [[5]]);
+  assert.equal(g.committed(0), 2);
+  assert.deepEqual(delivers(core.pump()).map(ids), [[3, 4, 5]]);
   core.ack("a", 0, 6);
   assert.equal(g.committed(0), 6);
   assert.equal(g.counters.acked, 6);
+});
+
+Deno.test("a lagging member gets every batch once and whole, however its credit frees up", () => {
+  // 8 partitions of 6-message batches and a credit of 10: slicing batches by the
+  // credit left would send a blob once per slice.
+  const { core } = setup({ partitions: 8 });
+  core.subscribe("a", "t", "g", { messages: 10, bytes: 1 << 30 });
+  let batches = 0;
+  for (let p = 0; p < 8; p++) {
+    for (let i = 0; i < 5; i++, batches++) {
+      core.publish("t", p, { blob: blob([1, 2, 3, 4, 5, 6]), count: 6 });
+    }
+  }
+  const pending: Deliver[] = [];
+  let deliveries = 0;
+  let messages = 0;
+  for (let round = 0; round < 200 && messages < 8 * 5 * 6; round++) {
+    const d = delivers(core.pump());
+    for (const x of d) assert.equal(x.end - x.start, 6, "a whole batch");
+    deliveries += d.length;
+    pending.push(...d);
+    const one = pending.shift(); // the member acks one delivery at a time
+    if (one) {
+      messages += one.end - one.start;
+      core.ack("a", one.partition, one.end);
+    }
+  }
+  assert.equal(messages, 240);
+  assert.equal(deliveries, batches, "one delivery per batch");
+});
+
+Deno.test("a batch larger than the whole credit still moves, in credit-sized slices", () => {
+  const { core } = setup({ partitions: 1 });
+  core.subscribe("a", "t", "g", { messages: 4, bytes: 1 << 30 });
+  core.publish("t", 0, { blob: blob([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), count: 10 });
+  const got: number[][] = [];
+  for (let round = 0; round < 5; round++) {
+    for (const d of delivers(core.pump())) {
+      got.push(ids(d));
+      core.ack("a", 0, d.end);
+    }
+  }
+  assert.deepEqual(got, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
 });
 
 Deno.test("credit is never exceeded: in-flight messages stay at or below it", () => {
