@@ -23,7 +23,7 @@ export interface BrokerCoreOptions {
   maxTopicBytes?: number;
   /**
    * In-memory copies of durable batches a persisted topic keeps for its
-   * consumers, bytes; older ones are read back from disk. @default {67108864}
+   * consumers, bytes; older ones are read back from disk. @default {33554432}
    */
   cacheBytes?: number;
   /** Time source. */
@@ -38,8 +38,8 @@ export const DEFAULT_ACK_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_DELIVERIES = 5;
 /** Default memory bound per topic: 256 MiB. */
 export const DEFAULT_MAX_TOPIC_BYTES = 256 * 1024 * 1024;
-/** Default cache of a persisted topic: 64 MiB. */
-export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+/** Default cache of a persisted topic: 32 MiB. */
+export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** Resolved {@linkcode BrokerCoreOptions}. */
 export type ResolvedBrokerCoreOptions = Required<BrokerCoreOptions>;

@@ -110,6 +110,7 @@ const STORAGE_COUNTERS: Record<keyof StorageCounters, [string, string]> = {
   ],
   syncs: ["counter", "fdatasync rounds (one covers every batch written meanwhile)."],
   syncErrors: ["counter", "fdatasync rounds that failed; their publishes were refused."],
+  reads: ["counter", "Batches read back from disk (consumers past the in-memory cache)."],
   corruptReads: ["counter", "Batches that failed their CRC when read and were skipped."],
   recoveredTruncatedBytes: ["gauge", "Bytes cut from torn or corrupt segment tails at startup."],
   recoveredCorruptRanges: ["gauge", "Corrupt stretches skipped in segment tails at startup."],

@@ -60,7 +60,7 @@ export const BROKER_FLAGS: readonly AnyFlagSpec[] = [
     key: "cacheBytes",
     type: "size",
     roles: ["broker"],
-    default: "64MiB",
+    default: "32MiB",
     help: "memory a persisted topic uses for unconsumed batches",
     expect: "a size, like 64MiB, 1GB or 0 (read everything back from disk)",
     parse: parseSize,

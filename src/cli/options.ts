@@ -46,7 +46,7 @@ export interface GputelOptions {
   maxDeliveries: number;
   /** `--max-topic-bytes`: bytes one topic may hold before publishers wait. @default 268_435_456 */
   maxTopicBytes: number;
-  /** `--cache-bytes`: durable batches a persisted topic keeps in memory. @default 67_108_864 */
+  /** `--cache-bytes`: durable batches a persisted topic keeps in memory. @default 33_554_432 */
   cacheBytes: number;
   /** `--session-timeout`: a silent client is dropped after this, ms. @default 10_000 */
   sessionTimeoutMs: number;

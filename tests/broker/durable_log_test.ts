@@ -156,6 +156,7 @@ Deno.test("a large stable blob is kept as is, others are copied; both read back 
     assert.deepEqual(await b.log.readBlob(log.batchAt(0)!), large());
     assert.deepEqual(await b.log.readBlob(log.batchAt(100)!), blob(1));
     assert.deepEqual(await b.log.readBlob(log.batchAt(110)!), blob(2));
+    assert.equal(b.storage.counters.reads, 3, "restored batches are read back from disk");
     assert.equal(b.storage.counters.recoveredCorruptRanges, 0);
     assert.equal(b.storage.counters.corruptReads, 0);
     await b.storage.close();

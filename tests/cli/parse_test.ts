@@ -19,7 +19,7 @@ const DEFAULTS: GputelOptions = {
   ackTimeoutMs: 30_000,
   maxDeliveries: 5,
   maxTopicBytes: 268_435_456,
-  cacheBytes: 67_108_864,
+  cacheBytes: 33_554_432,
   sessionTimeoutMs: 10_000,
   persist: true,
   fsync: "always",

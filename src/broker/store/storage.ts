@@ -49,6 +49,8 @@ export interface StorageCounters {
   syncs: number;
   syncErrors: number;
   /** Batches that failed their CRC when read (skipped, their messages counted as dropped). */
+  /** Batches read back from disk (a consumer past the in-memory cache). */
+  reads: number;
   corruptReads: number;
   /** Bytes cut from torn or garbage tails at startup. */
   recoveredTruncatedBytes: number;
@@ -97,6 +99,7 @@ export class BrokerStorage {
       writeErrors: 0,
       syncs: 0,
       syncErrors: 0,
+      reads: 0,
       corruptReads: 0,
       recoveredTruncatedBytes: repair.truncatedBytes,
       recoveredCorruptRanges: repair.corruptRanges,
@@ -247,6 +250,7 @@ export class BrokerStorage {
 
   /** Reads a persisted batch; undefined (and counted) when it fails its CRC. */
   async read(loc: BatchLocation): Promise<Uint8Array | undefined> {
+    this.counters.reads++;
     const blob = await loc.segment.read(loc.entry);
     if (!blob) {
       this.counters.corruptReads++;
