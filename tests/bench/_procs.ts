@@ -167,6 +167,33 @@ export class Proc implements AsyncDisposable {
   }
 }
 
+/** A broker process on free ports, ready for connections. */
+export interface BrokerProc {
+  proc: Proc;
+  port: number;
+  admin: number;
+}
+
+/**
+ * Starts `gputel broker` with its data in `dir` on free loopback ports, plus
+ * `args`, and waits until it accepts connections.
+ */
+export async function startBroker(dir: string, args: string[] = []): Promise<BrokerProc> {
+  const [port, admin] = [freePort(), freePort()];
+  const proc = Proc.deno("broker", "main.ts", [
+    "broker",
+    ...["--port", String(port), "--admin-port", String(admin), "--data-dir", dir],
+    ...args,
+  ]);
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { proc, port, admin };
+}
+
 /** Waits until something accepts TCP connections on 127.0.0.1:`port`. */
 export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -7,7 +7,7 @@
  * @module
  */
 import type { BenchResult } from "./_result.ts";
-import { freePort, Proc, ROOT, waitForPort } from "./_procs.ts";
+import { Proc, ROOT, startBroker } from "./_procs.ts";
 import type { ClientReport } from "./_stats.ts";
 
 /** A backlog result: the row plus the broker's memory. */
@@ -16,18 +16,8 @@ export type BacklogResult = BenchResult & { broker_rss_mib: number; backlog_byte
 /** Publishes about `bytes` of messages into a fresh broker; reports its peak RSS. */
 export async function benchBacklog(bytes: number, size: number): Promise<BacklogResult> {
   const dir = await Deno.makeTempDir({ prefix: "gputel-backlog-" });
-  const [port, admin] = [freePort(), freePort()];
-  const broker = Proc.deno("broker", "main.ts", [
-    "broker",
-    "--port",
-    String(port),
-    "--admin-port",
-    String(admin),
-    "--data-dir",
-    dir,
-  ]);
+  const { proc: broker, port, admin } = await startBroker(dir);
   try {
-    await waitForPort(port);
     // 18 bytes of framing per message (key length, 12-byte key, payload length).
     const count = Math.ceil(bytes / (size + 18));
     const pub = Proc.deno("pub", `${ROOT}tests/bench/gputel_client.ts`, [

@@ -6,7 +6,7 @@
  * @module
  */
 import { type BenchResult, fromReports } from "./_result.ts";
-import { freePort, Proc, ROOT, waitForPort } from "./_procs.ts";
+import { Proc, ROOT, startBroker } from "./_procs.ts";
 import type { ClientReport } from "./_stats.ts";
 
 /** One gputel configuration. */
@@ -25,23 +25,11 @@ export async function benchGputel(
   run: GputelRun,
 ): Promise<BenchResult & { broker_rss_mib: number; cpu_s: Record<string, number> }> {
   const dir = await Deno.makeTempDir({ prefix: "gputel-bench-" });
-  const [port, admin] = [freePort(), freePort()];
-  const broker = Proc.deno("broker", "main.ts", [
-    "broker",
-    "--port",
-    String(port),
-    "--admin-port",
-    String(admin),
-    "--data-dir",
-    dir,
-    "--partitions",
-    "8",
-    "--max-topic-bytes",
-    "512MiB",
+  const { proc: broker, port } = await startBroker(dir, [
+    ...["--partitions", "8", "--max-topic-bytes", "512MiB"],
     ...(run.persisted ? ["--fsync", "always"] : ["--no-persist"]),
   ]);
   try {
-    await waitForPort(port);
     const per = (n: number, k: number, i: number) => Math.floor(n / k) + (i < n % k ? 1 : 0);
     const subs = Array.from(
       { length: run.subs },
