@@ -117,6 +117,17 @@ const STORAGE_COUNTERS: Record<keyof StorageCounters, [string, string]> = {
   segmentsRemoved: ["counter", "Segments deleted by retention."],
 };
 
+const SERVER_COUNTERS: Record<keyof ServerCounters, ["counter" | "gauge", string]> = {
+  connectionsOpen: ["gauge", "Open client connections."],
+  connectionsAccepted: ["counter", "Connections accepted."],
+  connectionsRefused: ["counter", "Connections refused at --max-connections."],
+  protocolErrors: ["counter", "Connections closed for a protocol error."],
+  requestErrors: ["counter", "Requests refused with ERROR."],
+  storageErrors: ["counter", "Publishes refused because the log could not store them."],
+  sessionTimeouts: ["counter", "Connections closed for missed heartbeats."],
+  unauthorized: ["counter", "HELLOs refused for a missing or wrong token."],
+};
+
 const GROUP_COUNTERS: Record<string, string> = {
   delivered: "Messages delivered to the group's members, redeliveries included.",
   redelivered: "Messages delivered again after a deadline, a nack or a member leaving.",
@@ -147,36 +158,10 @@ export function brokerMetrics(
       );
     }
   }
-  p.sample(
-    "gputel_broker_connections_open",
-    "gauge",
-    "Open client connections.",
-    server.connectionsOpen,
-  );
-  p.sample(
-    "gputel_broker_connections_accepted_total",
-    "counter",
-    "Connections accepted.",
-    server.connectionsAccepted,
-  );
-  p.sample(
-    "gputel_broker_protocol_errors_total",
-    "counter",
-    "Connections closed for a protocol error.",
-    server.protocolErrors,
-  );
-  p.sample(
-    "gputel_broker_request_errors_total",
-    "counter",
-    "Requests refused with ERROR.",
-    server.requestErrors,
-  );
-  p.sample(
-    "gputel_broker_session_timeouts_total",
-    "counter",
-    "Connections closed for missed heartbeats.",
-    server.sessionTimeouts,
-  );
+  for (const [k, [type, help]] of Object.entries(SERVER_COUNTERS)) {
+    const name = `gputel_broker_${snake(k)}${type === "counter" ? "_total" : ""}`;
+    p.sample(name, type, help, server[k as keyof ServerCounters]);
+  }
   for (const t of core.topics.values()) {
     const topic = t.name;
     p.sample(

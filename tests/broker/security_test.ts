@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { brokerMetrics } from "../../src/broker/stats.ts";
 import { createAdminApp } from "../../src/broker/admin.ts";
 import { startBrokerServer } from "../../src/broker/server.ts";
 import { BrokerRefusedError, BrokerRequestError } from "../../src/client/errors.ts";
@@ -50,6 +51,8 @@ Deno.test("a broker with a token refuses HELLO without it or with a wrong one, a
   link.close();
   await link.done;
   assert.equal(server.counters.unauthorized, 2);
+  const metrics = brokerMetrics(server.core, server.counters, server.log.storage);
+  assert.match(metrics, /^gputel_broker_unauthorized_total 2$/m, "alertable in Prometheus too");
 });
 
 Deno.test("a refused HELLO is answered UNAUTHORIZED and nothing after it is handled", async () => {
