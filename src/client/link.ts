@@ -6,7 +6,13 @@
  */
 import { FrameConnection } from "../net/frame_connection.ts";
 import { isCertificateError, type TlsClientConfig } from "../net/tls.ts";
-import { encodeFrame, type Frame, FrameType, PROTOCOL_VERSION } from "../protocol/mod.ts";
+import {
+  encodeFrame,
+  type Frame,
+  FrameTooLargeError,
+  FrameType,
+  PROTOCOL_VERSION,
+} from "../protocol/mod.ts";
 import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
 
 /** Where a broker listens. */
@@ -115,6 +121,13 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
     first = await frames.next();
   } catch (cause) {
     fc.close();
+    if (!options.tls && looksLikeTls(cause)) {
+      throw new BrokerRefusedError(
+        `Broker ${where} answered in TLS: it runs with --tls-cert, so connect with --tls-ca ` +
+          `(the CA that signed its certificate)`,
+        { cause },
+      );
+    }
     throw new BrokerUnavailableError(
       `Broker ${where} sent garbage during HELLO: ${(cause as Error).message}`,
       {
@@ -163,4 +176,15 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
     }
   })();
   return { fc, serverId: first.value.serverId, done, close: () => fc.close() };
+}
+
+/**
+ * Whether a failed HELLO read was a TLS record: a TLS server answers a plain
+ * HELLO with an alert (type 0x15) or handshake (0x16) record of version 3.x,
+ * which the frame decoder reads as a huge length prefix.
+ */
+function looksLikeTls(err: unknown): boolean {
+  if (!(err instanceof FrameTooLargeError)) return false;
+  const type = err.size >>> 24;
+  return (type === 0x15 || type === 0x16) && ((err.size >>> 16) & 0xff) === 0x03;
 }

@@ -198,6 +198,14 @@ Deno.test({
           return false;
         }
       });
+      // Forgetting --tls-ca is a clear, immediate failure, not a retry loop.
+      await using plain = new Gputel(
+        ["stream", "--csv", "data/sample.csv", "--broker", `localhost:${port}`, "--no-loop"],
+        { GPUTEL_TOKEN: TOKEN },
+      );
+      const refused = await plain.wait();
+      assert.equal(refused.code, 1, refused.output);
+      assert.match(refused.output, /answered in TLS: .*connect with --tls-ca/);
       await using stream = new Gputel([
         "stream",
         "--csv",
