@@ -38,3 +38,23 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
   assert.match(stdout, /\| scenario \| system \| msgs\/s \|/);
   await Deno.remove(json);
 });
+
+Deno.test("deno task bench refuses an unknown argument or scenario with exit 2 and the usage", async () => {
+  for (
+    const [args, why] of [
+      [["--ful"], "unknown argument --ful"],
+      [["--only", "gputl"], "unknown scenario gputl in --only"],
+      [["--json"], "--json needs a value"],
+    ] as const
+  ) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "tests/bench/main.ts", ...args],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 2, stderr);
+    assert.ok(stderr.includes(`bench: ${why}\nusage: deno task bench`), stderr);
+  }
+});

@@ -17,11 +17,32 @@ import { benchPipeline, benchStoredLatency } from "./scenario_pipeline.ts";
 import { benchQuery } from "./scenario_query.ts";
 import { benchRawTcp } from "./scenario_raw.ts";
 
+const SCENARIOS = ["raw-tcp", "gputel", "backlog", "nats", "redis", "pipeline", "latency", "query"];
+const USAGE = `usage: deno task bench [--smoke | --quick | --full] [--json FILE] [--only ${
+  SCENARIOS.join(",")
+}]`;
+
+/** Exits 2 with one line naming what is wrong and the usage. */
+function usage(problem: string): never {
+  console.error(`bench: ${problem}\n${USAGE}`);
+  Deno.exit(2);
+}
+
 const args = Deno.args;
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === "--json" || a === "--only") {
+    if (!args[i + 1] || args[i + 1].startsWith("--")) usage(`${a} needs a value`);
+    i++;
+  } else if (!["--smoke", "--quick", "--full"].includes(a)) usage(`unknown argument ${a}`);
+}
 const mode = args.includes("--smoke") ? "smoke" : args.includes("--full") ? "full" : "quick";
 const jsonAt = args.indexOf("--json");
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
+for (const name of only ?? []) {
+  if (!SCENARIOS.includes(name)) usage(`unknown scenario ${name} in --only`);
+}
 const SIZE = 256;
 const N = {
   smoke: {
