@@ -42,6 +42,11 @@ if (mode === "pub") {
   const sub = await Subscriber.connect({ broker, topic: "stored", group: "latency" });
   console.log(JSON.stringify({ ready: true }));
   const sampler = new LatencySampler(count);
+  // Where the time goes: publish → the delivery reaching this process, and
+  // each store round (written, fdatasynced, acked).
+  const delivered = new LatencySampler(count);
+  const rounds: number[] = [];
+  const arrived = new WeakMap<Delivery, number>();
   let n = 0, start = 0, last = 0;
   const dec = new TextDecoder();
   let finished!: () => void;
@@ -50,6 +55,7 @@ if (mode === "pub") {
   // goes into the next round (one append per file, one fsync round, one KV
   // commit), and each is acked after its round.
   const queue = new RoundQueue<Delivery>(async (ds) => {
+    const began = nowMs();
     await store.writeMany(ds.map((d) => ({
       topic: "stored",
       group: "latency",
@@ -57,21 +63,37 @@ if (mode === "pub") {
       messages: d.messages,
     })));
     const now = nowMs();
+    rounds.push(now - began);
     for (const d of ds) {
       sub.ack(d.partition, d.end);
       if (n === 0) start = now;
       last = now;
-      for (const m of d.messages) sampler.add(now - JSON.parse(dec.decode(m.payload)).fields.sent);
+      for (const m of d.messages) {
+        const sent = JSON.parse(dec.decode(m.payload)).fields.sent;
+        sampler.add(now - sent);
+        delivered.add(arrived.get(d)! - sent);
+      }
       n += d.messages.length;
     }
     if (n >= count) finished();
   }, (d) => ({ messages: d.messages.length, bytes: 0 }));
   void (async () => {
-    for await (const d of sub.deliveries()) await queue.push(d);
+    for await (const d of sub.deliveries()) {
+      arrived.set(d, nowMs());
+      await queue.push(d);
+    }
   })();
   await all;
   console.log(
-    JSON.stringify({ role: "sub", messages: n, start, end: last, latencies: sampler.samples }),
+    JSON.stringify({
+      role: "sub",
+      messages: n,
+      start,
+      end: last,
+      latencies: sampler.samples,
+      delivered: delivered.samples,
+      rounds,
+    }),
   );
   await sub.close();
   await store.close();
