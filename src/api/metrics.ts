@@ -32,6 +32,7 @@ const GAUGES = new Set([
   "records_total",
   "files",
   "bytes",
+  "journal_bytes",
   "last_write_ms",
   "max_entries_per_gpu",
   "max_records",

@@ -1,17 +1,18 @@
 /**
  * The collector's checkpoint in Deno KV: per (topic, group, partition) the
- * next offset to store, and per GPU file its committed size. A batch's
- * offset and file sizes are committed in one atomic operation, so after a
- * crash the files can be cut back to exactly what the offsets cover.
+ * next offset to store, per GPU file its committed size, and the journal
+ * generation replay starts from. Everything a checkpoint records is durable
+ * in the GPU files, so after a crash the files are cut back to exactly these
+ * sizes and the journal from that generation on is replayed over them.
  *
  * KV limits shape the layout: an atomic operation takes at most 1000
  * mutations and 81,920 bytes of keys, so sizes live under one short key per
  * file (`["f", name]`, names ≤ 106 bytes) and a commit carries at most
- * {@linkcode MAX_FILES_PER_COMMIT} files (≈58 KiB of keys). The store splits
- * larger batches into consecutive offset ranges, each committed on its own:
- * every commit is a consistent prefix. A commit may carry several partitions'
- * positions ({@linkcode Checkpoint.commitMany}); {@linkcode commitKeyBytes}
- * lets the store pack positions and sizes under both limits.
+ * {@linkcode MAX_FILES_PER_COMMIT} files (≈58 KiB of keys). A larger
+ * checkpoint is split into several commits, the journal generation last
+ * ({@linkcode Checkpoint.commitSnapshot}): an earlier commit alone only
+ * records sizes the files already hold durably, and replay skips what a file
+ * holds, so any prefix of the commits is a valid checkpoint.
  *
  * @module
  */
@@ -83,20 +84,14 @@ export const commitKeyBytes = {
   file: (name: string): number => keyBytes(["f", name]),
 };
 
-/** Deno KV's limits on one commit, in the shape the store's round planner takes. */
-export const COMMIT_LIMITS = {
-  maxFiles: MAX_FILES_PER_COMMIT,
-  maxMutations: MAX_MUTATIONS_PER_COMMIT,
-  maxKeyBytes: MAX_KEY_BYTES_PER_COMMIT,
-  positionKeyBytes: commitKeyBytes.position,
-  fileKeyBytes: commitKeyBytes.file,
-} as const;
+const JOURNAL_KEY = ["j"];
 
 /** A Deno KV checkpoint, loaded into memory at open. */
 export class Checkpoint {
   readonly #kv: Deno.Kv;
   readonly #offsets: Map<string, number>;
   readonly #sizes: Map<string, number>;
+  #journalGen: number;
   #closed = false;
   /** Whether this open created the checkpoint (it had no marker before). */
   readonly created: boolean;
@@ -105,11 +100,13 @@ export class Checkpoint {
     kv: Deno.Kv,
     offsets: Map<string, number>,
     sizes: Map<string, number>,
+    journalGen: number,
     created: boolean,
   ) {
     this.#kv = kv;
     this.#offsets = offsets;
     this.#sizes = sizes;
+    this.#journalGen = journalGen;
     this.created = created;
   }
 
@@ -132,9 +129,10 @@ export class Checkpoint {
       for await (const entry of kv.list<number>({ prefix: ["f"] })) {
         sizes.set(entry.key[1] as string, entry.value);
       }
+      const gen = (await kv.get<number>(JOURNAL_KEY)).value;
       const created = (await kv.get(["v"])).value === null;
       if (created) await kv.set(["v"], 1);
-      return new Checkpoint(kv, offsets, sizes, created);
+      return new Checkpoint(kv, offsets, sizes, Number.isSafeInteger(gen) ? gen! : 0, created);
     } catch (error) {
       kv.close();
       throw error;
@@ -151,6 +149,64 @@ export class Checkpoint {
     return this.#sizes;
   }
 
+  /** The first journal generation the files do not fully hold: replay starts there. */
+  get journalGen(): number {
+    return this.#journalGen;
+  }
+
+  /** Every committed partition position. */
+  positions(): PartitionPosition[] {
+    return [...this.#offsets].map(([id, next]) => {
+      const [topic, group, partition] = JSON.parse(id) as [string, string, number];
+      return { topic, group, partition, next };
+    });
+  }
+
+  /**
+   * Records a checkpoint: positions, file sizes and the journal generation
+   * replay starts from, in as few atomic commits as KV's limits allow, the
+   * generation in the last. Call only once the files hold the sizes durably.
+   *
+   * @returns the number of commits made
+   * @throws {Error} what Deno KV throws; the commits made before stay
+   */
+  async commitSnapshot(
+    positions: readonly PartitionPosition[],
+    sizes: ReadonlyMap<string, number>,
+    journalGen: number,
+  ): Promise<number> {
+    const commits: { positions: PartitionPosition[]; sizes: Map<string, number> }[] = [];
+    let current = { positions: [] as PartitionPosition[], sizes: new Map<string, number>() };
+    // The last commit keeps room for the generation's key.
+    let [mutations, bytes] = [1, 4];
+    const room = (keyBytes: number, file: boolean) =>
+      mutations + 1 <= MAX_MUTATIONS_PER_COMMIT && bytes + keyBytes <= MAX_KEY_BYTES_PER_COMMIT &&
+      (!file || current.sizes.size < MAX_FILES_PER_COMMIT);
+    const next = () => {
+      commits.push(current);
+      current = { positions: [], sizes: new Map() };
+      [mutations, bytes] = [1, 4];
+    };
+    for (const [name, size] of sizes) {
+      const keyBytes = commitKeyBytes.file(name);
+      if (!room(keyBytes, true)) next();
+      current.sizes.set(name, size);
+      [mutations, bytes] = [mutations + 1, bytes + keyBytes];
+    }
+    for (const p of positions) {
+      const keyBytes = commitKeyBytes.position(p.topic, p.group, p.partition);
+      if (!room(keyBytes, false)) next();
+      current.positions.push(p);
+      [mutations, bytes] = [mutations + 1, bytes + keyBytes];
+    }
+    commits.push(current);
+    for (const [i, commit] of commits.entries()) {
+      const last = i === commits.length - 1;
+      await this.commitMany(commit.positions, commit.sizes, last ? journalGen : undefined);
+    }
+    return commits.length;
+  }
+
   /**
    * Atomically records a partition position (optional) and file sizes.
    *
@@ -165,8 +221,9 @@ export class Checkpoint {
   }
 
   /**
-   * Atomically records several partition positions and file sizes: all of
-   * them or, when the commit fails, none.
+   * Atomically records several partition positions and file sizes (and the
+   * journal generation, when given): all of them or, when the commit fails,
+   * none.
    *
    * @throws {RangeError} when more than {@linkcode MAX_FILES_PER_COMMIT} sizes,
    *   {@linkcode MAX_MUTATIONS_PER_COMMIT} entries or
@@ -176,6 +233,7 @@ export class Checkpoint {
   async commitMany(
     positions: readonly PartitionPosition[],
     sizes: ReadonlyMap<string, number>,
+    journalGen?: number,
   ): Promise<void> {
     if (sizes.size > MAX_FILES_PER_COMMIT) {
       throw new RangeError(
@@ -200,8 +258,10 @@ export class Checkpoint {
     const op = this.#kv.atomic();
     for (const p of positions) op.set(offsetKey(p.topic, p.group, p.partition), p.next);
     for (const [name, size] of sizes) op.set(["f", name], size);
+    if (journalGen !== undefined) op.set(JOURNAL_KEY, journalGen);
     const result = await op.commit();
     if (!result.ok) throw new Error("Deno KV refused the checkpoint commit");
+    if (journalGen !== undefined) this.#journalGen = journalGen;
     for (const { topic, group, partition, next } of positions) {
       this.#offsets.set(positionId(topic, group, partition), next);
     }

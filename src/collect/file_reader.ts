@@ -13,6 +13,16 @@ import type { ReadRequest } from "./query.ts";
 import { parseRecordLine } from "./stored_line.ts";
 import type { TimeIndex } from "./time_index.ts";
 
+/** A GPU file to read: its path and index, and the committed bytes not yet in it. */
+export interface IndexedFile {
+  /** The file. */
+  path: string;
+  /** Its index, covering committed lines only. */
+  index: TimeIndex;
+  /** Committed bytes past what the file holds (a live store's), read from memory. */
+  tail?: { read(path: string, offset: number, length: number): Promise<Uint8Array> };
+}
+
 /** Orders entries by `(ts, seq)`. */
 export const byTimeThenSeq = (a: WindowEntry, b: WindowEntry): number =>
   a.ts - b.ts || a.seq - b.seq;
@@ -39,19 +49,18 @@ export function entryMatcher(
 /**
  * Reads the entries of a request from a file.
  *
- * @param path the GPU's file
- * @param index its index, covering committed lines only
+ * @param file the GPU's file and index
  * @param gpuId the GPU key
  * @param request the window, position, and limit
  * @returns at most `request.limit` entries, sorted by `(ts, seq)`, and how
  *   many blocks were read
  */
 export async function readFromFile(
-  path: string,
-  index: TimeIndex,
+  file: IndexedFile,
   gpuId: string,
   request: ReadRequest,
 ): Promise<{ entries: WindowEntry[]; blocks: number }> {
+  const { path, index, tail } = file;
   const matches = entryMatcher(gpuId, request);
   const startMs = Math.max(request.startMs, request.after?.ts ?? -Infinity);
   const blocks = index.candidates({ startMs, endMs: request.endMs, maxSeq: request.maxSeq });
@@ -60,7 +69,9 @@ export async function readFromFile(
   for (const block of blocks) {
     const kth = found[request.limit - 1];
     if (kth !== undefined && block.minTs > kth.ts) break;
-    const bytes = await readRange(path, block.offset, block.bytes);
+    const bytes = tail === undefined
+      ? await readRange(path, block.offset, block.bytes)
+      : await tail.read(path, block.offset, block.bytes);
     read++;
     let seq = block.firstSeq;
     splitLines(bytes, (line) => {
@@ -100,7 +111,7 @@ export interface ReadCounters {
  */
 export async function readWindowOrFile(
   window: MemoryWindow,
-  file: { path: string; index: TimeIndex } | undefined,
+  file: IndexedFile | undefined,
   gpuId: string,
   request: ReadRequest,
   counters: ReadCounters,
@@ -114,7 +125,7 @@ export async function readWindowOrFile(
   counters.query_file_reads++;
   let found;
   try {
-    found = await readFromFile(file.path, file.index, gpuId, request);
+    found = await readFromFile(file, gpuId, request);
   } catch (error) {
     throw new StorageReadError(file.path, { cause: error });
   }

@@ -1,5 +1,5 @@
 /**
- * File I/O for the collector's JSONL files: appends with optional
+ * File I/O for the collector's JSONL files: positioned writes with optional
  * fdatasync, cuts, ranged reads and line scans. The edge under
  * {@linkcode CollectorStore}.
  *
@@ -14,53 +14,66 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   while (done < bytes.length) done += await file.write(bytes.subarray(done));
 }
 
-/** Default of the `maxOpen` argument of {@linkcode AppendHandles}. */
+/** Default of the `maxOpen` argument of {@linkcode WriteHandles}. */
 export const DEFAULT_MAX_OPEN_FILES = 256;
 
 /**
- * Append handles kept open across batches (opening and closing a few hundred
- * files per batch costs more than the writes), least recently used closed
- * first once more than `maxOpen` are open after a {@linkcode trim}.
+ * Write handles kept open across checkpoints (opening and closing a few
+ * hundred files each time costs more than the writes), least recently used
+ * closed first once more than `maxOpen` are open after a {@linkcode trim}.
  */
-export class AppendHandles {
+export class WriteHandles {
   readonly #maxOpen: number;
   readonly #open = new Map<string, Deno.FsFile>();
+  // Where each open handle's position is, after a write that completed.
+  readonly #ends = new Map<string, number>();
 
   /**
    * Creates an empty set of handles.
    *
-   * @param maxOpen handles kept open between batches
+   * @param maxOpen handles kept open between uses
    * @throws {RangeError} when `maxOpen` is not an integer >= 1
    */
   constructor(maxOpen: number = DEFAULT_MAX_OPEN_FILES) {
     if (!Number.isSafeInteger(maxOpen) || maxOpen < 1) {
-      throw new RangeError(`AppendHandles: maxOpen must be an integer >= 1, got ${maxOpen}`);
+      throw new RangeError(`WriteHandles: maxOpen must be an integer >= 1, got ${maxOpen}`);
     }
     this.#maxOpen = maxOpen;
   }
 
   /**
-   * Appends bytes to a file in one write (looping only on short writes),
-   * creating it when missing, then fdatasyncs it when `sync` is set.
+   * Writes bytes at `offset` of a file (looping only on short writes),
+   * creating it when missing, then fdatasyncs it when `sync` is set. Writing
+   * at an offset rather than at the end makes a retry after a failed write
+   * overwrite what that write left.
    *
    * @returns whether the file was created by this call
    */
-  async append(path: string, bytes: Uint8Array, sync: boolean): Promise<{ created: boolean }> {
+  async writeAt(
+    path: string,
+    offset: number,
+    bytes: Uint8Array,
+    sync: boolean,
+  ): Promise<{ created: boolean }> {
     let file = this.#open.get(path);
     let created = false;
     if (file !== undefined) {
       this.#open.delete(path);
     } else {
       try {
-        file = await Deno.open(path, { append: true });
+        file = await Deno.open(path, { write: true });
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
-        file = await Deno.open(path, { append: true, create: true });
+        file = await Deno.open(path, { write: true, create: true });
         created = true;
       }
     }
     this.#open.set(path, file);
+    // Most writes continue where the last one ended: seek only otherwise.
+    if (this.#ends.get(path) !== offset) await file.seek(offset, Deno.SeekMode.Start);
+    this.#ends.delete(path);
     await writeAll(file, bytes);
+    this.#ends.set(path, offset + bytes.length);
     if (sync) await file.syncData();
     return { created };
   }
@@ -69,6 +82,7 @@ export class AppendHandles {
   forget(path: string): void {
     this.#open.get(path)?.close();
     this.#open.delete(path);
+    this.#ends.delete(path);
   }
 
   /** Closes the least recently used handles beyond `maxOpen`. Call between batches. */
@@ -83,6 +97,7 @@ export class AppendHandles {
   closeAll(): void {
     for (const file of this.#open.values()) file.close();
     this.#open.clear();
+    this.#ends.clear();
   }
 }
 
@@ -97,31 +112,6 @@ export async function truncateFile(path: string, size: number, sync: boolean): P
   } finally {
     file.close();
   }
-}
-
-/**
- * Undoes an append: cuts a file back to `size`, or removes it when `size` is
- * 0 and `remove` is set. A missing path or one that is not a regular file
- * (the append failed at open, so nothing was written) is left alone.
- *
- * @throws {Error} what the file system throws when the cut fails
- */
-export async function cutBack(
-  path: string,
-  size: number,
-  remove: boolean,
-  sync: boolean,
-): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
-  }
-  if (!info.isFile || info.size === size) return;
-  if (size === 0 && remove) await Deno.remove(path);
-  else await truncateFile(path, size, sync);
 }
 
 /**

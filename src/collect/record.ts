@@ -8,6 +8,7 @@
 
 import type { FieldValue, TelemetryMessage } from "../stream/message.ts";
 import { RecordError } from "./errors.ts";
+import { memoize } from "./memo.ts";
 import { parsePromLabels } from "./prom_labels.ts";
 import { MAX_RFC3339_LENGTH, parseRfc3339 } from "./rfc3339.ts";
 
@@ -84,8 +85,26 @@ const PRIORITY_SET: ReadonlySet<string> = new Set(PRIORITY);
  * Case-insensitive: `Hostname`, `hostname` and `HOSTNAME` all are.
  */
 export function isIdentityColumn(name: string): boolean {
-  return IDENTITY_COLUMNS.has(name.toLowerCase());
+  return identityColumnOf(name) !== null;
 }
+
+// Field name → its identity column (lower-cased), or null. Names repeat on
+// every message, so each is lower-cased once.
+const identityColumnOf = memoize((name: string): string | null => {
+  const lower = name.toLowerCase();
+  return IDENTITY_COLUMNS.has(lower) ? lower : null;
+}, 4096);
+
+// labels_raw text → the label pairs it adds, in order. A DCGM stream repeats
+// each text for every sample of one GPU's metric, so most are parsed once.
+const rawLabelPairs = memoize((raw: string): readonly (readonly [string, string])[] => {
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(parsePromLabels(raw).labels)) {
+    if (name === "__name__" || value === "") continue;
+    pairs.push([IDENTITY_COLUMNS.get(name.toLowerCase()) ?? name, value]);
+  }
+  return pairs;
+}, 8192);
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -151,9 +170,9 @@ export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
 
 function identityLabels(fields: Record<string, FieldValue>, labels: Map<string, string>): void {
   const byLower = new Map<string, FieldValue>();
-  for (const [name, value] of Object.entries(fields)) {
-    const lower = name.toLowerCase();
-    if (IDENTITY_COLUMNS.has(lower) && !byLower.has(lower)) byLower.set(lower, value);
+  for (const name of Object.keys(fields)) {
+    const lower = identityColumnOf(name);
+    if (lower !== null && !byLower.has(lower)) byLower.set(lower, fields[name]);
   }
   const claim = (column: string, value: FieldValue) => {
     const label = IDENTITY_COLUMNS.get(column);
@@ -167,11 +186,7 @@ function identityLabels(fields: Record<string, FieldValue>, labels: Map<string, 
   for (const [column, value] of byLower) if (!PRIORITY_SET.has(column)) claim(column, value);
   const raw = byLower.get("labels_raw");
   if (typeof raw !== "string") return;
-  for (const [name, value] of Object.entries(parsePromLabels(raw).labels)) {
-    if (name === "__name__" || value === "") continue;
-    const label = IDENTITY_COLUMNS.get(name.toLowerCase()) ?? name;
-    if (label !== null && !labels.has(label)) labels.set(label, value);
-  }
+  for (const [label, value] of rawLabelPairs(raw)) if (!labels.has(label)) labels.set(label, value);
 }
 
 /**

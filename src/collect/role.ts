@@ -2,9 +2,9 @@
  * The `collect` role: W subscribers in one consumer group feed one
  * {@linkcode CollectorStore}. Deliveries from all of them are queued and
  * group-committed: while a store round runs, new deliveries accumulate, and
- * the next round writes them all with one `writeMany` (one append per file,
- * one fdatasync round, one checkpoint commit). Each delivery is acked only
- * after its round is written and checkpointed. Serves the query API.
+ * the next round writes them all with one `writeMany` (one fdatasynced
+ * journal entry). Each delivery is acked only after its round is durable.
+ * Serves the query API.
  *
  * @module
  */
@@ -44,7 +44,7 @@ export interface CollectRoleOptions {
   host?: string;
   /** API port; 0 picks a free one. @default {8080} */
   apiPort?: number;
-  /** fdatasync JSONL files before each checkpoint. @default {true} */
+  /** fdatasync each round's journal entry, and the JSONL files before each checkpoint. @default {true} */
   fsync?: boolean;
   /** Sent to the broker in HELLO, and required from API callers as a bearer token. */
   token?: string;
@@ -101,6 +101,10 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
     maxEntries: o.maxEntries,
     maxMemory: o.maxMemory,
     fsync: o.fsync,
+    onCheckpointError: (e) =>
+      log.error("checkpoint failed; the journal keeps every round until one succeeds", {
+        error: String(e),
+      }),
   });
   const query = new TelemetryQuery([store]);
   const counters: CollectCounters = {
@@ -179,7 +183,9 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
       // Provisionally written, so a later delivery of the partition in this
       // round is admitted as it would be after this one; undone on failure.
       gaps.written(at, d.end);
-      const retry = d.messages.filter((m) => rejected.has(`${d.partition}:${m.offset}`));
+      const retry = rejected.size === 0
+        ? []
+        : d.messages.filter((m) => rejected.has(`${d.partition}:${m.offset}`));
       admitted.push({ ...q, at, first, retry });
     }
     if (admitted.length === 0) return;

@@ -1,22 +1,23 @@
 /**
  * The collector's store: typed records appended to one JSONL file per GPU,
- * exactly once within its data dir, with progress checkpointed in Deno KV,
- * and a memory window of recent records for the query API.
+ * exactly once within its data dir. Each round is committed by one
+ * fdatasynced journal entry; the GPU files and the Deno KV checkpoint catch
+ * up in the background (see `checkpointer.ts`). Keeps a memory window of
+ * recent records for the query API.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { Checkpoint, CHECKPOINT_FILE_NAME, COMMIT_LIMITS, MAX_NAME_BYTES } from "./checkpoint.ts";
+import { Checkpoint, CHECKPOINT_FILE_NAME } from "./checkpoint.ts";
 import { type DirLock, lockDir } from "./dir_lock.ts";
-import { StoreClosedError, StoreFailedError } from "./errors.ts";
+import { StoreClosedError } from "./errors.ts";
 import { readWindowOrFile } from "./file_reader.ts";
-import { cachedGpuFileName } from "./file_name.ts";
-import { AppendHandles } from "./jsonl_files.ts";
+import { JournalFile } from "./journal.ts";
 import { type GpuInfo, type MemoryStats, MemoryWindow, type WindowEntry } from "./memory_window.ts";
 import type { ReadRequest, TelemetrySource } from "./query.ts";
 import type { TelemetryRecord } from "./record.ts";
-import { type GpuFile, recoverDir } from "./store_recovery.ts";
+import { recoverDir } from "./store_recovery.ts";
 import {
   type CollectorStoreOptions,
   initialStoreStats,
@@ -25,8 +26,7 @@ import {
   type StoreStats,
 } from "./store_options.ts";
 import type { StoreBatch, WriteResult } from "./store_batch.ts";
-import { type CommitGroup, planRound } from "./store_round.ts";
-import { writeRound } from "./round_writer.ts";
+import { StoreWriter, type StoreWriterParts } from "./store_writer.ts";
 
 export type { StoreBatch, StoreMessage, WriteResult } from "./store_batch.ts";
 export {
@@ -36,15 +36,6 @@ export {
   type ResolvedCollectorStoreOptions,
   type StoreStats,
 } from "./store_options.ts";
-
-interface StoreParts {
-  checkpoint: Checkpoint;
-  lock: DirLock;
-  window: MemoryWindow;
-  files: Map<string, GpuFile>;
-  keys: Map<string, GpuFile>;
-  stats: StoreStats;
-}
 
 /**
  * The collector's store. Writes are serialised internally, so several
@@ -60,34 +51,26 @@ interface StoreParts {
  */
 export class CollectorStore implements TelemetrySource, AsyncDisposable {
   readonly #options: ResolvedCollectorStoreOptions;
-  readonly #checkpoint: Checkpoint;
   readonly #lock: DirLock;
-  readonly #window: MemoryWindow;
-  readonly #files: Map<string, GpuFile>;
-  readonly #keys: Map<string, GpuFile>;
-  readonly #stats: StoreStats;
-  readonly #handles = new AppendHandles();
-  readonly #fileName = cachedGpuFileName();
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #parts: StoreWriterParts;
+  readonly #writer: StoreWriter;
   #closing: Promise<void> | undefined;
-  #failure: unknown;
 
-  private constructor(options: ResolvedCollectorStoreOptions, parts: StoreParts) {
+  private constructor(
+    options: ResolvedCollectorStoreOptions,
+    lock: DirLock,
+    parts: StoreWriterParts,
+  ) {
     this.#options = options;
-    ({
-      checkpoint: this.#checkpoint,
-      lock: this.#lock,
-      window: this.#window,
-      files: this.#files,
-      keys: this.#keys,
-      stats: this.#stats,
-    } = parts);
+    this.#lock = lock;
+    this.#parts = parts;
+    this.#writer = new StoreWriter(options, parts);
   }
 
   /**
    * Opens a data dir: creates it, locks it, opens `<dir>/checkpoint.kv`, cuts
-   * every GPU file back to its checkpoint, and rebuilds indexes and the
-   * memory window with one scan per file.
+   * every GPU file back to its checkpoint, replays the journal written since,
+   * and rebuilds indexes and the memory window with one scan per file.
    *
    * @throws {RangeError} when an option is out of range
    * @throws {StoreLockedError} when another collector holds the dir
@@ -98,6 +81,7 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
     await Deno.mkdir(resolved.dir, { recursive: true });
     const lock = await lockDir(resolved.dir);
     let checkpoint: Checkpoint | undefined;
+    let journal: JournalFile | undefined;
     try {
       checkpoint = await Checkpoint.open(join(resolved.dir, CHECKPOINT_FILE_NAME));
       const window = new MemoryWindow(resolved);
@@ -107,9 +91,18 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
         onEntry: (entry) => window.add(entry),
       });
       const stats = initialStoreStats(report);
-      const parts = { checkpoint, lock, window, files: report.files, keys: report.keys, stats };
-      return new CollectorStore(resolved, parts);
+      journal = await JournalFile.create(resolved.dir, report.journalGen, resolved.fsync);
+      const { files, keys } = report;
+      return new CollectorStore(resolved, lock, {
+        checkpoint,
+        journal,
+        files,
+        keys,
+        window,
+        stats,
+      });
     } catch (error) {
+      journal?.close();
       checkpoint?.close();
       lock.close();
       throw error;
@@ -122,15 +115,15 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
   }
 
   /**
-   * Stores a batch of one partition and checkpoints it: {@linkcode writeMany}
-   * with one batch. Resolves only once the lines are written (and
-   * fdatasynced, with `fsync`) and the checkpoint is committed; ack the batch
-   * after that. Messages below the partition's checkpointed offset are
-   * skipped as redeliveries; messages that cannot become records are reported
-   * in `invalid` and their offsets count as consumed.
+   * Stores a batch of one partition: {@linkcode writeMany} with one batch.
+   * Resolves only once the batch is durable (its journal entry written and,
+   * with `fsync`, fdatasynced); ack the batch after that. Messages below the
+   * partition's stored offset are skipped as redeliveries; messages that
+   * cannot become records are reported in `invalid` and their offsets count
+   * as consumed.
    *
-   * On failure nothing of the failing range is kept (files are cut back) and
-   * the promise rejects: do not ack.
+   * On failure nothing of the batch is kept and the promise rejects: do not
+   * ack.
    *
    * @throws {TypeError} when the batch is malformed (bad names, offsets, payloads)
    * @throws {StoreClosedError} after {@linkcode close}
@@ -141,20 +134,16 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
   }
 
   /**
-   * Stores batches of any partitions in one round (group commit): one append
-   * per touched file with all the round's lines for it, one parallel
-   * fdatasync round, then one atomic checkpoint commit carrying every
-   * partition's next offset and every touched file's size. A round beyond
-   * Deno KV's limits (more than 500 files, 1000 keys or 80 KB of keys) is
-   * committed in several consecutive commits, each a consistent prefix.
-   * Batches of one partition are taken in order, each from where the one
-   * before left off. Resolves once everything is durable and checkpointed:
-   * ack all the batches then.
+   * Stores batches of any partitions in one round (group commit): one
+   * journal entry with all the round's lines and every partition's next
+   * offset, appended and (with `fsync`) fdatasynced. Batches of one partition
+   * are taken in order, each from where the one before left off. Resolves
+   * once the round is durable: ack all the batches then. Its lines are
+   * readable at once; a checkpoint writes them to the GPU files within
+   * `checkpointMs`, and until then a restart replays them from the journal.
    *
-   * On failure the promise rejects and nothing past the last successful
-   * commit is kept (files are cut back): ack none of the batches. With
-   * several commits, the earlier ones stay; their offsets are skipped when
-   * redelivered.
+   * On failure the promise rejects and nothing of the round is kept (the
+   * journal is cut back): ack none of the batches.
    *
    * @param batches the batches, in order
    * @returns one result per batch, in the same order
@@ -164,92 +153,55 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
    */
   writeMany(batches: readonly StoreBatch[]): Promise<WriteResult[]> {
     if (this.#closing !== undefined) return Promise.reject(new StoreClosedError(this.dir));
-    const run = this.#tail.then(() => this.#writeMany(batches));
-    this.#tail = run.catch(() => {});
-    return run;
+    return this.#writer.writeMany(batches);
   }
 
-  async #writeMany(batches: readonly StoreBatch[]): Promise<WriteResult[]> {
-    if (this.#failure !== undefined) {
-      throw new StoreFailedError(this.dir, { cause: this.#failure });
-    }
-    const plan = planRound(batches, {
-      ...COMMIT_LIMITS,
-      nextOffset: (t, g, p) => this.#checkpoint.nextOffset(t, g, p),
-      fileNameOf: this.#fileName,
-      maxNameBytes: MAX_NAME_BYTES,
-    });
-    const { dir, fsync, indexEvery } = this.#options;
-    const io = { dir, fsync, indexEvery, handles: this.#handles, checkpoint: this.#checkpoint };
-    await writeRound(
-      { ...io, files: this.#files },
-      plan.groups,
-      (group, fileOf) => this.#index(group, fileOf),
-      (error) => void (this.#failure = error),
-    );
-    for (const result of plan.results) {
-      this.#stats.duplicates_skipped += result.skipped;
-      this.#stats.invalid += result.invalid.length;
-    }
-    this.#stats.batches += batches.length;
-    this.#stats.last_write_ms = this.#options.clock.now();
-    return plan.results;
-  }
-
-  // Indexes a committed group's lines and adds them to the memory window.
-  #index(group: CommitGroup, fileOf: (name: string) => GpuFile): void {
-    this.#stats.commits++;
-    for (const [name, lines] of group.files) {
-      const file = fileOf(name);
-      if (!this.#files.has(name)) {
-        this.#files.set(name, file);
-        this.#stats.files++;
-      }
-      for (const line of lines.entries) {
-        const seq = file.index.lines;
-        file.index.append(line.ts, line.bytes);
-        if (!this.#keys.has(line.record.gpu_id)) this.#keys.set(line.record.gpu_id, file);
-        this.#window.add({ seq, ts: line.ts, record: line.record });
-      }
-      this.#stats.records_stored += lines.entries.length;
-      this.#stats.records_total += lines.entries.length;
-      this.#stats.bytes += lines.size;
-    }
+  /**
+   * Records a checkpoint covering every round stored so far and waits for
+   * it: the GPU files then hold every line durably on their own, and readers
+   * of the data dir (`gputel api`) see them all.
+   *
+   * @throws {StoreClosedError} after {@linkcode close}
+   * @throws {Error} when the checkpoint failed (the journal still holds every round)
+   */
+  async checkpoint(): Promise<void> {
+    if (this.#closing !== undefined) throw new StoreClosedError(this.dir);
+    await this.#writer.checkpoint();
   }
 
   /** The next offset to store for a partition (0 when never seen). */
   nextOffset(topic: string, group: string, partition: number): number {
-    return this.#checkpoint.nextOffset(topic, group, partition);
+    return this.#writer.nextOffset(topic, group, partition);
   }
 
   /** Counters: records stored, duplicates skipped, invalid, files, bytes, recovery. */
   stats(): StoreStats {
-    return { ...this.#stats };
+    return { ...this.#parts.stats, ...this.#writer.stats() };
   }
 
   /** The memory window's limits and usage. */
   memoryStats(): MemoryStats {
-    return this.#window.memoryStats();
+    return this.#parts.window.memoryStats();
   }
 
   /** Metadata of every GPU seen (kept even when its records left memory). */
   gpus(): GpuInfo[] {
-    return this.#window.gpus();
+    return this.#parts.window.gpus();
   }
 
   /** Metadata of one GPU, or `undefined`. */
   gpu(gpuId: string): GpuInfo | undefined {
-    return this.#window.gpu(gpuId);
+    return this.#parts.window.gpu(gpuId);
   }
 
   /** The newest records in memory for a GPU, oldest first. */
   newest(gpuId: string, limit: number): TelemetryRecord[] {
-    return this.#window.newest(gpuId, limit);
+    return this.#parts.window.newest(gpuId, limit);
   }
 
   /** Lines in the GPU's file (0 when unknown): the next page's high-water mark. */
   highWater(gpuId: string): number {
-    return this.#keys.get(gpuId)?.index.lines ?? 0;
+    return this.#parts.keys.get(gpuId)?.index.lines ?? 0;
   }
 
   /**
@@ -261,23 +213,23 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
   async read(gpuId: string, request: ReadRequest): Promise<WindowEntry[]> {
     if (this.#closing !== undefined) throw new StoreClosedError(this.dir);
     return await readWindowOrFile(
-      this.#window,
-      this.#keys.get(gpuId),
+      this.#parts.window,
+      this.#parts.keys.get(gpuId),
       gpuId,
       request,
-      this.#stats,
+      this.#parts.stats,
     );
   }
 
   /**
-   * Waits for writes in progress, then releases Deno KV and the dir lock.
-   * Safe to call twice.
+   * Waits for writes in progress, records a last checkpoint (when it fails
+   * the journal still holds every round), then releases Deno KV and the dir
+   * lock. Safe to call twice.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#tail;
-      this.#handles.closeAll();
-      this.#checkpoint.close();
+      await this.#writer.close();
+      this.#parts.checkpoint.close();
       this.#lock.close();
     })();
     return this.#closing;

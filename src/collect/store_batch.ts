@@ -1,7 +1,6 @@
 /**
  * Turns one partition's batch into what the store writes: redeliveries
- * skipped, payloads decoded into records, lines grouped per GPU file, and
- * split into consecutive offset ranges that each fit one checkpoint commit.
+ * skipped, payloads decoded into records, lines grouped per GPU file.
  * Pure: no I/O.
  *
  * @module
@@ -54,12 +53,12 @@ export interface PreparedLine {
   bytes: number;
 }
 
-/** Lines of one consecutive offset range, grouped per file; one checkpoint commit. */
+/** The lines of a batch grouped per file, and where the partition gets to. */
 export interface BatchChunk {
-  /** The partition's next offset once this chunk is stored. */
+  /** The partition's next offset once the batch is stored. */
   next: number;
-  /** File name → the bytes to append in one write, and the lines in them. */
-  files: Map<string, { bytes: Uint8Array; entries: PreparedLine[] }>;
+  /** File name → the lines to append (encoded, in order), their total bytes, and the records. */
+  files: Map<string, { parts: Uint8Array[]; size: number; entries: PreparedLine[] }>;
 }
 
 /** How {@linkcode prepareBatch} works. */
@@ -68,8 +67,6 @@ export interface PrepareOptions {
   from: number;
   /** Longest topic and group, in UTF-8 bytes. */
   maxNameBytes: number;
-  /** Most files one chunk may touch. */
-  maxFilesPerChunk: number;
   /** GPU key → file name. */
   fileNameOf: (key: string) => string;
 }
@@ -97,43 +94,24 @@ function checkBatch(batch: StoreBatch, maxNameBytes: number): void {
   }
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /**
  * Prepares a batch for the store.
  *
  * @param batch the batch
- * @param options the checkpointed offset and limits
- * @returns the result to report and the chunks to write in order; no chunk
- *   when every message was a redelivery
+ * @param options the stored offset and limits
+ * @returns the result to report and what to write; no chunk when every
+ *   message was a redelivery
  * @throws {TypeError} when the batch is malformed
  */
 export function prepareBatch(
   batch: StoreBatch,
   options: PrepareOptions,
-): { result: WriteResult; chunks: BatchChunk[] } {
+): { result: WriteResult; chunk?: BatchChunk } {
   checkBatch(batch, options.maxNameBytes);
   const messages = [...batch.messages].sort((a, b) => a.offset - b.offset);
   const result: WriteResult = { stored: 0, skipped: 0, invalid: [] };
-  const chunks: BatchChunk[] = [];
   let next = options.from;
-  let files = new Map<string, { parts: Uint8Array[]; size: number; entries: PreparedLine[] }>();
-  const close = () => {
-    const grouped = new Map([...files].map(([name, f]) => [name, {
-      bytes: concat(f.parts, f.size),
-      entries: f.entries,
-    }]));
-    chunks.push({ next, files: grouped });
-    files = new Map();
-  };
+  const files = new Map<string, { parts: Uint8Array[]; size: number; entries: PreparedLine[] }>();
   for (const message of messages) {
     if (message.offset < next) {
       result.skipped++;
@@ -149,7 +127,6 @@ export function prepareBatch(
       continue;
     }
     const name = options.fileNameOf(record.gpu_id);
-    if (!files.has(name) && files.size >= options.maxFilesPerChunk) close();
     next = message.offset + 1;
     const line = encodeRecordLine(record);
     let file = files.get(name);
@@ -159,6 +136,5 @@ export function prepareBatch(
     file.entries.push({ record, ts: parseRfc3339(record.timestamp)!, bytes: line.length });
     result.stored++;
   }
-  if (next > options.from && (files.size > 0 || chunks.at(-1)?.next !== next)) close();
-  return { result, chunks };
+  return next > options.from ? { result, chunk: { next, files } } : { result };
 }

@@ -5,6 +5,7 @@
  */
 
 import { type Clock, systemClock } from "../clock.ts";
+import { DEFAULT_CHECKPOINT_MS, DEFAULT_MAX_JOURNAL_BYTES } from "./checkpointer.ts";
 import { resolveMemoryWindowOptions } from "./memory_window.ts";
 import type { RecoveryReport } from "./store_recovery.ts";
 import { DEFAULT_INDEX_EVERY } from "./time_index.ts";
@@ -24,11 +25,27 @@ export interface CollectorStoreOptions {
    */
   maxMemory?: number;
   /**
-   * fdatasync each file (and the dir when files are created) before the
-   * checkpoint commit. Without it a power loss can lose acknowledged records.
+   * fdatasync each round's journal entry before it resolves, and the files
+   * (and the dir) before each checkpoint commit. Without it a power loss can
+   * lose acknowledged records.
    * @default {true}
    */
   fsync?: boolean;
+  /**
+   * Most time from a round to the checkpoint that makes its files durable on
+   * their own, ms. Durability does not depend on it (the journal holds every
+   * round until then); it bounds the journal a restart replays and how far
+   * readers of the data dir (`gputel api`) lag behind.
+   * @default {1000}
+   */
+  checkpointMs?: number;
+  /**
+   * Journal bytes after which a checkpoint starts at once.
+   * @default {67108864}
+   */
+  maxJournalBytes?: number;
+  /** Called when a background checkpoint fails (the next one retries its files). */
+  onCheckpointError?: (error: unknown) => void;
   /**
    * Lines per block of each file's sparse time index.
    * @default {64}
@@ -47,6 +64,13 @@ export const DEFAULT_FSYNC = true;
 /** {@linkcode CollectorStoreOptions} with defaults filled in. */
 export type ResolvedCollectorStoreOptions = Required<CollectorStoreOptions>;
 
+function positive(field: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`CollectorStore: ${field} must be an integer >= 1, got ${value}`);
+  }
+  return value;
+}
+
 /**
  * Fills in defaults and checks {@linkcode CollectorStoreOptions}.
  *
@@ -58,15 +82,17 @@ export function resolveCollectorStoreOptions(
   if (typeof options.dir !== "string" || options.dir === "") {
     throw new RangeError("CollectorStore: dir must be a non-empty path");
   }
-  const indexEvery = options.indexEvery ?? DEFAULT_INDEX_EVERY;
-  if (!Number.isSafeInteger(indexEvery) || indexEvery < 1) {
-    throw new RangeError(`CollectorStore: indexEvery must be an integer >= 1, got ${indexEvery}`);
-  }
   return {
     dir: options.dir,
     ...resolveMemoryWindowOptions(options),
     fsync: options.fsync ?? DEFAULT_FSYNC,
-    indexEvery,
+    indexEvery: positive("indexEvery", options.indexEvery ?? DEFAULT_INDEX_EVERY),
+    checkpointMs: positive("checkpointMs", options.checkpointMs ?? DEFAULT_CHECKPOINT_MS),
+    maxJournalBytes: positive(
+      "maxJournalBytes",
+      options.maxJournalBytes ?? DEFAULT_MAX_JOURNAL_BYTES,
+    ),
+    onCheckpointError: options.onCheckpointError ?? (() => {}),
     clock: options.clock ?? systemClock,
   };
 }
@@ -87,8 +113,22 @@ export interface StoreStats extends Record<string, number> {
   bytes: number;
   /** `write()` calls that completed. */
   batches: number;
-  /** Checkpoint commits. */
+  /** Rounds committed (journal entries written). */
   commits: number;
+  /** Checkpoints recorded by this process (recovery's included). */
+  checkpoints: number;
+  /** Checkpoints that failed. */
+  checkpoint_failures: number;
+  /** Bytes in the current journal generation. */
+  journal_bytes: number;
+  /** Journal entries read back at open. */
+  recovered_journal_entries: number;
+  /** Bytes the journal replay put back into files at open. */
+  recovered_journal_bytes: number;
+  /** Bytes of a torn journal tail dropped at open (rounds never acknowledged). */
+  recovered_journal_torn_bytes: number;
+  /** Journal blocks not replayed at open because their file was cut short (data lost without fsync). */
+  recovered_journal_gaps: number;
   /** Uncheckpointed bytes cut from files at open. */
   recovered_truncated_bytes: number;
   /** Uncheckpointed files removed at open. */
@@ -120,6 +160,13 @@ export function initialStoreStats(report: RecoveryReport): StoreStats {
     bytes,
     batches: 0,
     commits: 0,
+    checkpoints: 0,
+    checkpoint_failures: 0,
+    journal_bytes: 0,
+    recovered_journal_entries: report.journalEntries,
+    recovered_journal_bytes: report.journalBytes,
+    recovered_journal_torn_bytes: report.journalTornBytes,
+    recovered_journal_gaps: report.journalGaps,
     recovered_truncated_bytes: report.truncatedBytes,
     recovered_removed_files: report.removedFiles,
     recovered_short_files: report.shortFiles,

@@ -1,9 +1,11 @@
 /**
  * Recovery of a collector's data dir at open: every GPU file is cut back to
- * its checkpointed size (files the checkpoint does not know are removed), so
- * a crash between a write and its checkpoint leaves no partial or duplicate
- * line; then one scan per file rebuilds its time index and replays its
- * records to the caller (for the memory window).
+ * its checkpointed size (files the checkpoint does not know are removed),
+ * the journal written since that checkpoint is replayed over them (see
+ * `journal_replay.ts`), so a crash at any moment leaves exactly the rounds
+ * whose journal entries were whole: no partial or duplicate line. Then one
+ * scan per file rebuilds its time index and replays its records to the
+ * caller (for the memory window).
  *
  * @module
  */
@@ -12,9 +14,11 @@ import { join } from "node:path";
 import type { Checkpoint } from "./checkpoint.ts";
 import { StoreDataError } from "./errors.ts";
 import { isGpuFileName } from "./file_name.ts";
+import { replayJournals } from "./journal_replay.ts";
 import { scanLines, truncateFile } from "./jsonl_files.ts";
 import type { WindowEntry } from "./memory_window.ts";
 import { parseRecordLine } from "./stored_line.ts";
+import { FileTail } from "./file_tail.ts";
 import { TimeIndex } from "./time_index.ts";
 
 /** A GPU file the store appends to. */
@@ -25,6 +29,8 @@ export interface GpuFile {
   path: string;
   /** Index of its committed lines; `index.size` is its committed size. */
   index: TimeIndex;
+  /** A live store's committed bytes not yet written to the file. */
+  tail?: FileTail;
 }
 
 /** What recovery found and did. */
@@ -43,6 +49,16 @@ export interface RecoveryReport {
   corruptLines: number;
   /** Records read back. */
   records: number;
+  /** Journal entries (rounds) read back and replayed where the files lacked them. */
+  journalEntries: number;
+  /** Bytes the journal replay appended to files. */
+  journalBytes: number;
+  /** Bytes of a torn journal tail dropped (a round that was never acknowledged). */
+  journalTornBytes: number;
+  /** Journal blocks that did not fit their file (it was short). */
+  journalGaps: number;
+  /** The journal generation new rounds go to. */
+  journalGen: number;
 }
 
 /** Options of {@linkcode recoverDir}. */
@@ -76,18 +92,22 @@ export async function recoverDir(
     shortFiles: 0,
     corruptLines: 0,
     records: 0,
+    journalEntries: 0,
+    journalBytes: 0,
+    journalTornBytes: 0,
+    journalGaps: 0,
+    journalGen: 0,
   };
-  const sizes = checkpoint.fileSizes();
-  const corrections = new Map<string, number | undefined>();
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (entry.isFile && isGpuFileName(entry.name)) names.push(entry.name);
   }
-  names.sort();
   if (checkpoint.created && names.length > 0) throw new StoreDataError(dir, names.length);
+  // Each file's size once cut back to its checkpoint, then after the replay.
+  const sizes = new Map<string, number>();
   for (const name of names) {
     const path = join(dir, name);
-    const committed = sizes.get(name);
+    const committed = checkpoint.fileSizes().get(name);
     if (committed === undefined) {
       await Deno.remove(path);
       report.removedFiles++;
@@ -100,8 +120,23 @@ export async function recoverDir(
     } else if (actual < committed) {
       report.shortFiles++;
     }
-    const file: GpuFile = { name, path, index: new TimeIndex(options.indexEvery) };
-    const scanned = await scanLines(path, Math.min(actual, committed), (line) => {
+    sizes.set(name, Math.min(actual, committed));
+  }
+  const replay = await replayJournals(dir, checkpoint, sizes, options.fsync);
+  report.journalEntries = replay.entries;
+  report.journalBytes = replay.bytes;
+  report.journalTornBytes = replay.tornBytes;
+  report.journalGaps = replay.gaps;
+  report.journalGen = replay.nextGen;
+  const committedSizes = checkpoint.fileSizes();
+  const corrections = new Map<string, number | undefined>();
+  for (const name of [...sizes.keys()].sort()) {
+    const path = join(dir, name);
+    const committed = committedSizes.get(name) ?? 0;
+    const actual = sizes.get(name)!;
+    const index = new TimeIndex(options.indexEvery);
+    const file: GpuFile = { name, path, index };
+    const scanned = await scanLines(path, actual, (line) => {
       const parsed = parseRecordLine(line);
       const seq = file.index.lines;
       file.index.append(parsed?.ts ?? NaN, line.length + 1);
@@ -115,14 +150,14 @@ export async function recoverDir(
     });
     if (scanned !== committed) {
       // Short file, or a torn last line: keep whole lines only.
-      if (scanned < Math.min(actual, committed)) await truncateFile(path, scanned, options.fsync);
+      if (scanned < actual) await truncateFile(path, scanned, options.fsync);
       corrections.set(name, scanned);
     }
+    file.tail = new FileTail(index.size);
     report.files.set(name, file);
   }
-  const present = new Set(names);
-  for (const name of sizes.keys()) {
-    if (!present.has(name)) {
+  for (const name of committedSizes.keys()) {
+    if (!sizes.has(name)) {
       report.shortFiles++;
       corrections.set(name, undefined);
     }

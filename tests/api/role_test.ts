@@ -15,6 +15,7 @@ Deno.test("The api role serves a live collector's data dir read-only and follows
   try {
     await using store = await CollectorStore.open({ dir: join(root, "c1"), fsync: false });
     await store.write(batch(messages(0, 2, () => "gpu-a")));
+    await store.checkpoint();
     await using api = await startApiRole({
       dataDir: root,
       apiPort: 0,
@@ -25,6 +26,9 @@ Deno.test("The api role serves a live collector's data dir read-only and follows
     assertEquals((await get(`${base}/api/v1/gpus`)).body.total, 1);
     await store.write(batch(messages(2, 3, () => "gpu-b")));
     await store.write(batch(messages(3, 4, () => "gpu-a")));
+    // The api role follows the collector's checkpoints.
+    assertEquals((await get(`${base}/api/v1/gpus`)).body.total, 1);
+    await store.checkpoint();
     const gpus = await get(`${base}/api/v1/gpus`);
     assertEquals(gpus.body.gpus.map((g: { id: string }) => g.id), ["gpu-a", "gpu-b"]);
     const page = await get(`${base}/api/v1/gpus/gpu-a/telemetry`);

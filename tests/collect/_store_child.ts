@@ -3,8 +3,9 @@
  *
  * - `hold DIR`: opens a store on DIR, prints `held`, and closes it when stdin closes.
  * - `write DIR FROM TO`: stores offsets FROM..TO of partition 0 in batches of 7
- *   over 5 GPUs, printing `recovered BYTES FILES` (what recovery cut at open),
- *   then `acked N` after each batch (N = next offset), then `done`.
+ *   over 5 GPUs, printing `recovered BYTES FILES ENTRIES` (what recovery cut
+ *   and replayed at open), then `acked N` after each batch (N = next offset),
+ *   then `done`. It checkpoints every 5 ms, so kills land in checkpoints too.
  *
  * @module
  */
@@ -13,21 +14,26 @@ import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, messages } from "./_store_helpers.ts";
 
 const [mode, dir, from, to] = Deno.args;
-// Widen the crash window between the file appends and the checkpoint commit,
+// Widen the crash window between a checkpoint's file writes and its commit,
 // so a SIGKILL from the test often lands inside it.
 const commit = Deno.AtomicOperation.prototype.commit;
 Deno.AtomicOperation.prototype.commit = async function (this: Deno.AtomicOperation) {
   await new Promise((resolve) => setTimeout(resolve, 3));
   return await commit.call(this);
 };
-const store = await CollectorStore.open({ dir });
+const store = await CollectorStore.open({ dir, checkpointMs: 5 });
 const encoder = new TextEncoder();
 if (mode === "hold") {
   await Deno.stdout.write(encoder.encode("held\n"));
   for await (const _ of Deno.stdin.readable) { /* wait for EOF */ }
 } else {
-  const { recovered_truncated_bytes: cut, recovered_removed_files: removed } = store.stats();
-  await Deno.stdout.write(encoder.encode(`recovered ${cut} ${removed}\n`));
+  const stats = store.stats();
+  const recovered = [
+    stats.recovered_truncated_bytes,
+    stats.recovered_removed_files,
+    stats.recovered_journal_entries,
+  ];
+  await Deno.stdout.write(encoder.encode(`recovered ${recovered.join(" ")}\n`));
   const end = Number(to);
   for (let offset = Number(from); offset < end; offset += 7) {
     const next = Math.min(offset + 7, end);

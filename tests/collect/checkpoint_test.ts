@@ -52,6 +52,43 @@ Deno.test("Checkpoint takes the most file sizes KV allows in one commit, with th
     }
   }));
 
+Deno.test("Checkpoint.commitSnapshot splits a large checkpoint and records the journal generation last", () =>
+  withDir(async (dir) => {
+    const path = join(dir, "checkpoint.kv");
+    const name = (i: number) => `${"n".repeat(96)}${String(i).padStart(4, "0")}.jsonl`;
+    const sizes = new Map(Array.from({ length: 1200 }, (_, i) => [name(i), i + 1]));
+    const positions = [{ topic: "t", group: "g", partition: 0, next: 42 }];
+    const commit = Deno.AtomicOperation.prototype.commit;
+    const seen: number[] = [];
+    Deno.AtomicOperation.prototype.commit = function (this: Deno.AtomicOperation) {
+      seen.push(seen.length);
+      // The last of the three commits fails: the first two stay.
+      if (seen.length === 3) return Promise.reject(new Error("disk full"));
+      return commit.call(this);
+    };
+    try {
+      const cp = await Checkpoint.open(path);
+      try {
+        assertEquals(cp.journalGen, 0);
+        await assertRejects(() => cp.commitSnapshot(positions, sizes, 7), { message: "disk full" });
+        assertEquals([seen.length, cp.journalGen, cp.nextOffset("t", "g", 0)], [3, 0, 0]);
+        assertEquals(cp.fileSizes().size, 2 * MAX_FILES_PER_COMMIT);
+        seen.length = 0;
+        Deno.AtomicOperation.prototype.commit = commit;
+        assertEquals(await cp.commitSnapshot(positions, sizes, 7), 3);
+      } finally {
+        cp.close();
+      }
+    } finally {
+      Deno.AtomicOperation.prototype.commit = commit;
+    }
+    const cp = await Checkpoint.open(path);
+    assertEquals([cp.journalGen, cp.nextOffset("t", "g", 0), cp.fileSizes().size], [7, 42, 1200]);
+    assertEquals(cp.positions(), positions);
+    assertEquals(cp.fileSizes().get(name(1199)), 1200);
+    cp.close();
+  }));
+
 Deno.test("lockDir is exclusive until closed and records the holder's pid", () =>
   withDir(async (dir) => {
     const lock = await lockDir(dir);

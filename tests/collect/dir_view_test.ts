@@ -23,11 +23,15 @@ Deno.test("CollectorDirView follows a live store across refreshes without taking
     await using view = new CollectorDirView({ dir });
     await store.write(batch(messages(0, 3, () => "gpu-a")));
     await view.refresh();
+    assertEquals(view.gpus(), [], "nothing before the store's checkpoint");
+    await store.checkpoint();
+    await view.refresh();
     const query = new TelemetryQuery([view]);
     assertEquals(query.listGpus().gpus.map((g) => [g.id, g.latest]), [["gpu-a", { seq: 2 }]]);
     assertEquals(seqs((await query.telemetry({ gpuId: "gpu-a", limit: 10 })).data), [0, 1, 2]);
 
     await store.write(batch(messages(3, 5, (o) => (o === 4 ? "gpu-b" : "gpu-a"))));
+    await store.checkpoint();
     assertEquals(view.highWater("gpu-a"), 3, "nothing new before a refresh");
     await view.refresh();
     assertEquals(view.highWater("gpu-a"), 4);
@@ -83,6 +87,7 @@ Deno.test("CollectorDirView answers old windows from the file once records left 
   withDir(async (dir) => {
     await using store = await CollectorStore.open({ dir, fsync: false });
     await store.write(batch(messages(0, 300, () => "gpu-a")));
+    await store.checkpoint();
     await using view = new CollectorDirView({ dir, maxEntries: 10, indexEvery: 16 });
     await view.refresh();
     const query = new TelemetryQuery([view]);

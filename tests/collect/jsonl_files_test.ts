@@ -1,12 +1,11 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import { join } from "node:path";
 import {
-  AppendHandles,
-  cutBack,
   readRange,
   SCAN_CHUNK_BYTES,
   scanLines,
   splitLines,
+  WriteHandles,
 } from "../../src/collect/jsonl_files.ts";
 
 const encoder = new TextEncoder();
@@ -21,39 +20,32 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("AppendHandles appends, reports creation, and keeps at most maxOpen handles after trim", () =>
+Deno.test("WriteHandles writes at offsets, reports creation, and keeps at most maxOpen handles after trim", () =>
   withDir(async (dir) => {
-    const handles = new AppendHandles(2);
+    const handles = new WriteHandles(2);
     const paths = ["a", "b", "c"].map((n) => join(dir, n));
-    assertEquals(await handles.append(paths[0], encoder.encode("1\n"), true), { created: true });
-    assertEquals(await handles.append(paths[0], encoder.encode("2\n"), false), { created: false });
-    await handles.append(paths[1], encoder.encode("x\n"), false);
-    await handles.append(paths[2], encoder.encode("y\n"), false);
+    const write = (i: number, offset: number, text: string) =>
+      handles.writeAt(paths[i], offset, encoder.encode(text), false);
+    assertEquals(await handles.writeAt(paths[0], 0, encoder.encode("1\n"), true), {
+      created: true,
+    });
+    assertEquals(await write(0, 2, "2\n"), { created: false });
+    await write(1, 0, "x\n");
+    await write(2, 0, "y\n");
     handles.trim();
-    // "a" was closed by trim; appending reopens it without creating it.
-    assertEquals(await handles.append(paths[0], encoder.encode("3\n"), false), { created: false });
+    // "a" was closed by trim; writing reopens it without creating it.
+    assertEquals(await write(0, 4, "3\n"), { created: false });
     assertEquals(await Deno.readTextFile(paths[0]), "1\n2\n3\n");
+    // A retry at the same offset overwrites what a failed write left.
+    assertEquals(await write(0, 2, "two\n"), { created: false });
+    assertEquals(await Deno.readTextFile(paths[0]), "1\ntwo\n");
     handles.forget(paths[0]);
     await Deno.remove(paths[0]);
-    assertEquals(await handles.append(paths[0], encoder.encode("4\n"), false), { created: true });
+    assertEquals(await write(0, 0, "4\n"), { created: true });
     assertEquals(await Deno.readTextFile(paths[0]), "4\n");
     handles.closeAll();
     handles.closeAll();
-    assertThrows(() => new AppendHandles(0), { name: "RangeError" });
-  }));
-
-Deno.test("cutBack truncates, removes new files, and leaves non-files and missing paths alone", () =>
-  withDir(async (dir) => {
-    const file = join(dir, "f");
-    await Deno.writeTextFile(file, "keep\ndrop\n");
-    await cutBack(file, 5, false, true);
-    assertEquals(await Deno.readTextFile(file), "keep\n");
-    await cutBack(file, 0, true, false);
-    assertEquals(await Deno.stat(file).then(() => true, () => false), false);
-    await cutBack(join(dir, "missing"), 0, true, false);
-    await Deno.mkdir(join(dir, "d"));
-    await cutBack(join(dir, "d"), 0, true, false);
-    assertEquals((await Deno.stat(join(dir, "d"))).isDirectory, true);
+    assertThrows(() => new WriteHandles(0), { name: "RangeError" });
   }));
 
 Deno.test("scanLines finds every line across chunk boundaries and excludes a torn tail", () =>

@@ -14,16 +14,10 @@ function message(offset: number, key: string): StoreMessage {
 const range = (from: number, to: number, keyOf: (o: number) => string) =>
   Array.from({ length: to - from }, (_, i) => message(from + i, keyOf(from + i)));
 
-const options = (limits: Partial<RoundOptions> = {}): RoundOptions => ({
+const options = (): RoundOptions => ({
   nextOffset: (_t, _g, p) => (p === 9 ? 50 : 0),
   fileNameOf: (key) => `${key}.jsonl`,
   maxNameBytes: 64,
-  maxFiles: 500,
-  maxMutations: 1000,
-  maxKeyBytes: 80_000,
-  positionKeyBytes: () => 20,
-  fileKeyBytes: () => 10,
-  ...limits,
 });
 
 const batch = (partition: number, messages: StoreMessage[]) => ({
@@ -33,35 +27,30 @@ const batch = (partition: number, messages: StoreMessage[]) => ({
   messages,
 });
 
-Deno.test("planRound packs several partitions into one commit with one position each", () => {
+Deno.test("planRound packs several partitions into one group with one position each", () => {
   const plan = planRound([
     batch(0, range(0, 4, (o) => `k${o % 2}`)),
     batch(9, range(48, 52, () => "k0")),
     batch(0, range(2, 6, () => "k1")),
   ], options());
   assertEquals(plan.results.map((r) => [r.stored, r.skipped]), [[4, 0], [2, 2], [2, 2]]);
-  assertEquals(plan.groups.length, 1);
-  assertEquals(plan.groups[0].positions.map((p) => [p.partition, p.next]), [[0, 6], [9, 52]]);
-  const k1 = plan.groups[0].files.get("k1.jsonl")!;
+  assertEquals(plan.group!.positions.map((p) => [p.partition, p.next]), [[0, 6], [9, 52]]);
+  const k1 = plan.group!.files.get("k1.jsonl")!;
   assertEquals(k1.entries.length, 4);
   assertEquals(k1.size, k1.parts.reduce((n, p) => n + p.length, 0));
 });
 
-Deno.test("planRound starts a new commit where files, mutations or key bytes would overflow", () => {
-  const round = [batch(0, range(0, 3, (o) => `a${o}`)), batch(1, range(0, 3, (o) => `b${o}`))];
-  const count = (limits: Partial<RoundOptions>) => planRound(round, options(limits)).groups.length;
-  assertEquals(count({}), 1);
-  assertEquals(count({ maxFiles: 5 }), 2);
-  assertEquals(count({ maxMutations: 7 }), 2);
-  assertEquals(count({ maxMutations: 8 }), 1);
-  assertEquals(count({ maxKeyBytes: 99 }), 2);
-  assertEquals(count({ maxKeyBytes: 100 }), 1);
-  const split = planRound(round, options({ maxFiles: 5 }));
-  assertEquals(split.groups.map((g) => [...g.files.keys()].length), [3, 3]);
+Deno.test("planRound keeps any number of files in one group, each file's lines in batch order", () => {
+  const round = [batch(0, range(0, 1200, (o) => `a${o % 600}`)), batch(1, range(0, 3, () => "a7"))];
+  const plan = planRound(round, options());
+  assertEquals(plan.group!.files.size, 600);
+  const a7 = plan.group!.files.get("a7.jsonl")!;
+  assertEquals(a7.entries.length, 5);
+  assertEquals(a7.parts.length, 5);
 });
 
 Deno.test("planRound plans nothing for a round of redeliveries and rejects a malformed batch", () => {
-  assertEquals(planRound([batch(9, range(40, 50, () => "k"))], options()).groups, []);
+  assertEquals(planRound([batch(9, range(40, 50, () => "k"))], options()).group, undefined);
   assertThrows(() => planRound([batch(0, range(0, 1, () => "k")), batch(-1, [])], options()), {
     name: "TypeError",
   });

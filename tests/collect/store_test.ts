@@ -21,6 +21,10 @@ Deno.test("CollectorStore writes one JSONL file per GPU with one line per record
     await using store = await CollectorStore.open({ dir, clock });
     const result = await store.write(batch(messages(0, 10, (o) => `gpu-${o % 3}`)));
     assertEquals(result, { stored: 10, skipped: 0, invalid: [] });
+    // Durable in the journal; the checkpoint writes the GPU files.
+    assertEquals(await jsonlFiles(dir), []);
+    assertEquals(store.stats().journal_bytes > 0, true);
+    await store.checkpoint();
     assertEquals(await jsonlFiles(dir), ["gpu-0.jsonl", "gpu-1.jsonl", "gpu-2.jsonl"]);
     const gpu0 = (await lines(join(dir, "gpu-0.jsonl"))).map((l) => JSON.parse(l));
     assertEquals(gpu0.map((r) => r.metrics.seq), [0, 3, 6, 9]);
@@ -43,6 +47,13 @@ Deno.test("CollectorStore writes one JSONL file per GPU with one line per record
       bytes,
       batches: 1,
       commits: 1,
+      checkpoints: 1,
+      checkpoint_failures: 0,
+      journal_bytes: 0,
+      recovered_journal_entries: 0,
+      recovered_journal_bytes: 0,
+      recovered_journal_torn_bytes: 0,
+      recovered_journal_gaps: 0,
       recovered_truncated_bytes: 0,
       recovered_removed_files: 0,
       recovered_short_files: 0,
@@ -68,6 +79,7 @@ Deno.test("CollectorStore skips redelivered offsets so lines equal unique record
       skipped: 15,
       invalid: [],
     });
+    await store.checkpoint();
     const seqs = (await lines(join(dir, "gpu-a.jsonl"))).map((l) => JSON.parse(l).metrics.seq);
     assertEquals(seqs, Array.from({ length: 15 }, (_, i) => i));
     assertEquals(store.stats().duplicates_skipped, 20);
@@ -113,6 +125,7 @@ Deno.test("CollectorStore reports invalid messages, stores the rest and consumes
     assertEquals(result.invalid.map((i) => i.offset), [1, 2]);
     assertEquals(result.invalid[1].error, "message key is empty; it must name the GPU");
     assertEquals(store.nextOffset("t", "g", 0), 4);
+    await store.checkpoint();
     assertEquals((await lines(join(dir, "gpu-a.jsonl"))).length, 2);
     assertEquals(store.stats().invalid, 2);
     assertEquals(await store.write(batch([list[1]])), { stored: 0, skipped: 1, invalid: [] });
@@ -131,6 +144,7 @@ Deno.test("CollectorStore serialises overlapping writes from several connections
     }
     const results = await Promise.all(writes);
     assertEquals(results.reduce((n, r) => n + r.stored, 0), 200);
+    await store.checkpoint();
     for (let p = 0; p < 4; p++) {
       assertEquals(store.nextOffset("t", "g", p), 50);
       const seqs = (await lines(join(dir, `gpu-${p}-0.jsonl`))).map((l) =>
@@ -167,6 +181,7 @@ Deno.test("CollectorStore cuts files back to the checkpoint after a crash betwee
       skipped: 3,
       invalid: [],
     });
+    await store.checkpoint();
     const seqs0 = (await lines(join(dir, "gpu-0.jsonl"))).map((l) => JSON.parse(l).metrics.seq);
     const seqs1 = (await lines(join(dir, "gpu-1.jsonl"))).map((l) => JSON.parse(l).metrics.seq);
     assertEquals([seqs0, seqs1], [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]);

@@ -53,11 +53,16 @@ async function collectInto(dir: string, csv: string, rows: number) {
   return { server, base };
 }
 
-async function startApi(dir: string) {
+/** Starts `gputel api` on `dir` and waits until it shows `rows` records (it follows checkpoints). */
+async function startApi(dir: string, rows: number) {
   const port = freePort();
   const api = new Gputel(["api", "--data-dir", dir, "--api-port", String(port)]);
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/health`, api);
+  await waitUntil(`${rows} records on the api role`, async () => {
+    const stats = await getJson<{ records_total: number }>(`${base}/stats`);
+    return stats.records_total >= rows;
+  });
   return { api, base };
 }
 
@@ -73,7 +78,7 @@ Deno.test("gputel api on a live collector's data dir serves the same GPUs and te
   const dir = await Deno.makeTempDir({ prefix: "gputel-api-e2e-" });
   const { server, base: collectBase } = await collectInto(dir, `${ROOT}data/sample.csv`, 1920);
   await using _server = server;
-  const { api, base } = await startApi(dir);
+  const { api, base } = await startApi(dir, 1920);
   await using _api = api;
 
   const fromCollect = await getJson<GpuList>(`${collectBase}/api/v1/gpus`);
@@ -126,7 +131,7 @@ Deno.test({
     const { server, base: collectBase } = await collectInto(dir, REAL_EXPORT, 2470);
     await using _server = server;
     assert.equal(await utilSamples(collectBase), 247);
-    const { api, base } = await startApi(dir);
+    const { api, base } = await startApi(dir, 2470);
     await using _api = api;
     assert.equal(await utilSamples(base), 247);
     const text = await (await fetch(`${base}/metrics`)).text();

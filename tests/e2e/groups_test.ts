@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { CollectorStore } from "../../src/collect/store.ts";
 import {
   freePort,
   getJson,
@@ -159,6 +160,10 @@ Deno.test({
     assert.equal(code, 0, output);
     assert.ok(killedHad > 0 && killedHad < 2470, `killed collector had stored ${killedHad}`);
 
+    // The killed collector's last acknowledged rounds are in its journal until
+    // its dir is opened again: recover it as its restart would.
+    await k1.proc.wait();
+    await (await CollectorStore.open({ dir: `${root}/k1/k1` })).close();
     const union = async () =>
       new Set([...await jsonlLines(`${root}/k1`), ...await jsonlLines(`${root}/k2`)]);
     await waitUntil(
