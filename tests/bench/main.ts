@@ -47,6 +47,7 @@ const SIZE = 256;
 const N = {
   smoke: {
     gputel: 20_000,
+    reps: 1,
     backlog: 5e6,
     core: 20_000,
     js: 2_000,
@@ -61,6 +62,7 @@ const N = {
   },
   quick: {
     gputel: 3_000_000,
+    reps: 3,
     backlog: 2e9,
     core: 3_000_000,
     js: 50_000,
@@ -75,6 +77,7 @@ const N = {
   },
   full: {
     gputel: 10_000_000,
+    reps: 5,
     backlog: 10e9,
     core: 10_000_000,
     js: 200_000,
@@ -102,19 +105,27 @@ const run = async (name: string, f: () => Promise<BenchResult | BenchResult[]>) 
   console.error(`bench: ${name} done`);
 };
 
+const gputel = (pubs: number, subs: number, persisted: boolean) => () =>
+  benchGputel({ messages: N.gputel, size: SIZE, pubs, subs, persisted });
 await run("raw-tcp", () => benchRawTcp(N.raw, SIZE));
-for (const persisted of [false, true]) {
-  await run(
-    "gputel",
-    () => benchGputel({ messages: N.gputel, size: SIZE, pubs: 1, subs: 1, persisted }),
-  );
-  await run(
-    "gputel",
-    () => benchGputel({ messages: N.gputel, size: SIZE, pubs: 4, subs: 2, persisted }),
-  );
+await run("gputel", gputel(1, 1, false));
+await run("gputel", gputel(4, 2, false));
+// The headline pair runs N.reps times, alternating so both see the same
+// machine, and each reports its median run: this VM is shared, and one run
+// can be off by 15% or more.
+const oursRuns: BenchResult[] = [];
+const coreRuns: BenchResult[] = [];
+for (let i = 0; i < N.reps; i++) {
+  await run("gputel", async () => (oursRuns.push(await gputel(1, 1, true)()), []));
+  await run("nats", async () => (
+    coreRuns.push(...await benchNats({ core: N.core, js: 0 }, SIZE)), []
+  ));
 }
+if (oursRuns.length) results.push(median(oursRuns));
+await run("gputel", gputel(4, 2, true));
 await run("backlog", () => benchBacklog(N.backlog, SIZE));
-await run("nats", () => benchNats({ core: N.core, js: N.js }, SIZE));
+if (coreRuns.length) results.push(median(coreRuns));
+await run("nats", () => benchNats({ core: 0, js: N.js }, SIZE));
 await run("redis", () => benchRedis(N.redis, SIZE));
 await run("pipeline", () => benchPipeline(N.rows));
 await run("latency", () => benchStoredLatency(N.rate, N.secs));
@@ -184,4 +195,15 @@ if (jsonFile) {
       2,
     ) + "\n",
   );
+}
+
+/** The run with the median throughput (the lower one of an even count), noting every run. */
+function median(rows: BenchResult[]): BenchResult {
+  const ok = rows.filter((r) => r.msgs_per_s !== null)
+    .sort((a, b) => a.msgs_per_s! - b.msgs_per_s!);
+  if (ok.length === 0) return rows[0];
+  const m = ok[(ok.length - 1) >> 1];
+  if (ok.length === 1) return m;
+  const all = ok.map((r) => fmt(r.msgs_per_s)).join(", ");
+  return { ...m, note: [m.note, `median of ${ok.length} runs: ${all}`].filter(Boolean).join("; ") };
 }
