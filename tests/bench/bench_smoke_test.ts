@@ -33,6 +33,10 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
   for (const r of report.results.filter((r: { system: string }) => r.system.startsWith("gputel"))) {
     assert.ok(r.msgs_per_s > 0, `${r.system} ${r.scenario}`);
   }
+  const headline = report.results.find((r: { system: string }) =>
+    r.system === "gputel (fsync always)"
+  );
+  assert.match(headline.note, /^median of 2 runs: [\d,]+, [\d,]+$/, "the headline is a median");
   const backlog = report.results.find((r: { system: string }) => r.system.includes("publish only"));
   assert.ok(backlog.broker_rss_mib > 0 && backlog.backlog_bytes >= 5e6, JSON.stringify(backlog));
   assert.match(stdout, /\| scenario \| system \| msgs\/s \|/);

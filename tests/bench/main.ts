@@ -47,7 +47,7 @@ const SIZE = 256;
 const N = {
   smoke: {
     gputel: 20_000,
-    reps: 1,
+    reps: 2,
     backlog: 5e6,
     core: 20_000,
     js: 2_000,
@@ -204,6 +204,6 @@ function median(rows: BenchResult[]): BenchResult {
   if (ok.length === 0) return rows[0];
   const m = ok[(ok.length - 1) >> 1];
   if (ok.length === 1) return m;
-  const all = ok.map((r) => fmt(r.msgs_per_s)).join(", ");
+  const all = ok.map((r) => r.msgs_per_s!.toLocaleString("en-US")).join(", ");
   return { ...m, note: [m.note, `median of ${ok.length} runs: ${all}`].filter(Boolean).join("; ") };
 }
