@@ -24,6 +24,8 @@ export class SequenceGapError extends Error {
 
 /** Stable blobs of at least this many bytes are kept as the views they arrive as. */
 const KEEP_VIEW_BYTES = 64 * 1024;
+/** A buffer at most this much larger than a blob holds only the blob's frame. */
+const OWN_BUFFER_SLACK = 64 * 1024;
 
 /** Retention limits; 0 disables a limit. */
 export interface RetentionOptions {
@@ -99,9 +101,12 @@ export class DurableLog {
         `partition ${partition} does not exist: topic ${topic} has ${t.logs.length}`,
       );
     }
-    // A blob that may change under us is copied now; so is a small stable one,
-    // so that keeping it does not keep the caller's whole read buffer alive.
-    const kept = stable && blob.length >= KEEP_VIEW_BYTES ? blob : blob.slice();
+    // A large stable blob is kept as is only when its buffer is its own frame
+    // (read straight into a buffer of its own): one that landed inside a
+    // shared read slab is copied, or keeping it would keep the whole slab,
+    // and memory would exceed what the topic counts.
+    const own = blob.buffer.byteLength - blob.length <= OWN_BUFFER_SLACK;
+    const kept = stable && blob.length >= KEEP_VIEW_BYTES && own ? blob : blob.slice();
     const key = `${topic}\0${partition}`;
     let files: PartitionFiles | undefined;
     const step = (this.#chains.get(key) ?? Promise.resolve()).catch(() => {}).then(async () => {

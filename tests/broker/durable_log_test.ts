@@ -118,7 +118,7 @@ Deno.test("a producer's batch arriving after a refused one is refused too, then 
   assert.equal(s.log.duplicatesIgnored, 0);
 });
 
-Deno.test("a large stable blob is kept as is, others are copied; both read back intact from disk", async () => {
+Deno.test("a large stable blob in its own buffer is kept as is, others are copied; all read back intact", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const open = async () => {
@@ -132,12 +132,19 @@ Deno.test("a large stable blob is kept as is, others are copied; both read back 
       return b.take();
     };
     const a = await open();
-    // Stable (a view into a read slab that is never reused) and large: kept without a copy.
-    const slab = new Uint8Array(200_000);
-    slab.set(large(), 100);
-    const stable = slab.subarray(100, 100 + large().length);
+    // Stable and large, in a buffer of its own (its frame's): kept without a copy.
+    const frame = new Uint8Array(40 + large().length);
+    frame.set(large(), 40);
+    const stable = frame.subarray(40);
     const first = await a.log.append("t", 0, stable, 100, undefined, true);
-    assert.equal(first.blob!.buffer, slab.buffer, "kept without a copy");
+    assert.equal(first.blob!.buffer, frame.buffer, "kept without a copy");
+    // Stable and large but inside a shared read slab: copied, or it would keep the slab.
+    const slab = new Uint8Array(1 << 20);
+    slab.set(large(), 5000);
+    const inSlab = slab.subarray(5000, 5000 + large().length);
+    const kept = await a.log.append("t", 0, inSlab, 100, undefined, true);
+    assert.notEqual(kept.blob!.buffer, slab.buffer);
+    assert.deepEqual(kept.blob, large());
     // Small stable blobs are copied (keeping one must not keep a whole slab alive) ...
     const small = blob(1);
     const second = await a.log.append("t", 0, small, 10, undefined, true);
@@ -152,11 +159,12 @@ Deno.test("a large stable blob is kept as is, others are copied; both read back 
 
     const b = await open();
     const log = b.core.log("t", 0);
-    assert.equal(log.endOffset, 120);
+    assert.equal(log.endOffset, 220);
     assert.deepEqual(await b.log.readBlob(log.batchAt(0)!), large());
-    assert.deepEqual(await b.log.readBlob(log.batchAt(100)!), blob(1));
-    assert.deepEqual(await b.log.readBlob(log.batchAt(110)!), blob(2));
-    assert.equal(b.storage.counters.reads, 3, "restored batches are read back from disk");
+    assert.deepEqual(await b.log.readBlob(log.batchAt(100)!), large());
+    assert.deepEqual(await b.log.readBlob(log.batchAt(200)!), blob(1));
+    assert.deepEqual(await b.log.readBlob(log.batchAt(210)!), blob(2));
+    assert.equal(b.storage.counters.reads, 4, "restored batches are read back from disk");
     assert.equal(b.storage.counters.recoveredCorruptRanges, 0);
     assert.equal(b.storage.counters.corruptReads, 0);
     await b.storage.close();

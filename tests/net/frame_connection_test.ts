@@ -59,3 +59,29 @@ Deno.test("frames read from a connection stay intact while kept, across slabs an
     assert.deepEqual(kept[i].batch, sent[i].batch, `frame ${i}`);
   }
 });
+
+Deno.test("a large frame arrives in a buffer of its own, not inside a shared read slab", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  // 3 MB of 10 KB frames first, so reads are large and slabs have grown to their largest.
+  const small = Array.from({ length: 300 }, (_, i) => publish(10 + i, 10, 1000));
+  const frames = [...small, publish(1, 200, 1500), publish(2, 1, 20), publish(3, 200, 1500)];
+  const sender = (async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const all = frames.map((f) => encodeFrame(f));
+    for (const b of all) for (let w = 0; w < b.length;) w += await conn.write(b.subarray(w));
+    conn.close();
+  })();
+  const fc = new FrameConnection(await listener.accept());
+  const got: Publish[] = [];
+  for await (const f of fc.frames()) got.push(f as Publish);
+  await sender;
+  listener.close();
+  fc.close();
+  assert.equal(got.length, 303);
+  for (const i of [300, 302]) {
+    const slack = got[i].batch.buffer.byteLength - got[i].batch.length;
+    assert.ok(slack < 1024, `frame ${i}: ${slack} bytes of other data share its buffer`);
+    assert.deepEqual(got[i].batch, frames[i].batch);
+  }
+});
