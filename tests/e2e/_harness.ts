@@ -5,6 +5,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { join } from "node:path";
 
 /** The repository root. */
 export const ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -180,4 +181,40 @@ export async function consumeIds(
     clearTimeout(deadline);
   }
   return { counts, distinct };
+}
+
+/** A broker (restartable on the same ports and data) and a collector, data under one root. */
+export interface BrokerAndCollector {
+  port: number;
+  admin: number;
+  api: number;
+  collector: Gputel;
+  /** Starts the broker (again) and waits for its admin API. */
+  startBroker(): Promise<Gputel>;
+}
+
+/**
+ * Starts `gputel broker` (data in `root/b`) and `gputel collect` (data in
+ * `root/c`) on free ports and waits until both answer. The caller owns the
+ * processes: it kills and restarts the broker as its test needs.
+ */
+export async function startBrokerAndCollector(
+  root: string,
+): Promise<BrokerAndCollector & { broker: Gputel }> {
+  const [port, admin, api] = [freePort(), freePort(), freePort()];
+  const startBroker = async () => {
+    const broker = new Gputel([
+      ...["broker", "--data-dir", join(root, "b")],
+      ...["--port", String(port), "--admin-port", String(admin)],
+    ]);
+    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+    return broker;
+  };
+  const broker = await startBroker();
+  const collector = new Gputel([
+    ...["collect", "--data-dir", join(root, "c"), "--broker", `127.0.0.1:${port}`],
+    ...["--api-port", String(api)],
+  ]);
+  await waitForHttp(`http://127.0.0.1:${api}/health`, collector);
+  return { port, admin, api, broker, collector, startBroker };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Publisher } from "../../src/client/publisher.ts";
-import { freePort, Gputel, jsonlLines, waitForHttp, waitUntil } from "./_harness.ts";
+import { jsonlLines, startBrokerAndCollector, waitUntil } from "./_harness.ts";
 import { mulberry32 as prng } from "../../src/stream/prng.ts";
 
 const TOTAL = 6_000;
@@ -10,29 +10,10 @@ const enc = new TextEncoder();
 
 Deno.test("the broker SIGKILLed and restarted 5 times mid-stream loses no confirmed message", async () => {
   const root = await Deno.makeTempDir({ prefix: "gputel-killloop-" });
-  const [port, admin, api] = [freePort(), freePort(), freePort()];
-  const startBroker = () =>
-    new Gputel([
-      "broker",
-      "--data-dir",
-      join(root, "b"),
-      "--port",
-      String(port),
-      "--admin-port",
-      String(admin),
-    ]);
-  let broker = startBroker();
-  await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
-  await using collector = new Gputel([
-    "collect",
-    "--data-dir",
-    join(root, "c"),
-    "--broker",
-    `127.0.0.1:${port}`,
-    "--api-port",
-    String(api),
-  ]);
-  await waitForHttp(`http://127.0.0.1:${api}/health`, collector);
+  const procs = await startBrokerAndCollector(root);
+  const { port, startBroker } = procs;
+  let broker = procs.broker;
+  await using _collector = procs.collector; // stopped when the test ends
   const pub = await Publisher.connect({
     broker: { host: "127.0.0.1", port },
     topic: "telemetry",
@@ -50,8 +31,7 @@ Deno.test("the broker SIGKILLed and restarted 5 times mid-stream loses no confir
       await new Promise((r) => setTimeout(r, Math.max(0, started + at - Date.now())));
       broker.kill("SIGKILL");
       await broker.wait();
-      broker = startBroker();
-      await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+      broker = await startBroker();
     }
   })();
   for (let i = 0; i < TOTAL; i++) {

@@ -1,34 +1,14 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { freePort, getJson, Gputel, jsonlLines, waitForHttp, waitUntil } from "./_harness.ts";
+import { getJson, Gputel, jsonlLines, startBrokerAndCollector, waitUntil } from "./_harness.ts";
 
 const SAMPLE_ROWS = 1920; // data/sample.csv: 32 GPUs × 6 metrics × 10 timestamps
 
 Deno.test("with the broker down for 3 s mid-stream, streamer and collector reconnect by themselves", async () => {
   const root = await Deno.makeTempDir({ prefix: "gputel-outage-" });
-  const [port, admin, api] = [freePort(), freePort(), freePort()];
-  const startBroker = () =>
-    new Gputel([
-      "broker",
-      "--data-dir",
-      join(root, "b"),
-      "--port",
-      String(port),
-      "--admin-port",
-      String(admin),
-    ]);
-  let broker = startBroker();
-  await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
-  await using collector = new Gputel([
-    "collect",
-    "--data-dir",
-    join(root, "c"),
-    "--broker",
-    `127.0.0.1:${port}`,
-    "--api-port",
-    String(api),
-  ]);
-  await waitForHttp(`http://127.0.0.1:${api}/health`, collector);
+  const procs = await startBrokerAndCollector(root);
+  const { port, api, startBroker } = procs;
+  let broker = procs.broker;
+  await using collector = procs.collector;
   await using stream = new Gputel([
     "stream",
     "--csv",
@@ -51,8 +31,7 @@ Deno.test("with the broker down for 3 s mid-stream, streamer and collector recon
     const storedAtStop = (await jsonlLines(root)).length;
     await new Promise((r) => setTimeout(r, 3000));
     assert.ok(streaming, "the stream waits out the outage instead of exiting");
-    broker = startBroker();
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+    broker = await startBroker();
 
     const streamed = await stream.wait();
     assert.equal(streamed.code, 0, streamed.output);
