@@ -2,7 +2,9 @@
  * Publish-to-stored latency: `pub` publishes telemetry messages at a steady
  * `--rate` carrying their send time; `store` consumes them like the
  * collector (CollectorStore: JSONL per GPU, fsync, Deno KV checkpoint, then
- * ack) and measures send → stored for every message.
+ * ack) and measures send → stored for every message. The first `--warmup`
+ * messages (the run's first second: JIT compilation, first files) count
+ * only in the whole-run figures; the steady-state ones start after them.
  *
  * @module
  */
@@ -41,10 +43,12 @@ if (mode === "pub") {
   const store = await CollectorStore.open({ dir });
   const sub = await Subscriber.connect({ broker, topic: "stored", group: "latency" });
   console.log(JSON.stringify({ ready: true }));
-  const sampler = new LatencySampler(count);
+  const warmup = Number(arg(rest, "warmup", "0"));
+  const sampler = new LatencySampler(count - warmup);
+  const whole = new LatencySampler(count);
   // Where the time goes: publish → the delivery reaching this process, and
   // each store round (written, fdatasynced, acked).
-  const delivered = new LatencySampler(count);
+  const delivered = new LatencySampler(count - warmup);
   const rounds: number[] = [];
   const arrived = new WeakMap<Delivery, number>();
   let n = 0, start = 0, last = 0;
@@ -69,7 +73,9 @@ if (mode === "pub") {
       if (n === 0) start = now;
       last = now;
       for (const m of d.messages) {
-        const sent = JSON.parse(dec.decode(m.payload)).fields.sent;
+        const { sent, seq } = JSON.parse(dec.decode(m.payload)).fields;
+        whole.add(now - sent);
+        if (seq < warmup) continue;
         sampler.add(now - sent);
         delivered.add(arrived.get(d)! - sent);
       }
@@ -91,6 +97,7 @@ if (mode === "pub") {
       start,
       end: last,
       latencies: sampler.samples,
+      whole: whole.samples,
       delivered: delivered.samples,
       rounds,
     }),
