@@ -33,6 +33,7 @@ const GAUGES = new Set([
   "files",
   "bytes",
   "journal_bytes",
+  "unflushed_bytes",
   "last_write_ms",
   "max_entries_per_gpu",
   "max_records",

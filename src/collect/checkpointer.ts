@@ -68,6 +68,8 @@ export class Checkpointer {
   // that starting a checkpoint never waits for it between two rounds.
   #next: Promise<JournalFile> | undefined;
   #dirtyFiles = new Set<string>();
+  #unflushed = 0;
+  #lastError: unknown;
   #dirtyPositions = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
@@ -87,6 +89,19 @@ export class Checkpointer {
     return this.#journal;
   }
 
+  /**
+   * Bytes of committed lines not yet written to their files: they are held
+   * in memory (and in the journal) until a checkpoint writes them.
+   */
+  get unflushedBytes(): number {
+    return this.#unflushed;
+  }
+
+  /** The error of the last checkpoint, when it failed. */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
   /** The next offset to store for a partition, rounds since the checkpoint included. */
   nextOffset(topic: string, group: string, partition: number): number {
     return this.#positions.get(JSON.stringify([topic, group, partition]))?.next ?? 0;
@@ -99,7 +114,10 @@ export class Checkpointer {
       this.#positions.set(id, p);
       this.#dirtyPositions.add(id);
     }
-    for (const name of group.files.keys()) this.#dirtyFiles.add(name);
+    for (const [name, lines] of group.files) {
+      this.#dirtyFiles.add(name);
+      this.#unflushed += lines.size;
+    }
     if (this.#journal.size >= this.#o.maxJournalBytes) this.#request();
     else this.#arm();
   }
@@ -149,7 +167,10 @@ export class Checkpointer {
     this.#journal = next;
     this.#dirtyFiles = new Set();
     this.#dirtyPositions = new Set();
-    this.#running = this.#record(flushes, sizes, positions, next.gen).catch((error) => {
+    this.#running = this.#record(flushes, sizes, positions, next.gen).then(() => {
+      this.#lastError = undefined;
+    }, (error) => {
+      this.#lastError = error;
       this.stats.checkpointFailures++;
       for (const name of files) this.#dirtyFiles.add(name);
       for (const id of ids) this.#dirtyPositions.add(id);
@@ -191,8 +212,10 @@ export class Checkpointer {
     let failure: unknown;
     written.forEach((result, i) => {
       const { file, flush } = flushes[i];
-      if (result.status === "fulfilled") file.tail!.flushed(flush);
-      else {
+      if (result.status === "fulfilled") {
+        file.tail!.flushed(flush);
+        this.#unflushed -= flush.bytes.length;
+      } else {
         file.tail!.release();
         handles.forget(file.path);
         failure ??= result.reason;

@@ -76,6 +76,33 @@ export class StoreFailedError extends Error {
   }
 }
 
+/**
+ * A round was refused because too many committed bytes wait for a
+ * checkpoint that keeps failing (their files cannot be written). Nothing is
+ * lost: the round was not stored, so the collector does not ack it and the
+ * broker delivers it again.
+ */
+export class StoreBackloggedError extends Error {
+  /**
+   * Creates the error.
+   * @param dir the store's dir
+   * @param unflushed bytes waiting for a checkpoint
+   * @param limit the store's `maxUnflushedBytes`
+   * @param options the cause: the last checkpoint's error
+   */
+  constructor(dir: string, unflushed: number, limit: number, options?: ErrorOptions) {
+    const mib = (n: number) => n < 1048576 ? `${n} bytes` : `${(n / 1048576).toFixed(1)} MiB`;
+    super(
+      `collector store ${dir}: ${mib(unflushed)} of records wait for a checkpoint ` +
+        `(limit ${mib(limit)}) and the checkpoint failed` +
+        (options?.cause === undefined ? "" : ` (${String(options.cause)})`) +
+        "; refusing new records until the GPU files can be written (check disk space and permissions)",
+      options,
+    );
+    this.name = "StoreBackloggedError";
+  }
+}
+
 /** A telemetry query named a GPU no source knows. */
 export class UnknownGpuError extends Error {
   /** The GPU id asked for. */

@@ -44,6 +44,16 @@ export interface CollectorStoreOptions {
    * @default {67108864}
    */
   maxJournalBytes?: number;
+  /**
+   * Most bytes of committed lines waiting for a checkpoint to write them to
+   * their files (they are held in memory until then). A round that finds
+   * more first waits for a checkpoint; if that fails too, the round is
+   * refused with {@linkcode StoreBackloggedError} (the collector does not
+   * ack, the broker keeps the records) instead of memory growing while the
+   * files cannot be written.
+   * @default {268435456}
+   */
+  maxUnflushedBytes?: number;
   /** Called when a background checkpoint fails (the next one retries its files). */
   onCheckpointError?: (error: unknown) => void;
   /**
@@ -57,6 +67,9 @@ export interface CollectorStoreOptions {
    */
   clock?: Clock;
 }
+
+/** Default of {@linkcode CollectorStoreOptions.maxUnflushedBytes}. */
+export const DEFAULT_MAX_UNFLUSHED_BYTES = 256 * 1024 * 1024;
 
 /** Default of {@linkcode CollectorStoreOptions.fsync}. */
 export const DEFAULT_FSYNC = true;
@@ -92,6 +105,10 @@ export function resolveCollectorStoreOptions(
       "maxJournalBytes",
       options.maxJournalBytes ?? DEFAULT_MAX_JOURNAL_BYTES,
     ),
+    maxUnflushedBytes: positive(
+      "maxUnflushedBytes",
+      options.maxUnflushedBytes ?? DEFAULT_MAX_UNFLUSHED_BYTES,
+    ),
     onCheckpointError: options.onCheckpointError ?? (() => {}),
     clock: options.clock ?? systemClock,
   };
@@ -121,6 +138,8 @@ export interface StoreStats extends Record<string, number> {
   checkpoint_failures: number;
   /** Bytes in the current journal generation. */
   journal_bytes: number;
+  /** Bytes of committed lines a checkpoint has not yet written to their files. */
+  unflushed_bytes: number;
   /** Journal entries read back at open. */
   recovered_journal_entries: number;
   /** Bytes the journal replay put back into files at open. */
@@ -163,6 +182,7 @@ export function initialStoreStats(report: RecoveryReport): StoreStats {
     checkpoints: 0,
     checkpoint_failures: 0,
     journal_bytes: 0,
+    unflushed_bytes: 0,
     recovered_journal_entries: report.journalEntries,
     recovered_journal_bytes: report.journalBytes,
     recovered_journal_torn_bytes: report.journalTornBytes,

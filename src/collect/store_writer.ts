@@ -9,7 +9,7 @@
 
 import { type Checkpoint, MAX_NAME_BYTES } from "./checkpoint.ts";
 import { Checkpointer } from "./checkpointer.ts";
-import { StoreFailedError } from "./errors.ts";
+import { StoreBackloggedError, StoreFailedError } from "./errors.ts";
 import { cachedGpuFileName } from "./file_name.ts";
 import type { JournalFile } from "./journal.ts";
 import { WriteHandles } from "./jsonl_files.ts";
@@ -68,12 +68,16 @@ export class StoreWriter {
   }
 
   /** Counters of the checkpoints and the journal. */
-  stats(): Pick<StoreStats, "checkpoints" | "checkpoint_failures" | "journal_bytes"> {
+  stats(): Pick<
+    StoreStats,
+    "checkpoints" | "checkpoint_failures" | "journal_bytes" | "unflushed_bytes"
+  > {
     const { checkpoints, checkpointFailures } = this.#checkpointer.stats;
     return {
       checkpoints,
       checkpoint_failures: checkpointFailures,
       journal_bytes: this.#checkpointer.journal.size,
+      unflushed_bytes: this.#checkpointer.unflushedBytes,
     };
   }
 
@@ -124,6 +128,7 @@ export class StoreWriter {
     if (this.#failure !== undefined) {
       throw new StoreFailedError(this.#o.dir, { cause: this.#failure });
     }
+    await this.#makeRoom();
     const plan = planRound(batches, {
       nextOffset: (t, g, p) => this.#checkpointer.nextOffset(t, g, p),
       fileNameOf: this.#fileName,
@@ -145,6 +150,22 @@ export class StoreWriter {
     stats.batches += batches.length;
     stats.last_write_ms = this.#o.clock.now();
     return plan.results;
+  }
+
+  // Over maxUnflushedBytes, a round first waits for a checkpoint to write the
+  // files (rounds slow to the disk's pace); when that fails, it is refused
+  // rather than holding ever more lines in memory.
+  async #makeRoom(): Promise<void> {
+    const cp = this.#checkpointer;
+    const limit = this.#o.maxUnflushedBytes;
+    if (cp.unflushedBytes < limit) return;
+    await cp.settled();
+    if (cp.unflushedBytes < limit) return;
+    if (await cp.begin()) await cp.settled();
+    if (cp.unflushedBytes < limit) return;
+    throw new StoreBackloggedError(this.#o.dir, cp.unflushedBytes, limit, {
+      cause: cp.lastError,
+    });
   }
 
   // Indexes a committed group's lines and adds them to the memory window.

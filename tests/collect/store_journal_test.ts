@@ -161,3 +161,63 @@ Deno.test("CollectorStore retries a failed checkpoint by itself, with no new rou
     await eventually("a checkpoint", () => store.stats().checkpoints === 1);
     assertEquals(await seqsIn(join(dir, "gpu-b.jsonl")), [1, 3]);
   }));
+
+Deno.test("CollectorStore refuses rounds once maxUnflushedBytes wait for a failing checkpoint, and stores them after it succeeds", () =>
+  withDir(async (dir) => {
+    const errors: unknown[] = [];
+    await using store = await CollectorStore.open({
+      dir,
+      fsync: false,
+      checkpointMs: 3_600_000,
+      maxUnflushedBytes: 2_000,
+      onCheckpointError: (e) => errors.push(e),
+    });
+    // A directory where gpu-b's file should go makes every checkpoint fail.
+    await Deno.mkdir(join(dir, "gpu-b.jsonl"), { recursive: true });
+    const key = () => "gpu-b";
+    let next = 0;
+    while (store.stats().unflushed_bytes < 2_000) {
+      await store.write(batch(messages(next, next + 4, key)));
+      next += 4;
+    }
+    const held = store.stats().unflushed_bytes;
+    const refused = await store.write(batch(messages(next, next + 4, key))).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assertEquals(refused?.name, "StoreBackloggedError");
+    assertEquals(/gpu-b\.jsonl|directory/i.test(refused!.message), true, refused!.message);
+    assertEquals(refused!.message.includes("limit 2000 bytes"), true, refused!.message);
+    // Nothing of the refused round was kept, and memory did not grow.
+    assertEquals(store.stats().records_total, next);
+    assertEquals(store.nextOffset("t", "g", 0), next);
+    assertEquals(store.stats().unflushed_bytes, held);
+    assertEquals(errors.length >= 1, true);
+    // Once the file can be written, the broker's redelivery is stored.
+    await Deno.remove(join(dir, "gpu-b.jsonl"));
+    assertEquals((await store.write(batch(messages(next, next + 4, key)))).stored, 4);
+    await store.checkpoint();
+    assertEquals(store.stats().unflushed_bytes, 0);
+    const all = Array.from({ length: next + 4 }, (_, i) => i);
+    assertEquals(await seqsIn(join(dir, "gpu-b.jsonl")), all);
+  }));
+
+Deno.test("CollectorStore over maxUnflushedBytes waits for a checkpoint instead of refusing when it succeeds", () =>
+  withDir(async (dir) => {
+    await using store = await CollectorStore.open({
+      dir,
+      fsync: false,
+      checkpointMs: 3_600_000,
+      maxUnflushedBytes: 2_000,
+    });
+    let peak = 0;
+    for (let next = 0; next < 200; next += 4) {
+      await store.write(batch(messages(next, next + 4, (o) => `gpu-${o % 3}`)));
+      peak = Math.max(peak, store.stats().unflushed_bytes);
+    }
+    const { checkpoints, checkpoint_failures, records_total } = store.stats();
+    assertEquals([checkpoint_failures, records_total], [0, 200]);
+    assertEquals(checkpoints >= 2, true, `checkpoints ${checkpoints}`);
+    // At most one round beyond the limit is ever held.
+    assertEquals(peak < 2_000 + 1_000, true, `peak ${peak}`);
+  }));

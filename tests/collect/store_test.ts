@@ -50,6 +50,7 @@ Deno.test("CollectorStore writes one JSONL file per GPU with one line per record
       checkpoints: 1,
       checkpoint_failures: 0,
       journal_bytes: 0,
+      unflushed_bytes: 0,
       recovered_journal_entries: 0,
       recovered_journal_bytes: 0,
       recovered_journal_torn_bytes: 0,
