@@ -1,0 +1,38 @@
+/**
+ * The collector's per-record work, per message of the bundled DCGM sample:
+ * payload → message (decodeMessage), message → record (toRecord), record →
+ * JSONL line (encodeRecordLine). `deno task bench-convert`.
+ *
+ * @module
+ */
+import { systemClock } from "../../src/clock.ts";
+import { decodeMessage, toRecord } from "../../src/collect/record.ts";
+import { encodeRecordLine } from "../../src/collect/stored_line.ts";
+import { readCsvRows } from "../../src/stream/csv_reader.ts";
+import { encodeMessage, rowToMessage } from "../../src/stream/row_message.ts";
+
+const sample = new URL("../../data/sample.csv", import.meta.url).pathname;
+const keyed: { key: string; payload: Uint8Array }[] = [];
+for await (const row of readCsvRows(sample)) {
+  const k = rowToMessage(row.fields, { clock: systemClock });
+  if (k) keyed.push({ key: k.key, payload: encodeMessage(k.message) });
+}
+const messages = keyed.map((k) => ({ key: k.key, message: decodeMessage(k.payload) }));
+const records = messages.map((m) => toRecord(m.key, m.message));
+let i = 0;
+const next = () => i++ % keyed.length;
+
+Deno.bench("decodeMessage", { group: "collector" }, () => {
+  decodeMessage(keyed[next()].payload);
+});
+Deno.bench("toRecord", { group: "collector" }, () => {
+  const m = messages[next()];
+  toRecord(m.key, m.message);
+});
+Deno.bench("encodeRecordLine", { group: "collector" }, () => {
+  encodeRecordLine(records[next()]);
+});
+Deno.bench("all three", { group: "collector" }, () => {
+  const k = keyed[next()];
+  encodeRecordLine(toRecord(k.key, decodeMessage(k.payload)));
+});
