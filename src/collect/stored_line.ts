@@ -11,9 +11,29 @@ import { parseRfc3339 } from "./rfc3339.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Encodes a record as one line, newline included. */
+// Lines are encoded into shared slabs with encodeInto: a TextEncoder.encode
+// per line allocated a buffer each time and cost ~9× the encoding itself. A
+// slab is never written twice, so each line's view stays valid; it is freed
+// once no line of it is referenced.
+const SLAB_BYTES = 256 * 1024;
+let slab = new Uint8Array(0);
+let slabAt = 0;
+
+/**
+ * Encodes a record as one line, newline included. The bytes are a view into
+ * a shared buffer: keep or write them, never change them.
+ */
 export function encodeRecordLine(record: TelemetryRecord): Uint8Array {
-  return encoder.encode(JSON.stringify(record) + "\n");
+  const text = JSON.stringify(record) + "\n";
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  if (slab.length - slabAt < text.length * 3) {
+    slab = new Uint8Array(Math.max(SLAB_BYTES, text.length * 3));
+    slabAt = 0;
+  }
+  const { written } = encoder.encodeInto(text, slab.subarray(slabAt));
+  const line = slab.subarray(slabAt, slabAt + written);
+  slabAt += written;
+  return line;
 }
 
 /** A line read back: the record and its timestamp in epoch ms. */
