@@ -78,7 +78,8 @@ const PRIORITY = [
   "gpu_uuid",
 ];
 
-const PRIORITY_SET: ReadonlySet<string> = new Set(PRIORITY);
+// The label each PRIORITY column claims.
+const PRIORITY_LABELS: readonly string[] = PRIORITY.map((c) => IDENTITY_COLUMNS.get(c)!);
 
 /**
  * Whether a field name is an identity column (a label, never a metric).
@@ -88,11 +89,20 @@ export function isIdentityColumn(name: string): boolean {
   return identityColumnOf(name) !== null;
 }
 
-// Field name → its identity column (lower-cased), or null. Names repeat on
-// every message, so each is lower-cased once.
-const identityColumnOf = memoize((name: string): string | null => {
+// Field name → what it is as an identity column, or null when it is none.
+// Names repeat on every message, so each is looked up once.
+interface IdentityColumn {
+  /** The column, lower-cased. */
+  lower: string;
+  /** The label it claims (null: labels_raw, read separately). */
+  label: string | null;
+  /** Its place in PRIORITY, or -1. */
+  slot: number;
+}
+const identityColumnOf = memoize((name: string): IdentityColumn | null => {
   const lower = name.toLowerCase();
-  return IDENTITY_COLUMNS.has(lower) ? lower : null;
+  const label = IDENTITY_COLUMNS.get(lower);
+  return label === undefined ? null : { lower, label, slot: PRIORITY.indexOf(lower) };
 }, 4096);
 
 // labels_raw text → the label pairs it adds, in order. A DCGM stream repeats
@@ -149,12 +159,12 @@ export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
   if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
     throw new RecordError("fields is not a JSON object");
   }
-  const entries = Object.entries(fields);
-  if (entries.length > MAX_FIELDS) {
-    throw new RecordError(`message has ${entries.length} fields; at most ${MAX_FIELDS} allowed`);
+  const names = Object.keys(fields);
+  if (names.length > MAX_FIELDS) {
+    throw new RecordError(`message has ${names.length} fields; at most ${MAX_FIELDS} allowed`);
   }
-  for (const [name, value] of entries) {
-    if (!isFieldValue(value)) {
+  for (const name of names) {
+    if (!isFieldValue((fields as Record<string, unknown>)[name])) {
       throw new RecordError(`field ${JSON.stringify(name)} is not a string, number or boolean`);
     }
   }
@@ -168,25 +178,53 @@ export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
   return message;
 }
 
-function identityLabels(fields: Record<string, FieldValue>, labels: Map<string, string>): void {
-  const byLower = new Map<string, FieldValue>();
-  for (const name of Object.keys(fields)) {
-    const lower = identityColumnOf(name);
-    if (lower !== null && !byLower.has(lower)) byLower.set(lower, fields[name]);
+// The labels of the identity columns, into `labels`: PRIORITY columns in
+// that order, then the other identity columns in field order (the first
+// field of each lower-cased column counts), then labels_raw's pairs.
+function identityLabels(
+  fields: Record<string, FieldValue>,
+  names: readonly string[],
+  labels: Record<string, string>,
+): void {
+  const prio: (FieldValue | undefined)[] = new Array(PRIORITY.length);
+  let others: { column: IdentityColumn; value: FieldValue }[] | undefined;
+  let raw: FieldValue | undefined;
+  for (const name of names) {
+    const column = identityColumnOf(name);
+    if (column === null) continue;
+    const value = fields[name];
+    if (column.slot >= 0) prio[column.slot] ??= value;
+    else if (column.label === null) raw ??= value;
+    else if (!others?.some((o) => o.column.lower === column.lower)) {
+      (others ??= []).push({ column, value });
+    }
   }
-  const claim = (column: string, value: FieldValue) => {
-    const label = IDENTITY_COLUMNS.get(column);
-    const text = String(value);
-    if (typeof label === "string" && text !== "" && !labels.has(label)) labels.set(label, text);
-  };
-  for (const column of PRIORITY) {
-    const value = byLower.get(column);
-    if (value !== undefined) claim(column, value);
+  for (let slot = 0; slot < PRIORITY.length; slot++) {
+    const value = prio[slot];
+    if (value !== undefined) claim(labels, PRIORITY_LABELS[slot], value);
   }
-  for (const [column, value] of byLower) if (!PRIORITY_SET.has(column)) claim(column, value);
-  const raw = byLower.get("labels_raw");
+  if (others) { for (const { column, value } of others) claim(labels, column.label!, value); }
   if (typeof raw !== "string") return;
-  for (const [label, value] of rawLabelPairs(raw)) if (!labels.has(label)) labels.set(label, value);
+  for (const [label, value] of rawLabelPairs(raw)) addLabel(labels, label, value);
+}
+
+function claim(labels: Record<string, string>, label: string, value: FieldValue): void {
+  const text = String(value);
+  if (text !== "") addLabel(labels, label, text);
+}
+
+// Sets a label unless it is set: an own property whatever its name
+// (`__proto__` included, as Object.fromEntries would).
+function addLabel(labels: Record<string, string>, label: string, value: string): void {
+  if (Object.hasOwn(labels, label)) return;
+  if (label === "__proto__") {
+    Object.defineProperty(labels, label, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else labels[label] = value;
 }
 
 /**
@@ -237,10 +275,13 @@ export function toRecord(key: string, message: TelemetryMessage): TelemetryRecor
   if (typeof fields !== "object" || fields === null) {
     throw new RecordError("fields is not an object");
   }
-  const labels = new Map<string, string>();
-  identityLabels(fields, labels);
-  const metrics = new Map<string, MetricValue>();
+  const names = Object.keys(fields);
+  const labels: Record<string, string> = {};
+  identityLabels(fields, names, labels);
+  // Long format: its one metric. Wide: every number and boolean field.
+  let metrics: Record<string, MetricValue> | undefined;
   const long = Object.hasOwn(fields, "metric_name");
+  const wide = long ? undefined : new Map<string, MetricValue>();
   if (long) {
     const name = fields.metric_name;
     const value = fields.value;
@@ -250,29 +291,31 @@ export function toRecord(key: string, message: TelemetryMessage): TelemetryRecor
     if (!Object.hasOwn(fields, "value") || !isFieldValue(value)) {
       throw new RecordError(`metric ${JSON.stringify(name)} has no value`);
     }
-    metrics.set(name, value);
+    metrics = { [name]: value };
   }
-  for (const [name, value] of Object.entries(fields)) {
-    if (isIdentityColumn(name) || (long && (name === "metric_name" || name === "value"))) {
+  for (const name of names) {
+    if (identityColumnOf(name) !== null || (long && (name === "metric_name" || name === "value"))) {
       continue;
     }
+    const value = fields[name];
     if (!isFieldValue(value)) {
       throw new RecordError(`field ${JSON.stringify(name)} is not a string, number or boolean`);
     }
-    if (!long && typeof value !== "string") metrics.set(name, value);
-    else if (value !== "" && !labels.has(name)) labels.set(name, String(value));
+    if (wide && typeof value !== "string") wide.set(name, value);
+    else if (value !== "") addLabel(labels, name, String(value));
   }
-  if (metrics.size === 0) {
-    throw new RecordError("message has no metric: no metric_name/value and no numeric field");
+  if (wide) {
+    if (wide.size === 0) {
+      throw new RecordError("message has no metric: no metric_name/value and no numeric field");
+    }
+    metrics = Object.fromEntries(wide);
   }
   const source = message.source_timestamp;
-  return {
+  return source === undefined ? { gpu_id: key, timestamp, metrics: metrics!, labels } : {
     gpu_id: key,
     timestamp,
-    ...(source === undefined ? {} : {
-      source_timestamp: checkTimestamp(source, "source_timestamp"),
-    }),
-    metrics: Object.fromEntries(metrics),
-    labels: Object.fromEntries(labels),
+    source_timestamp: checkTimestamp(source, "source_timestamp"),
+    metrics: metrics!,
+    labels,
   };
 }

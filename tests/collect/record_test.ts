@@ -179,6 +179,16 @@ Deno.test("toRecord makes a metric named __proto__ an own property", () => {
   assertEquals(JSON.stringify(record.metrics), '{"__proto__":1}');
 });
 
+Deno.test("toRecord makes labels named __proto__ (a column or a labels_raw pair) own properties", () => {
+  const fields = JSON.parse(
+    '{"metric_name":"m","value":1,"__proto__":"col","labels_raw":"__proto__=\\"raw\\",x=\\"1\\""}',
+  );
+  const record = toRecord("k", { timestamp: "2026-11-27T17:00:00Z", fields });
+  assertEquals(Object.getPrototypeOf(record.labels), Object.prototype);
+  // labels_raw pairs come before the other columns, and a label is never set twice.
+  assertEquals(JSON.stringify(record.labels), '{"__proto__":"raw","x":"1"}');
+});
+
 Deno.test("toRecord rejects unusable messages with RecordError", () => {
   const ts = "2026-11-27T17:00:00Z";
   const cases: [string, TelemetryMessage, string][] = [
