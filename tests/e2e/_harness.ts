@@ -183,6 +183,36 @@ export async function consumeIds(
   return { counts, distinct };
 }
 
+/** A spawned `gputel broker,collect` and its ports. */
+export interface AllInOne {
+  proc: Gputel;
+  port: number;
+  admin: number;
+  api: number;
+}
+
+/**
+ * Spawns `gputel broker,collect` with its data in `dir` on free ports, plus
+ * `flags`. Unless `wait` is false (HTTPS servers), waits until its admin and
+ * query APIs answer over HTTP. The caller owns the process.
+ */
+export async function startAllInOne(
+  dir: string,
+  flags: string[] = [],
+  options: { env?: Record<string, string>; wait?: boolean } = {},
+): Promise<AllInOne> {
+  const [port, admin, api] = [freePort(), freePort(), freePort()];
+  const proc = new Gputel([
+    ...["broker,collect", "--data-dir", dir, "--port", String(port)],
+    ...["--admin-port", String(admin), "--api-port", String(api), ...flags],
+  ], options.env);
+  if (options.wait !== false) {
+    await waitForHttp(`http://127.0.0.1:${admin}/health`, proc);
+    await waitForHttp(`http://127.0.0.1:${api}/health`, proc);
+  }
+  return { proc, port, admin, api };
+}
+
 /** A broker (restartable on the same ports and data) and a collector, data under one root. */
 export interface BrokerAndCollector {
   port: number;

@@ -7,6 +7,7 @@ import {
   HAS_REAL_EXPORT,
   REAL_EXPORT,
   ROOT,
+  startAllInOne,
   waitForHttp,
   waitUntil,
 } from "./_harness.ts";
@@ -18,22 +19,8 @@ interface GpuList {
 
 /** Streams `csv` once into a spawned `broker,collect` on `dir`; returns it and its API base. */
 async function collectInto(dir: string, csv: string, rows: number) {
-  const [port, admin, api] = [freePort(), freePort(), freePort()];
-  const server = new Gputel([
-    "broker,collect",
-    "--data-dir",
-    dir,
-    "--id",
-    "c1",
-    "--port",
-    String(port),
-    "--admin-port",
-    String(admin),
-    "--api-port",
-    String(api),
-  ]);
+  const { proc: server, port, api } = await startAllInOne(dir, ["--id", "c1"]);
   const base = `http://127.0.0.1:${api}`;
-  await waitForHttp(`${base}/health`, server);
   const stream = new Gputel([
     "stream",
     "--csv",

@@ -6,6 +6,7 @@ import {
   HAS_REAL_EXPORT,
   jsonlLines,
   REAL_EXPORT,
+  startAllInOne,
   waitForHttp,
   waitUntil,
 } from "./_harness.ts";
@@ -100,21 +101,10 @@ Deno.test({
 
 Deno.test("A second collector with the same --id on the same data dir exits 2 with a clear message", async () => {
   const dir = await Deno.makeTempDir({ prefix: "gputel-lock-" });
-  const [port, admin, api, api2] = [freePort(), freePort(), freePort(), freePort()];
-  await using first = new Gputel([
-    "broker,collect",
-    "--port",
-    String(port),
-    "--admin-port",
-    String(admin),
-    "--api-port",
-    String(api),
-    "--data-dir",
-    dir,
-    "--id",
-    "same",
-  ]);
-  await waitForHttp(`http://127.0.0.1:${api}/health`, first);
+  const servers = await startAllInOne(dir, ["--id", "same"]);
+  await using first = servers.proc;
+  const { port } = servers;
+  const api2 = freePort();
   await using second = collector(dir, port, api2, "same");
   const { code, output } = await second.wait();
   assert.equal(code, 2, output);

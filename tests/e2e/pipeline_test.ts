@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import {
-  freePort,
   getJson,
   Gputel,
   HAS_REAL_EXPORT,
   jsonlLines,
   REAL_EXPORT,
-  waitForHttp,
+  startAllInOne,
   waitUntil,
 } from "./_harness.ts";
 
@@ -20,20 +19,9 @@ Deno.test({
   ignore: !HAS_REAL_EXPORT,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-" });
-    const [port, admin, api] = [freePort(), freePort(), freePort()];
-    await using server = new Gputel([
-      "broker,collect",
-      "--data-dir",
-      dir,
-      "--port",
-      String(port),
-      "--admin-port",
-      String(admin),
-      "--api-port",
-      String(api),
-    ]);
-    await waitForHttp(`http://127.0.0.1:${api}/health`, server);
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, server);
+    const servers = await startAllInOne(dir);
+    await using server = servers.proc;
+    const { port, api } = servers;
     const stream = new Gputel([
       "stream",
       "--csv",

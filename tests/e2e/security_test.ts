@@ -7,6 +7,7 @@ import {
   HAS_REAL_EXPORT,
   jsonlLines,
   REAL_EXPORT,
+  startAllInOne,
   waitForHttp,
   waitUntil,
 } from "./_harness.ts";
@@ -21,22 +22,7 @@ async function startServers(): Promise<
   { proc: Gputel; port: number; admin: number; api: number; dir: string }
 > {
   const dir = await Deno.makeTempDir({ prefix: "gputel-sec-" });
-  const [port, admin, api] = [freePort(), freePort(), freePort()];
-  const proc = new Gputel([
-    "broker,collect",
-    "--port",
-    String(port),
-    "--admin-port",
-    String(admin),
-    "--api-port",
-    String(api),
-    "--data-dir",
-    dir,
-    "--token",
-    TOKEN,
-  ]);
-  await waitForHttp(`http://127.0.0.1:${admin}/health`, proc);
-  await waitForHttp(`http://127.0.0.1:${api}/health`, proc);
+  const { proc, port, admin, api } = await startAllInOne(dir, ["--token", TOKEN]);
   return { proc, port, admin, api, dir };
 }
 
@@ -170,20 +156,13 @@ Deno.test({
   ignore: cert === undefined,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "gputel-tls-" });
-    const [port, admin, api] = [freePort(), freePort(), freePort()];
     const tlsFlags = ["--tls-cert", `${cert!.dir}/cert.pem`, "--tls-key", `${cert!.dir}/key.pem`];
-    await using proc = new Gputel([
-      "broker,collect",
-      "--port",
-      String(port),
-      "--admin-port",
-      String(admin),
-      "--api-port",
-      String(api),
-      "--data-dir",
-      dir,
-      ...tlsFlags,
-    ], { GPUTEL_TOKEN: TOKEN });
+    const servers = await startAllInOne(dir, tlsFlags, {
+      env: { GPUTEL_TOKEN: TOKEN },
+      wait: false,
+    });
+    await using proc = servers.proc;
+    const { port, admin, api } = servers;
     const client = Deno.createHttpClient({ caCerts: [cert!.cert] });
     try {
       await waitUntil("the HTTPS APIs", async () => {

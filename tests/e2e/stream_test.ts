@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { freePort, Gputel, jsonlLines, ROOT, waitForHttp, waitUntil } from "./_harness.ts";
+import { Gputel, jsonlLines, ROOT, startAllInOne, waitUntil } from "./_harness.ts";
 import { SilentBroker } from "./_silent_broker.ts";
 
 const WIDE = `${ROOT}tests/fixtures/wide.csv`;
@@ -8,13 +8,7 @@ const MESSY = `${ROOT}tests/fixtures/messy.csv`;
 /** A running `broker,collect` on free ports with its own data dir. */
 async function startServer(extra: string[] = []) {
   const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-stream-" });
-  const [port, admin, api] = [freePort(), freePort(), freePort()];
-  const proc = new Gputel([
-    "broker,collect",
-    ...["--data-dir", dir, "--port", String(port)],
-    ...["--admin-port", String(admin), "--api-port", String(api), ...extra],
-  ]);
-  await waitForHttp(`http://127.0.0.1:${api}/health`, proc);
+  const { proc, port } = await startAllInOne(dir, extra);
   return {
     dir,
     proc,
