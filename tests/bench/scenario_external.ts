@@ -80,15 +80,7 @@ export async function benchNats(
     try {
       await waitForPort(port);
       if (kind === "js") {
-        const setup = Proc.deno("js-setup", NATS, [
-          "js-setup",
-          "--port",
-          String(port),
-          "--count",
-          "0",
-        ]);
-        await setup.json();
-        await setup.finish();
+        await runSetup("js-setup", NATS, "js-setup", port);
       }
       const n = kind === "core" ? messages.core : messages.js;
       const reports = await pair({
@@ -157,15 +149,7 @@ export async function benchRedis(messages: number, size: number): Promise<BenchR
     ]);
     try {
       await waitForPort(port);
-      const setup = Proc.deno("redis-setup", REDIS, [
-        "setup",
-        "--port",
-        String(port),
-        "--count",
-        "0",
-      ]);
-      await setup.json();
-      await setup.finish();
+      await runSetup("redis-setup", REDIS, "setup", port);
       const reports = await pair({
         script: REDIS,
         port,
@@ -198,4 +182,11 @@ export async function benchRedis(messages: number, size: number): Promise<BenchR
     }
   }
   return out;
+}
+
+/** Runs a client script's setup mode (stream, consumer group) against `port` and waits for it. */
+async function runSetup(name: string, script: string, mode: string, port: number): Promise<void> {
+  const setup = Proc.deno(name, script, [mode, "--port", String(port), "--count", "0"]);
+  await setup.json();
+  await setup.finish();
 }
