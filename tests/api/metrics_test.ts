@@ -84,6 +84,9 @@ Deno.test("renderMetrics writes the latest value of every GPU metric in dcgm-exp
     assertEquals(self.get("gputel_collector_nacked_total"), 2);
     assertEquals(self.get("gputel_collector_metrics_skipped"), 1, "the string pstate");
     assertEquals(text.includes("# TYPE gputel_collector_duplicates_skipped_total counter\n"), true);
+    // Levels, not totals: a gauge without _total.
+    assertEquals(text.includes("# TYPE gputel_collector_unflushed_bytes gauge\n"), true);
+    assertEquals(text.includes("# TYPE gputel_collector_journal_bytes gauge\n"), true);
   }));
 
 Deno.test("GET /metrics serves the exposition with Prometheus' content type", () =>
