@@ -6,6 +6,7 @@
  * @module
  */
 import { decodeBatch, type Deliver, walkBatch } from "../protocol/mod.ts";
+import type { SourceDelivery } from "./source.ts";
 
 /** One message of a delivery, with its partition offset. */
 export interface DeliveredMessage {
@@ -22,7 +23,7 @@ export interface DeliveredMessage {
 export type PayloadVisit = (bytes: Uint8Array, at: number, length: number, offset: number) => void;
 
 /** A run of messages from one partition. */
-export class Delivery {
+export class Delivery implements SourceDelivery {
   /** The partition the messages come from. */
   readonly partition: number;
   /** 1 for a first delivery; more for redeliveries. */
@@ -50,6 +51,11 @@ export class Delivery {
     this.#batchCount = f.count;
     this.#from = f.from;
     this.#baseOffset = f.baseOffset;
+  }
+
+  /** The log the messages were published to: for the built-in broker, {@linkcode source}. */
+  get origin(): string {
+    return this.source;
   }
 
   /** Messages in this delivery. */

@@ -18,6 +18,7 @@ import {
   type PublisherOptions,
   STORAGE_RETRY_MS,
 } from "./publisher_options.ts";
+import type { Sink } from "./sink.ts";
 
 export { type PublisherCounters, type PublisherOptions, STORAGE_RETRY_MS };
 
@@ -32,7 +33,7 @@ export { type PublisherCounters, type PublisherOptions, STORAGE_RETRY_MS };
  * await pub.close();
  * ```
  */
-export class Publisher implements AsyncDisposable {
+export class Publisher implements Sink, AsyncDisposable {
   readonly counters: PublisherCounters = {
     refusals: 0,
     published: 0,

@@ -12,6 +12,7 @@ import { backoffDelay } from "./backoff.ts";
 import { BrokerRefusedError, BrokerRequestError } from "./errors.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import { type BrokerAddress, formatAddress, type Link, openLink } from "./link.ts";
+import type { Source, SourceDelivery } from "./source.ts";
 
 export { type DeliveredMessage, Delivery, type PayloadVisit };
 
@@ -34,14 +35,14 @@ export interface SubscriberOptions {
 }
 
 /** Counters of a subscriber. */
-export interface SubscriberCounters {
+export type SubscriberCounters = {
   deliveries: number;
   messages: number;
   redelivered: number;
   acks: number;
   nacks: number;
   reconnects: number;
-}
+};
 
 const SUBSCRIPTION_ID = 1;
 
@@ -57,7 +58,7 @@ const SUBSCRIPTION_ID = 1;
  * }
  * ```
  */
-export class Subscriber implements AsyncDisposable {
+export class Subscriber implements Source, AsyncDisposable {
   readonly counters: SubscriberCounters = {
     deliveries: 0,
     messages: 0,
@@ -126,6 +127,16 @@ export class Subscriber implements AsyncDisposable {
     this.#link?.fc.send(
       encodeFrame({ type: FrameType.NACK, subscriptionId: SUBSCRIPTION_ID, partition, offset }),
     );
+  }
+
+  /** Acks `d` and every earlier delivered message of its partition (acks are cumulative). */
+  ackDelivery(d: SourceDelivery): void {
+    this.ack(d.partition, d.end);
+  }
+
+  /** {@linkcode nack} of message `offset` of `d`. */
+  nackMessage(d: SourceDelivery, offset: number): void {
+    this.nack(d.partition, offset);
   }
 
   /** Leaves the group. Unacked deliveries go to other members. Safe to call twice. */

@@ -11,7 +11,8 @@
 import { join } from "node:path";
 import { createApiApp } from "../api/app.ts";
 import type { BrokerAddress } from "../client/link.ts";
-import { type DeliveredMessage, type Delivery, Subscriber } from "../client/subscriber.ts";
+import type { Source, SourceDelivery, SourceMessage } from "../client/source.ts";
+import { Subscriber } from "../client/subscriber.ts";
 import { newHttpGuardCounters } from "../net/http_guard.ts";
 import type { TlsClientConfig, TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
@@ -58,6 +59,8 @@ export interface CollectRoleOptions {
   maxBodyBytes?: number;
   /** Longest API request URL, characters. @default {8192} */
   maxUrlLength?: number;
+  /** Opens group member `i` (the JetStream transport, a fake). @default `Subscriber.connect` to `broker` */
+  connect?: (i: number) => Promise<Source>;
   logger: Logger;
 }
 
@@ -74,8 +77,8 @@ export interface CollectCounters {
 }
 
 interface Queued {
-  sub: Subscriber;
-  d: Delivery;
+  sub: Source;
+  d: SourceDelivery;
 }
 
 /** A running collect role. */
@@ -116,7 +119,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
     writeFailures: 0,
     heldBack: 0,
   };
-  const subscribers: Subscriber[] = [];
+  const subscribers: Source[] = [];
   const http = newHttpGuardCounters();
   const app = createApiApp({
     reader: () => query,
@@ -171,7 +174,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
   // One store round (group commit) for every delivery queued while the last
   // one ran: one writeMany, then each delivery is acked (invalid ones nacked).
   const writeRound = async (queued: Queued[]): Promise<void> => {
-    const admitted: (Queued & { at: string; first: number; retry: DeliveredMessage[] })[] = [];
+    const admitted: (Queued & { at: string; first: number; retry: SourceMessage[] })[] = [];
     for (const q of queued) {
       const { d } = q;
       const at = `${d.source}/${d.partition}`;
@@ -212,7 +215,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
       counters.invalid += result.invalid.length;
       for (const bad of [...result.invalid.map((i) => i.offset), ...retry.map((m) => m.offset)]) {
         rejected.add(`${d.partition}:${bad}`);
-        sub.nack(d.partition, bad);
+        sub.nackMessage(d, bad);
         counters.nacked++;
       }
       for (const i of result.invalid) {
@@ -222,7 +225,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
           error: i.error,
         });
       }
-      sub.ack(d.partition, d.end);
+      sub.ackDelivery(d);
     });
   };
   const queue = new RoundQueue<Queued>(writeRound, ({ d }) => ({
@@ -238,15 +241,16 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
   const workers = o.workers ?? 4;
   try {
     for (let i = 0; i < workers; i++) {
-      const sub = await Subscriber.connect({
-        broker: o.broker,
-        topic,
-        group,
-        clientId: `collect-${o.id}-${i}`,
-        token: o.token,
-        tls: o.brokerTls,
-        logger: log.child(`sub${i}`),
-      });
+      const sub = await (o.connect ?? ((i) =>
+        Subscriber.connect({
+          broker: o.broker,
+          topic,
+          group,
+          clientId: `collect-${o.id}-${i}`,
+          token: o.token,
+          tls: o.brokerTls,
+          logger: log.child(`sub${i}`),
+        })))(i);
       subscribers.push(sub);
       loops.push((async () => {
         for await (const d of sub.deliveries()) {

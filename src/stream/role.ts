@@ -11,13 +11,14 @@
 import { type Clock, systemClock } from "../clock.ts";
 import type { BrokerAddress } from "../client/link.ts";
 import { Publisher } from "../client/publisher.ts";
+import type { Sink } from "../client/sink.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import type { BadRow } from "./csv_errors.ts";
 import { ProgressMeter } from "./progress.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";
 import { csvRowSource } from "./row_source.ts";
-import { type MessageSink, type Sleep, startWorkers } from "./workers.ts";
+import { type Sleep, startWorkers } from "./workers.ts";
 
 /** Default {@linkcode StreamRoleOptions.drainTimeoutMs}. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
@@ -29,14 +30,8 @@ export const DEFAULT_PROGRESS_MS = 10_000;
 // clock's deadline, so it only cuts short workers stuck waiting for room.
 const DEADLINE_GRACE_MS = 100;
 
-/** What the stream role publishes through: a `Publisher`, or a fake in tests. */
-export interface StreamPublisher extends MessageSink {
-  readonly counters: { published: number; confirmed: number; retried: number };
-  /** Resolves once everything published so far is confirmed. */
-  flush(): Promise<void>;
-  /** Stops; a publish waiting for room rejects. */
-  close(): Promise<void>;
-}
+/** What the stream role publishes through: a {@linkcode Sink} (`Publisher`, JetStream, a fake). */
+export type StreamPublisher = Sink;
 
 /** Options of {@linkcode runStream}. */
 export interface StreamRoleOptions {
@@ -79,7 +74,7 @@ export interface StreamRoleOptions {
   clock?: Clock;
   /** How workers wait for the rate limiter. @default real timers */
   sleep?: Sleep;
-  /** Opens the publisher. @default `Publisher.connect` to `broker` */
+  /** Opens the sink (the JetStream transport, a fake). @default `Publisher.connect` to `broker` */
   connect?: () => Promise<StreamPublisher>;
   logger: Logger;
   /** Aborting stops reading; outstanding messages are drained. */

@@ -1,0 +1,43 @@
+/**
+ * The seam the stream role publishes through. Two implementations: the
+ * built-in broker's {@linkcode Publisher} (`src/client/publisher.ts`) and
+ * NATS JetStream (`src/client/nats/`). A test injects its own fake.
+ *
+ * @module
+ */
+
+/** What a sink has done so far; updated live. */
+export interface SinkCounters {
+  /** Messages accepted by {@linkcode Sink.publish}. */
+  published: number;
+  /** Messages the transport confirmed as stored (a broker PUBLISH_OK, a JetStream ack). */
+  confirmed: number;
+  /** Messages sent again after a lost or refused confirm. */
+  retried: number;
+}
+
+/**
+ * Where the stream role hands keyed messages. Delivery to the transport is
+ * at-least-once: a message counts as confirmed only once the transport holds
+ * it as durably as it promises, and unconfirmed messages are resent (the
+ * transport deduplicates resends).
+ */
+export interface Sink {
+  readonly counters: SinkCounters;
+  /**
+   * Queues one message; waits while the sink's buffer is full. `payload` may
+   * be a view of a reused buffer, valid until the returned promise settles:
+   * the sink copies what it keeps.
+   *
+   * @throws {BrokerUnavailableError} once the sink gave up or was closed
+   */
+  publish(key: string, payload: Uint8Array): Promise<void>;
+  /**
+   * Resolves once every message published so far is confirmed.
+   *
+   * @throws {BrokerUnavailableError} when the sink gives up first
+   */
+  flush(): Promise<void>;
+  /** Stops without waiting for confirms; a publish waiting for room rejects. Safe to call twice. */
+  close(): Promise<void>;
+}
