@@ -44,3 +44,49 @@ export function assignPartitions(
   }
   return out;
 }
+
+/** What {@linkcode stickyAssignment} decides from. */
+export interface StickyInput {
+  /** Member ids in join order. */
+  members: readonly string[];
+  /** A member's stable key ("" for none). */
+  keyOf: (memberId: string) => string;
+  /** The present (or incoming, mid-handoff) owner of each partition. */
+  current: readonly (string | undefined)[];
+  /** The stable key of each partition's last keyed owner. */
+  homeKey: readonly (string | undefined)[];
+  /** Until when (epoch ms) a partition waits for its home key to rejoin; 0 for not at all. */
+  reservedUntil: readonly number[];
+  /** The time now, epoch ms. */
+  now: number;
+}
+
+/**
+ * {@linkcode assignPartitions} with static membership: a partition whose
+ * owner is gone goes back to the member that has its home key, when that
+ * member is present; while its home key is reserved (its member left less
+ * than the grace time ago) and absent, nobody gets it.
+ *
+ * @returns the new owner of each partition (undefined: unowned or reserved)
+ */
+export function stickyAssignment(input: StickyInput): (string | undefined)[] {
+  const { members, current, homeKey, reservedUntil, now } = input;
+  const byKey = new Map<string, string>();
+  for (const m of members) {
+    const k = input.keyOf(m);
+    if (k !== "") byKey.set(k, m);
+  }
+  const present = new Set(members);
+  const open: number[] = [];
+  const effective: (string | undefined)[] = [];
+  current.forEach((owner, p) => {
+    const home = homeKey[p] === undefined ? undefined : byKey.get(homeKey[p]!);
+    const alive = owner !== undefined && present.has(owner) ? owner : undefined;
+    if (alive === undefined && home === undefined && reservedUntil[p] > now) return; // waits
+    open.push(p);
+    effective.push(alive ?? home);
+  });
+  const out: (string | undefined)[] = new Array(current.length).fill(undefined);
+  assignPartitions(open.length, members, effective).forEach((m, i) => (out[open[i]] = m));
+  return out;
+}

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import type { ConsumerGroup, Credit, DeadRange, GroupDelivery } from "./group.ts";
+import type { ConsumerGroup, Credit, DeadRange, GroupDelivery, OwnershipState } from "./group.ts";
 import type { PartitionLog, StoredBatch } from "./partition_log.ts";
 import { checkName, Topic } from "./topic.ts";
 
@@ -26,6 +26,12 @@ export interface BrokerCoreOptions {
    * consumers, bytes; older ones are read back from disk. @default {33554432}
    */
   cacheBytes?: number;
+  /**
+   * How long the partitions of a member with a stable key wait for it to
+   * rejoin after it left (and, after a restart, for their restored owners),
+   * ms. @default {10000}
+   */
+  rejoinGraceMs?: number;
   /** Time source. */
   clock: Clock;
 }
@@ -40,6 +46,8 @@ export const DEFAULT_MAX_DELIVERIES = 5;
 export const DEFAULT_MAX_TOPIC_BYTES = 256 * 1024 * 1024;
 /** Default cache of a persisted topic: 32 MiB. */
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+/** Default rejoin grace of a keyed member, ms (the default session timeout). */
+export const DEFAULT_REJOIN_GRACE_MS = 10_000;
 
 /** Resolved {@linkcode BrokerCoreOptions}. */
 export type ResolvedBrokerCoreOptions = Required<BrokerCoreOptions>;
@@ -56,6 +64,7 @@ export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCo
     maxDeliveries: o.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
     maxTopicBytes: o.maxTopicBytes ?? DEFAULT_MAX_TOPIC_BYTES,
     cacheBytes: o.cacheBytes ?? DEFAULT_CACHE_BYTES,
+    rejoinGraceMs: o.rejoinGraceMs ?? DEFAULT_REJOIN_GRACE_MS,
     clock: o.clock,
   };
   const int = (field: string, v: number, min: number, max: number) => {
@@ -68,6 +77,7 @@ export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCo
   int("maxDeliveries", r.maxDeliveries, 1, 1000);
   int("maxTopicBytes", r.maxTopicBytes, 1024, Number.MAX_SAFE_INTEGER);
   int("cacheBytes", r.cacheBytes, 0, Number.MAX_SAFE_INTEGER);
+  int("rejoinGraceMs", r.rejoinGraceMs, 0, 24 * 3600_000);
   return r;
 }
 
@@ -188,7 +198,7 @@ export class BrokerCore {
     const place = this.#members.get(memberId);
     if (!place) return;
     place.topic.groups.get(place.group)!.discard(memberId, partition, start, end);
-    this.#dirty.add(key(place.topic.name, place.group));
+    this.#dirty.add(dirtyKey(place.topic.name, place.group));
   }
 
   /** The partition's log. @throws {RangeError} when it does not exist */
@@ -208,15 +218,34 @@ export class BrokerCore {
   }
 
   #touch(t: Topic): void {
-    for (const g of t.groups.keys()) this.#dirty.add(key(t.name, g));
+    for (const g of t.groups.keys()) this.#dirty.add(dirtyKey(t.name, g));
   }
 
   /**
-   * Adds a member to a group.
+   * Restores persisted ownership of a group's partitions (call after
+   * {@linkcode restoreGroup}, before members join).
+   */
+  restoreOwnership(topicName: string, group: string, state: Partial<OwnershipState>): void {
+    this.topics.get(topicName)?.groups.get(group)?.restoreOwnership(
+      state,
+      this.options.clock.now(),
+    );
+  }
+
+  /**
+   * Adds a member to a group. A member already in the group with the same
+   * stable `key` is removed first (a reconnect that overtook the old
+   * connection's close); its id is returned so the edge can drop it.
    *
    * @throws {RangeError} on an invalid name, a duplicate member id or a zero credit
    */
-  subscribe(memberId: string, topicName: string, group: string, credit: Credit): void {
+  subscribe(
+    memberId: string,
+    topicName: string,
+    group: string,
+    credit: Credit,
+    key = "",
+  ): string | undefined {
     checkName("group", group);
     if (this.#members.has(memberId)) throw new RangeError(`member ${memberId} already subscribed`);
     if (credit.messages < 1 || credit.bytes < 1) {
@@ -224,9 +253,12 @@ export class BrokerCore {
     }
     const t = this.topic(topicName);
     const g = t.group(group, this.options);
-    g.join(memberId, credit, this.options.clock.now());
+    const replaced = key === "" ? undefined : g.members().find((m) => m.key === key)?.id;
+    if (replaced !== undefined) this.unsubscribe(replaced);
+    g.join(memberId, credit, this.options.clock.now(), key);
     this.#members.set(memberId, { topic: t, group });
-    this.#dirty.add(key(topicName, group));
+    this.#dirty.add(dirtyKey(topicName, group));
+    return replaced;
   }
 
   /** Removes a member (disconnect, unsubscribe, missed heartbeats). */
@@ -236,28 +268,31 @@ export class BrokerCore {
     this.#members.delete(memberId);
     const g = place.topic.groups.get(place.group)!;
     this.#deadLetter(place.topic, g, g.leave(memberId, this.options.clock.now()));
-    this.#dirty.add(key(place.topic.name, place.group));
+    this.#dirty.add(dirtyKey(place.topic.name, place.group));
   }
 
-  /** Cumulative ack from a member. Returns false when the member does not own the partition. */
-  ack(memberId: string, partition: number, upTo: number): boolean {
+  /**
+   * Cumulative ack from a member. Returns false when the member does not own
+   * the partition, or (with `generation`) the ack is of another generation.
+   */
+  ack(memberId: string, partition: number, upTo: number, generation?: number): boolean {
     const place = this.#members.get(memberId);
     if (!place) return false;
-    const ok = place.topic.groups.get(place.group)!.ack(memberId, partition, upTo);
-    this.#dirty.add(key(place.topic.name, place.group));
+    const ok = place.topic.groups.get(place.group)!.ack(memberId, partition, upTo, generation);
+    this.#dirty.add(dirtyKey(place.topic.name, place.group));
     if (ok) place.topic.evictConsumed(partition);
     return ok;
   }
 
   /** Negative ack of one message. Returns false when it was not in flight for that member. */
-  nack(memberId: string, partition: number, offset: number): boolean {
+  nack(memberId: string, partition: number, offset: number, generation?: number): boolean {
     const place = this.#members.get(memberId);
     if (!place) return false;
     const g = place.topic.groups.get(place.group)!;
-    const dead = g.nack(memberId, partition, offset, this.options.clock.now());
+    const dead = g.nack(memberId, partition, offset, this.options.clock.now(), generation);
     if (dead === undefined) return false;
     this.#deadLetter(place.topic, g, dead);
-    this.#dirty.add(key(place.topic.name, place.group));
+    this.#dirty.add(dirtyKey(place.topic.name, place.group));
     return true;
   }
 
@@ -267,7 +302,7 @@ export class BrokerCore {
     for (const t of [...this.topics.values()]) {
       for (const g of t.groups.values()) {
         this.#deadLetter(t, g, g.tick(now));
-        this.#dirty.add(key(t.name, g.name));
+        this.#dirty.add(dirtyKey(t.name, g.name));
       }
     }
   }
@@ -308,6 +343,6 @@ export class BrokerCore {
   }
 }
 
-function key(topic: string, group: string): string {
+function dirtyKey(topic: string, group: string): string {
   return `${topic}\0${group}`;
 }

@@ -33,6 +33,8 @@ export interface BrokerContext {
   logger: Logger;
   serverId: string;
   maxSubscriptions: number;
+  /** Silence after which a connection is closed, ms (told to members for their leases). */
+  sessionTimeoutMs: number;
   /** Most messages in one PUBLISH. */
   maxBatchMessages: number;
   /** When set, HELLO must carry this token. */
@@ -59,6 +61,7 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
   if (!s.hello) return hello(ctx, s, f);
   switch (f.type) {
     case FrameType.PING:
+      s.lastPing = f.nonce;
       s.fc.send(encodeFrame({ type: FrameType.PONG, nonce: f.nonce }));
       return;
     case FrameType.PONG:
@@ -90,16 +93,35 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
         return;
       }
       const memberId = `c${s.id}.s${f.subscriptionId}`;
-      ctx.core.subscribe(memberId, f.topic, f.group, {
+      const replaced = ctx.core.subscribe(memberId, f.topic, f.group, {
         messages: f.creditMessages,
         bytes: f.creditBytes,
-      });
+      }, f.memberKey);
+      if (replaced !== undefined) {
+        // The older connection of this member (not yet seen closed) gets
+        // nothing more; its acks are ignored.
+        ctx.members.delete(replaced);
+        ctx.logger.warn("member rejoined; replacing its older connection", {
+          key: f.memberKey.slice(0, 200),
+          old: replaced,
+          member: memberId,
+        });
+      }
       s.subs.set(f.subscriptionId, memberId);
       ctx.members.set(memberId, { session: s, subscriptionId: f.subscriptionId });
-      s.fc.send(
-        encodeFrame({ type: FrameType.SUBSCRIBE_OK, subscriptionId: f.subscriptionId, memberId }),
-      );
-      ctx.logger.info("member joined", { member: memberId, topic: f.topic, group: f.group });
+      s.fc.send(encodeFrame({
+        type: FrameType.SUBSCRIBE_OK,
+        subscriptionId: f.subscriptionId,
+        memberId,
+        ackTimeoutMs: ctx.core.options.ackTimeoutMs,
+        sessionTimeoutMs: ctx.sessionTimeoutMs,
+      }));
+      ctx.logger.info("member joined", {
+        member: memberId,
+        key: f.memberKey.slice(0, 200),
+        topic: f.topic,
+        group: f.group,
+      });
       ctx.schedulePump();
       return;
     }
@@ -107,8 +129,8 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
     case FrameType.NACK: {
       const memberId = s.subs.get(f.subscriptionId);
       if (!memberId) throw new RangeError(`unknown subscription ${f.subscriptionId}`);
-      if (f.type === FrameType.ACK) ctx.core.ack(memberId, f.partition, f.upTo);
-      else ctx.core.nack(memberId, f.partition, f.offset);
+      if (f.type === FrameType.ACK) ctx.core.ack(memberId, f.partition, f.upTo, f.generation);
+      else ctx.core.nack(memberId, f.partition, f.offset, f.generation);
       ctx.schedulePump();
       return;
     }

@@ -8,9 +8,15 @@
  * receive it. A member that leaves loses its partitions at once and its
  * in-flight messages are redelivered to the new owners.
  *
+ * Fencing: every partition has a generation that grows each time it changes
+ * owner; deliveries carry it and an ack of another generation is stale.
+ * Static membership: a member may have a stable key; when it leaves, its
+ * partitions wait up to `rejoinGraceMs` for a member with that key (the same
+ * collector reconnecting, or rejoining a restarted broker) instead of moving.
+ *
  * @module
  */
-import { assignPartitions } from "./assignment.ts";
+import { stickyAssignment } from "./assignment.ts";
 import { type Failed, PartitionCursor, type Range, type Take } from "./cursor.ts";
 import type { PartitionLog } from "./partition_log.ts";
 
@@ -25,6 +31,8 @@ export interface Credit {
 /** A member of a group: one subscription of one connection. */
 export interface Member {
   readonly id: string;
+  /** Stable identity across reconnects ("" for none). */
+  readonly key: string;
   readonly credit: Credit;
   inflightMessages: number;
   inflightBytes: number;
@@ -34,6 +42,8 @@ export interface Member {
 export interface GroupDelivery extends Take {
   memberId: string;
   partition: number;
+  /** The partition's assignment generation the delivery belongs to. */
+  generation: number;
 }
 
 /** A range that used up its deliveries, with the partition it came from. */
@@ -59,6 +69,16 @@ export interface GroupCounters {
 export interface GroupSettings {
   ackTimeoutMs: number;
   maxDeliveries: number;
+  /** How long a keyed member's partitions wait for it to rejoin, ms. */
+  rejoinGraceMs: number;
+}
+
+/** Where a partition's ownership stands, for persisting across restarts. */
+export interface OwnershipState {
+  /** Stable key of the partition's last keyed owner, or null. */
+  home: (string | null)[];
+  /** Assignment generation of each partition. */
+  generations: number[];
 }
 
 /** A consumer group. */
@@ -81,6 +101,9 @@ export class ConsumerGroup {
   #owner: (string | undefined)[];
   #handoff: (string | undefined)[];
   #handoffDeadline: number[];
+  #generation: number[];
+  #homeKey: (string | undefined)[];
+  #reservedUntil: number[];
   #rotate = 0;
   /** Members whose partition set changed since the last {@linkcode takeAssignmentChanges}. */
   #changed = new Set<string>();
@@ -96,6 +119,36 @@ export class ConsumerGroup {
     this.#owner = startOffsets.map(() => undefined);
     this.#handoff = startOffsets.map(() => undefined);
     this.#handoffDeadline = startOffsets.map(() => 0);
+    this.#generation = startOffsets.map(() => 0);
+    this.#homeKey = startOffsets.map(() => undefined);
+    this.#reservedUntil = startOffsets.map(() => 0);
+  }
+
+  /** The assignment generation of a partition. */
+  generation(partition: number): number {
+    return this.#generation[partition];
+  }
+
+  /** Each partition's home key and generation, to persist. */
+  ownership(): OwnershipState {
+    return { home: this.#homeKey.map((k) => k ?? null), generations: [...this.#generation] };
+  }
+
+  /**
+   * Restores persisted ownership (before members join): generations go on
+   * from where they were, and each partition waits up to the rejoin grace
+   * for its home key.
+   */
+  restoreOwnership(state: Partial<OwnershipState>, now: number): void {
+    this.#homeKey.forEach((_, p) => {
+      const home = state.home?.[p];
+      const gen = state.generations?.[p];
+      if (typeof home === "string" && home !== "") {
+        this.#homeKey[p] = home;
+        this.#reservedUntil[p] = now + this.#settings.rejoinGraceMs;
+      }
+      if (Number.isSafeInteger(gen) && gen! > this.#generation[p]) this.#generation[p] = gen!;
+    });
   }
 
   /** Members in join order. */
@@ -111,31 +164,37 @@ export class ConsumerGroup {
   }
 
   /** Adds a member and rebalances. */
-  join(id: string, credit: Credit, now: number): void {
-    this.#members.set(id, { id, credit, inflightMessages: 0, inflightBytes: 0 });
+  join(id: string, credit: Credit, now: number, key = ""): void {
+    this.#members.set(id, { id, key, credit, inflightMessages: 0, inflightBytes: 0 });
     this.#changed.add(id);
     this.#rebalance(now);
   }
 
   /** Removes a member; its in-flight messages go back for redelivery. */
   leave(id: string, now: number): DeadRange[] {
-    if (!this.#members.delete(id)) return [];
+    const member = this.#members.get(id);
+    if (!member || !this.#members.delete(id)) return [];
     const dead: DeadRange[] = [];
     this.#owner.forEach((o, p) => {
       if (o !== id) return;
       dead.push(
         ...this.#failed(p, this.cursors[p].revoke(this.#settings.maxDeliveries), undefined),
       );
-      this.#owner[p] = undefined;
+      this.#setOwner(p, undefined);
+      if (member.key !== "") this.#reservedUntil[p] = now + this.#settings.rejoinGraceMs;
     });
     this.#changed.delete(id);
     this.#rebalance(now);
     return dead;
   }
 
-  /** Acks a member's deliveries of `partition` below `upTo`. Returns false for a stale ack. */
-  ack(memberId: string, partition: number, upTo: number): boolean {
-    if (this.#owner[partition] !== memberId) {
+  /**
+   * Acks a member's deliveries of `partition` below `upTo`. Returns false for
+   * a stale ack: from a member that does not own the partition, or of
+   * another generation (when `generation` is given).
+   */
+  ack(memberId: string, partition: number, upTo: number, generation?: number): boolean {
+    if (this.#stale(memberId, partition, generation)) {
       this.counters.staleAcks++;
       return false;
     }
@@ -147,8 +206,14 @@ export class ConsumerGroup {
   }
 
   /** Fails one delivered message; returns dead ranges, or undefined for a stale nack. */
-  nack(memberId: string, partition: number, offset: number, now: number): DeadRange[] | undefined {
-    if (this.#owner[partition] !== memberId) {
+  nack(
+    memberId: string,
+    partition: number,
+    offset: number,
+    now: number,
+    generation?: number,
+  ): DeadRange[] | undefined {
+    if (this.#stale(memberId, partition, generation)) {
       this.counters.staleAcks++;
       return undefined;
     }
@@ -165,6 +230,13 @@ export class ConsumerGroup {
   /** Redelivers what passed its deadline and completes overdue handoffs. */
   tick(now: number): DeadRange[] {
     const dead: DeadRange[] = [];
+    let lapsed = false;
+    this.#reservedUntil.forEach((until, p) => {
+      if (until === 0 || until > now) return;
+      this.#reservedUntil[p] = 0;
+      lapsed = true;
+    });
+    if (lapsed) this.#rebalance(now);
     this.cursors.forEach((c, p) => {
       const owner = this.#owner[p];
       if (owner === undefined) return;
@@ -215,7 +287,7 @@ export class ConsumerGroup {
           m.inflightBytes += t.bytes;
           this.counters.delivered += t.end - t.start;
           if (t.attempt > 1) this.counters.redelivered += t.end - t.start;
-          out.push({ ...t, memberId: m.id, partition: p });
+          out.push({ ...t, memberId: m.id, partition: p, generation: this.#generation[p] });
           progress = true;
         }
       }
@@ -252,10 +324,31 @@ export class ConsumerGroup {
     return [...this.#owner];
   }
 
+  #stale(memberId: string, partition: number, generation: number | undefined): boolean {
+    return this.#owner[partition] !== memberId ||
+      (generation !== undefined && generation !== this.#generation[partition]);
+  }
+
+  /** Changes a partition's owner; a change starts a new generation. */
+  #setOwner(p: number, to: string | undefined): void {
+    if (this.#owner[p] === to) return;
+    this.#owner[p] = to;
+    this.#generation[p]++;
+    const key = to === undefined ? "" : this.#members.get(to)?.key ?? "";
+    if (key !== "") this.#homeKey[p] = key;
+    if (to !== undefined) this.#reservedUntil[p] = 0;
+  }
+
   #rebalance(now: number): void {
     const ids = [...this.#members.keys()];
-    const effective = this.#owner.map((o, p) => this.#handoff[p] ?? o);
-    const desired = assignPartitions(this.cursors.length, ids, effective);
+    const desired = stickyAssignment({
+      members: ids,
+      keyOf: (id) => this.#members.get(id)?.key ?? "",
+      current: this.#owner.map((o, p) => this.#handoff[p] ?? o),
+      homeKey: this.#homeKey,
+      reservedUntil: this.#reservedUntil,
+      now,
+    });
     this.counters.rebalances++;
     desired.forEach((want, p) => {
       const owner = this.#owner[p];
@@ -265,7 +358,7 @@ export class ConsumerGroup {
         return;
       }
       if (owner === undefined || !this.#members.has(owner)) {
-        this.#owner[p] = want;
+        this.#setOwner(p, want);
         this.#handoff[p] = undefined;
         if (want) this.#changed.add(want);
         return;
@@ -283,7 +376,7 @@ export class ConsumerGroup {
     const to = this.#handoff[p];
     if (to === undefined || this.cursors[p].inflight.length > 0) return;
     const from = this.#owner[p];
-    this.#owner[p] = to;
+    this.#setOwner(p, to);
     this.#handoff[p] = undefined;
     this.#changed.add(to);
     if (from) this.#changed.add(from);

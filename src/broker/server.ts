@@ -22,6 +22,7 @@ import { TokenCheck } from "../net/token.ts";
 import { BrokerCore, type Output } from "./core.ts";
 import { DurableLog, type RetentionOptions } from "./durable_log.ts";
 import { type BrokerContext, handleFrame, sendError } from "./frame_handler.ts";
+import { OwnershipWriter, restoreOwnership } from "./ownership_file.ts";
 import { type BrokerServerOptions, resolveServerLimits } from "./server_options.ts";
 import { Session } from "./session.ts";
 
@@ -62,13 +63,27 @@ export interface BrokerServer extends AsyncDisposable {
  * await broker.close();
  * ```
  */
-export function startBrokerServer(options: BrokerServerOptions = {}): Promise<BrokerServer> {
+export async function startBrokerServer(
+  options: BrokerServerOptions = {},
+): Promise<BrokerServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const core = new BrokerCore({ ...options, clock });
-  const log = new DurableLog(core, options.storage, logger);
   const limits = resolveServerLimits(options);
   const sessionTimeoutMs = limits.sessionTimeoutMs;
+  const core = new BrokerCore({
+    ...options,
+    rejoinGraceMs: options.rejoinGraceMs ?? sessionTimeoutMs,
+    clock,
+  });
+  const log = new DurableLog(core, options.storage, logger);
+  const ownership = options.storage ? new OwnershipWriter(options.storage.dir) : undefined;
+  if (options.storage && await restoreOwnership(options.storage.dir, core) === "unreadable") {
+    logger.warn("ownership.json unreadable: partitions are assigned afresh (no data is affected)");
+  }
+  const saveState = () =>
+    Promise.all([log.saveGroups(), ownership?.save(core)]).catch((e) =>
+      logger.error("could not save group offsets", { error: String(e) })
+    );
   const retention: RetentionOptions = {
     retentionMs: options.retentionMs ?? 0,
     retentionBytes: options.retentionBytes ?? 0,
@@ -100,6 +115,7 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
     logger,
     serverId: options.storage?.id ?? `mem-${crypto.randomUUID()}`,
     maxSubscriptions: limits.maxSubscriptions,
+    sessionTimeoutMs,
     maxBatchMessages: limits.maxBatchMessages,
     token: options.token ? new TokenCheck(options.token) : undefined,
     members: new Map(),
@@ -141,6 +157,7 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
       );
       return;
     }
+    const leaseAnchor = m.session.lastPing; // read before the send: the lease starts no later
     const frame = (blob: Uint8Array | undefined): Uint8Array[] | undefined => {
       if (!blob) {
         core.discard(o.memberId, o.partition, o.start, o.end); // corrupt on disk: counted, skipped
@@ -151,6 +168,8 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
         type: FrameType.DELIVER,
         subscriptionId: m.subscriptionId,
         partition: o.partition,
+        generation: o.generation,
+        leaseAnchor,
         baseOffset: o.batch.baseOffset,
         from: o.start - o.batch.baseOffset,
         to: o.end - o.batch.baseOffset,
@@ -191,9 +210,7 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
     }
     ctx.schedulePump();
     if (++ticks % 4 === 0) {
-      log.saveGroups().catch((e) =>
-        logger.error("could not save group offsets", { error: String(e) })
-      );
+      void saveState();
     }
     if (ticks % 40 === 0) {
       log.applyRetention(retention).catch((e) =>
@@ -288,18 +305,16 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
     for (const w of roomWaiters.splice(0)) w.resolve();
     await accepting;
     await Promise.all([...sessions.values()].flatMap((s) => [...s.publishing]));
-    await log.saveGroups().catch((e) =>
-      logger.error("could not save group offsets", { error: String(e) })
-    );
+    await saveState();
   };
   options.signal?.addEventListener("abort", () => void close(), { once: true });
 
-  return Promise.resolve({
+  return {
     addr: listener.addr as Deno.NetAddr,
     core,
     log,
     counters,
     close,
     [Symbol.asyncDispose]: close,
-  });
+  };
 }

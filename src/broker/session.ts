@@ -13,6 +13,8 @@ export class Session {
   readonly fc: FrameConnection;
   hello = false;
   lastSeen: number;
+  /** Nonce of the last PING read: DELIVER frames carry it as their lease anchor. */
+  lastPing = 0;
   /** Waiting for room to publish: not silent, only held back. */
   parked = false;
   /** subscriptionId → memberId */

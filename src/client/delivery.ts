@@ -7,6 +7,7 @@
  */
 import { decodeBatch, type Deliver, walkBatch } from "../protocol/mod.ts";
 import type { SourceDelivery } from "./source.ts";
+import { type Lease, UNBOUNDED_LEASE } from "./lease.ts";
 
 /** One message of a delivery, with its partition offset. */
 export interface DeliveredMessage {
@@ -34,15 +35,28 @@ export class Delivery implements SourceDelivery {
   readonly end: number;
   /** The broker log's identity (see `Link.serverId`): offsets are positions in that log. */
   readonly source: string;
+  /** The assignment generation it belongs to: its ack must carry it. */
+  readonly generation: number;
+  /**
+   * The member's lease on it: write it only while `lease.valid()`, since
+   * once the lease ends the broker may hand it to another member.
+   */
+  readonly lease: Lease;
   #blob: Uint8Array;
   #batchCount: number;
   #from: number;
   #baseOffset: number;
   #messages: DeliveredMessage[] | undefined;
 
-  /** @param f a DELIVER frame whose batch was validated */
-  constructor(f: Deliver, source: string) {
+  /**
+   * @param f a DELIVER frame whose batch was validated
+   * @param source the broker log's identity
+   * @param lease the member's lease on it
+   */
+  constructor(f: Deliver, source: string, lease: Lease = UNBOUNDED_LEASE) {
     this.partition = f.partition;
+    this.generation = f.generation;
+    this.lease = lease;
     this.attempt = f.attempt;
     this.first = f.baseOffset + f.from;
     this.end = f.baseOffset + f.to;

@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
 } from "../protocol/mod.ts";
 import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+import { LeaseClock } from "./lease.ts";
 
 /** Where a broker listens. */
 export interface BrokerAddress {
@@ -52,6 +53,10 @@ export interface Link {
    * are only comparable under one identity.
    */
   readonly serverId: string;
+  /** PING times and the leases of this connection's deliveries. */
+  readonly lease: LeaseClock;
+  /** Sends a PING now (keeps leases fresh; the heartbeat sends one regularly). */
+  ping(): void;
   /** Resolves when the connection ends, with the reason. */
   readonly done: Promise<Error>;
   /** Closes the connection. Safe to call twice. */
@@ -109,6 +114,7 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
   }
   const fc = new FrameConnection(stream, { maxFrameBytes: options.maxFrameBytes });
   const frames = fc.frames();
+  const lease = new LeaseClock();
   fc.send(encodeFrame({
     type: FrameType.HELLO,
     version: PROTOCOL_VERSION,
@@ -155,13 +161,16 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
       `Broker ${where} answered HELLO with frame type ${first.value.type}`,
     );
   }
-  const heartbeat = setInterval(
-    () => fc.send(encodeFrame({ type: FrameType.PING, nonce: 0 })),
-    options.heartbeatMs ?? 2000,
-  );
+  const ping = () => {
+    if (!fc.closed) fc.send(encodeFrame({ type: FrameType.PING, nonce: lease.nextPing() }));
+  };
+  const heartbeat = setInterval(ping, options.heartbeatMs ?? 2000);
   const done = (async (): Promise<Error> => {
     try {
-      for await (const f of frames) options.onFrame(f);
+      for await (const f of frames) {
+        if (f.type === FrameType.PONG) lease.heard(f.nonce);
+        options.onFrame(f);
+      }
       return new BrokerUnavailableError(`Broker ${where} closed the connection`);
     } catch (err) {
       return new BrokerUnavailableError(
@@ -172,10 +181,21 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
       );
     } finally {
       clearInterval(heartbeat);
+      lease.close();
       fc.close();
     }
   })();
-  return { fc, serverId: first.value.serverId, done, close: () => fc.close() };
+  return {
+    fc,
+    serverId: first.value.serverId,
+    lease,
+    ping,
+    done,
+    close: () => {
+      lease.close();
+      fc.close();
+    },
+  };
 }
 
 /**

@@ -16,6 +16,8 @@
  * @module
  */
 
+import type { Lease } from "./lease.ts";
+
 /** One message of a delivery. */
 export interface SourceMessage {
   /** Its position: in its partition, in the delivery's log. */
@@ -51,6 +53,12 @@ export interface SourceDelivery {
   readonly origin: string;
   /** The messages. */
   readonly messages: readonly SourceMessage[];
+  /**
+   * This member's lease on the delivery, when the transport fences members
+   * (the built-in broker does): write it only while `lease.valid()`; once it
+   * ended the partition may belong to another member. Absent: no lease.
+   */
+  readonly lease?: Lease;
 }
 
 /**

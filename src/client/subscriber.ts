@@ -23,6 +23,11 @@ export interface SubscriberOptions {
   group: string;
   /** @default {"subscriber"} */
   clientId?: string;
+  /**
+   * Stable member identity ("" for none): the broker gives a member that
+   * rejoins under the same key the partitions it owned. @default {""}
+   */
+  memberKey?: string;
   /** Sent in HELLO when the broker requires one. */
   token?: string;
   /** Speak TLS to the broker, trusting these CAs; unset speaks plain TCP. */
@@ -43,6 +48,9 @@ export type SubscriberCounters = {
   nacks: number;
   reconnects: number;
 };
+
+/** Least time between the PINGs sent after acks, ms (they keep leases fresh). */
+const ACK_PING_MS = 50;
 
 const SUBSCRIPTION_ID = 1;
 
@@ -67,6 +75,8 @@ export class Subscriber implements Source, AsyncDisposable {
     nacks: 0,
     reconnects: 0,
   };
+  #generation = new Map<number, number>();
+  #pingedAt = 0;
   #o: SubscriberOptions & { logger: Logger };
   #link: Link | null = null;
   #queue: Delivery[] = [];
@@ -113,30 +123,53 @@ export class Subscriber implements Source, AsyncDisposable {
     }
   }
 
-  /** Acks every delivered message of `partition` with offset < `upTo`. */
-  ack(partition: number, upTo: number): void {
+  /**
+   * Acks every delivered message of `partition` with offset < `upTo`, for
+   * `generation` (default: that of the partition's latest delivery; pass the
+   * delivery's own so an ack of an older assignment is not taken as current).
+   */
+  ack(partition: number, upTo: number, generation = this.#generation.get(partition) ?? 0): void {
     this.counters.acks++;
-    this.#link?.fc.send(
-      encodeFrame({ type: FrameType.ACK, subscriptionId: SUBSCRIPTION_ID, partition, upTo }),
+    const link = this.#link;
+    if (!link) return;
+    link.fc.send(
+      encodeFrame({
+        type: FrameType.ACK,
+        subscriptionId: SUBSCRIPTION_ID,
+        partition,
+        generation,
+        upTo,
+      }),
     );
+    const now = performance.now();
+    if (now - this.#pingedAt >= ACK_PING_MS) {
+      this.#pingedAt = now;
+      link.ping();
+    }
   }
 
   /** Fails one message: the broker redelivers it, or dead-letters it after its delivery limit. */
-  nack(partition: number, offset: number): void {
+  nack(partition: number, offset: number, generation = this.#generation.get(partition) ?? 0): void {
     this.counters.nacks++;
     this.#link?.fc.send(
-      encodeFrame({ type: FrameType.NACK, subscriptionId: SUBSCRIPTION_ID, partition, offset }),
+      encodeFrame({
+        type: FrameType.NACK,
+        subscriptionId: SUBSCRIPTION_ID,
+        partition,
+        generation,
+        offset,
+      }),
     );
   }
 
   /** Acks `d` and every earlier delivered message of its partition (acks are cumulative). */
   ackDelivery(d: SourceDelivery): void {
-    this.ack(d.partition, d.end);
+    this.ack(d.partition, d.end, d instanceof Delivery ? d.generation : undefined);
   }
 
   /** {@linkcode nack} of message `offset` of `d`. */
   nackMessage(d: SourceDelivery, offset: number): void {
-    this.nack(d.partition, offset);
+    this.nack(d.partition, offset, d instanceof Delivery ? d.generation : undefined);
   }
 
   /** Leaves the group. Unacked deliveries go to other members. Safe to call twice. */
@@ -163,7 +196,10 @@ export class Subscriber implements Source, AsyncDisposable {
     switch (f.type) {
       case FrameType.DELIVER: {
         validateBatch(f.batch, f.count);
-        const d = new Delivery(f, this.#link?.serverId ?? "");
+        const link = this.#link;
+        if (!link) return;
+        const d = new Delivery(f, link.serverId, link.lease.lease(f.leaseAnchor));
+        this.#generation.set(f.partition, f.generation);
         this.counters.deliveries++;
         this.counters.messages += d.count;
         if (f.attempt > 1) this.counters.redelivered += d.count;
@@ -178,6 +214,10 @@ export class Subscriber implements Source, AsyncDisposable {
         });
         return;
       case FrameType.SUBSCRIBE_OK:
+        if (this.#link) {
+          this.#link.lease.ackTimeoutMs = f.ackTimeoutMs;
+          this.#link.lease.sessionTimeoutMs = f.sessionTimeoutMs;
+        }
         this.#subscribed?.(f.memberId);
         return;
       case FrameType.ERROR:
@@ -211,6 +251,7 @@ export class Subscriber implements Source, AsyncDisposable {
           group: this.#o.group,
           creditMessages: this.#o.creditMessages ?? 10_000,
           creditBytes: this.#o.creditBytes ?? 64 * 1024 * 1024,
+          memberKey: this.#o.memberKey ?? "",
         }));
         this.#link = link;
         await joined;

@@ -74,6 +74,12 @@ export interface CollectCounters {
   writeFailures: number;
   /** Messages left unacked behind a failed write of their partition, for redelivery. */
   heldBack: number;
+  /**
+   * Messages not written because this member's lease on them had ended by
+   * its own clock (paused, or cut off): the broker has given them to
+   * another member, or will redeliver them.
+   */
+  leaseExpired: number;
 }
 
 interface Queued {
@@ -118,6 +124,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
     nacked: 0,
     writeFailures: 0,
     heldBack: 0,
+    leaseExpired: 0,
   };
   const subscribers: Source[] = [];
   const http = newHttpGuardCounters();
@@ -133,6 +140,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
         deliveries: counters.deliveries,
         nacked: counters.nacked,
         write_failures: counters.writeFailures,
+        lease_expired: counters.leaseExpired,
         http_unauthorized: http.unauthorized,
       };
       for (const sub of subscribers) {
@@ -175,8 +183,13 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
   // one ran: one writeMany, then each delivery is acked (invalid ones nacked).
   const writeRound = async (queued: Queued[]): Promise<void> => {
     const admitted: (Queued & { at: string; first: number; retry: SourceMessage[] })[] = [];
+    const now = performance.now();
     for (const q of queued) {
       const { d } = q;
+      if (d.lease !== undefined && !d.lease.valid(now)) {
+        counters.leaseExpired += d.messages.length; // fenced: never written, never acked
+        continue;
+      }
       const at = `${d.source}/${d.partition}`;
       const first = d.messages[0]?.offset ?? d.end;
       if (!gaps.admits(at, first)) {
@@ -247,6 +260,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
           topic,
           group,
           clientId: `collect-${o.id}-${i}`,
+          memberKey: `${o.id}/${i}`,
           token: o.token,
           tls: o.brokerTls,
           logger: log.child(`sub${i}`),

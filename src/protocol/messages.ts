@@ -73,7 +73,12 @@ export interface PublishOk {
   baseOffset: number;
   count: number;
 }
-/** SUBSCRIBE: join `group` on `topic` with a credit of messages and bytes in flight. */
+/**
+ * SUBSCRIBE: join `group` on `topic` with a credit of messages and bytes in
+ * flight. `memberKey` is the member's stable identity (a collector's `--id`
+ * and worker number; empty for none): a member that rejoins under the same
+ * key gets the partitions it owned back.
+ */
 export interface Subscribe {
   type: typeof FrameType.SUBSCRIBE;
   subscriptionId: number;
@@ -81,12 +86,19 @@ export interface Subscribe {
   group: string;
   creditMessages: number;
   creditBytes: number;
+  memberKey: string;
 }
-/** SUBSCRIBE_OK: the subscription is a member of its group. */
+/**
+ * SUBSCRIBE_OK: the subscription is a member of its group. The timeouts bound
+ * a member's lease on a delivery: the broker takes it back `ackTimeoutMs`
+ * after sending it, or once the connection was silent `sessionTimeoutMs`.
+ */
 export interface SubscribeOk {
   type: typeof FrameType.SUBSCRIBE_OK;
   subscriptionId: number;
   memberId: string;
+  ackTimeoutMs: number;
+  sessionTimeoutMs: number;
 }
 /** ASSIGN: the partitions this subscription now owns. */
 export interface Assign {
@@ -97,11 +109,17 @@ export interface Assign {
 /**
  * DELIVER: a stored batch whose first message has offset `baseOffset`; only
  * messages with index in `[from, to)` are delivered, the rest must be ignored.
+ * `generation` is the assignment's fencing token: it grows every time the
+ * partition moves to another member, and acks must carry it. `leaseAnchor`
+ * is the nonce of the last PING the broker had read from this connection
+ * before sending (0: none), so the member can date the send by its own clock.
  */
 export interface Deliver {
   type: typeof FrameType.DELIVER;
   subscriptionId: number;
   partition: number;
+  generation: number;
+  leaseAnchor: number;
   baseOffset: number;
   from: number;
   to: number;
@@ -110,11 +128,16 @@ export interface Deliver {
   count: number;
   batch: Uint8Array;
 }
-/** ACK: every delivered message of `partition` with offset < `upTo` is done. */
+/**
+ * ACK: every delivered message of `partition` with offset < `upTo` is done.
+ * `generation` is the one of the deliveries acked; an ack of an older
+ * generation is ignored (and counted as stale).
+ */
 export interface Ack {
   type: typeof FrameType.ACK;
   subscriptionId: number;
   partition: number;
+  generation: number;
   upTo: number;
 }
 /** NACK: the message at `offset` failed; redeliver it (or dead-letter it). */
@@ -122,6 +145,7 @@ export interface Nack {
   type: typeof FrameType.NACK;
   subscriptionId: number;
   partition: number;
+  generation: number;
   offset: number;
 }
 
@@ -179,18 +203,21 @@ export function encodeFrame(frame: FrameInput<Frame>): Uint8Array {
         .u32(frame.count).finish();
     case FrameType.SUBSCRIBE:
       return w.u32(frame.subscriptionId).str(frame.topic).str(frame.group)
-        .u32(frame.creditMessages).u32(frame.creditBytes).finish();
+        .u32(frame.creditMessages).u32(frame.creditBytes).str(frame.memberKey).finish();
     case FrameType.SUBSCRIBE_OK:
-      return w.u32(frame.subscriptionId).str(frame.memberId).finish();
+      return w.u32(frame.subscriptionId).str(frame.memberId).u32(frame.ackTimeoutMs)
+        .u32(frame.sessionTimeoutMs).finish();
     case FrameType.ASSIGN: {
       w.u32(frame.subscriptionId).u16(frame.partitions.length);
       for (const p of frame.partitions) w.u16(p);
       return w.finish();
     }
     case FrameType.ACK:
-      return w.u32(frame.subscriptionId).u16(frame.partition).u64(frame.upTo).finish();
+      return w.u32(frame.subscriptionId).u16(frame.partition).u32(frame.generation)
+        .u64(frame.upTo).finish();
     case FrameType.NACK:
-      return w.u32(frame.subscriptionId).u16(frame.partition).u64(frame.offset).finish();
+      return w.u32(frame.subscriptionId).u16(frame.partition).u32(frame.generation)
+        .u64(frame.offset).finish();
   }
 }
 
@@ -204,8 +231,9 @@ export function encodeHead(frame: FrameInput<Publish | Deliver>): Uint8Array {
     w.u32(frame.correlationId).str(frame.topic).u16(frame.partition).u32(frame.count)
       .u64(frame.producerId).u32(frame.sequence);
   } else {
-    w.u32(frame.subscriptionId).u16(frame.partition).u64(frame.baseOffset).u32(frame.from)
-      .u32(frame.to).u16(frame.attempt).u32(frame.count);
+    w.u32(frame.subscriptionId).u16(frame.partition).u32(frame.generation)
+      .u32(frame.leaseAnchor).u64(frame.baseOffset).u32(frame.from).u32(frame.to)
+      .u16(frame.attempt).u32(frame.count);
   }
   const head = w.finish();
   new DataView(head.buffer, head.byteOffset).setUint32(0, head.length - 4 + frame.batch.length);
@@ -282,9 +310,16 @@ function decodeBody(type: FrameType, r: BodyReader): Frame {
         group: r.str("group"),
         creditMessages: r.u32("creditMessages"),
         creditBytes: r.u32("creditBytes"),
+        memberKey: r.str("memberKey"),
       };
     case FrameType.SUBSCRIBE_OK:
-      return { type, subscriptionId: r.u32("subscriptionId"), memberId: r.str("memberId") };
+      return {
+        type,
+        subscriptionId: r.u32("subscriptionId"),
+        memberId: r.str("memberId"),
+        ackTimeoutMs: r.u32("ackTimeoutMs"),
+        sessionTimeoutMs: r.u32("sessionTimeoutMs"),
+      };
     case FrameType.ASSIGN: {
       const subscriptionId = r.u32("subscriptionId");
       const n = r.u16("partitions");
@@ -297,6 +332,8 @@ function decodeBody(type: FrameType, r: BodyReader): Frame {
         type,
         subscriptionId: r.u32("subscriptionId"),
         partition: r.u16("partition"),
+        generation: r.u32("generation"),
+        leaseAnchor: r.u32("leaseAnchor"),
         baseOffset: r.u64("baseOffset"),
         from: r.u32("from"),
         to: r.u32("to"),
@@ -314,6 +351,7 @@ function decodeBody(type: FrameType, r: BodyReader): Frame {
         type,
         subscriptionId: r.u32("subscriptionId"),
         partition: r.u16("partition"),
+        generation: r.u32("generation"),
         upTo: r.u64("upTo"),
       };
     case FrameType.NACK:
@@ -321,6 +359,7 @@ function decodeBody(type: FrameType, r: BodyReader): Frame {
         type,
         subscriptionId: r.u32("subscriptionId"),
         partition: r.u16("partition"),
+        generation: r.u32("generation"),
         offset: r.u64("offset"),
       };
   }

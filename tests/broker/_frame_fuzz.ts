@@ -69,12 +69,14 @@ function validFrame(rnd: () => number): Uint8Array {
         group: "fz-g",
         creditMessages: int(50),
         creditBytes: int(1 << 16),
+        memberKey: "",
       });
     case 4:
       return encodeFrame({
         type: FrameType.ACK,
         subscriptionId: int(100),
         partition: int(10),
+        generation: 0,
         upTo: int(100),
       });
     case 5:
@@ -82,6 +84,7 @@ function validFrame(rnd: () => number): Uint8Array {
         type: FrameType.NACK,
         subscriptionId: int(100),
         partition: int(10),
+        generation: 0,
         offset: int(100),
       });
     default:

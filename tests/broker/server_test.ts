@@ -30,6 +30,7 @@ Deno.test("a silent connection is closed after the session timeout and its parti
     group: "g",
     creditMessages: 10,
     creditBytes: 1 << 20,
+    memberKey: "",
   }));
   await until(
     "the member to join",

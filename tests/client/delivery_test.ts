@@ -14,6 +14,8 @@ function deliver(from: number, to: number) {
     type: FrameType.DELIVER,
     subscriptionId: 1,
     partition: 3,
+    generation: 1,
+    leaseAnchor: 0,
     baseOffset: 100,
     from,
     to,

@@ -46,13 +46,22 @@ const SAMPLES: Frame[] = [
     group: "collectors",
     creditMessages: 10_000,
     creditBytes: 8 << 20,
+    memberKey: "collector-a/0",
   },
-  { type: FrameType.SUBSCRIBE_OK, subscriptionId: 1, memberId: "m-1" },
+  {
+    type: FrameType.SUBSCRIBE_OK,
+    subscriptionId: 1,
+    memberId: "m-1",
+    ackTimeoutMs: 30_000,
+    sessionTimeoutMs: 10_000,
+  },
   { type: FrameType.ASSIGN, subscriptionId: 1, partitions: [0, 2, 7] },
   {
     type: FrameType.DELIVER,
     subscriptionId: 1,
     partition: 2,
+    generation: 7,
+    leaseAnchor: 2 ** 32 - 1,
     baseOffset: 1000,
     from: 1,
     to: 3,
@@ -60,8 +69,8 @@ const SAMPLES: Frame[] = [
     count: 4,
     batch: sampleBatch(4),
   },
-  { type: FrameType.ACK, subscriptionId: 1, partition: 2, upTo: 1003 },
-  { type: FrameType.NACK, subscriptionId: 1, partition: 2, offset: 1001 },
+  { type: FrameType.ACK, subscriptionId: 1, partition: 2, generation: 7, upTo: 1003 },
+  { type: FrameType.NACK, subscriptionId: 1, partition: 2, generation: 7, offset: 1001 },
 ];
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -143,7 +152,13 @@ Deno.test("FrameDecoder rejects a zero length and an unknown type with ProtocolE
 });
 
 Deno.test("decodeFrame rejects truncated bodies and trailing bytes", () => {
-  const ack = encodeFrame({ type: FrameType.ACK, subscriptionId: 1, partition: 0, upTo: 5 });
+  const ack = encodeFrame({
+    type: FrameType.ACK,
+    subscriptionId: 1,
+    partition: 0,
+    generation: 1,
+    upTo: 5,
+  });
   const short = ack.slice(0, ack.length - 1);
   new DataView(short.buffer).setUint32(0, short.length - 4);
   assert.throws(
