@@ -19,7 +19,9 @@ readonly PERMISSIONS=(
   --allow-net            # listen on --host/--port/--admin-port/--api-port, connect to --broker
   --allow-read           # --csv and --data-dir, wherever they are
   --allow-write          # --data-dir: broker segments, JSONL per GPU, Deno KV checkpoint
-  "--allow-env=GPUTEL_*" # GPUTEL_<FLAG> variables only
+  "--allow-env=GPUTEL_*,NODE_NAME" # GPUTEL_<FLAG> variables, and NODE_NAME (--hostname's default)
+  --allow-ffi            # --source nvml: Deno.dlopen of libnvidia-ml.so.1
+  --allow-run            # --source nvidia-smi: runs nvidia-smi (or --nvidia-smi PATH)
   --ignore-env           # any other variable reads as unset instead of throwing (npm code reads NODE_ENV)
   --allow-sys=hostname   # default --id
   --unstable-kv          # Deno KV checkpoints

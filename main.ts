@@ -16,6 +16,7 @@ import {
   localHostname,
   parseCli,
   readGputelEnv,
+  readNodeName,
   UsageError,
 } from "./src/cli/mod.ts";
 import { bundledSample, runRoles } from "./src/cli/run.ts";
@@ -29,6 +30,7 @@ export async function main(args: string[]): Promise<number> {
     const parsed = parseCli(args, readGputelEnv(), {
       version: denoJson.version,
       hostname: localHostname(),
+      nodeName: readNodeName(),
       demoCsv: bundledSample(import.meta.dirname ?? "."),
     });
     if (parsed.kind !== "run") {

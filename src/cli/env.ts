@@ -46,3 +46,18 @@ export function localHostname(): string {
     return "localhost";
   }
 }
+
+/**
+ * `NODE_NAME`, the node a Kubernetes pod runs on (set from the downward API):
+ * the `Hostname` label of live samples when `--hostname` is not given.
+ * `undefined` when unset, empty or not readable.
+ */
+export function readNodeName(
+  get: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): string | undefined {
+  try {
+    return get("NODE_NAME") || undefined;
+  } catch {
+    return undefined;
+  }
+}

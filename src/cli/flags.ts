@@ -11,6 +11,7 @@ import type { AnyFlagSpec } from "./flag_spec.ts";
 import { BROKER_FLAGS } from "./flags_broker.ts";
 import { COLLECT_FLAGS } from "./flags_collect.ts";
 import { COMMON_FLAGS } from "./flags_common.ts";
+import { LIVE_FLAGS } from "./flags_live.ts";
 import { SECURITY_FLAGS } from "./flags_security.ts";
 import { STREAM_FLAGS } from "./flags_stream.ts";
 import type { Command } from "./roles.ts";
@@ -20,6 +21,7 @@ export const FLAGS: readonly AnyFlagSpec[] = [
   ...COMMON_FLAGS,
   ...BROKER_FLAGS,
   ...STREAM_FLAGS,
+  ...LIVE_FLAGS,
   ...COLLECT_FLAGS,
   ...SECURITY_FLAGS,
 ];

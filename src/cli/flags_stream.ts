@@ -25,7 +25,6 @@ export const STREAM_FLAGS: readonly AnyFlagSpec[] = [
     value: "FILE",
     help: "CSV file to publish: DCGM long format or one row per GPU",
     expect: "a path to a CSV file",
-    requiredBy: ["stream"],
     parse: parseNonEmpty,
   },
   {
@@ -84,7 +83,7 @@ export const STREAM_FLAGS: readonly AnyFlagSpec[] = [
     type: "int",
     roles: ["stream"],
     default: "20000",
-    help: "unconfirmed messages held before reading waits",
+    help: "messages held; then CSV waits, live drops oldest",
     expect: "an integer from 1 to 10000000",
     parse: (text) => parseIntInRange(text, 1, 10_000_000),
   },

@@ -11,7 +11,7 @@ import { type Command, commandName, type Role } from "./roles.ts";
 
 const SUMMARY: Readonly<Record<Role | "demo", string>> = {
   broker: "the message queue: topics, partitions, consumer groups, a durable log",
-  stream: "publish telemetry rows from a CSV file to the broker",
+  stream: "publish telemetry to the broker: the GPUs (NVML, nvidia-smi, dcgm-exporter) or a CSV",
   collect: "consume telemetry, store JSONL per GPU, serve the query API",
   api: "serve the query API over a collector's data directory",
   demo: "broker, collect and stream in one process on the bundled sample (--rate 50 if not given)",
@@ -20,6 +20,8 @@ const SUMMARY: Readonly<Record<Role | "demo", string>> = {
 const EXAMPLES: Readonly<Record<Role | "demo", readonly string[]>> = {
   broker: ["gputel broker --data-dir /var/lib/gputel --partitions 16"],
   stream: [
+    "gputel stream --broker 10.0.0.5:9000 --interval 1s                  # this host's GPUs, via NVML",
+    "gputel stream --source scrape --url http://127.0.0.1:9400/metrics --broker 10.0.0.5:9000",
     "gputel stream --csv metrics.csv --broker 10.0.0.5:9000 --rate 100 --duration 10m",
     "gputel stream --csv metrics.csv --no-loop --rate 0 --filter Hostname=node-7",
   ],
@@ -41,7 +43,7 @@ export function mainHelp(version?: string): string {
   return [
     `gputel${
       version ? ` ${version}` : ""
-    }: GPU telemetry, from CSV to broker to per-GPU JSONL and a query API`,
+    }: GPU telemetry, from the GPUs (or a CSV) to broker to per-GPU JSONL and a query API`,
     "",
     "Usage: gputel <role>[,<role>...] [flags]",
     "       gputel demo [flags]",

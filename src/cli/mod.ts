@@ -22,7 +22,7 @@
 
 export { checkReadableFile, checkRunFiles } from "./check_file.ts";
 export { MAX_DURATION_MS, parseDuration } from "./duration.ts";
-export { localHostname, readGputelEnv } from "./env.ts";
+export { localHostname, readGputelEnv, readNodeName } from "./env.ts";
 export { UsageError } from "./errors.ts";
 export {
   type AnyFlagSpec,

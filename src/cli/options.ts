@@ -17,6 +17,9 @@ export interface HostPort {
 export type { RowFilter, Shard } from "../stream/row_filter.ts";
 import type { RowFilter, Shard } from "../stream/row_filter.ts";
 
+/** What `gputel stream` reads (`--source`). */
+export type StreamSource = "csv" | "nvml" | "nvidia-smi" | "scrape";
+
 /**
  * Every gputel flag, resolved. Fields of flags that do not apply to the roles
  * being run hold their defaults. Durations are milliseconds, sizes bytes.
@@ -64,6 +67,20 @@ export interface GputelOptions {
   retentionBytes: number;
   /** `--csv`: file to publish. Always set when the roles include stream. */
   csv?: string;
+  /** `--source`: what stream reads; set by `parseCli` (csv with `--csv`, else nvml) whenever stream runs. */
+  source?: StreamSource;
+  /** `--interval`: time between readings of a live source, ms. @default 1000 */
+  intervalMs: number;
+  /** `--hostname`: Hostname label of live samples; `parseCli` fills `NODE_NAME`, else the host name. */
+  hostname: string;
+  /** `--nvml-lib`: the NVML library to load; unset = `libnvidia-ml.so.1`. */
+  nvmlLib?: string;
+  /** `--nvidia-smi`: the nvidia-smi program. @default "nvidia-smi" */
+  nvidiaSmi: string;
+  /** `--url`: the dcgm-exporter `/metrics` URL of `--source scrape`. */
+  url?: string;
+  /** `--once`: print one reading of a live source as JSON lines and exit. @default false */
+  once: boolean;
   /** `--topic`: topic stream publishes to and collect consumes. @default "telemetry" */
   topic: string;
   /** `--workers`: concurrent publishers (stream) or consumers (collect). @default 4 */

@@ -8,6 +8,7 @@
 import { UsageError } from "./errors.ts";
 import { type AnyFlagSpec, envNameOf, placeholderOf } from "./flag_spec.ts";
 import { DEMO_REFUSED, findFlag, FLAGS, flagsFor } from "./flags.ts";
+import { resolveSource } from "./flags_live.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import type { GputelOptions } from "./options.ts";
 import { type Command, commandName, parseCommand, type Role } from "./roles.ts";
@@ -60,6 +61,8 @@ export interface CliContext {
   hostname?: string;
   /** The CSV `gputel demo` streams. @default "data/sample.csv" */
   demoCsv?: string;
+  /** `NODE_NAME` (Kubernetes): the default `--hostname`, before `hostname`. */
+  nodeName?: string;
 }
 
 const HELP = new Set(["help", "--help", "-h"]);
@@ -170,6 +173,7 @@ function resolve(
   }
   const resolved = options as unknown as GputelOptions;
   resolved.id ??= toName(context.hostname ?? "localhost");
+  resolved.hostname ??= context.nodeName ?? context.hostname ?? "localhost";
   if (command.demo) resolved.csv = context.demoCsv ?? "data/sample.csv";
   const brokerIsLocal = command.roles.includes("broker") && sources.broker === undefined &&
     command.roles.some((role) => role === "stream" || role === "collect");
@@ -181,6 +185,7 @@ function resolve(
       throw new UsageError(`${role} needs ${how}: ${flag.expect}`);
     }
   }
+  if (command.roles.includes("stream")) resolveSource(resolved, sources);
   checkPorts(command, resolved, sources);
   return {
     kind: "run",

@@ -251,7 +251,7 @@ function describeBadRow(bad: BadRow): string {
  * Waits for `p`; once `stopped` resolves, at most `ms` more. Answers "ok",
  * the error `p` rejected with, or "timeout".
  */
-async function settleWithin(
+export async function settleWithin(
   p: Promise<unknown>,
   stopped: Promise<void>,
   ms: number,

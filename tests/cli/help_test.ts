@@ -60,8 +60,8 @@ Deno.test("a flag line shows placeholder, meaning and default in aligned columns
 
 Deno.test("help marks required flags in the usage line and in the flag line", () => {
   const stream = commandHelp(parseCommand("stream"));
-  assert.ok(stream.startsWith("Usage: gputel stream --csv FILE [flags]\n"));
-  assert.match(lineOf(stream, "csv"), / \(required\)$/);
+  assert.ok(stream.startsWith("Usage: gputel stream [flags]\n"), "--csv is one source of several");
+  assert.match(lineOf(stream, "source"), /\(default csv if --csv, else nvml\)$/);
   const api = commandHelp(parseCommand("api"));
   assert.ok(api.startsWith("Usage: gputel api --data-dir DIR [flags]\n"));
   assert.match(lineOf(api, "data-dir"), / \(required\)$/);
@@ -92,7 +92,8 @@ Deno.test("demo help leaves out the flags the demo refuses", () => {
 
 Deno.test("help shows examples and how the environment sets flags", () => {
   const stream = commandHelp(parseCommand("stream"));
-  assert.ok(stream.includes("\nExamples:\n  gputel stream --csv metrics.csv "));
+  assert.ok(stream.includes("\nExamples:\n  gputel stream --broker 10.0.0.5:9000 --interval 1s "));
+  assert.ok(stream.includes("\n  gputel stream --csv metrics.csv "));
   assert.ok(stream.includes("(e.g. GPUTEL_LOG_FORMAT)"));
   const main = mainHelp("0.1.0");
   assert.ok(main.startsWith("gputel 0.1.0: "));

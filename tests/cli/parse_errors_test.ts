@@ -71,8 +71,57 @@ const CASES: Case[] = [
   [["broker", "--log-format", "xml"], {}, `--log-format must be text or json, got "xml"`],
   [["stream", "--csv="], {}, `--csv must be a path to a CSV file, got ""`],
   // Missing and repeated values, required flags.
-  [["stream"], {}, "stream needs --csv FILE (or GPUTEL_CSV): a path to a CSV file"],
-  [["broker,stream"], {}, "stream needs --csv FILE (or GPUTEL_CSV): a path to a CSV file"],
+  [
+    ["stream", "--source", "csv"],
+    {},
+    "stream needs --csv FILE (or GPUTEL_CSV): a path to a CSV file",
+  ],
+  [
+    ["broker,stream"],
+    { GPUTEL_SOURCE: "csv" },
+    "stream needs --csv FILE (or GPUTEL_CSV): a path to a CSV file",
+  ],
+  // Live sources.
+  [
+    ["stream", "--source", "dcgm"],
+    {},
+    `--source must be csv, nvml, nvidia-smi or scrape, got "dcgm"`,
+  ],
+  [
+    ["stream", "--source", "scrape"],
+    {},
+    "--source scrape needs --url URL (or GPUTEL_URL): the dcgm-exporter /metrics to read",
+  ],
+  [
+    ["stream", "--source", "scrape", "--url", "ftp://x/metrics"],
+    {},
+    `--url must be an http(s) URL like http://127.0.0.1:9400/metrics, got "ftp://x/metrics"`,
+  ],
+  [
+    ["stream", "--source", "scrape", "--url", "localhost:9400"],
+    {},
+    `--url must be an http(s) URL like http://127.0.0.1:9400/metrics, got "localhost:9400"`,
+  ],
+  [
+    ["stream", "--source", "nvml", "--csv", "m.csv"],
+    {},
+    "--csv is for --source csv, not nvml (from --source); drop one of them",
+  ],
+  [
+    ["stream", "--url", "http://127.0.0.1:9400/metrics"],
+    {},
+    "--url is for --source scrape, not nvml",
+  ],
+  [
+    ["stream", "--interval", "50ms"],
+    {},
+    `--interval must be a duration of at least 100ms, like 500ms, 1s or 10s, got "50ms"`,
+  ],
+  [
+    ["stream", "--csv", "m.csv", "--once"],
+    {},
+    "--once reads a live source; it needs --source nvml, nvidia-smi or scrape",
+  ],
   [["api"], {}, "api needs --data-dir DIR (or GPUTEL_DATA_DIR): a directory path"],
   [["stream", "--csv"], {}, "--csv needs a value: a path to a CSV file"],
   [[...S, "--rate", "--quiet"], {}, `--rate needs a value: ${RATE}`],

@@ -27,6 +27,10 @@ const DEFAULTS: GputelOptions = {
   segmentBytes: 64 * 1024 * 1024,
   retentionMs: 0,
   retentionBytes: 0,
+  intervalMs: 1000,
+  hostname: "gpu-host-7",
+  nvidiaSmi: "nvidia-smi",
+  once: false,
   topic: "telemetry",
   workers: 4,
   rate: 1,
@@ -69,7 +73,27 @@ Deno.test("parseCli fills every default for a role given no flags", () => {
     sources: {},
   });
   assert.deepEqual(run(["collect"]).options, DEFAULTS);
-  assert.deepEqual(run(["stream", "--csv", "m.csv"]).options, { ...DEFAULTS, csv: "m.csv" });
+  assert.deepEqual(run(["stream", "--csv", "m.csv"]).options, {
+    ...DEFAULTS,
+    csv: "m.csv",
+    source: "csv",
+  });
+});
+
+Deno.test("parseCli picks the stream source: csv with --csv, else nvml; --hostname from NODE_NAME, else the host", () => {
+  assert.equal(run(["stream"]).options.source, "nvml");
+  assert.equal(run(["stream", "--csv", "m.csv"]).options.source, "csv");
+  assert.equal(run(["stream"], { GPUTEL_SOURCE: "nvidia-smi" }).options.source, "nvidia-smi");
+  const scrape = run(["stream", "--source", "scrape", "--url", "http://127.0.0.1:9400/metrics"]);
+  assert.equal(scrape.options.url, "http://127.0.0.1:9400/metrics");
+  assert.equal(run(["stream"]).options.hostname, "gpu-host-7");
+  const inPod = parseCli(["stream"], {}, { ...CONTEXT, nodeName: "node-12" }) as CliRun;
+  assert.equal(inPod.options.hostname, "node-12");
+  const given = parseCli(["stream", "--hostname", "h"], {}, { ...CONTEXT, nodeName: "node-12" });
+  assert.equal((given as CliRun).options.hostname, "h");
+  assert.equal(run(["stream", "--interval", "100ms"]).options.intervalMs, 100);
+  assert.equal(run(["stream", "--once"]).options.once, true);
+  assert.equal(run(["broker"]).options.source, undefined, "no source without stream");
 });
 
 Deno.test("parseCli resolves each flag type from --flag VALUE and --flag=VALUE", () => {
@@ -144,6 +168,7 @@ Deno.test("parseCli resolves every stream flag", () => {
     buffer: 5000,
     drainTimeoutMs: 2000,
     logFormat: "json",
+    source: "csv",
   });
 });
 
@@ -186,6 +211,7 @@ Deno.test("parseCli takes flags from GPUTEL_ variables and records where each ca
     loop: false,
     durationMs: 300_000,
     filters: [{ column: "Hostname", value: "a" }, { column: "Hostname", value: "b" }],
+    source: "csv",
   });
   assert.deepEqual(result.sources, {
     csv: "GPUTEL_CSV",
@@ -274,7 +300,13 @@ Deno.test("parseCli runs the demo as broker, collect and stream on the bundled s
   assert.deepEqual(result, {
     kind: "run",
     roles: ["broker", "collect", "stream"],
-    options: { ...DEFAULTS, csv: "/app/data/sample.csv", durationMs: 60_000, apiPort: 0 },
+    options: {
+      ...DEFAULTS,
+      csv: "/app/data/sample.csv",
+      source: "csv",
+      durationMs: 60_000,
+      apiPort: 0,
+    },
     demo: true,
     brokerIsLocal: true,
     sources: { durationMs: "--duration", apiPort: "--api-port" },
@@ -315,10 +347,10 @@ Deno.test("parseCli answers help requests with the matching help text", () => {
     const args of [["help", "stream"], ["--help", "stream"], ["stream", "--help"], ["stream", "-h"]]
   ) {
     const result = parseCli(args, {}, CONTEXT);
-    assert.ok(result.kind === "help" && result.text.startsWith("Usage: gputel stream --csv FILE"));
+    assert.ok(result.kind === "help" && result.text.startsWith("Usage: gputel stream [flags]"));
   }
   const mix = parseCli(["stream,broker", "--rate", "-1", "--help"], {}, CONTEXT);
-  assert.ok(mix.kind === "help" && mix.text.startsWith("Usage: gputel broker,stream --csv FILE"));
+  assert.ok(mix.kind === "help" && mix.text.startsWith("Usage: gputel broker,stream [flags]"));
 });
 
 Deno.test("parseCli answers --version with the version it was given", () => {

@@ -1,0 +1,117 @@
+/**
+ * Composition of the stream role on a live source: opens the source named
+ * by `--source` (a source that cannot start is a usage error naming its
+ * flag), then either prints one reading (`--once`) or runs
+ * {@linkcode runLiveStream} into the broker.
+ *
+ * @module
+ */
+import type { HostPort } from "./options.ts";
+import type { Logger } from "../obs/log.ts";
+import type { TlsClientConfig } from "../net/tls.ts";
+import type { LiveStreamResult } from "../stream/live_role.ts";
+import type { LiveSource } from "../stream/sources/source.ts";
+import { UsageError } from "./errors.ts";
+import type { GputelOptions } from "./options.ts";
+
+/**
+ * Opens the live source `o.source`.
+ *
+ * @throws {UsageError} naming the flag when the source cannot start
+ */
+export async function openLiveSource(o: GputelOptions, logger: Logger): Promise<LiveSource> {
+  const { SourceUnavailableError } = await import("../stream/sources/source.ts");
+  try {
+    switch (o.source) {
+      case "nvml": {
+        const { NvmlSource } = await import("../stream/sources/nvml.ts");
+        return NvmlSource.open({
+          lib: o.nvmlLib,
+          hostname: o.hostname,
+          intervalMs: o.intervalMs,
+          clock: { now: () => Date.now() },
+          logger,
+        });
+      }
+      default:
+        throw new UsageError(`--source ${o.source} is not a live source`);
+    }
+  } catch (err) {
+    if (err instanceof SourceUnavailableError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Prints the first reading of `source`, one JSON message per GPU and line, and closes it.
+ *
+ * @param write where each line goes @default console.log
+ */
+export async function printOneReading(
+  source: LiveSource,
+  write: (line: string) => void = console.log,
+): Promise<number> {
+  const stop = new AbortController();
+  let n = 0;
+  try {
+    for await (const batch of source.samples(stop.signal)) {
+      for (const s of batch) write(JSON.stringify(s.message));
+      n = batch.length;
+      break;
+    }
+  } finally {
+    stop.abort();
+    await source.close();
+  }
+  return n;
+}
+
+/** What {@linkcode runLive} connects with. */
+export interface LiveConnection {
+  broker: HostPort;
+  token?: string;
+  tls?: TlsClientConfig;
+}
+
+/**
+ * Runs the stream role on `o.source` until `signal` (or `--duration`).
+ *
+ * @throws {UsageError} when the source cannot start
+ */
+export async function runLive(
+  o: GputelOptions,
+  conn: LiveConnection,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<LiveStreamResult | undefined> {
+  const source = await openLiveSource(o, logger);
+  if (o.once) {
+    await printOneReading(source);
+    return undefined;
+  }
+  const { runLiveStream } = await import("../stream/live_role.ts");
+  const { Publisher } = await import("../client/publisher.ts");
+  return await runLiveStream({
+    source,
+    connect: (bufferMessages) =>
+      Publisher.connect({
+        broker: conn.broker,
+        topic: o.topic,
+        clientId: "stream",
+        token: conn.token,
+        tls: conn.tls,
+        batchSize: o.batch,
+        lingerMs: o.lingerMs,
+        bufferMessages,
+        logger,
+      }),
+    bufferMessages: o.buffer,
+    durationMs: o.durationMs,
+    filters: o.filters,
+    shard: o.shard,
+    quiet: o.quiet,
+    drainTimeoutMs: o.drainTimeoutMs,
+    logger,
+    signal,
+  });
+}

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { getJson, Gputel, jsonlLines, startAllInOne, waitUntil } from "./_harness.ts";
+import { buildFakeNvml, CC, NO_CC_REASON } from "../stream/sources/_fake_nvml.ts";
+
+const GPU = (i: number) => `GPU-5fd4a0b1-1111-2222-3333-00000000000${i}`;
+const MIG = "MIG-7c1d7f2e-0000-5a5a-9c9c-000000000000";
+
+interface Gpus {
+  total: number;
+  gpus: { id: string; hostname: string; gpu_index: string; model: string }[];
+}
+interface Telemetry {
+  data: { metrics: Record<string, number>; labels: Record<string, string> }[];
+}
+
+/** The summary fields of the stream's last line ("stream finished k=v …"). */
+function summary(output: string): Record<string, number> {
+  const line = output.split("\n").find((l) => l.includes("stream finished"));
+  assert.ok(line, output);
+  return Object.fromEntries([...line.matchAll(/ (\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+}
+
+Deno.test({
+  name:
+    `stream --source nvml on a fake NVML (2 GPUs + a MIG device, one GPU lost for 3 readings) ` +
+    `reaches /api/v1/gpus by UUID and /metrics in dcgm-exporter's names${NO_CC_REASON}`,
+  ignore: CC === undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-nvml-" });
+    try {
+      const lib = await buildFakeNvml(dir);
+      const server = await startAllInOne(`${dir}/data`);
+      await using _server = server.proc;
+      const base = `http://127.0.0.1:${server.api}`;
+      await using stream = new Gputel([
+        ...["stream", "--source", "nvml", "--nvml-lib", lib, "--interval", "100ms"],
+        ...["--broker", `127.0.0.1:${server.port}`, "--hostname", "node-a"],
+      ], { FAKE_NVML_GPUS: "2", FAKE_NVML_MIG: "1", FAKE_NVML_LOST: "1:3:6" });
+      // 10 readings of GPU 1 (reads 1..10; 3..5 were lost) are stored once each are there.
+      const telemetry = (id: string) =>
+        getJson<Telemetry>(`${base}/api/v1/gpus/${id}/telemetry?limit=10000`);
+      await waitUntil("7 readings of GPU 1", async () => {
+        try {
+          return (await telemetry(GPU(1))).data.length >= 7;
+        } catch {
+          return false;
+        }
+      }, 60_000);
+      stream.kill("SIGTERM");
+      const { code, output } = await stream.wait();
+      assert.equal(code, 0, output);
+      const s = summary(output);
+      assert.equal(s.gpus, 3, output);
+      assert.equal(s.lost_events, 1, output);
+      assert.equal(s.lost, 0, output);
+      // GPU 0: memory temperature, fan; GPU 1: 4 ECC counters, fan; MIG: 15 of 16 readers.
+      assert.equal(s.unsupported, 22, output);
+      assert.equal(s.dropped, 0, output);
+      assert.equal(s.unconfirmed, undefined); // only printed when not 0
+      assert.equal(s.confirmed, s.read, output);
+      assert.match(output, /GPU 1 \(GPU-\S+01\) is lost \(NVML: GPU is lost\); trying it again/);
+      assert.match(output, /GPU 1 \(GPU-\S+01\) answers again/);
+      assert.equal(output.match(/\) is lost \(/g)?.length, 1, "one line per lost episode");
+      assert.equal(output.match(/DCGM_FI_DEV_FAN_SPEED/g)?.length, 3, "fan logged once per GPU");
+
+      await waitUntil(
+        `${s.confirmed} stored`,
+        async () => (await jsonlLines(`${dir}/data`)).length >= s.confirmed,
+      );
+      assert.equal((await jsonlLines(`${dir}/data`)).length, s.confirmed);
+      const { gpus } = await getJson<Gpus>(`${base}/api/v1/gpus`);
+      assert.deepEqual(
+        gpus.map((g) => [g.id, g.hostname, g.gpu_index, g.model]).sort(),
+        [
+          [GPU(0), "node-a", "0", "NVIDIA H100 80GB HBM3"],
+          [GPU(1), "node-a", "1", "NVIDIA H100 80GB HBM3"],
+          [MIG, "node-a", "0", "NVIDIA H100 80GB HBM3 MIG 1g.10gb"],
+        ],
+      );
+      // The lost readings (3, 4, 5) are missing, every other one is there once.
+      const energies = (await telemetry(GPU(1))).data
+        .map((r) => r.metrics.DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION / 1e6);
+      const readings = Math.max(...energies);
+      const expected = Array.from({ length: readings }, (_, i) => i + 1).filter((r) =>
+        r < 3 || r > 5
+      );
+      assert.deepEqual(energies.sort((a, b) => a - b), expected);
+      const gpu1 = (await telemetry(GPU(1))).data[0];
+      assert.equal(gpu1.metrics.DCGM_FI_DEV_POWER_USAGE, 301);
+      assert.equal(gpu1.metrics.DCGM_FI_DEV_FB_TOTAL, 81920);
+      assert.equal(gpu1.labels.pci_bus_id, "00000000:0A:00.0");
+      assert.equal(gpu1.labels.driver_version, "550.54.15");
+      assert.ok(!("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL" in gpu1.metrics));
+      const mig = (await telemetry(MIG)).data[0];
+      assert.deepEqual(Object.keys(mig.metrics).sort(), [
+        "DCGM_FI_DEV_FB_FREE",
+        "DCGM_FI_DEV_FB_TOTAL",
+        "DCGM_FI_DEV_FB_USED",
+      ]);
+      assert.equal(mig.labels.GPU_I_ID, "1");
+
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(
+        metrics,
+        new RegExp(
+          `^DCGM_FI_DEV_GPU_UTIL\\{gpu="0",UUID="${GPU(0)}",device="nvidia0",` +
+            `modelName="NVIDIA H100 80GB HBM3",Hostname="node-a"\\} \\d+$`,
+          "m",
+        ),
+      );
+      assert.match(
+        metrics,
+        new RegExp(`^DCGM_FI_DEV_FB_USED\\{gpu="0",UUID="${MIG}",.*\\} 512$`, "m"),
+      );
+      assert.doesNotMatch(metrics, /DCGM_FI_DEV_FAN_SPEED/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
