@@ -7,10 +7,14 @@
  */
 
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
-import type { TelemetryReader } from "../collect/query.ts";
+import type { Context } from "hono";
+import type { ApiReader } from "./reader.ts";
 import { StorageReadError } from "../collect/errors.ts";
 import { parseRfc3339 } from "../collect/rfc3339.ts";
 import { httpGuard, type HttpGuardOptions } from "../net/http_guard.ts";
+import type { TelemetryReader } from "../collect/query.ts";
+export type { ApiReader } from "./reader.ts";
+import { renderMetrics } from "./metrics.ts";
 import { mountOpsRoutes } from "./ops_routes.ts";
 import {
   badParameter,
@@ -43,8 +47,10 @@ export interface ApiDeps {
   /**
    * The read side (e.g. `new TelemetryQuery([store])`); `undefined` while
    * the collector is still opening its store, which the API answers with 503.
+   * Called once per request with its context (a reader may read its query
+   * parameters or set response headers).
    */
-  reader(): TelemetryReader | undefined;
+  reader(c: Context): ApiReader | undefined;
   /** Extra counters for `/stats` (subscriber, broker client, …), merged at top level. */
   stats?(): Record<string, unknown>;
   /** Called with each error that became a 500 or a storage 503, for the log. */
@@ -56,6 +62,12 @@ export interface ApiDeps {
   refresh?(): Promise<void>;
   /** The role's own counters for `/metrics` (deliveries, nacks, …). */
   counters?(): Record<string, number>;
+  /**
+   * The `/metrics` text, when the role makes it itself (the federated `api`
+   * role merges its collectors'); otherwise rendered from the reader, which
+   * must then be a `TelemetryReader`.
+   */
+  metrics?(c: Context): Promise<string>;
 }
 
 /** Options of {@linkcode createApiApp}. */
@@ -228,8 +240,8 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
     });
   }
 
-  const reader = (): TelemetryReader => {
-    const found = deps.reader();
+  const reader = (c: Context): ApiReader => {
+    const found = deps.reader(c);
     if (found === undefined) {
       throw new HttpProblem(
         503,
@@ -241,17 +253,24 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
   };
 
   app.openapi(routes.health, (c) => {
-    reader();
+    reader(c);
     return c.json({ status: "ok" as const }, 200);
   });
-  app.openapi(routes.stats, (c) => c.json({ ...reader().stats(), ...deps.stats?.() }, 200));
-  app.openapi(routes.memory, (c) => c.json(reader().memoryStats(), 200));
-  app.openapi(routes.newest, (c) => {
+  app.openapi(
+    routes.stats,
+    async (c) => c.json({ ...await reader(c).stats(), ...deps.stats?.() }, 200),
+  );
+  app.openapi(routes.memory, async (c) => c.json(await reader(c).memoryStats(), 200));
+  app.openapi(routes.newest, async (c) => {
     const { gpu_id } = c.req.valid("param");
-    const data = reader().newest(gpu_id, c.req.valid("query").limit ?? DEFAULT_NEWEST_LIMIT);
+    const limit = c.req.valid("query").limit ?? DEFAULT_NEWEST_LIMIT;
+    const data = await reader(c).newest(gpu_id, limit);
     return c.json({ gpu_id, count: data.length, data }, 200);
   });
-  app.openapi(routes.gpus, (c) => c.json(reader().listGpus(c.req.valid("query")), 200));
+  app.openapi(
+    routes.gpus,
+    async (c) => c.json(await reader(c).listGpus(c.req.valid("query")), 200),
+  );
   app.openapi(routes.telemetry, async (c) => {
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
@@ -266,7 +285,7 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
         `the window from start_time may span at most ${windowText(maxWindowMs)} (--max-window)`,
       );
     }
-    const page = await reader().telemetry({
+    const page = await reader(c).telemetry({
       gpuId: id,
       startMs,
       endMs,
@@ -276,13 +295,19 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
     });
     return c.json(page, 200);
   });
-  app.openapi(routes.hosts, (c) => c.json(reader().listHosts(), 200));
+  app.openapi(routes.hosts, async (c) => c.json(await reader(c).listHosts(), 200));
   app.openapi(
     routes.hostGpus,
-    (c) => c.json(reader().hostGpus(c.req.valid("param").hostname), 200),
+    async (c) => c.json(await reader(c).hostGpus(c.req.valid("param").hostname), 200),
   );
 
-  mountOpsRoutes(app, { reader, counters: deps.counters });
+  mountOpsRoutes(app, {
+    metrics: deps.metrics ?? ((c) =>
+      Promise.resolve(renderMetrics({
+        reader: reader(c) as TelemetryReader,
+        counters: deps.counters?.(),
+      }))),
+  });
 
   app.doc31("/openapi.json", { openapi: "3.1.0", info: { title, version } });
   return app;

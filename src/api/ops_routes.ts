@@ -7,19 +7,16 @@
  */
 
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { TelemetryReader } from "../collect/query.ts";
+import type { Context } from "hono";
 import { PROM_CONTENT_TYPE } from "../obs/prometheus.ts";
 import { SwaggerUi } from "./docs.ts";
-import { renderMetrics } from "./metrics.ts";
 import { HttpProblem, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from "./problem.ts";
 import { ProblemSchema } from "./schemas.ts";
 
 /** What {@linkcode mountOpsRoutes} serves from. */
 export interface OpsDeps {
-  /** The read side; throws the 503 problem while starting. */
-  reader(): TelemetryReader;
-  /** The role's own counters for `/metrics`. */
-  counters?(): Record<string, number>;
+  /** The `/metrics` text; throws the 503 problem while starting. */
+  metrics(c: Context): Promise<string>;
 }
 
 const metricsRoute = createRoute({
@@ -43,12 +40,12 @@ const metricsRoute = createRoute({
  * Adds `/metrics`, `/docs` and `/docs/{asset}` to an app.
  *
  * @param app the query API app
- * @param deps the read side and counters
+ * @param deps where the `/metrics` text comes from
  */
 export function mountOpsRoutes(app: OpenAPIHono, deps: OpsDeps): void {
   const ui = new SwaggerUi("/openapi.json");
-  app.openapi(metricsRoute, (c) => {
-    const body = renderMetrics({ reader: deps.reader(), counters: deps.counters?.() });
+  app.openapi(metricsRoute, async (c) => {
+    const body = await deps.metrics(c);
     return c.text(body, 200, { "content-type": PROM_CONTENT_TYPE });
   });
   app.get("/docs", async (c) => {

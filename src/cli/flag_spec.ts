@@ -43,6 +43,8 @@ export interface FlagSpec<K extends keyof GputelOptions = keyof GputelOptions> {
   readonly expect: string;
   /** Roles that cannot run without it. */
   readonly requiredBy?: readonly Role[];
+  /** A flag that, when given, stands in for this one where it is required. */
+  readonly requiredUnless?: string;
   /** Parses one value; throws `RangeError` when invalid. */
   readonly parse: (text: string) => Value<K>;
 }

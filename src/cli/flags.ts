@@ -8,6 +8,7 @@
  */
 
 import type { AnyFlagSpec } from "./flag_spec.ts";
+import { API_FLAGS } from "./flags_api.ts";
 import { BROKER_FLAGS } from "./flags_broker.ts";
 import { COLLECT_FLAGS } from "./flags_collect.ts";
 import { COMMON_FLAGS } from "./flags_common.ts";
@@ -23,6 +24,7 @@ export const FLAGS: readonly AnyFlagSpec[] = [
   ...STREAM_FLAGS,
   ...LIVE_FLAGS,
   ...COLLECT_FLAGS,
+  ...API_FLAGS,
   ...SECURITY_FLAGS,
 ];
 

@@ -64,6 +64,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     help: "where the broker's log and collector's files live",
     expect: "a directory path",
     requiredBy: ["api"],
+    requiredUnless: "collectors",
     parse: parseNonEmpty,
   },
   {

@@ -16,6 +16,7 @@ export interface HostPort {
 // The stream module owns what a filter and a shard are; the CLI only parses them.
 export type { RowFilter, Shard } from "../stream/row_filter.ts";
 import type { RowFilter, Shard } from "../stream/row_filter.ts";
+import type { CollectorsSpec } from "../api/federation/collectors.ts";
 
 /** What `gputel stream` reads (`--source`). */
 export type StreamSource = "csv" | "nvml" | "nvidia-smi" | "scrape";
@@ -124,6 +125,10 @@ export interface GputelOptions {
   maxMemory: number;
   /** `--max-window`: widest start_time..end_time of a telemetry query, ms. @default 2_678_400_000 (31 days) */
   maxWindowMs: number;
+  /** `--collectors`: the api role asks these collectors' APIs instead of reading `--data-dir`. */
+  collectors?: CollectorsSpec;
+  /** `--collector-timeout`: how long the api waits for a collector, ms. @default 2000 */
+  collectorTimeoutMs: number;
   /** `--max-frame-bytes`: largest frame a broker client may send. @default 16_777_216 */
   maxFrameBytes: number;
   /** `--max-batch`: most messages in one PUBLISH the broker takes. @default 100_000 */

@@ -180,13 +180,22 @@ function resolve(
   if (brokerIsLocal) resolved.broker = { host: connectHost(resolved.host), port: resolved.port };
   for (const flag of allowed) {
     const role = flag.requiredBy?.find((r) => command.roles.includes(r));
+    const standIn = flag.requiredUnless === undefined ? undefined : findFlag(flag.requiredUnless);
+    if (standIn !== undefined && sources[standIn.key] !== undefined) continue;
     if (role !== undefined && sources[flag.key] === undefined) {
-      const how = `--${flag.name} ${placeholderOf(flag)} (or ${envNameOf(flag)})`;
+      const or = standIn === undefined ? "" : ` or --${standIn.name} ${placeholderOf(standIn)}`;
+      const how = `--${flag.name} ${placeholderOf(flag)} (or ${envNameOf(flag)})${or}`;
       throw new UsageError(`${role} needs ${how}: ${flag.expect}`);
     }
   }
   if (command.roles.includes("stream")) resolveSource(resolved, sources);
   checkPorts(command, resolved, sources);
+  if (resolved.collectors !== undefined && sources.dataDir === "--data-dir") {
+    throw new UsageError(
+      "--collectors and --data-dir were both given: api reads either the collectors' APIs or " +
+        "one shared data dir; drop one",
+    );
+  }
   return {
     kind: "run",
     roles: command.roles,

@@ -9,6 +9,7 @@
 // on a GPU host then never loads hono, zod or the broker, which keeps its
 // memory small.
 import type { ApiRole } from "../api/role.ts";
+import type { FederatedApiRole } from "../api/federation/role.ts";
 import type { BrokerRole } from "../broker/role.ts";
 import type { CollectRole } from "../collect/role.ts";
 import type { Logger } from "../obs/log.ts";
@@ -44,7 +45,7 @@ export async function runRoles(
   const roles = new Set(run.roles);
   let broker: BrokerRole | undefined;
   let collect: CollectRole | undefined;
-  let api: ApiRole | undefined;
+  let api: ApiRole | FederatedApiRole | undefined;
   let outcome: RunOutcome = { code: 0 };
   const secrets = await loadRunSecrets(run);
   const { token, tls, brokerTls } = secrets;
@@ -106,7 +107,19 @@ export async function runRoles(
         logger: logger.child("collect"),
       });
     }
-    if (roles.has("api")) {
+    if (roles.has("api") && o.collectors !== undefined) {
+      const { startFederatedApiRole } = await import("../api/federation/role.ts");
+      api = await startFederatedApiRole({
+        collectors: o.collectors,
+        collectorTimeoutMs: o.collectorTimeoutMs,
+        host: o.host,
+        apiPort: o.apiPort,
+        maxWindowMs: o.maxWindowMs,
+        caCerts: brokerTls?.caCerts,
+        ...http,
+        logger: logger.child("api"),
+      });
+    } else if (roles.has("api")) {
       const { startApiRole } = await import("../api/role.ts");
       api = await startApiRole({
         dataDir: o.dataDir,

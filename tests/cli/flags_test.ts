@@ -53,6 +53,8 @@ const FIELDS: Record<keyof GputelOptions, true> = {
   maxEntries: true,
   maxMemory: true,
   maxWindowMs: true,
+  collectors: true,
+  collectorTimeoutMs: true,
   maxFrameBytes: true,
   maxBatch: true,
   maxConnections: true,
@@ -193,6 +195,8 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
   ]);
   assert.deepEqual(names("api"), [
     "api-port",
+    "collector-timeout",
+    "collectors",
     "data-dir",
     "host",
     "log-format",
@@ -201,6 +205,7 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
     "max-memory",
     "max-url-length",
     "max-window",
+    "tls-ca",
     "tls-cert",
     "tls-key",
     "token",
@@ -211,12 +216,16 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
 Deno.test("flagsFor gives a mix the union of its roles' flags, each once", () => {
   const union = names("broker,collect,stream");
   assert.equal(new Set(union).size, union.length);
-  assert.deepEqual(union, FLAGS.map((flag) => flag.name).sort());
+  const apiOnly = names("api").filter((name) => !union.includes(name));
+  assert.deepEqual(apiOnly, ["collector-timeout", "collectors"]);
+  assert.deepEqual([...union, ...apiOnly].sort(), FLAGS.map((flag) => flag.name).sort());
   assert.deepEqual(names("broker,api"), [
     "ack-timeout",
     "admin-port",
     "api-port",
     "cache-bytes",
+    "collector-timeout",
+    "collectors",
     "data-dir",
     "fsync",
     "fsync-interval",
@@ -240,6 +249,7 @@ Deno.test("flagsFor gives a mix the union of its roles' flags, each once", () =>
     "retention-bytes",
     "segment-bytes",
     "session-timeout",
+    "tls-ca",
     "tls-cert",
     "tls-key",
     "token",
@@ -251,6 +261,6 @@ Deno.test("flagsFor gives the demo every flag of its roles except those it refus
   assert.deepEqual(Object.keys(DEMO_REFUSED), ["csv", "broker"]);
   assert.deepEqual(
     names("demo"),
-    FLAGS.map((flag) => flag.name).filter((name) => name !== "csv" && name !== "broker").sort(),
+    names("broker,collect,stream").filter((name) => name !== "csv" && name !== "broker"),
   );
 });

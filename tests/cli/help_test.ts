@@ -26,7 +26,7 @@ Deno.test("every flag in the table appears in the help of each role it belongs t
     }
   }
   const all = commandHelp(parseCommand("broker,collect,stream"));
-  for (const flag of FLAGS) lineOf(all, flag.name);
+  for (const flag of FLAGS.filter((f) => f.roles.some((r) => r !== "api"))) lineOf(all, flag.name);
 });
 
 Deno.test("every help line fits 100 columns and every help text ends in a newline", () => {

@@ -122,7 +122,11 @@ const CASES: Case[] = [
     {},
     "--once reads a live source; it needs --source nvml, nvidia-smi or scrape",
   ],
-  [["api"], {}, "api needs --data-dir DIR (or GPUTEL_DATA_DIR): a directory path"],
+  [
+    ["api"],
+    {},
+    "api needs --data-dir DIR (or GPUTEL_DATA_DIR) or --collectors LIST: a directory path",
+  ],
   [["stream", "--csv"], {}, "--csv needs a value: a path to a CSV file"],
   [[...S, "--rate", "--quiet"], {}, `--rate needs a value: ${RATE}`],
   [[...S, "--rate", "1", "--rate", "2"], {}, "--rate was given twice; it takes one value"],

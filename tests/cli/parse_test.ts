@@ -49,6 +49,7 @@ const DEFAULTS: GputelOptions = {
   maxEntries: 1000,
   maxMemory: 1_000_000,
   maxWindowMs: 31 * 86_400_000,
+  collectorTimeoutMs: 2000,
   maxFrameBytes: 16 * 1024 * 1024,
   maxBatch: 100_000,
   maxConnections: 1024,

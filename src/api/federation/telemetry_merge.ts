@@ -1,0 +1,171 @@
+/**
+ * A federated telemetry page: the time-ordered rows of every collector that
+ * has the GPU, merged, copies of one stored row (same {@linkcode recordKey})
+ * returned once, with a cursor holding each collector's own position so
+ * that paging never skips or repeats a row.
+ *
+ * @module
+ */
+
+import type { CursorScope } from "../../collect/cursor.ts";
+import { UnknownGpuError } from "../../collect/errors.ts";
+import type { TelemetryPage, TelemetryParams } from "../../collect/query.ts";
+import type { TelemetryRecord } from "../../collect/record.ts";
+import { recordDigest } from "./dedup.ts";
+import {
+  decodeFederatedCursor,
+  encodeFederatedCursor,
+  type FederatedCursorState,
+} from "./federated_cursor.ts";
+import { FeedFailedError, type PageFetcher, TelemetryFeed } from "./telemetry_feed.ts";
+
+/** Collectors that failed, by base URL, with what went wrong. */
+export type Failures = Map<string, string>;
+
+/** What {@linkcode mergeTelemetryPage} returns. */
+export interface MergedPage {
+  /** The page, as one collector's API would answer it. */
+  page: TelemetryPage;
+  /** Collectors left out (only with `partial`). */
+  failed: Failures;
+}
+
+/** Thrown when collectors fail and the request did not accept a partial answer. */
+export class CollectorsUnavailableError extends Error {
+  /** Which collectors, and why. */
+  readonly failed: Failures;
+
+  /** Creates the error. */
+  constructor(failed: Failures) {
+    super(
+      [...failed].map(([url, why]) => `collector ${url} ${why}`).join("; ") +
+        "; retry, or add partial=true to the query for the other collectors' answer",
+    );
+    this.name = "CollectorsUnavailableError";
+    this.failed = failed;
+  }
+}
+
+class ShiftedError extends Error {}
+
+const MAX_SHIFT_RETRIES = 3;
+
+/**
+ * Builds one federated page.
+ *
+ * @param params the query (its `cursor` is a federated cursor)
+ * @param urls the collectors now
+ * @param fetch reads one page of one collector
+ * @param partial leave failing collectors out instead of failing
+ * @throws {CollectorsUnavailableError} when a collector fails and not `partial`
+ * @throws {UnknownGpuError} when no collector has the GPU and none failed
+ * @throws {QueryError} on a bad cursor
+ */
+export async function mergeTelemetryPage(
+  params: TelemetryParams,
+  urls: readonly string[],
+  fetch: PageFetcher,
+  partial: boolean,
+): Promise<MergedPage> {
+  const scope: CursorScope = {
+    gpuId: params.gpuId,
+    startMs: params.startMs,
+    endMs: params.endMs,
+    metric: params.metric,
+  };
+  const state: FederatedCursorState = params.cursor === undefined
+    ? { ts: null, seen: [], positions: Object.fromEntries(urls.map((url) => [url, "s"])) }
+    : decodeFederatedCursor(params.cursor, scope);
+  const failed: Failures = new Map();
+  for (const url of Object.keys(state.positions)) {
+    if (!urls.includes(url)) failed.set(url, "is no longer among --collectors");
+  }
+  let shifts = 0;
+  while (true) {
+    if (failed.size > 0 && !partial) throw new CollectorsUnavailableError(failed);
+    try {
+      const page = await buildPage(scope, state, params.limit, fetch, failed);
+      if (page === undefined) {
+        if (failed.size === 0) throw new UnknownGpuError(params.gpuId);
+        return { page: { data: [], next_cursor: null }, failed };
+      }
+      return { page, failed };
+    } catch (error) {
+      if (error instanceof FeedFailedError) {
+        failed.set(error.url, error.reason);
+      } else if (error instanceof ShiftedError && ++shifts < MAX_SHIFT_RETRIES) {
+        continue;
+      } else if (error instanceof ShiftedError) {
+        throw new CollectorsUnavailableError(
+          new Map([["(several)", "kept changing the first page while it was read"]]),
+        );
+      } else {
+        throw error;
+      }
+    }
+  }
+}
+
+/** One page, or `undefined` when no reachable collector knows the GPU on a first page. */
+async function buildPage(
+  scope: CursorScope,
+  state: FederatedCursorState,
+  limit: number,
+  fetch: PageFetcher,
+  failed: Failures,
+): Promise<TelemetryPage | undefined> {
+  const members = Object.keys(state.positions).sort();
+  const feeds = members
+    .map((url, rank) => ({ url, rank, position: state.positions[url] }))
+    .filter(({ url, position }) => position !== "d" && !failed.has(url))
+    .map(({ url, rank, position }) => new TelemetryFeed(url, rank, position, fetch, limit));
+  const carried = new Set(state.seen);
+  const inPage = new Set<string>();
+  const data: TelemetryRecord[] = [];
+  let lastTs = state.ts;
+  let atLast = new Set(state.seen);
+  let more = false;
+  while (true) {
+    const heads = await Promise.all(feeds.map((feed) => feed.head()));
+    let best = -1;
+    let bestTs = Infinity;
+    heads.forEach((head, i) => {
+      if (head === undefined) return;
+      const ts = Date.parse(head.timestamp);
+      if (best < 0 || ts < bestTs || (ts === bestTs && feeds[i].rank < feeds[best].rank)) {
+        [best, bestTs] = [i, ts];
+      }
+    });
+    if (best < 0) break;
+    const record = heads[best]!;
+    const digest = recordDigest(record);
+    const copy = inPage.has(digest) || (bestTs === state.ts && carried.has(digest));
+    if (!copy && data.length === limit) {
+      more = true;
+      break;
+    }
+    feeds[best].take();
+    if (bestTs !== lastTs) [lastTs, atLast] = [bestTs, new Set()];
+    atLast.add(digest);
+    if (!copy) {
+      inPage.add(digest);
+      data.push(record);
+    }
+  }
+  if (state.ts === null && data.length === 0 && !feeds.some((feed) => feed.known)) {
+    return undefined;
+  }
+  const positions = { ...state.positions };
+  const same = (rows: TelemetryRecord[], taken: TelemetryRecord[]) =>
+    rows.length === taken.length &&
+    rows.every((r, i) => recordDigest(r) === recordDigest(taken[i]));
+  for (const feed of feeds) {
+    const position = await feed.position(same);
+    if (position === undefined) throw new ShiftedError();
+    positions[feed.url] = position;
+  }
+  const next_cursor = more
+    ? encodeFederatedCursor(scope, { ts: lastTs, seen: [...atLast], positions })
+    : null;
+  return { data, next_cursor };
+}
