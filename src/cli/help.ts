@@ -6,14 +6,14 @@
  */
 
 import { envNameOf, placeholderOf } from "./flag_spec.ts";
-import { flagsFor } from "./flags.ts";
+import { findFlag, flagsFor } from "./flags.ts";
 import { type Command, commandName, type Role } from "./roles.ts";
 
 const SUMMARY: Readonly<Record<Role | "demo", string>> = {
   broker: "the message queue: topics, partitions, consumer groups, a durable log",
   stream: "publish telemetry to the broker: the GPUs (NVML, nvidia-smi, dcgm-exporter) or a CSV",
   collect: "consume telemetry, store JSONL per GPU, serve the query API",
-  api: "serve the query API over a collector's data directory",
+  api: "serve the query API over collectors' data dirs or their APIs (--collectors)",
   demo: "broker, collect and stream in one process on the bundled sample (--rate 50 if not given)",
 };
 
@@ -26,7 +26,10 @@ const EXAMPLES: Readonly<Record<Role | "demo", readonly string[]>> = {
     "gputel stream --csv metrics.csv --no-loop --rate 0 --filter Hostname=node-7",
   ],
   collect: ["gputel collect --broker 10.0.0.5:9000 --data-dir ./data --api-port 8080"],
-  api: ["gputel api --data-dir ./data --api-port 8081"],
+  api: [
+    "gputel api --data-dir ./data --api-port 8081",
+    "gputel api --collectors dns:gputel-collect:8080   # every collector behind a DNS name",
+  ],
   demo: ["gputel demo", "gputel demo --duration 1m --api-port 8081"],
 };
 
@@ -78,7 +81,13 @@ export function commandHelp(command: Command): string {
     .filter((flag) =>
       !command.demo && flag.requiredBy?.some((role) => command.roles.includes(role))
     )
-    .map((flag) => ` --${flag.name} ${placeholderOf(flag)}`)
+    .map((flag) => {
+      const standIn = flag.requiredUnless === undefined ? undefined : findFlag(flag.requiredUnless);
+      const alt = standIn === undefined ? "" : ` | --${standIn.name} ${placeholderOf(standIn)}`;
+      return alt === ""
+        ? ` --${flag.name} ${placeholderOf(flag)}`
+        : ` (--${flag.name} ${placeholderOf(flag)}${alt})`;
+    })
     .join("");
   const topics: (Role | "demo")[] = command.demo ? ["demo"] : command.roles;
   const lines = flags.map((flag) => {
@@ -87,7 +96,7 @@ export function commandHelp(command: Command): string {
     const local = flag.name === "broker" && command.roles.includes("broker");
     const shown = local ? "this process's broker" : flag.defaultText ?? flag.default;
     const note = needed
-      ? "required"
+      ? flag.requiredUnless === undefined ? "required" : `or --${flag.requiredUnless}`
       : flag.type === "bool"
       ? undefined
       : shown && `default ${shown}`;

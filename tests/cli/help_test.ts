@@ -63,8 +63,8 @@ Deno.test("help marks required flags in the usage line and in the flag line", ()
   assert.ok(stream.startsWith("Usage: gputel stream [flags]\n"), "--csv is one source of several");
   assert.match(lineOf(stream, "source"), /\(default csv if --csv, else nvml\)$/);
   const api = commandHelp(parseCommand("api"));
-  assert.ok(api.startsWith("Usage: gputel api --data-dir DIR [flags]\n"));
-  assert.match(lineOf(api, "data-dir"), / \(required\)$/);
+  assert.ok(api.startsWith("Usage: gputel api (--data-dir DIR | --collectors LIST) [flags]\n"));
+  assert.match(lineOf(api, "data-dir"), / \(or --collectors\)$/);
   assert.match(lineOf(commandHelp(parseCommand("collect")), "data-dir"), /\(default \.\/data\)$/);
 });
 
