@@ -5,6 +5,7 @@
  * @module
  */
 
+import { csvStartProblem, readHead } from "../stream/csv_inspect.ts";
 import { UsageError } from "./errors.ts";
 import type { CliRun } from "./parse.ts";
 
@@ -40,14 +41,33 @@ export async function checkReadableFile(path: string, flag: string): Promise<voi
 }
 
 /**
+ * Checks that a CSV can be streamed: it is text (no NUL byte in its first
+ * 64 KiB) and its header names a GPU key column (or the `--key` column).
+ *
+ * @param path the file
+ * @param flag what named it, for the message
+ * @param key the `--key` column, if given
+ * @throws {UsageError} naming the file and what is wrong
+ */
+export async function checkCsvStart(path: string, flag: string, key?: string): Promise<void> {
+  const problem = csvStartProblem(await readHead(path), key);
+  if (problem !== undefined) {
+    throw new UsageError(`${flag} file ${JSON.stringify(path)} ${problem}`);
+  }
+}
+
+/**
  * Checks the files a run reads before any role starts: the `--csv` of a
  * stream (not the demo's bundled sample, which is part of the program).
  *
- * @throws {UsageError} as {@linkcode checkReadableFile}, naming `--csv` or `GPUTEL_CSV`
+ * @throws {UsageError} as {@linkcode checkReadableFile} and {@linkcode checkCsvStart},
+ *   naming `--csv` or `GPUTEL_CSV`
  */
 export async function checkRunFiles(run: CliRun): Promise<void> {
   if (!run.demo && run.roles.includes("stream") && run.options.csv !== undefined) {
-    await checkReadableFile(run.options.csv, run.sources.csv ?? "--csv");
+    const flag = run.sources.csv ?? "--csv";
+    await checkReadableFile(run.options.csv, flag);
+    await checkCsvStart(run.options.csv, flag, run.options.key);
   }
 }
 

@@ -3,7 +3,10 @@
  *
  * @module
  */
+import { DEFAULT_MAX_BAD_ROWS } from "../stream/bad_rows.ts";
+import { DEFAULT_MAX_RECORD_CHARS } from "../stream/csv_parser.ts";
 import { parseDuration } from "./duration.ts";
+import { parseSize } from "./size.ts";
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { BOOL } from "./_flag_values.ts";
 import {
@@ -138,6 +141,30 @@ export const STREAM_FLAGS: readonly AnyFlagSpec[] = [
     help: "stop at the first malformed row instead of skipping it",
     expect: BOOL,
     parse: parseBool,
+  },
+  {
+    name: "max-record-bytes",
+    key: "maxRecordBytes",
+    type: "size",
+    roles: ["stream"],
+    default: String(DEFAULT_MAX_RECORD_CHARS),
+    help: "a longer CSV record is skipped as a bad row",
+    expect: "a size from 1KiB to 1GiB, like 1MiB or 65536 (bytes)",
+    parse: (text) => {
+      const n = parseSize(text);
+      if (n < 1024 || n > 1 << 30) throw new RangeError("Size must be from 1KiB to 1GiB");
+      return n;
+    },
+  },
+  {
+    name: "max-bad-rows",
+    key: "maxBadRows",
+    type: "int",
+    roles: ["stream"],
+    default: String(DEFAULT_MAX_BAD_ROWS),
+    help: "stop (exit 1) after more bad rows than this in a row",
+    expect: "an integer from 1 to 1000000000",
+    parse: (text) => parseIntInRange(text, 1, 1_000_000_000),
   },
   {
     name: "quiet",

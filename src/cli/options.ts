@@ -104,6 +104,10 @@ export interface GputelOptions {
   shard?: Shard;
   /** `--strict`: stop at the first malformed row instead of skipping it. @default false */
   strict: boolean;
+  /** `--max-record-bytes`: a longer CSV record is a bad row. @default 1_048_576 */
+  maxRecordBytes: number;
+  /** `--max-bad-rows`: stop after more bad rows than this in a row. @default 1_000 */
+  maxBadRows: number;
   /** `--quiet`: no progress lines. @default false */
   quiet: boolean;
   /** `--buffer`: most unconfirmed messages stream holds in memory before reading waits. @default 20_000 */

@@ -155,6 +155,8 @@ export async function runRoles(
         filters: o.filters,
         shard: o.shard,
         strict: o.strict,
+        maxRecordBytes: o.maxRecordBytes,
+        maxBadRows: o.maxBadRows,
         quiet: o.quiet,
         bufferMessages: o.buffer,
         drainTimeoutMs: o.drainTimeoutMs,

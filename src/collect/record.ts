@@ -10,6 +10,7 @@ import type { FieldValue, TelemetryMessage } from "../stream/message.ts";
 import { RecordError } from "./errors.ts";
 import { addLabel, identityColumnOf, identityLabels } from "./identity_labels.ts";
 import { MAX_RFC3339_LENGTH, parseRfc3339 } from "./rfc3339.ts";
+import { fieldNamesProblem, keyProblem, LIMITS, messageBytesProblem } from "../record/limits.ts";
 
 /** A metric value: numbers, or strings and booleans when the source has them. */
 export type MetricValue = number | string | boolean;
@@ -28,11 +29,11 @@ export interface TelemetryRecord {
   labels: Record<string, string>;
 }
 
-/** The longest GPU key accepted. */
-export const MAX_KEY_LENGTH = 1024;
+/** The longest GPU key accepted (from the shared {@linkcode LIMITS} table). */
+export const MAX_KEY_LENGTH: number = LIMITS.maxKeyLength;
 
-/** The most fields a message may carry. */
-export const MAX_FIELDS = 1024;
+/** The most fields a message may carry (from the shared {@linkcode LIMITS} table). */
+export const MAX_FIELDS: number = LIMITS.maxFields;
 
 export { isIdentityColumn } from "./identity_labels.ts";
 
@@ -64,6 +65,8 @@ function checkTimestamp(value: unknown, field: string): string {
  *   telemetry message
  */
 export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
+  const tooBig = messageBytesProblem(bytes.length);
+  if (tooBig !== undefined) throw new RecordError(tooBig);
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoder.decode(bytes));
@@ -80,9 +83,8 @@ export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
     throw new RecordError("fields is not a JSON object");
   }
   const names = Object.keys(fields);
-  if (names.length > MAX_FIELDS) {
-    throw new RecordError(`message has ${names.length} fields; at most ${MAX_FIELDS} allowed`);
-  }
+  const namesProblem = fieldNamesProblem(names);
+  if (namesProblem !== undefined) throw new RecordError(namesProblem);
   for (const name of names) {
     if (!isFieldValue((fields as Record<string, unknown>)[name])) {
       throw new RecordError(`field ${JSON.stringify(name)} is not a string, number or boolean`);
@@ -135,12 +137,8 @@ export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
  * ```
  */
 export function toRecord(key: string, message: TelemetryMessage): TelemetryRecord {
-  if (typeof key !== "string" || key.length === 0) {
-    throw new RecordError("message key is empty; it must name the GPU");
-  }
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new RecordError(`message key is ${key.length} characters; at most ${MAX_KEY_LENGTH}`);
-  }
+  const badKey = typeof key === "string" ? keyProblem(key) : "message key is not a string";
+  if (badKey !== undefined) throw new RecordError(badKey);
   const timestamp = checkTimestamp(message.timestamp, "timestamp");
   const fields = message.fields;
   if (typeof fields !== "object" || fields === null) {

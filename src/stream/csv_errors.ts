@@ -37,8 +37,7 @@ export interface CsvRowErrorOptions {
 
 /**
  * A CSV record that cannot be read: thrown for the first bad row in strict
- * mode, and always for a record over `maxRecordChars` (the reader cannot
- * find where such a record ends, so it cannot skip it safely).
+ * mode (a record over `maxRecordChars` included).
  *
  * @example
  * ```ts
@@ -79,7 +78,7 @@ export function csvRowErrorOf(bad: BadRow, source: string): CsvRowError {
     ? `row has ${bad.got} fields but the header has ${bad.expected}`
     : bad.reason === "unterminated_quote"
     ? "the file ends inside a quoted field (missing closing quote?)"
-    : "record is too long (a stray quote can swallow the rest of the file; raise maxRecordChars if the record is real)";
+    : "record is too long (a stray quote can swallow the rest of the file; raise --max-record-bytes if the record is real)";
   return new CsvRowError(`Bad CSV row at ${where}: ${detail}`, {
     line: bad.line,
     reason: bad.reason,

@@ -16,6 +16,12 @@ export interface CsvRecord {
   values: string[];
   /** Set when the input ended inside a quoted field (only from `finish`). */
   unterminated?: true;
+  /**
+   * Set (with no values) for a record longer than `maxRecordChars` that was
+   * skipped (`skipTooLong`): it ended at the end of the line on which it
+   * passed the limit, or at its own end if that came first.
+   */
+  tooLong?: true;
 }
 
 /** Options of {@linkcode CsvRecordParser}. */
@@ -27,6 +33,12 @@ export interface CsvRecordParserOptions {
    * @default {DEFAULT_MAX_RECORD_CHARS}
    */
   maxRecordChars?: number;
+  /**
+   * Skip a record over `maxRecordChars` (returned with `tooLong: true`)
+   * instead of throwing.
+   * @default false
+   */
+  skipTooLong?: boolean;
   /** Name of the input for error messages. @default "CSV" */
   sourceName?: string;
 }
@@ -61,6 +73,9 @@ export class CsvRecordParser {
   #line = 1;
   #started = false;
   #finished = false;
+  /** Discarding the rest of a too-long record, up to the next newline. */
+  #skipping = false;
+  readonly #skipTooLong: boolean;
   readonly #maxRecordChars: number;
   readonly #sourceName: string;
 
@@ -74,13 +89,14 @@ export class CsvRecordParser {
       throw new RangeError(`maxRecordChars must be a positive integer, got ${max}`);
     }
     this.#maxRecordChars = max;
+    this.#skipTooLong = options.skipTooLong ?? false;
     this.#sourceName = options.sourceName ?? "CSV";
   }
 
   /**
    * Feeds the next piece of text and returns the records it completed.
    *
-   * @throws {CsvRowError} when a record exceeds `maxRecordChars`
+   * @throws {CsvRowError} when a record exceeds `maxRecordChars` (unless `skipTooLong`)
    * @throws {TypeError} after {@linkcode CsvRecordParser.finish}
    */
   push(text: string): CsvRecord[] {
@@ -89,14 +105,39 @@ export class CsvRecordParser {
       this.#started = true;
       if (text.startsWith(BOM)) text = text.slice(1);
     }
+    if (this.#skipping) {
+      const lf = text.indexOf("\n");
+      if (lf === -1) return [];
+      this.#skipping = false;
+      this.#line++;
+      text = text.slice(lf + 1);
+    }
     this.#buf = this.#buf.length === 0 ? text : this.#buf + text;
     // A record can only end at a newline: without one, keep gathering. This
     // keeps tiny chunks from re-parsing a long pending record over and over.
     if (text.indexOf("\n") === -1) {
-      if (this.#buf.length > this.#maxRecordChars) this.#tooLong();
+      if (this.#buf.length > this.#maxRecordChars) return [this.#skipPending()];
       return [];
     }
     return this.#drain(false);
+  }
+
+  /**
+   * The record at the current line is too long: in skip mode, drops what
+   * there is of it and, unless that ends a line, discards input up to the
+   * next newline.
+   */
+  #skipPending(): CsvRecord {
+    const record = this.#tooLongRecord();
+    this.#line += countNewlines(this.#buf, 0, this.#buf.length);
+    this.#skipping = !this.#buf.endsWith("\n");
+    this.#buf = "";
+    return record;
+  }
+
+  #tooLongRecord(): CsvRecord {
+    if (!this.#skipTooLong) this.#tooLong();
+    return { line: this.#line, values: [], tooLong: true };
   }
 
   /**
@@ -129,15 +170,21 @@ export class CsvRecordParser {
       if (c === CR && pos + 1 === s.length && final) break; // a lone trailing "\r"
       const rec = parseRecord(s, pos, final);
       if (rec === undefined) break;
-      if (rec.end - pos > this.#maxRecordChars) this.#tooLong();
-      const record: CsvRecord = { line: this.#line, values: rec.values };
-      if (rec.unterminated) record.unterminated = true;
-      out.push(record);
+      if (rec.end - pos > this.#maxRecordChars) {
+        out.push(this.#tooLongRecord());
+      } else {
+        const record: CsvRecord = { line: this.#line, values: rec.values };
+        if (rec.unterminated) record.unterminated = true;
+        out.push(record);
+      }
       this.#line += 1 + (rec.quoted ? countNewlines(s, pos, rec.end - 1) : 0);
       pos = rec.end;
     }
     this.#buf = pos === 0 ? s : s.slice(pos);
-    if (this.#buf.length > this.#maxRecordChars) this.#tooLong();
+    if (this.#buf.length > this.#maxRecordChars) {
+      out.push(this.#skipPending());
+      if (final) this.#skipping = false;
+    }
     if (final) this.#buf = "";
     return out;
   }

@@ -31,8 +31,9 @@ export interface CsvRowOptions {
   /** Called once for every skipped row (not called in strict mode). */
   onBadRow?: (bad: BadRow) => void;
   /**
-   * Longest record accepted, in UTF-16 code units; a longer one always
-   * throws, since where it ends cannot be known.
+   * Longest record accepted, in UTF-16 code units (bytes, for ASCII text). A
+   * longer one is a bad row: skipped up to the end of the line on which it
+   * passed the limit, or thrown in strict mode.
    * @default {DEFAULT_MAX_RECORD_CHARS}
    */
   maxRecordChars?: number;
@@ -81,6 +82,7 @@ export class CsvRowDecoder {
     this.#sourceName = options.sourceName ?? "CSV";
     this.#parser = new CsvRecordParser({
       maxRecordChars: options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS,
+      skipTooLong: !(options.strict ?? false),
       sourceName: this.#sourceName,
     });
     this.#strict = options.strict ?? false;
@@ -115,6 +117,10 @@ export class CsvRowDecoder {
     const out: CsvRow[] = [];
     for (const record of records) {
       const header = this.#header;
+      if (record.tooLong) {
+        this.#bad(record, header?.length ?? 0, "record_too_long");
+        continue;
+      }
       if (header === undefined) {
         if (record.unterminated) this.#bad(record, 0, "unterminated_quote");
         this.#header = normalizeHeader(record.values);

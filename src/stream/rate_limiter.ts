@@ -20,6 +20,11 @@ export interface RateLimiterOptions {
    * @default max(1, rate × {@linkcode DEFAULT_BURST_SECONDS})
    */
   burst?: number;
+  /**
+   * Tokens in the bucket at the start, at most `burst`: what may go at once.
+   * @default burst
+   */
+  start?: number;
 }
 
 /**
@@ -69,7 +74,13 @@ export class RateLimiter {
     this.#rate = rate;
     this.#burst = burst;
     this.#clock = clock;
-    this.#tokens = burst;
+    const start = options.start ?? burst;
+    if (!Number.isFinite(start) || start < 0 || start > burst) {
+      throw new RangeError(
+        `start must be a finite number from 0 to burst (${burst}), got ${start}`,
+      );
+    }
+    this.#tokens = start;
     this.#last = clock.now();
   }
 

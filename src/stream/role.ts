@@ -14,7 +14,9 @@ import { Publisher } from "../client/publisher.ts";
 import type { Sink } from "../client/sink.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
+import { BadRowRun, DEFAULT_MAX_BAD_ROWS } from "./bad_rows.ts";
 import type { BadRow } from "./csv_errors.ts";
+import { DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
 import { ProgressMeter } from "./progress.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";
 import { csvRowSource } from "./row_source.ts";
@@ -64,6 +66,13 @@ export interface StreamRoleOptions {
   shard?: Shard;
   /** First bad row is fatal. @default {false} */
   strict?: boolean;
+  /**
+   * A longer CSV record is a bad row (characters of decoded text: bytes for
+   * ASCII). @default {DEFAULT_MAX_RECORD_CHARS}
+   */
+  maxRecordBytes?: number;
+  /** More bad rows than this in a row stop the stream (exit 1). @default {DEFAULT_MAX_BAD_ROWS} */
+  maxBadRows?: number;
   /** No progress lines. @default {false} */
   quiet?: boolean;
   /** Progress line interval, ms. @default {DEFAULT_PROGRESS_MS} */
@@ -87,10 +96,12 @@ export interface StreamResult {
   published: number;
   confirmed: number;
   retried: number;
-  /** Rows skipped: malformed, without a GPU key, or outside --filter/--shard. */
+  /** Rows skipped: malformed, without a GPU key, refused by the collector's rules, or outside --filter/--shard. */
   skipped: number;
   badRows: number;
   noKey: number;
+  /** Rows whose message the collector would refuse (too many fields, no metric, …). */
+  rejected: number;
   filtered: number;
   /** Messages made but not confirmed when the run ended (0 on success). */
   unconfirmed: number;
@@ -154,12 +165,15 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
       logger: log,
     })))();
   let badRows = 0;
+  const badRun = new BadRowRun(o.maxBadRows ?? DEFAULT_MAX_BAD_ROWS, o.csv);
   const rows = csvRowSource(o.csv, {
     loop: o.loop ?? true,
     strict: o.strict,
+    maxRecordChars: o.maxRecordBytes ?? DEFAULT_MAX_RECORD_CHARS,
     onBadRow: (bad: BadRow) => {
       badRows++;
-      log.warn(`skipping ${o.csv} line ${bad.line}: ${describeBadRow(bad)}`);
+      log.warn(`skipping ${o.csv} line ${bad.line}: ${describeBadRow(bad, o.maxRecordBytes)}`);
+      badRun.bad(bad.line);
     },
     onPass: (pass) => pass > 1 && log.debug("looping over the file", { pass }),
   });
@@ -175,6 +189,11 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     filters: o.filters,
     shard: o.shard,
     signal: stop.signal,
+    onRejected: (row, reason) => {
+      log.warn(`skipping ${o.csv} line ${row.line}: ${reason}`);
+      badRun.bad(row.line);
+    },
+    onAccepted: () => badRun.good(),
   });
   const c = work.counts;
   const result = (): StreamResult => ({
@@ -182,9 +201,10 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     published: pub.counters.published,
     confirmed: pub.counters.confirmed,
     retried: pub.counters.retried,
-    skipped: badRows + c.noKey + c.filtered,
+    skipped: badRows + c.noKey + c.rejected + c.filtered,
     badRows,
     noKey: c.noKey,
+    rejected: c.rejected,
     filtered: c.filtered,
     unconfirmed: pub.counters.published - pub.counters.confirmed + c.waiting,
   });
@@ -241,10 +261,12 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
   return final!;
 }
 
-function describeBadRow(bad: BadRow): string {
-  return bad.reason === "field_count"
-    ? `expected ${bad.expected} fields, got ${bad.got}`
-    : bad.reason.replaceAll("_", " ");
+function describeBadRow(bad: BadRow, maxRecordBytes = DEFAULT_MAX_RECORD_CHARS): string {
+  if (bad.reason === "field_count") return `expected ${bad.expected} fields, got ${bad.got}`;
+  if (bad.reason === "record_too_long") {
+    return `record is longer than --max-record-bytes ${maxRecordBytes}`;
+  }
+  return bad.reason.replaceAll("_", " ");
 }
 
 /**

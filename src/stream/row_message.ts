@@ -65,7 +65,12 @@ export function rowToMessage(
 // Rows processed within the same millisecond share one formatted time.
 let lastMs = NaN;
 let lastIso = "";
-function isoTime(ms: number): string {
+/**
+ * `ms` as an RFC 3339 UTC time with milliseconds (`2026-11-27T17:00:00.123Z`).
+ *
+ * @param ms epoch milliseconds
+ */
+export function isoTime(ms: number): string {
   if (ms !== lastMs) {
     lastIso = new Date(ms).toISOString();
     lastMs = ms;

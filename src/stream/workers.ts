@@ -8,9 +8,12 @@
  */
 import type { Clock } from "../clock.ts";
 import type { CsvRow } from "./csv_rows.ts";
-import { RateLimiter } from "./rate_limiter.ts";
+import { DEFAULT_BURST_SECONDS, RateLimiter } from "./rate_limiter.ts";
+import { messageBytesProblem } from "../record/limits.ts";
+import { noKeyReason } from "./gpu_key.ts";
 import { inShard, matchesFilters, type RowFilter, type Shard } from "./row_filter.ts";
-import { rowToMessage } from "./row_message.ts";
+import { isoTime, type KeyedMessage, rowToMessage } from "./row_message.ts";
+import { messageProblem } from "./row_check.ts";
 import type { TelemetryMessage } from "./message.ts";
 
 /** Waits `ms` milliseconds, or less when `signal` aborts; never rejects. */
@@ -47,6 +50,18 @@ export interface WorkerOptions {
   shard?: Shard;
   /** Aborting stops every worker before its next chunk. */
   signal: AbortSignal;
+  /**
+   * Called, in read order, for a row that will not be sent: without a GPU
+   * key, or refused by the collector's rules.
+   */
+  onRejected?: (row: CsvRow, reason: string) => void;
+  /** Called, in read order, for a row that will be sent or is outside `--filter`/`--shard`. */
+  onAccepted?: (row: CsvRow) => void;
+  /**
+   * Called for every row looked at, in read order, once it is handed to the
+   * sink or skipped; `sent` says which.
+   */
+  onRowDone?: (row: CsvRow, sent: boolean) => void;
 }
 
 /** What the workers did so far; updated live. */
@@ -57,6 +72,8 @@ export interface RowCounts {
   filtered: number;
   /** Rows without a GPU key. */
   noKey: number;
+  /** Rows whose message the collector would refuse (see `messageProblem`). */
+  rejected: number;
   /** Messages handed to the sink (their publish call returned). */
   handed: number;
   /** Messages whose publish call is waiting for room in the sink. */
@@ -80,13 +97,34 @@ export function chunkSize(rate: number): number {
   return rate === 0 ? 256 : Math.max(1, Math.min(1000, Math.floor(rate / 100)));
 }
 
+/** How much lateness, in seconds of traffic, a worker makes up. */
+const CATCH_UP_SECONDS = 0.1;
+
+/** Most rows one pull reads while looking for a chunk's worth of messages. */
+const MAX_ROWS_PER_PULL = 4096;
+
+/** A chunk of rows and its place in the hand-off order. */
+interface Chunk {
+  rows: CsvRow[];
+  /** What each row becomes. */
+  items: Sorted[];
+  /** Messages among the rows: the tokens the chunk costs. */
+  messages: number;
+  /** Settles when every earlier chunk has entered the sink. */
+  turn: Promise<unknown>;
+  /** Lets the next chunk in. */
+  release: () => void;
+}
+
 /**
- * Starts the workers. Each takes a chunk of rows, reserves that many tokens
- * from its own {@linkcode RateLimiter}, sleeps what the limiter says, then
- * converts and hands over the chunk; chunks enter the sink one at a time,
- * so one GPU's messages reach the sink in timestamp order even while the
- * sink makes publishers wait. With `durationMs`, a worker
- * whose next chunk would go at or after the deadline sleeps until the
+ * Starts the workers. Each takes a chunk of rows, sorts out the rows it will
+ * not send (outside `--filter`/`--shard`, without a GPU key, or refused by
+ * the collector's rules), reserves one token per message left from its own
+ * {@linkcode RateLimiter}, sleeps what the limiter says, then stamps and
+ * hands over the chunk. Chunks enter the sink one at a time and in the order
+ * they were read, so the sink sees the file's order (one GPU's messages in
+ * timestamp order, and the same batches on a replay). With `durationMs`, a
+ * worker whose next chunk would go at or after the deadline sleeps until the
  * deadline and stops: over D seconds a worker sends `rate × D` messages plus
  * the limiter's burst.
  *
@@ -101,47 +139,75 @@ export function startWorkers(o: WorkerOptions): Workers {
   }
   const { clock, signal } = o;
   const sleep = o.sleep ?? abortableSleep;
-  const filters = o.filters ?? [];
-  const counts: RowCounts = { rowsRead: 0, filtered: 0, noKey: 0, handed: 0, waiting: 0 };
+  const counts: RowCounts = {
+    rowsRead: 0,
+    filtered: 0,
+    noKey: 0,
+    rejected: 0,
+    handed: 0,
+    waiting: 0,
+  };
   const deadline = (o.durationMs ?? 0) > 0 ? clock.now() + o.durationMs! : Infinity;
   const chunk = chunkSize(o.rate);
+  const classify = new RowClassifier(o);
 
   let exhausted = false;
   let readChain: Promise<unknown> = Promise.resolve();
-  const pull = (n: number): Promise<CsvRow[]> => {
+  let handoff: Promise<unknown> = Promise.resolve();
+  // A pull reads rows until it has n messages: rows that will not be sent
+  // cost no token, so every chunk costs about the same.
+  const pull = (n: number): Promise<Chunk> => {
     const p = readChain.then(async () => {
-      const out: CsvRow[] = [];
-      while (out.length < n && !exhausted) {
+      const rows: CsvRow[] = [];
+      const items: Sorted[] = [];
+      let messages = 0;
+      while (messages < n && rows.length < MAX_ROWS_PER_PULL && !exhausted) {
         const next = await o.rows.next();
         if (next.done) exhausted = true;
-        else out.push(next.value);
+        else {
+          const item = classify.row(next.value);
+          rows.push(next.value);
+          items.push(item);
+          if (typeof item !== "string") messages++;
+        }
       }
-      return out;
+      // The turn is taken in read order, so chunks enter the sink in read order.
+      const turn = handoff;
+      let release!: () => void;
+      handoff = new Promise<void>((resolve) => release = resolve);
+      return { rows, items, messages, turn, release };
     });
     readChain = p.catch(() => {});
     return p;
   };
 
   const worker = async () => {
-    const limiter = new RateLimiter({ rate: o.rate, clock });
+    // Up to CATCH_UP_SECONDS of lateness (late timers, a wait for the turn)
+    // is made up; only the usual 10 ms burst may go at the start.
+    const limiter = new RateLimiter({
+      rate: o.rate,
+      clock,
+      burst: Math.max(1, o.rate * CATCH_UP_SECONDS),
+      start: Math.max(1, o.rate * DEFAULT_BURST_SECONDS),
+    });
     while (!signal.aborted && !exhausted && clock.now() < deadline) {
-      const batch = await pull(chunk);
-      if (batch.length === 0 || signal.aborted) break;
-      const wait = limiter.reserve(batch.length);
-      if (clock.now() + wait >= deadline) {
-        await sleep(deadline - clock.now(), signal);
-        break;
+      const { rows, items, messages, turn, release } = await pull(chunk);
+      try {
+        if (rows.length === 0 || signal.aborted) break;
+        const wait = limiter.reserve(messages);
+        if (clock.now() + wait >= deadline) {
+          await sleep(deadline - clock.now(), signal);
+          break;
+        }
+        if (wait > 0) await sleep(wait, signal);
+        if (signal.aborted) break;
+        await turn;
+        await send(rows, items);
+      } finally {
+        release();
       }
-      if (wait > 0) await sleep(wait, signal);
-      if (signal.aborted) break;
-      // One chunk at a time enters the sink: a worker stamps its rows only
-      // once the previous chunk is in, even when the sink's buffer is full.
-      const turn = handoff.then(() => send(batch));
-      handoff = turn.catch(() => {});
-      await turn;
     }
   };
-  let handoff: Promise<unknown> = Promise.resolve();
   // Payloads are encoded into one reused buffer: sends run one at a time and
   // the sink copies each payload before its publish settles. This spares
   // the allocator a short-lived buffer per message.
@@ -151,34 +217,74 @@ export function startWorkers(o: WorkerOptions): Workers {
     if (json.length * 3 > scratch.length) scratch = new Uint8Array(json.length * 3);
     return scratch.subarray(0, encoder.encodeInto(json, scratch).written);
   };
-  const send = async (batch: CsvRow[]) => {
-    for (const row of batch) {
+  const send = async (rows: CsvRow[], items: Sorted[]) => {
+    for (let i = 0; i < rows.length; i++) {
       if (signal.aborted) return;
+      const item = items[i];
+      let sent = false;
       counts.rowsRead++;
-      if (!matchesFilters(row.fields, filters)) {
-        counts.filtered++;
-        continue;
+      if (typeof item === "string") {
+        counts[item]++;
+      } else {
+        item.message.timestamp = isoTime(clock.now());
+        const payload = encode(item.message);
+        const tooBig = messageBytesProblem(payload.length);
+        if (tooBig !== undefined) {
+          counts.rejected++;
+          o.onRejected?.(rows[i], tooBig);
+        } else {
+          counts.waiting++;
+          try {
+            await o.sink.publish(item.key, payload);
+          } finally {
+            counts.waiting--;
+          }
+          counts.handed++;
+          sent = true;
+        }
       }
-      const keyed = rowToMessage(row.fields, { clock, keyColumn: o.key });
-      if (!keyed) {
-        counts.noKey++;
-        continue;
-      }
-      if (!inShard(keyed.key, o.shard)) {
-        counts.filtered++;
-        continue;
-      }
-      counts.waiting++;
-      try {
-        await o.sink.publish(keyed.key, encode(keyed.message));
-      } finally {
-        counts.waiting--;
-      }
-      counts.handed++;
+      o.onRowDone?.(rows[i], sent);
     }
   };
   const done = Promise.all(Array.from({ length: o.workers }, worker)).then(() => {});
   return { counts, done };
+}
+
+/** A row sorted out before it takes a token, or the message it becomes. */
+type Sorted = "filtered" | "noKey" | "rejected" | KeyedMessage;
+
+/** Sorts rows into messages to send and the counted reasons not to. */
+class RowClassifier {
+  readonly #o: WorkerOptions;
+  readonly #filters: RowFilter[];
+
+  constructor(o: WorkerOptions) {
+    this.#o = o;
+    this.#filters = o.filters ?? [];
+  }
+
+  row(row: CsvRow): Sorted {
+    const sorted = this.#sort(row);
+    if (sorted === "filtered" || typeof sorted !== "string") this.#o.onAccepted?.(row);
+    return sorted;
+  }
+
+  #sort(row: CsvRow): Sorted {
+    const o = this.#o;
+    if (!matchesFilters(row.fields, this.#filters)) return "filtered";
+    const keyed = rowToMessage(row.fields, { clock: o.clock, keyColumn: o.key });
+    if (!keyed) {
+      o.onRejected?.(row, noKeyReason(o.key));
+      return "noKey";
+    }
+    if (!inShard(keyed.key, o.shard)) return "filtered";
+    const problem = messageProblem(keyed.key, keyed.message);
+    if (problem !== undefined) {
+      o.onRejected?.(row, problem);
+      return "rejected";
+    }
+    return keyed;
+  }
 }
 
 const encoder = new TextEncoder();

@@ -40,6 +40,8 @@ const DEFAULTS: GputelOptions = {
   lingerMs: 5,
   filters: [],
   strict: false,
+  maxRecordBytes: 1_048_576,
+  maxBadRows: 1_000,
   quiet: false,
   buffer: 20_000,
   drainTimeoutMs: 10_000,

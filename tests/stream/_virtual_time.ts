@@ -1,6 +1,7 @@
 /**
  * Virtual time for the stream workers: a {@linkcode ManualClock} that moves
- * only when every worker is asleep, straight to the earliest wake-up. No real
+ * only when every worker is asleep (or the rest wait on a sleeper, e.g. for
+ * their turn to hand a chunk over), straight to the earliest wake-up. No real
  * timer runs, so minutes of pacing take milliseconds and every run is the same.
  *
  * @module
@@ -24,13 +25,30 @@ export class VirtualTime {
   sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       this.#sleepers.push({ at: this.clock.now() + ms, resolve });
-      if (this.#sleepers.length < this.#parties) return;
-      const at = Math.min(...this.#sleepers.map((s) => s.at));
-      this.clock.advance(Math.max(0, at - this.clock.now()));
-      const due = this.#sleepers.filter((s) => s.at <= at);
-      this.#sleepers = this.#sleepers.filter((s) => s.at > at);
-      for (const s of due) s.resolve();
+      this.#version++;
+      if (this.#sleepers.length >= this.#parties) {
+        this.#wakeEarliest();
+        return;
+      }
+      // Fewer sleepers than parties: the others may be waiting on a sleeper.
+      // Once everything else has settled (a macrotask later) with no new
+      // sleeper, time moves on all the same.
+      const version = this.#version;
+      setTimeout(() => {
+        if (version === this.#version && this.#sleepers.length > 0) this.#wakeEarliest();
+      }, 0);
     });
+
+  #version = 0;
+
+  #wakeEarliest(): void {
+    this.#version++;
+    const at = Math.min(...this.#sleepers.map((s) => s.at));
+    this.clock.advance(Math.max(0, at - this.clock.now()));
+    const due = this.#sleepers.filter((s) => s.at <= at);
+    this.#sleepers = this.#sleepers.filter((s) => s.at > at);
+    for (const s of due) s.resolve();
+  }
 }
 
 /** Endless rows of `gpus` GPUs, `uuid` and `value` columns, numbered by line. */

@@ -148,3 +148,37 @@ Deno.test("CsvRecordParser reads back 500 random records written with RFC 4180 q
     assert.deepStrictEqual(parse(text, cuts), expected, `trial ${trial}`);
   }
 });
+
+Deno.test("CsvRecordParser with skipTooLong skips a long record to the end of its line and keeps going", () => {
+  const parser = new CsvRecordParser({ maxRecordChars: 16, skipTooLong: true });
+  const long = "x".repeat(40);
+  // Fed in pieces: the limit is passed before the line's newline arrives.
+  const got = [
+    ...parser.push("a,b\n1,"),
+    ...parser.push(long),
+    ...parser.push(long + ",2\n3,4\n"),
+    ...parser.push(`5,"${long}"\n6,7\n`),
+    ...parser.finish(),
+  ];
+  assert.deepEqual(got, [
+    { line: 1, values: ["a", "b"] },
+    { line: 2, values: [], tooLong: true },
+    { line: 3, values: ["3", "4"] },
+    { line: 4, values: [], tooLong: true },
+    { line: 5, values: ["6", "7"] },
+  ]);
+});
+
+Deno.test("CsvRecordParser with skipTooLong ends a stray quote's record at the line where it passed the limit", () => {
+  const parser = new CsvRecordParser({ maxRecordChars: 12, skipTooLong: true });
+  const got = [
+    ...parser.push('a,b\n1,"oops\nmore text\nand more\n'),
+    ...parser.push("2,3\n"),
+    ...parser.finish(),
+  ];
+  assert.deepEqual(got, [
+    { line: 1, values: ["a", "b"] },
+    { line: 2, values: [], tooLong: true },
+    { line: 5, values: ["2", "3"] },
+  ]);
+});

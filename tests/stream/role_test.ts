@@ -57,6 +57,7 @@ Deno.test("runStream with no loop publishes every good row, warns about each bad
     skipped: 3,
     badRows: 3,
     noKey: 0,
+    rejected: 0,
     filtered: 0,
     unconfirmed: 0,
   });
@@ -122,6 +123,7 @@ Deno.test("runStream with quiet prints no progress line but still warns about ba
     rate: 0,
     loop: false,
     quiet: true,
+    key: "a",
     logger,
     connect: () => Promise.resolve(new FakePublisher()),
   });

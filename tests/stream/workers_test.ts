@@ -87,6 +87,7 @@ Deno.test("stream workers at rate 0 send every row of a finite source without sl
     rowsRead: 1_000,
     filtered: 0,
     noKey: 0,
+    rejected: 0,
     handed: 1_000,
     waiting: 0,
   });
@@ -117,7 +118,14 @@ Deno.test("stream workers count rows outside --filter and --shard and rows witho
   });
   await run.done;
   assert.deepEqual(sink.received.map((m) => m.key), ["GPU-a", "GPU-c"]);
-  assert.deepEqual(run.counts, { rowsRead: 4, filtered: 1, noKey: 1, handed: 2, waiting: 0 });
+  assert.deepEqual(run.counts, {
+    rowsRead: 4,
+    filtered: 1,
+    noKey: 1,
+    rejected: 0,
+    handed: 2,
+    waiting: 0,
+  });
 });
 
 Deno.test("stream workers stop before their next chunk once the signal aborts", async () => {
@@ -190,4 +198,68 @@ Deno.test("abortableSleep resolves at once when the signal aborts", async () => 
   stop.abort();
   await slept;
   await abortableSleep(10, stop.signal);
+});
+
+for (const how of ["shard", "filter"] as const) {
+  Deno.test(`stream workers with --${how} spend tokens only on published messages: R·W·D within 2%`, async () => {
+    const time = new VirtualTime(4);
+    const sink = new RecordingSink(time.clock);
+    const run = startWorkers({
+      rows: endlessRows(64),
+      sink,
+      clock: time.clock,
+      sleep: time.sleep,
+      rate: 40,
+      workers: 4,
+      durationMs: 10_000,
+      ...(how === "shard"
+        ? { shard: { index: 1, count: 10 } }
+        : { filters: [{ column: "uuid", value: "GPU-7" }] }),
+      signal: new AbortController().signal,
+    });
+    await run.done;
+    const n = sink.received.length;
+    assert.ok(Math.abs(n - 1_600) <= 32, `published ${n}, expected 1,600 ± 2%`);
+    assert.ok(run.counts.filtered > 9 * n, `filtered ${run.counts.filtered}`);
+  });
+}
+
+Deno.test("stream workers skip and report rows the collector would refuse, and tell each row's fate in read order", async () => {
+  const clock = new ManualClock(0);
+  const sink = new RecordingSink(clock);
+  const wide: Record<string, number> = { uuid: 0 };
+  for (let i = 0; i < 1_100; i++) wide[`m${i}`] = i;
+  const rows: CsvRow[] = [
+    { line: 2, fields: { uuid: "GPU-a", value: 1 } },
+    { line: 3, fields: { uuid: "GPU-a", host: "only labels" } },
+    { line: 4, fields: { ...wide, uuid: "GPU-a" } },
+    { line: 5, fields: { uuid: "x".repeat(1_025), value: 1 } },
+    { line: 6, fields: { uuid: "GPU-a", timestamp: "yesterday", value: 2 } },
+    { line: 7, fields: { value: 3 } },
+    { line: 8, fields: { uuid: "GPU-b", value: 4 } },
+  ];
+  const rejected: string[] = [];
+  const done: string[] = [];
+  const run = startWorkers({
+    rows: rowsOf(rows),
+    sink,
+    clock,
+    rate: 0,
+    workers: 3,
+    onRejected: (row, reason) => rejected.push(`${row.line}: ${reason}`),
+    onRowDone: (row, sent) => done.push(`${row.line}${sent ? "+" : "-"}`),
+    signal: new AbortController().signal,
+  });
+  await run.done;
+  assert.deepEqual(sink.received.map((m) => m.payload.fields.value), [1, 4]);
+  assert.deepEqual(rejected, [
+    "3: message has no metric: no metric_name/value and no numeric field",
+    "4: message has 1101 fields; at most 1024 allowed",
+    "5: message key is 1025 characters; at most 1024",
+    '6: source_timestamp is not an RFC 3339 date-time: "yesterday"',
+    "7: row has none of the GPU key columns uuid, UUID, gpu_uuid, gpu_id (use --key COLUMN to pick one)",
+  ]);
+  assert.deepEqual(done, ["2+", "3-", "4-", "5-", "6-", "7-", "8+"]);
+  assert.equal(run.counts.rejected, 4);
+  assert.equal(run.counts.noKey, 1);
 });
