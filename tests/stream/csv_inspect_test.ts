@@ -25,7 +25,10 @@ Deno.test("csvStartProblem calls a file with a NUL byte in its first 64 KiB not 
   const head = bytes(`uuid,value\n${"GPU-1,1\n".repeat(100)}`);
   const withNul = new Uint8Array(head.length + 1);
   withNul.set(head);
-  assert.equal(csvStartProblem(withNul), `is not a CSV: byte ${head.length} is NUL (a binary file?)`);
+  assert.equal(
+    csvStartProblem(withNul),
+    `is not a CSV: byte ${head.length} is NUL (a binary file?)`,
+  );
 });
 
 Deno.test("csvStartProblem waits for a header line that is not complete yet", () => {
