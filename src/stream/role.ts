@@ -217,9 +217,14 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     () => progress("stream progress", result()),
     o.progressMs ?? DEFAULT_PROGRESS_MS,
   );
-  const durationTimer = durationMs > 0
-    ? setTimeout(() => stop.abort(), durationMs + DEADLINE_GRACE_MS)
-    : undefined;
+  let durationTimer: ReturnType<typeof setTimeout> | undefined;
+  if (durationMs > 0) {
+    work.started.then(() => {
+      if (!stop.signal.aborted) {
+        durationTimer = setTimeout(() => stop.abort(), durationMs + DEADLINE_GRACE_MS);
+      }
+    });
+  }
 
   let failure: unknown;
   let closing = false;

@@ -85,6 +85,8 @@ export interface Workers {
   readonly counts: RowCounts;
   /** Settles when every worker stopped; rejects with the first error (e.g. a strict-mode `CsvRowError`). */
   readonly done: Promise<void>;
+  /** Resolves once the first chunk is read (where `durationMs` starts), or at the end. */
+  readonly started: Promise<void>;
 }
 
 /**
@@ -147,7 +149,12 @@ export function startWorkers(o: WorkerOptions): Workers {
     handed: 0,
     waiting: 0,
   };
-  const deadline = (o.durationMs ?? 0) > 0 ? clock.now() + o.durationMs! : Infinity;
+  const durationMs = o.durationMs ?? 0;
+  // The duration counts from the first chunk read, so the time it takes to
+  // open and parse the start of the file is not taken from it.
+  let deadline = Infinity;
+  let markStarted!: () => void;
+  const started = new Promise<void>((resolve) => markStarted = resolve);
   const chunk = chunkSize(o.rate);
   const classify = new RowClassifier(o);
 
@@ -171,6 +178,8 @@ export function startWorkers(o: WorkerOptions): Workers {
           if (typeof item !== "string") messages++;
         }
       }
+      if (durationMs > 0 && deadline === Infinity) deadline = clock.now() + durationMs;
+      markStarted();
       // The turn is taken in read order, so chunks enter the sink in read order.
       const turn = handoff;
       let release!: () => void;
@@ -184,16 +193,17 @@ export function startWorkers(o: WorkerOptions): Workers {
   const worker = async () => {
     // Up to CATCH_UP_SECONDS of lateness (late timers, a wait for the turn)
     // is made up; only the usual 10 ms burst may go at the start.
-    const limiter = new RateLimiter({
-      rate: o.rate,
-      clock,
-      burst: Math.max(1, o.rate * CATCH_UP_SECONDS),
-      start: Math.max(1, o.rate * DEFAULT_BURST_SECONDS),
-    });
+    let limiter: RateLimiter | undefined;
     while (!signal.aborted && !exhausted && clock.now() < deadline) {
       const { rows, items, messages, turn, release } = await pull(chunk);
       try {
         if (rows.length === 0 || signal.aborted) break;
+        limiter ??= new RateLimiter({
+          rate: o.rate,
+          clock,
+          burst: Math.max(1, o.rate * CATCH_UP_SECONDS),
+          start: Math.max(1, o.rate * DEFAULT_BURST_SECONDS),
+        });
         const wait = limiter.reserve(messages);
         if (clock.now() + wait >= deadline) {
           await sleep(deadline - clock.now(), signal);
@@ -247,7 +257,8 @@ export function startWorkers(o: WorkerOptions): Workers {
     }
   };
   const done = Promise.all(Array.from({ length: o.workers }, worker)).then(() => {});
-  return { counts, done };
+  done.then(markStarted, markStarted);
+  return { counts, done, started };
 }
 
 /** A row sorted out before it takes a token, or the message it becomes. */
