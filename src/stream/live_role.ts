@@ -111,6 +111,7 @@ export async function runLiveStream(o: LiveStreamOptions): Promise<LiveStreamRes
       skipped: counts.filtered,
       badRows: 0,
       noKey: 0,
+      rejected: 0,
       filtered: counts.filtered,
       unconfirmed: published - confirmed + buffer.size,
       dropped: buffer.dropped,
