@@ -97,6 +97,10 @@ export const RecordSchema = z.object({
   source_timestamp: z.string().optional(),
   metrics: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   labels: z.record(z.string(), z.string()),
+  _o: z.string().optional().openapi({
+    description: "origin `<log>:<partition>:<offset>` of the message the record was made from; " +
+      "each origin is returned once",
+  }),
 }).openapi("TelemetryRecord");
 
 /** What is known about a GPU. */

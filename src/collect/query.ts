@@ -11,6 +11,8 @@ import { UnknownGpuError, UnknownHostError } from "./errors.ts";
 import { compareGpus, mergeGpuInfo } from "./gpu_info.ts";
 import type { GpuInfo, MemoryStats, WindowEntry } from "./memory_window.ts";
 import type { TelemetryRecord } from "./record.ts";
+import { originOf, uniqueByOrigin } from "./origin.ts";
+import { byPosition, type Ranked, readUniquePage } from "./unique_page.ts";
 
 /** What a source must return for one GPU. */
 export interface ReadRequest {
@@ -116,16 +118,13 @@ export interface TelemetryReader {
   memoryStats(): MemoryStats;
 }
 
-interface Ranked {
-  entry: WindowEntry;
-  source: number;
-}
-
-const byPosition = (a: Ranked, b: Ranked) =>
-  a.entry.ts - b.entry.ts || a.source - b.source || a.entry.seq - b.entry.seq;
+/** Most entries of one GPU at one timestamp looked at to deduplicate across a page boundary. */
+const MAX_AT_ONE_TIME = 100_000;
 
 /**
- * Answers queries over one or more sources. With several sources (several
+ * Answers queries over one or more sources. Every answer holds each record
+ * origin once (see `origin.ts`): copies stored by two collectors, or twice
+ * by one, are returned once. With several sources (several
  * collectors' dirs), a GPU found in more than one has its metadata merged and
  * its telemetry interleaved by time; the source order must stay the same for
  * cursors to stay valid.
@@ -224,7 +223,7 @@ export class TelemetryQuery implements TelemetryReader {
       }
     });
     if (this.#sources.length > 1) ranked.sort(byPosition);
-    return ranked.slice(-limit).map((r) => r.entry.record);
+    return uniqueByOrigin(ranked, (r) => r.entry.record).slice(-limit).map((r) => r.entry.record);
   }
 
   /**
@@ -245,24 +244,34 @@ export class TelemetryQuery implements TelemetryReader {
       ? undefined
       : decodeCursor(params.cursor, scope, this.#sources.length);
     const highWater = cursor?.highWater ?? this.#sources.map((s) => s.highWater(gpuId));
-    const reads = this.#sources.map(async (source, i): Promise<Ranked[]> => {
-      if (highWater[i] === 0) return [];
-      let after: ReadRequest["after"];
-      if (cursor !== undefined) {
-        const seq = i < cursor.source ? Infinity : i > cursor.source ? -1 : cursor.seq;
-        after = { ts: cursor.ts, seq };
+    const window = { startMs: params.startMs ?? -Infinity, endMs: params.endMs ?? Infinity };
+    const readAll = (request: (i: number) => Omit<ReadRequest, "maxSeq" | "metric">) =>
+      Promise.all(this.#sources.map(async (source, i): Promise<Ranked[]> => {
+        if (highWater[i] === 0) return [];
+        const entries = await source.read(gpuId, { ...request(i), maxSeq: highWater[i], metric });
+        return entries.map((entry) => ({ entry, source: i }));
+      }));
+    // Origins given out up to the cursor at its timestamp: a copy of one of
+    // them after the cursor must not be given out again.
+    const seen = new Set<string>();
+    if (cursor !== undefined) {
+      const at = { startMs: cursor.ts, endMs: cursor.ts, limit: MAX_AT_ONE_TIME };
+      const upTo = { entry: { ts: cursor.ts, seq: cursor.seq }, source: cursor.source };
+      for (const r of (await readAll(() => at)).flat()) {
+        const o = originOf(r.entry.record);
+        if (o !== undefined && byPosition(r, upTo as Ranked) <= 0) seen.add(o);
       }
-      const entries = await source.read(gpuId, {
-        startMs: params.startMs ?? -Infinity,
-        endMs: params.endMs ?? Infinity,
-        after,
-        maxSeq: highWater[i],
-        metric,
-        limit: limit + 1,
-      });
-      return entries.map((entry) => ({ entry, source: i }));
-    });
-    const ranked = (await Promise.all(reads)).flat().sort(byPosition).slice(0, limit + 1);
+    }
+    const ranked = await readUniquePage(
+      (perSource) =>
+        readAll((i) => {
+          if (cursor === undefined) return { ...window, limit: perSource };
+          const seq = i < cursor.source ? Infinity : i > cursor.source ? -1 : cursor.seq;
+          return { ...window, after: { ts: cursor.ts, seq }, limit: perSource };
+        }),
+      limit,
+      seen,
+    );
     const page = ranked.slice(0, limit);
     const data = page.map(({ entry: { record } }) =>
       metric === undefined ? record : { ...record, metrics: { [metric]: record.metrics[metric] } }

@@ -27,6 +27,11 @@ export interface TelemetryRecord {
   metrics: Record<string, MetricValue>;
   /** Identity labels: hostname, gpu_index, model, uuid, device, … */
   labels: Record<string, string>;
+  /**
+   * Origin: `<log>:<partition>:<offset>` of the message it was made from
+   * (see `origin.ts`); absent on records stored before origins existed.
+   */
+  _o?: string;
 }
 
 /** The longest GPU key accepted (from the shared {@linkcode LIMITS} table). */

@@ -17,6 +17,7 @@ import { newHttpGuardCounters } from "../net/http_guard.ts";
 import type { TlsClientConfig, TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { TelemetryQuery } from "./query.ts";
+import { logIdOf } from "./origin.ts";
 import { RoundQueue } from "./round_queue.ts";
 import { CollectorStore, type WriteResult } from "./store.ts";
 import { WriteGaps } from "./write_gaps.ts";
@@ -214,6 +215,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
         group: `${group}@${d.source}`,
         partition: d.partition,
         messages: retry.length ? d.messages.filter((m) => !retry.includes(m)) : d.messages,
+        origin: logIdOf(d.origin, topic),
       })));
     } catch (err) {
       counters.writeFailures += admitted.length;

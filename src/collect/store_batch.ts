@@ -7,6 +7,7 @@
  */
 
 import { RecordError } from "./errors.ts";
+import { formatOrigin } from "./origin.ts";
 import { decodeMessage, type TelemetryRecord, toRecord } from "./record.ts";
 import { parseRfc3339 } from "./rfc3339.ts";
 import { encodeRecordLine } from "./stored_line.ts";
@@ -31,6 +32,11 @@ export interface StoreBatch {
   partition: number;
   /** The messages, normally in offset order. */
   messages: readonly StoreMessage[];
+  /**
+   * The `<log>` of the messages' origin (`logIdOf` in `origin.ts`): each record
+   * gets `_o`. Absent: records carry no origin.
+   */
+  origin?: string;
 }
 
 /** What `write()` did with a batch. */
@@ -84,6 +90,9 @@ function checkBatch(batch: StoreBatch, maxNameBytes: number): void {
     throw new TypeError(`write: partition must be an integer >= 0, got ${batch.partition}`);
   }
   if (!Array.isArray(batch.messages)) throw new TypeError("write: messages must be an array");
+  if (batch.origin !== undefined && !/^[0-9A-Za-z_.-]{1,64}$/.test(batch.origin)) {
+    throw new TypeError("write: origin must be 1 to 64 of A-Z a-z 0-9 _ . -");
+  }
   for (const m of batch.messages) {
     if (!Number.isSafeInteger(m?.offset) || m.offset < 0) {
       throw new TypeError(`write: message offset must be an integer >= 0, got ${m?.offset}`);
@@ -125,6 +134,9 @@ export function prepareBatch(
       result.invalid.push({ offset: message.offset, error: error.message });
       next = message.offset + 1;
       continue;
+    }
+    if (batch.origin !== undefined) {
+      record._o = formatOrigin(batch.origin, batch.partition, message.offset);
     }
     const name = options.fileNameOf(record.gpu_id);
     next = message.offset + 1;
