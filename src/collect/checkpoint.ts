@@ -84,7 +84,8 @@ export const commitKeyBytes = {
   file: (name: string): number => keyBytes(["f", name]),
 };
 
-const JOURNAL_KEY = ["j"];
+/** The Deno KV key of the journal generation replay starts from. */
+export const JOURNAL_KEY = ["j"];
 
 /** A Deno KV checkpoint, loaded into memory at open. */
 export class Checkpoint {

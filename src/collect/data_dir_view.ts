@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { CHECKPOINT_FILE_NAME } from "./checkpoint.ts";
 import { CollectorDirView } from "./dir_view.ts";
-import { TelemetryQuery, type TelemetryReader } from "./query.ts";
+import { TelemetryQuery, type TelemetryReader, type TelemetrySource } from "./query.ts";
 
 /** Options of {@linkcode DataDirView}. */
 export interface DataDirViewOptions {
@@ -94,6 +94,7 @@ export function resolveDataDirViewOptions(
 export class DataDirView implements AsyncDisposable {
   readonly #options: ResolvedDataDirViewOptions;
   readonly #views: CollectorDirView[] = [];
+  readonly #sources: TelemetrySource[] = [];
   readonly #known = new Set<string>();
   readonly #query: TelemetryQuery;
   #refreshing: Promise<void> | undefined;
@@ -110,7 +111,9 @@ export class DataDirView implements AsyncDisposable {
    */
   constructor(options: DataDirViewOptions) {
     this.#options = resolveDataDirViewOptions(options);
-    this.#query = new TelemetryQuery(() => this.#views);
+    // Each collector dir is two sources: its files, and its journal's rounds
+    // past the checkpoint (all a crashed collector has not written out).
+    this.#query = new TelemetryQuery(() => this.#sources);
   }
 
   /** The read side; `undefined` until the first refresh completed. */
@@ -196,13 +199,13 @@ export class DataDirView implements AsyncDisposable {
     for (const name of found) {
       if (this.#closed) return;
       this.#known.add(name);
-      this.#views.push(
-        new CollectorDirView({
-          dir: join(this.#options.dataDir, name),
-          maxEntries: this.#options.maxEntries,
-          maxMemory: this.#options.maxMemory,
-        }),
-      );
+      const view = new CollectorDirView({
+        dir: join(this.#options.dataDir, name),
+        maxEntries: this.#options.maxEntries,
+        maxMemory: this.#options.maxMemory,
+      });
+      this.#views.push(view);
+      this.#sources.push(view, view.tail);
     }
   }
 

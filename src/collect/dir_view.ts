@@ -12,9 +12,10 @@
  */
 
 import { join } from "node:path";
-import { CHECKPOINT_FILE_NAME } from "./checkpoint.ts";
+import { CHECKPOINT_FILE_NAME, JOURNAL_KEY } from "./checkpoint.ts";
 import { readWindowOrFile } from "./file_reader.ts";
 import { isGpuFileName } from "./file_name.ts";
+import { JournalTailView } from "./journal_tail_view.ts";
 import { scanLines } from "./jsonl_files.ts";
 import {
   type GpuInfo,
@@ -83,6 +84,12 @@ interface ViewState {
  * ```
  */
 export class CollectorDirView implements TelemetrySource, AsyncDisposable {
+  /**
+   * The acked rounds the collector's journal holds past its checkpoint (a
+   * second source: what a collector killed and not restarted has not yet
+   * written to its files), refreshed with the view.
+   */
+  readonly tail: JournalTailView;
   readonly #dir: string;
   readonly #indexEvery: number;
   readonly #windowOptions: Required<MemoryWindowOptions>;
@@ -108,6 +115,7 @@ export class CollectorDirView implements TelemetrySource, AsyncDisposable {
       );
     }
     this.#dir = options.dir;
+    this.tail = new JournalTailView(options.dir);
     this.#indexEvery = indexEvery;
     this.#windowOptions = resolveMemoryWindowOptions(options);
     this.#state = this.#emptyState();
@@ -160,6 +168,8 @@ export class CollectorDirView implements TelemetrySource, AsyncDisposable {
       this.#stats = { ...zeroStats(), rebuilds, refreshes };
     }
     for (const [name, size] of sizes) await this.#follow(name, size);
+    const gen = (await kv.get<number>(JOURNAL_KEY)).value;
+    await this.tail.refresh(Number.isSafeInteger(gen) ? gen! : 0, new Map(sizes));
     this.#stats.refreshes++;
   }
 

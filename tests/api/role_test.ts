@@ -26,15 +26,23 @@ Deno.test("The api role serves a live collector's data dir read-only and follows
     assertEquals((await get(`${base}/api/v1/gpus`)).body.total, 1);
     await store.write(batch(messages(2, 3, () => "gpu-b")));
     await store.write(batch(messages(3, 4, () => "gpu-a")));
-    // The api role follows the collector's checkpoints.
-    assertEquals((await get(`${base}/api/v1/gpus`)).body.total, 1);
+    const seqs = async () =>
+      (await get(`${base}/api/v1/gpus/gpu-a/telemetry`)).body.data.map((
+        r: { metrics: { seq: number } },
+      ) => r.metrics.seq);
+    // Acked rounds show from the collector's journal before its checkpoint…
+    let stats = await get(`${base}/stats`);
+    assertEquals([stats.body.records_total, stats.body.journal_tail_records], [2, 2]);
+    assertEquals((await get(`${base}/api/v1/gpus`)).body.total, 2);
+    assertEquals(await seqs(), [0, 1, 3]);
+    // …and from its files after it, once.
     await store.checkpoint();
     const gpus = await get(`${base}/api/v1/gpus`);
     assertEquals(gpus.body.gpus.map((g: { id: string }) => g.id), ["gpu-a", "gpu-b"]);
-    const page = await get(`${base}/api/v1/gpus/gpu-a/telemetry`);
-    assertEquals(page.body.data.map((r: { metrics: { seq: number } }) => r.metrics.seq), [0, 1, 3]);
-    const stats = await get(`${base}/stats`);
+    assertEquals(await seqs(), [0, 1, 3]);
+    stats = await get(`${base}/stats`);
     assertEquals([stats.body.api.collectors, stats.body.records_total], [["c1"], 4]);
+    assertEquals(stats.body.journal_tail_records, 0);
     const unknown = await get(`${base}/api/v1/gpus/gpu-z/telemetry`);
     assertEquals([unknown.status, unknown.body.type], [404, "urn:gputel:problem:unknown-gpu"]);
     await api.close();

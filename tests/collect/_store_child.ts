@@ -2,10 +2,11 @@
  * A child process for the store tests.
  *
  * - `hold DIR`: opens a store on DIR, prints `held`, and closes it when stdin closes.
- * - `write DIR FROM TO`: stores offsets FROM..TO of partition 0 in batches of 7
- *   over 5 GPUs, printing `recovered BYTES FILES ENTRIES` (what recovery cut
- *   and replayed at open), then `acked N` after each batch (N = next offset),
- *   then `done`. It checkpoints every 5 ms, so kills land in checkpoints too.
+ * - `write DIR FROM TO [CHECKPOINT_MS]`: stores offsets FROM..TO of partition 0 in
+ *   batches of 7 over 5 GPUs, printing `recovered BYTES FILES ENTRIES` (what
+ *   recovery cut and replayed at open), then `acked N` after each batch (N =
+ *   next offset), then `done`. It checkpoints every CHECKPOINT_MS (default 5)
+ *   ms, so kills land in checkpoints too.
  *
  * @module
  */
@@ -13,7 +14,7 @@
 import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, messages } from "./_store_helpers.ts";
 
-const [mode, dir, from, to] = Deno.args;
+const [mode, dir, from, to, checkpointMs = "5"] = Deno.args;
 // Widen the crash window between a checkpoint's file writes and its commit,
 // so a SIGKILL from the test often lands inside it.
 const commit = Deno.AtomicOperation.prototype.commit;
@@ -21,7 +22,7 @@ Deno.AtomicOperation.prototype.commit = async function (this: Deno.AtomicOperati
   await new Promise((resolve) => setTimeout(resolve, 3));
   return await commit.call(this);
 };
-const store = await CollectorStore.open({ dir, checkpointMs: 5 });
+const store = await CollectorStore.open({ dir, checkpointMs: Number(checkpointMs) });
 const encoder = new TextEncoder();
 if (mode === "hold") {
   await Deno.stdout.write(encoder.encode("held\n"));

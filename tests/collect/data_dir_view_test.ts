@@ -34,7 +34,7 @@ Deno.test("DataDirView serves every collector dir under a data dir and merges a 
     assertEquals(reader.listGpus().gpus.map((g) => g.id), ["gpu-a", "gpu-b"]);
     const page = await reader.telemetry({ gpuId: "gpu-a", limit: 10 });
     assertEquals(seqs(page.data), [0, 1, 2, 3, 4]);
-    assertEquals(reader.stats().sources, 2);
+    assertEquals(reader.stats().sources, 4, "two dirs: each its files and its journal tail");
   }));
 
 Deno.test("DataDirView picks up collector dirs created later, and a cursor from before stays valid", () =>
