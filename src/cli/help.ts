@@ -14,6 +14,7 @@ const SUMMARY: Readonly<Record<Role | "demo", string>> = {
   stream: "publish telemetry to the broker: the GPUs (NVML, nvidia-smi, dcgm-exporter) or a CSV",
   collect: "consume telemetry, store JSONL per GPU, serve the query API",
   api: "serve the query API over collectors' data dirs or their APIs (--collectors)",
+  compact: "remove records stored twice (same origin) across the collector dirs of a data dir",
   demo: "broker, collect and stream in one process on the bundled sample (--rate 50 if not given)",
 };
 
@@ -30,6 +31,7 @@ const EXAMPLES: Readonly<Record<Role | "demo", readonly string[]>> = {
     "gputel api --data-dir ./data --api-port 8081",
     "gputel api --collectors dns:gputel-collect:8080   # every collector behind a DNS name",
   ],
+  compact: ["gputel compact --data-dir /var/lib/gputel"],
   demo: ["gputel demo", "gputel demo --duration 1m --api-port 8081"],
 };
 
@@ -41,7 +43,7 @@ const FLAG_COLUMN = 30;
  * @param version shown in the first line, when given
  */
 export function mainHelp(version?: string): string {
-  const roles = (["broker", "stream", "collect", "api", "demo"] as const)
+  const roles = (["broker", "stream", "collect", "api", "compact", "demo"] as const)
     .map((role) => `  ${role.padEnd(9)}${SUMMARY[role]}`);
   return [
     `gputel${

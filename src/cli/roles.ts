@@ -8,10 +8,10 @@
 import { UsageError } from "./errors.ts";
 
 /** A role one process can run, alone or mixed with others. */
-export type Role = "broker" | "stream" | "collect" | "api";
+export type Role = "broker" | "stream" | "collect" | "api" | "compact";
 
 /** Every role, in the order a mix starts them (servers before their clients). */
-export const ROLES: readonly Role[] = ["broker", "collect", "api", "stream"];
+export const ROLES: readonly Role[] = ["broker", "collect", "api", "stream", "compact"];
 
 /** What the first word of a command line asks for. */
 export interface Command {
@@ -24,7 +24,7 @@ export interface Command {
 /** The roles `gputel demo` runs. */
 export const DEMO_ROLES: readonly Role[] = ["broker", "collect", "stream"];
 
-const KNOWN = "broker, stream, collect, api or demo, or a mix like broker,collect";
+const KNOWN = "broker, stream, collect, api, compact or demo, or a mix like broker,collect";
 
 /**
  * Parses the command word: one role, a comma-separated mix of roles in any
@@ -55,6 +55,9 @@ export function parseCommand(word: string): Command {
     const role = part as Role;
     if (seen.has(role)) throw new UsageError(`role ${role} appears twice in "${word}"`);
     seen.add(role);
+  }
+  if (seen.has("compact") && seen.size > 1) {
+    throw new UsageError(`compact is a one-off command; run it alone, not in "${word}"`);
   }
   if (seen.has("collect") && seen.has("api")) {
     throw new UsageError(`collect already serves the query API; drop api from "${word}"`);

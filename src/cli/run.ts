@@ -43,6 +43,10 @@ export async function runRoles(
 ): Promise<RunOutcome> {
   const o = run.options;
   const roles = new Set(run.roles);
+  if (roles.has("compact")) {
+    const { runCompact } = await import("./compact.ts");
+    return { code: await runCompact(o.dataDir, logger) };
+  }
   let broker: BrokerRole | undefined;
   let collect: CollectRole | undefined;
   let api: ApiRole | FederatedApiRole | undefined;

@@ -89,6 +89,15 @@ export class JournalTailView implements TelemetrySource {
     this.#stats = { journal_tail_records: records, journal_tail_bytes: bytes };
   }
 
+  /** The origins of every record in the tail (see `origin.ts`). */
+  *origins(): Generator<string> {
+    for (const gpu of this.#window.gpus()) {
+      for (const entry of this.#window.entries(gpu.id)) {
+        if (typeof entry.record._o === "string") yield entry.record._o;
+      }
+    }
+  }
+
   /** Metadata of every GPU in the tail. */
   gpus(): GpuInfo[] {
     return this.#window.gpus();
