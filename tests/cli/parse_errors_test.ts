@@ -7,7 +7,7 @@ type Case = [args: string[], env: Record<string, string>, message: string];
 const RATE = "a number >= 0 (messages per second per worker)";
 const PORT = "an integer from 0 to 65535 (0 picks a free port)";
 const BOOL = "true or false (or 1/0, yes/no, on/off)";
-const ROLES = "broker, stream, collect, api or demo, or a mix like broker,collect";
+const ROLES = "broker, stream, collect, api, compact or demo, or a mix like broker,collect";
 const S = ["stream", "--csv", "m.csv"];
 
 const CASES: Case[] = [

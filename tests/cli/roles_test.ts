@@ -25,7 +25,7 @@ Deno.test("parseCommand reads demo as broker, collect and stream", () => {
   assert.equal(commandName(parseCommand("stream,broker")), "broker,stream");
 });
 
-const KNOWN = "broker, stream, collect, api or demo, or a mix like broker,collect";
+const KNOWN = "broker, stream, collect, api, compact or demo, or a mix like broker,collect";
 
 Deno.test("parseCommand refuses unknown, empty, repeated and conflicting roles with one line each", () => {
   const cases: [string, string][] = [
@@ -36,6 +36,7 @@ Deno.test("parseCommand refuses unknown, empty, repeated and conflicting roles w
     ["broker,broker", `role broker appears twice in "broker,broker"`],
     ["demo,broker", "demo runs broker, collect and stream itself; use it alone"],
     ["collect,api", `collect already serves the query API; drop api from "collect,api"`],
+    ["api,compact", `compact is a one-off command; run it alone, not in "api,compact"`],
   ];
   for (const [word, message] of cases) {
     assert.throws(() => parseCommand(word), (error: unknown) => {
