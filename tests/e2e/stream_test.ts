@@ -25,7 +25,9 @@ async function storedRecords(dir: string) {
   const records = (await jsonlLines(dir)).map((l) => JSON.parse(l));
   for (const r of records) {
     assert.ok(!Number.isNaN(Date.parse(r.timestamp)));
+    assert.match(r._o, /^[0-9a-f]{12}:\d+:\d+$/);
     delete r.timestamp;
+    delete r._o;
   }
   return records.sort((a, b) => a.gpu_id.localeCompare(b.gpu_id));
 }
