@@ -8,17 +8,19 @@
  */
 
 import { createHash } from "node:crypto";
+import { originOf } from "../../collect/origin.ts";
 import type { TelemetryRecord } from "../../collect/record.ts";
 
 /**
- * The key two copies of one stored row share: the record's origin (the log,
- * partition and offset it was consumed from) when it carries one, otherwise
+ * The key two copies of one stored row share: the record's origin `_o` (the
+ * log, partition and offset it was consumed from, see `collect/origin.ts`)
+ * when it carries one, otherwise
  * its whole content (GPU, timestamps, metrics, labels), which two copies of
  * one row have alike.
  */
 export function recordKey(record: TelemetryRecord): string {
-  const origin = (record as unknown as { origin?: unknown }).origin;
-  if (origin !== undefined && origin !== null) return `o:${JSON.stringify(origin)}`;
+  const origin = originOf(record);
+  if (origin !== undefined) return `o:${origin}`;
   const { gpu_id, timestamp, source_timestamp, metrics, labels } = record;
   return `c:${JSON.stringify([gpu_id, timestamp, source_timestamp ?? null, metrics, labels])}`;
 }
