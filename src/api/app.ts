@@ -15,6 +15,7 @@ import { httpGuard, type HttpGuardOptions } from "../net/http_guard.ts";
 import type { TelemetryReader } from "../collect/query.ts";
 export type { ApiReader } from "./reader.ts";
 import { renderMetrics } from "./metrics.ts";
+import { isDashboardPath, mountDashboard, openWithDashboard } from "./dashboard/mod.ts";
 import { mountOpsRoutes } from "./ops_routes.ts";
 import {
   badParameter,
@@ -225,11 +226,12 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
     );
   });
 
-  app.use("*", httpGuard(guard));
+  app.use("*", httpGuard(openWithDashboard(guard)));
   if (deps.refresh !== undefined) {
     const refresh = deps.refresh;
     app.use("*", async (c, next) => {
-      if (!c.req.path.startsWith("/docs") && c.req.path !== "/openapi.json") {
+      const path = c.req.path;
+      if (!path.startsWith("/docs") && path !== "/openapi.json" && !isDashboardPath(path)) {
         await refresh().catch((error) => {
           throw error instanceof StorageReadError ? error : new StorageReadError("the data dir", {
             cause: error,
@@ -308,6 +310,7 @@ export function createApiApp(deps: ApiDeps, options: ApiOptions = {}): OpenAPIHo
         counters: deps.counters?.(),
       }))),
   });
+  mountDashboard(app);
 
   app.doc31("/openapi.json", { openapi: "3.1.0", info: { title, version } });
   return app;

@@ -15,6 +15,9 @@ export const DEFAULT_MAX_BODY_BYTES = 65_536;
 /** Default {@linkcode HttpGuardOptions.maxUrlLength}: 8 KiB, like common proxies. */
 export const DEFAULT_MAX_URL_LENGTH = 8192;
 
+/** Default {@linkcode HttpGuardOptions.openPaths}: the liveness probe. */
+export const DEFAULT_OPEN_PATHS: readonly string[] = ["/health"];
+
 /** Options of {@linkcode httpGuard}. */
 export interface HttpGuardOptions {
   /** Required as `Authorization: Bearer <token>`; unset or empty lets every request in. */
@@ -23,7 +26,7 @@ export interface HttpGuardOptions {
   maxBodyBytes?: number;
   /** Longest request URL (scheme to query), characters. @default {DEFAULT_MAX_URL_LENGTH} */
   maxUrlLength?: number;
-  /** Paths served without a token (GET only). @default {["/health"]} */
+  /** Paths served without a token (GET only). @default {DEFAULT_OPEN_PATHS} */
   openPaths?: readonly string[];
   /** Where refusals are counted. */
   counters?: HttpGuardCounters;
@@ -56,7 +59,7 @@ export function resolveHttpGuardOptions(
     token: o.token ?? "",
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxUrlLength: o.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH,
-    openPaths: o.openPaths ?? ["/health"],
+    openPaths: o.openPaths ?? DEFAULT_OPEN_PATHS,
     counters: o.counters ?? newHttpGuardCounters(),
   };
   for (const field of ["maxBodyBytes", "maxUrlLength"] as const) {
