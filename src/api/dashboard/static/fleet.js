@@ -34,7 +34,7 @@ export function renderLegend(el, metric) {
     `<span class="bar" style="background: linear-gradient(90deg, ${stops.join(", ")})"></span>` +
     `<span>${metric.max}${escapeHtml(metric.unit)}</span>` +
     `<span class="swatch" style="background: ${colorFor(metric, undefined)}"></span> no data` +
-    `<span class="swatch cell stale"></span> stale`;
+    `<span class="swatch stale-swatch"></span> stale`;
 }
 
 /** Renders the grid; each cell is a button carrying `data-id`. */

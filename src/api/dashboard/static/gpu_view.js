@@ -1,7 +1,8 @@
 // One GPU: a uPlot chart of one numeric metric over a range (presets end now
 // and refresh live; a custom range is fixed), the metric picker and the raw
 // records. The chart element carries what the tests and budgets read:
-// data-points, data-start, data-end, data-metric, data-loads, data-draw-ms.
+// data-points, data-start, data-end, data-metric, data-loads (loads started),
+// data-loaded-for (the load drawn last), data-draw-ms.
 
 import { telemetry } from "./api.js";
 import { ALIASES, escapeHtml, numericMetrics, RANGES, rangeWindow, toSeries } from "./model.js";
@@ -169,6 +170,7 @@ export class GpuView {
       end: new Date(endMs).toISOString(),
       metric,
       drawMs: drawMs.toFixed(1),
+      loadedFor: chart.dataset.loads,
     });
     status.textContent = `${this.#xs.length.toLocaleString()} points · drawn in ${
       drawMs.toFixed(0)
