@@ -4,7 +4,7 @@
  * and dashboards written for dcgm-exporter work against gputel:
  *
  * ```
- * DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-…",device="nvidia0",modelName="…",Hostname="…"} 87
+ * DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-…",device="nvidia0",modelName="…",Hostname="h",hostname="h",instance="h:9400"} 87
  * ```
  *
  * Metrics not named `DCGM_FI_*` appear as `gputel_gpu_<sanitised name>` with
@@ -81,7 +81,9 @@ export interface MetricsInput {
  *   memory window (`/memory-stats`, as `gputel_collector_memory_<field>`) and
  *   the role's counters; totals as counters with `_total`, levels as gauges.
  * - one gauge sample per GPU and numeric (or boolean) metric of its latest
- *   values, labelled `gpu`, `UUID`, `device`, `modelName`, `Hostname` (and
+ *   values, labelled `gpu`, `UUID`, `device`, `modelName`, `Hostname` and
+ *   `hostname` (dcgm-exporter's old and new spelling), `instance` (the
+ *   input's `instance` label, else the host) (and
  *   `container`, `pod`, `namespace` where known; `device` and those come from
  *   the GPU's newest record in memory, so a GPU whose records all left memory
  *   lacks them); string values (and a second
@@ -150,7 +152,17 @@ function gpuLabels(gpu: GpuInfo, recordLabels: Record<string, string>): Labels {
   labels.UUID = recordLabels.uuid ?? gpu.id;
   if (recordLabels.device !== undefined) labels.device = recordLabels.device;
   if (gpu.model !== null) labels.modelName = gpu.model;
-  if (gpu.hostname !== null) labels.Hostname = gpu.hostname;
+  if (gpu.hostname !== null) {
+    // dcgm-exporter wrote `Hostname` until its 4.x releases and `hostname`
+    // since; dashboards query one or the other, so both are written.
+    labels.Hostname = gpu.hostname;
+    labels.hostname = gpu.hostname;
+  }
+  // The exporter's scrape target as the input recorded it, else the host:
+  // dashboards written for one exporter per host (Grafana 12239's first
+  // revisions) group by `instance` (keep it with `honor_labels: true`).
+  const instance = recordLabels.instance ?? gpu.hostname;
+  if (instance) labels.instance = instance;
   for (const key of ["container", "pod", "namespace"]) {
     const value = recordLabels[key];
     if (value !== undefined && value !== "") labels[key] = value;

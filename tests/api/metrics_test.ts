@@ -73,9 +73,9 @@ Deno.test("renderMetrics writes the latest value of every GPU metric in dcgm-exp
     const samples = checkExposition(text);
     const gpu = samples.filter((s) => !s.name.startsWith("gputel_collector_"));
     assertEquals(gpu.map((s) => `${s.name}${s.labels} ${s.value}`), [
-      `DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="${UUID}",device="nvidia0",modelName="NVIDIA \\"H100\\"",Hostname="mtv5-dgx1-hgpu-031"} 87`,
-      `DCGM_FI_DEV_GPU_UTIL{gpu="1",UUID="GPU-b",device="nvidia1",modelName="NVIDIA \\"H100\\"",Hostname="mtv5-dgx1-hgpu-031"} 5`,
-      `gputel_gpu_power_draw__W_{gpu="0",UUID="${UUID}",device="nvidia0",modelName="NVIDIA \\"H100\\"",Hostname="mtv5-dgx1-hgpu-031"} 301.5`,
+      `DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="${UUID}",device="nvidia0",modelName="NVIDIA \\"H100\\"",Hostname="mtv5-dgx1-hgpu-031",hostname="mtv5-dgx1-hgpu-031",instance="mtv5-dgx1-hgpu-031"} 87`,
+      `DCGM_FI_DEV_GPU_UTIL{gpu="1",UUID="GPU-b",device="nvidia1",modelName="NVIDIA \\"H100\\"",Hostname="mtv5-dgx1-hgpu-031",hostname="mtv5-dgx1-hgpu-031",instance="mtv5-dgx1-hgpu-031"} 5`,
+      `gputel_gpu_power_draw__W_{gpu="0",UUID="${UUID}",device="nvidia0",modelName="NVIDIA \\"H100\\"",Hostname="mtv5-dgx1-hgpu-031",hostname="mtv5-dgx1-hgpu-031",instance="mtv5-dgx1-hgpu-031"} 301.5`,
     ]);
     assertEquals(text.includes("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n"), true);
     const self = new Map(samples.map((s) => [s.name, s.value]));
@@ -100,3 +100,51 @@ Deno.test("GET /metrics serves the exposition with Prometheus' content type", ()
     assertEquals(samples.filter((s) => s.name === "DCGM_FI_DEV_GPU_UTIL").length, 2);
     assertEquals(samples.find((s) => s.name === "gputel_collector_deliveries_total")?.value, 3);
   }));
+
+Deno.test("every metric and label NVIDIA's DCGM dashboard (Grafana 12239) queries is produced from a DCGM export", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-metrics-12239-" });
+  try {
+    await using store = await CollectorStore.open({ dir, fsync: false });
+    // What 12239 charts, in its revisions: temperature, power, SM clock, utilization, FB
+    // used/free, tensor and graphics engine activity.
+    const metrics = [
+      "DCGM_FI_DEV_GPU_TEMP",
+      "DCGM_FI_DEV_POWER_USAGE",
+      "DCGM_FI_DEV_SM_CLOCK",
+      "DCGM_FI_DEV_GPU_UTIL",
+      "DCGM_FI_DEV_FB_USED",
+      "DCGM_FI_DEV_FB_FREE",
+      "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE",
+      "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
+    ];
+    await store.write({
+      topic: "t",
+      group: "g",
+      partition: 0,
+      messages: metrics.map((metric_name, i) =>
+        dcgm(i, {
+          metric_name,
+          value: i + 0.5,
+          labels_raw: `Hostname="mtv5-dgx1-hgpu-031",UUID="${UUID}",__name__="${metric_name}",` +
+            `device="nvidia0",gpu="0",instance="mtv5-dgx1-hgpu-031:9400",job="dcgm"`,
+        })
+      ),
+    });
+    const samples = checkExposition(renderMetrics({ reader: new TelemetryQuery([store]) }));
+    for (const metric of metrics) {
+      const found = samples.filter((s) => s.name === metric);
+      assertEquals(found.length, 1, metric);
+      const labels = Object.fromEntries(
+        [...found[0].labels.matchAll(/([a-zA-Z_]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+      );
+      // Grouped by instance and gpu (first revisions), by Hostname/hostname, gpu and UUID (later).
+      assertEquals(labels.instance, "mtv5-dgx1-hgpu-031:9400", metric);
+      assertEquals(labels.gpu, "0", metric);
+      assertEquals(labels.Hostname, "mtv5-dgx1-hgpu-031", metric);
+      assertEquals(labels.hostname, "mtv5-dgx1-hgpu-031", metric);
+      assertEquals(labels.UUID, UUID, metric);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

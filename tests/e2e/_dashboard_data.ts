@@ -29,7 +29,7 @@ export async function writeFleetCsv(path: string, hosts: number, rounds: number)
 /** Writes the day GPU: one row per second, a daily load curve with deterministic jitter. */
 export async function writeDayCsv(path: string): Promise<void> {
   const lines = [
-    "timestamp,hostname,gpu_index,uuid,name,utilization.gpu [%],temperature.gpu,power.draw [W],memory.used [MiB],memory.total [MiB]",
+    "timestamp,hostname,gpu_index,uuid,gpu_name,utilization.gpu [%],temperature.gpu,power.draw [W],memory.used [MiB],memory.total [MiB]",
   ];
   const start = Date.UTC(2026, 0, 1);
   let seed = 7;

@@ -124,7 +124,7 @@ Deno.test({
     const text = await (await fetch(`${base}/metrics`)).text();
     assert.match(
       text,
-      /^DCGM_FI_DEV_GPU_UTIL\{gpu="0",UUID="GPU-5fd4f087-86f3-7a43-b711-4771313afc50",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="mtv5-dgx1-hgpu-031"\} -?[0-9.]+$/m,
+      /^DCGM_FI_DEV_GPU_UTIL\{gpu="0",UUID="GPU-5fd4f087-86f3-7a43-b711-4771313afc50",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="mtv5-dgx1-hgpu-031",hostname="mtv5-dgx1-hgpu-031",instance="mtv5-dgx1-hgpu-031:9400"\} -?[0-9.]+$/m,
     );
     api.kill("SIGTERM");
     server.kill("SIGTERM");

@@ -70,6 +70,17 @@ Deno.test({
   sanitizeResources: false,
   fn: async (t) => {
     const dir = await Deno.makeTempDir({ prefix: "gputel-dashboard-" });
+    try {
+      await browserSteps(t, dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** The steps, on a server and browser that are closed before `dir` is removed. */
+async function browserSteps(t: Deno.TestContext, dir: string): Promise<void> {
+  {
     const [fleetCsv, dayCsv] = [join(dir, "fleet.csv"), join(dir, "day.csv")];
     await writeFleetCsv(fleetCsv, HOSTS, ROUNDS);
     await writeDayCsv(dayCsv);
@@ -272,9 +283,5 @@ Deno.test({
       assert.deepEqual(away, []);
       assert.deepEqual(pageErrors, []);
     });
-
-    const shot = Deno.env.get("GPUTEL_DASHBOARD_SCREENSHOT");
-    if (shot) await page.screenshot({ path: shot, fullPage: false });
-    await Deno.remove(dir, { recursive: true });
-  },
-});
+  }
+}

@@ -104,7 +104,7 @@ Deno.test({
         metrics,
         new RegExp(
           `^DCGM_FI_DEV_GPU_UTIL\\{gpu="0",UUID="${GPU(0)}",device="nvidia0",` +
-            `modelName="NVIDIA H100 80GB HBM3",Hostname="node-a"\\} \\d+$`,
+            `modelName="NVIDIA H100 80GB HBM3",Hostname="node-a",hostname="node-a",instance="node-a"\\} \\d+$`,
           "m",
         ),
       );
