@@ -1,0 +1,234 @@
+/**
+ * The stream role's sink over NATS JetStream: batches messages per partition
+ * (FNV-1a of the key, like the built-in broker's publisher), publishes each
+ * batch as one JetStream message on `<topic>.<partition>` with the message id
+ * `<producer>-<partition>-<sequence>`, and counts it confirmed only on the
+ * server's publish ack. A batch whose ack does not come is resent with the
+ * same id, and the server stores it once (within the stream's duplicate
+ * window). One batch per partition is in flight at a time, so each
+ * partition's (each GPU's) messages stay in order across resends.
+ *
+ * @module
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { type Logger, silentLogger } from "../../obs/log.ts";
+import { backoffDelay } from "../backoff.ts";
+import { BrokerUnavailableError } from "../errors.ts";
+import { PartitionBatches } from "../partition_batches.ts";
+import type { Sink } from "../sink.ts";
+import {
+  connectNats,
+  ensureTopic,
+  jetstreamManager,
+  type NatsServerOptions,
+} from "./connection.ts";
+import { batchHeaders } from "./headers.ts";
+import { type JetStreamTopic, OFFSET_STRIDE, partitionSubject, streamName } from "./topology.ts";
+
+/** Options of {@linkcode JetStreamSink}. */
+export interface JetStreamSinkOptions {
+  nats: NatsServerOptions;
+  /** The topic's stream layout: created when missing, checked when present. */
+  topic: JetStreamTopic;
+  /** Messages per batch, at most 1,048,576. @default {500} */
+  batchSize?: number;
+  /** Longest a partial batch waits before it is sent, ms. @default {5} */
+  lingerMs?: number;
+  /** Most messages held unconfirmed; publish() waits above it. @default {100000} */
+  bufferMessages?: number;
+  /** Wait this long for a publish ack before resending, ms. @default {5000} */
+  ackTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Counters of a {@linkcode JetStreamSink}. */
+export interface JetStreamSinkCounters {
+  published: number;
+  confirmed: number;
+  /** Messages sent again after an ack did not come. */
+  retried: number;
+  batches: number;
+  /** Batches the server acked as duplicates of an earlier send (a lost ack). */
+  duplicates: number;
+}
+
+interface Sealed {
+  sequence: number;
+  blob: Uint8Array;
+  count: number;
+}
+
+/**
+ * Publishes keyed messages to a topic's JetStream stream.
+ *
+ * @example
+ * ```ts
+ * const sink = await JetStreamSink.connect({
+ *   nats: { servers: ["nats://127.0.0.1:4222"], name: "gputel-stream" },
+ *   topic: { topic: "telemetry", partitions: 8, replicas: 1, maxAgeMs: 0, maxBytesPerPartition: 0 },
+ * });
+ * await sink.publish("GPU-1", new TextEncoder().encode("{}"));
+ * await sink.flush(); // every message so far is acked by JetStream
+ * await sink.close();
+ * ```
+ */
+export class JetStreamSink implements Sink, AsyncDisposable {
+  readonly counters: JetStreamSinkCounters = {
+    published: 0,
+    confirmed: 0,
+    retried: 0,
+    batches: 0,
+    duplicates: 0,
+  };
+  /** Random id that makes resends idempotent. */
+  readonly producerId: string = crypto.randomUUID().slice(0, 13);
+  #nc: NatsConnection;
+  #js: JetStreamClient;
+  #o: Required<Omit<JetStreamSinkOptions, "nats" | "topic">> & { topic: JetStreamTopic };
+  #stream: string;
+  #batches: PartitionBatches;
+  #queues: Sealed[][];
+  #sequences: number[];
+  #pumps: (Promise<void> | null)[];
+  #maxBatchBytes: number;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+  #waiters: (() => void)[] = [];
+  #fatal: Error | null = null;
+  #closed = false;
+
+  private constructor(nc: NatsConnection, o: JetStreamSinkOptions, partitions: number) {
+    this.#nc = nc;
+    this.#js = jetstream(nc);
+    this.#o = {
+      batchSize: 500,
+      lingerMs: 5,
+      bufferMessages: 100_000,
+      ackTimeoutMs: 5_000,
+      logger: silentLogger,
+      ...o,
+    };
+    if (!(Number.isInteger(this.#o.batchSize) && this.#o.batchSize <= OFFSET_STRIDE)) {
+      throw new RangeError(`batchSize must be an integer <= ${OFFSET_STRIDE}`);
+    }
+    this.#stream = streamName(o.topic.topic);
+    this.#batches = new PartitionBatches(partitions);
+    this.#queues = Array.from({ length: partitions }, () => []);
+    this.#sequences = new Array(partitions).fill(0);
+    this.#pumps = new Array(partitions).fill(null);
+    // Half the server's payload limit: a batch is sealed past it, one message later.
+    this.#maxBatchBytes = Math.max(1024, Math.floor((nc.info?.max_payload ?? 1 << 20) / 2));
+  }
+
+  /**
+   * Connects and makes sure the topic's stream is there as wanted.
+   *
+   * @throws {BrokerUnavailableError} when no server answers
+   * @throws {RangeError} when the stream exists with other settings
+   */
+  static async connect(o: JetStreamSinkOptions): Promise<JetStreamSink> {
+    const nc = await connectNats(o.nats);
+    try {
+      const layout = await ensureTopic(await jetstreamManager(nc), o.topic);
+      return new JetStreamSink(nc, o, layout.partitions);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  /** Messages not yet confirmed. */
+  get unconfirmed(): number {
+    return this.counters.published - this.counters.confirmed;
+  }
+
+  /** Queues one message; waits while the buffer is full. */
+  async publish(key: string, payload: Uint8Array): Promise<void> {
+    while (this.#fatal === null && this.unconfirmed >= this.#o.bufferMessages) await this.#wait();
+    if (this.#fatal) throw this.#fatal;
+    const p = this.#batches.add(key, payload);
+    this.counters.published++;
+    if (
+      this.#batches.count(p) >= this.#o.batchSize || this.#batches.bytes(p) >= this.#maxBatchBytes
+    ) {
+      this.#seal(p);
+    } else this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
+  }
+
+  /** Sends partial batches now; resolves once every message so far is acked. */
+  async flush(): Promise<void> {
+    this.#sealAll();
+    while (this.#fatal === null && this.unconfirmed > 0) await this.#wait();
+    if (this.#fatal) throw this.#fatal;
+  }
+
+  /** Stops without waiting for acks (flush first to wait). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#linger);
+    this.#fatal ??= new BrokerUnavailableError("JetStream sink closed");
+    this.#wake();
+    await this.#nc.close();
+    await Promise.all(this.#pumps);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  #sealAll(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+    for (let p = 0; p < this.#batches.partitions; p++) {
+      if (this.#batches.count(p) > 0) this.#seal(p);
+    }
+  }
+
+  #seal(p: number): void {
+    const count = this.#batches.count(p);
+    this.#queues[p].push({ sequence: ++this.#sequences[p], blob: this.#batches.take(p), count });
+    this.counters.batches++;
+    this.#pumps[p] ??= this.#pump(p).finally(() => (this.#pumps[p] = null));
+  }
+
+  /** Sends partition `p`'s sealed batches one at a time, each until acked. */
+  async #pump(p: number): Promise<void> {
+    const queue = this.#queues[p];
+    const subject = partitionSubject(this.#o.topic.topic, p);
+    for (let attempt = 0; queue.length > 0 && !this.#closed;) {
+      const b = queue[0];
+      try {
+        const ack = await this.#js.publish(subject, b.blob, {
+          msgID: `${this.producerId}-${p}-${b.sequence}`,
+          timeout: this.#o.ackTimeoutMs,
+          headers: batchHeaders(b.count),
+          expect: { streamName: this.#stream },
+        });
+        queue.shift();
+        attempt = 0;
+        if (ack.duplicate) this.counters.duplicates++;
+        this.counters.confirmed += b.count;
+        this.#wake();
+      } catch (err) {
+        if (this.#closed) return;
+        this.counters.retried += b.count;
+        const delay = backoffDelay(attempt++, { initialMs: 50, maxMs: 2_000 });
+        this.#o.logger.warn(
+          `JetStream publish to ${subject} not acked (${
+            (err as Error).message
+          }); resending in ${delay} ms`,
+        );
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}
