@@ -143,3 +143,11 @@ export async function startCluster(dir: string, size = 3): Promise<NatsServer[]>
   await Promise.all(servers.map((s) => s.ready(60_000)));
   return servers;
 }
+
+/**
+ * Registers a test that needs nats-server; without it the test is ignored
+ * and its name says why.
+ */
+export function natsTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name: HAS_NATS ? name : `${name} (ignored: ${NO_NATS})`, ignore: !HAS_NATS, fn });
+}

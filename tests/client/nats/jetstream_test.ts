@@ -8,7 +8,7 @@ import {
 } from "../../../src/client/nats/mod.ts";
 import type { SourceDelivery } from "../../../src/client/source.ts";
 import { decodeBatch } from "../../../src/protocol/mod.ts";
-import { HAS_NATS, NatsServer, NO_NATS } from "../../e2e/_nats.ts";
+import { NatsServer, natsTest } from "../../e2e/_nats.ts";
 
 const topic = { topic: "t", partitions: 4, replicas: 1, maxAgeMs: 0, maxBytesPerPartition: 0 };
 const group = (name: string) => ({ group: name, ackWaitMs: 30_000, maxDeliveries: 3 });
@@ -49,10 +49,9 @@ async function consumeAll(sources: JetStreamSource[], total: number): Promise<nu
   return got;
 }
 
-Deno.test({
-  name: "JetStream: two members of a group split every message, each once; another group gets all",
-  ignore: !HAS_NATS,
-  async fn() {
+natsTest(
+  "JetStream: two members of a group split every message, each once; another group gets all",
+  async () => {
     const dir = await Deno.makeTempDir({ prefix: "gputel-js-" });
     await using server = await NatsServer.start(dir);
     const sink = await publishIds({ nats: nats(server), topic, batchSize: 50 }, 5_000);
@@ -69,40 +68,35 @@ Deno.test({
     assert.equal(inB.length, 5_000, "group B: every message");
     await Deno.remove(dir, { recursive: true });
   },
+);
+
+natsTest("JetStream: a resend after a lost publish ack is stored once (message ids)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-js-" });
+  await using server = await NatsServer.start(dir);
+  const sink = await JetStreamSink.connect({
+    nats: nats(server),
+    topic,
+    batchSize: 10,
+    ackTimeoutMs: 300,
+  });
+  await sink.publish("GPU-1", encoder.encode("0"));
+  await server.kill("SIGSTOP"); // the publish reaches the socket, its ack cannot come
+  const flushed = sink.flush();
+  await new Promise((r) => setTimeout(r, 1_000));
+  await server.kill("SIGCONT");
+  await flushed;
+  assert.ok(sink.counters.retried >= 1, "the batch was resent");
+  await sink.close();
+  const nc = await connect({ servers: server.url });
+  const info = await (await jetstreamManager(nc)).streams.info("GPUTEL_t");
+  assert.equal(info.state.messages, 1, "the server stored the batch once");
+  await nc.close();
+  await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test({
-  name: "JetStream: a resend after a lost publish ack is stored once (message ids)",
-  ignore: !HAS_NATS,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "gputel-js-" });
-    await using server = await NatsServer.start(dir);
-    const sink = await JetStreamSink.connect({
-      nats: nats(server),
-      topic,
-      batchSize: 10,
-      ackTimeoutMs: 300,
-    });
-    await sink.publish("GPU-1", encoder.encode("0"));
-    await server.kill("SIGSTOP"); // the publish reaches the socket, its ack cannot come
-    const flushed = sink.flush();
-    await new Promise((r) => setTimeout(r, 1_000));
-    await server.kill("SIGCONT");
-    await flushed;
-    assert.ok(sink.counters.retried >= 1, "the batch was resent");
-    await sink.close();
-    const nc = await connect({ servers: server.url });
-    const info = await (await jetstreamManager(nc)).streams.info("GPUTEL_t");
-    assert.equal(info.state.messages, 1, "the server stored the batch once");
-    await nc.close();
-    await Deno.remove(dir, { recursive: true });
-  },
-});
-
-Deno.test({
-  name: "JetStream: a stream that exists with other settings is an error naming them, left as is",
-  ignore: !HAS_NATS,
-  async fn() {
+natsTest(
+  "JetStream: a stream that exists with other settings is an error naming them, left as is",
+  async () => {
     const dir = await Deno.makeTempDir({ prefix: "gputel-js-" });
     await using server = await NatsServer.start(dir);
     (await publishIds({ nats: nats(server), topic }, 1)).close();
@@ -121,13 +115,11 @@ Deno.test({
     await nc.close();
     await Deno.remove(dir, { recursive: true });
   },
-});
+);
 
-Deno.test({
-  name:
-    "JetStream: a rejected message goes to <topic>.dlq; a batch never acked goes there after max deliveries",
-  ignore: !HAS_NATS,
-  async fn() {
+natsTest(
+  "JetStream: a rejected message goes to <topic>.dlq; a batch never acked goes there after max deliveries",
+  async () => {
     const dir = await Deno.makeTempDir({ prefix: "gputel-js-" });
     await using server = await NatsServer.start(dir);
     const sink = await publishIds({ nats: nats(server), topic: { ...topic, partitions: 1 } }, 3);
@@ -173,4 +165,4 @@ Deno.test({
     await nc.close();
     await Deno.remove(dir, { recursive: true });
   },
-});
+);
