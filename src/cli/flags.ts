@@ -13,6 +13,7 @@ import { BROKER_FLAGS } from "./flags_broker.ts";
 import { COLLECT_FLAGS } from "./flags_collect.ts";
 import { COMMON_FLAGS } from "./flags_common.ts";
 import { LIVE_FLAGS } from "./flags_live.ts";
+import { NATS_FLAGS } from "./flags_nats.ts";
 import { SECURITY_FLAGS } from "./flags_security.ts";
 import { STREAM_FLAGS } from "./flags_stream.ts";
 import type { Command } from "./roles.ts";
@@ -25,6 +26,7 @@ export const FLAGS: readonly AnyFlagSpec[] = [
   ...LIVE_FLAGS,
   ...COLLECT_FLAGS,
   ...API_FLAGS,
+  ...NATS_FLAGS,
   ...SECURITY_FLAGS,
 ];
 

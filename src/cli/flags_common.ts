@@ -5,7 +5,8 @@
  */
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { NAME, PORT, port } from "./_flag_values.ts";
-import { parseHost, parseHostPort, parseIntInRange, parseName, parseNonEmpty } from "./values.ts";
+import { parseBrokerTarget } from "./flags_nats.ts";
+import { parseHost, parseIntInRange, parseName, parseNonEmpty } from "./values.ts";
 import type { LogFormat } from "../obs/log.ts";
 
 /** Flags shared by several roles: listeners, data dir, broker address, topic, workers, log format. */
@@ -72,10 +73,12 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     key: "broker",
     type: "host:port",
     roles: ["stream", "collect"],
+    value: "HOST:PORT|nats://…",
     default: "127.0.0.1:9000",
-    help: "broker to connect to",
-    expect: "HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9000)",
-    parse: parseHostPort,
+    help: "broker to connect to, or NATS JetStream: nats://h1:4222,nats://h2:4222",
+    expect:
+      "HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9000), or nats://HOST:PORT[,nats://HOST:PORT…]",
+    parse: parseBrokerTarget,
   },
   {
     name: "topic",

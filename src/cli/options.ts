@@ -13,6 +13,12 @@ export interface HostPort {
   port: number;
 }
 
+/** `--broker nats://…`: the NATS servers of a JetStream cluster, as given. */
+export interface NatsServers {
+  /** Server URLs, `nats://host:port` (or `tls://`), credentials included when given. */
+  nats: string[];
+}
+
 // The stream module owns what a filter and a shard are; the CLI only parses them.
 export type { RowFilter, Shard } from "../stream/row_filter.ts";
 import type { RowFilter, Shard } from "../stream/row_filter.ts";
@@ -37,11 +43,16 @@ export interface GputelOptions {
   /** `--data-dir`: broker log and collector files. @default "./data" */
   dataDir: string;
   /**
-   * `--broker`: broker that stream and collect connect to. In a mix with
-   * `broker` it defaults to that broker's `--host:--port` (see `CliRun.brokerIsLocal`).
+   * `--broker`: broker that stream and collect connect to, or the NATS
+   * JetStream servers they use instead. In a mix with `broker` it defaults
+   * to that broker's `--host:--port` (see `CliRun.brokerIsLocal`).
    * @default {host: "127.0.0.1", port: 9000}
    */
-  broker: HostPort;
+  broker: HostPort | NatsServers;
+  /** `--nats-replicas`: copies of each message in a JetStream stream gputel creates. @default 3 on a cluster of 3+ servers, else 1 */
+  natsReplicas?: number;
+  /** `--nats-creds`: NATS `.creds` file (user JWT and NKey seed). */
+  natsCreds?: string;
   /** `--partitions`: partitions per topic. @default 8 */
   partitions: number;
   /** `--ack-timeout`: redelivery deadline for an unacked delivery, ms. @default 30_000 */

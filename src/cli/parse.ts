@@ -9,6 +9,7 @@ import { UsageError } from "./errors.ts";
 import { type AnyFlagSpec, envNameOf, placeholderOf } from "./flag_spec.ts";
 import { DEMO_REFUSED, findFlag, FLAGS, flagsFor } from "./flags.ts";
 import { resolveSource } from "./flags_live.ts";
+import { checkNatsOnlyFlags } from "./flags_nats.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import type { GputelOptions } from "./options.ts";
 import { type Command, commandName, parseCommand, type Role } from "./roles.ts";
@@ -196,6 +197,7 @@ function resolve(
         "one shared data dir; drop one",
     );
   }
+  checkNatsOnlyFlags(command.roles, resolved, sources);
   return {
     kind: "run",
     roles: command.roles,

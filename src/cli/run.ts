@@ -17,6 +17,7 @@ import type { StreamResult } from "../stream/role.ts";
 import { isLoopbackHost } from "../net/token.ts";
 import type { CliRun } from "./parse.ts";
 import { loadRunSecrets } from "./secrets.ts";
+import { isNats } from "./flags_nats.ts";
 import { join } from "node:path";
 
 /** The demo's default --rate per worker: the sample's 1,920 rows pass in about 10 s. */
@@ -88,14 +89,21 @@ export async function runRoles(
         logger: logger.child("broker"),
       });
     }
+    // `--broker nats://…`: stream and collect use JetStream instead.
+    const nats = isNats(o.broker) && (roles.has("stream") || roles.has("collect"))
+      ? await (await import("./nats_transport.ts")).natsTransport(o, o.broker, secrets, logger)
+      : undefined;
     // With --port 0 the broker's real port is only known now.
-    const brokerAddr = broker && run.brokerIsLocal
+    const brokerAddr = isNats(o.broker)
+      ? undefined
+      : broker && run.brokerIsLocal
       ? { host: o.broker.host, port: broker.server.addr.port }
       : o.broker;
     if (roles.has("collect")) {
       const { startCollectRole } = await import("../collect/role.ts");
       collect = await startCollectRole({
         broker: brokerAddr,
+        connect: nats?.source,
         topic: o.topic,
         group: o.group,
         workers: o.workers,
@@ -148,6 +156,7 @@ export async function runRoles(
       const stream = await runStream({
         csv: o.csv!,
         broker: brokerAddr,
+        connect: nats?.sink,
         topic: o.topic,
         workers: o.workers,
         rate: run.demo && run.sources.rate === undefined ? DEMO_RATE : o.rate,

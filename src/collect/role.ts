@@ -24,7 +24,8 @@ import { WriteGaps } from "./write_gaps.ts";
 
 /** Options of {@linkcode startCollectRole}. */
 export interface CollectRoleOptions {
-  broker: BrokerAddress;
+  /** The gputel broker; required unless `connect` is given. */
+  broker?: BrokerAddress;
   /** @default {"telemetry"} */
   topic?: string;
   /** @default {"collectors"} */
@@ -103,6 +104,7 @@ export interface CollectRole extends AsyncDisposable {
  * @throws {StoreLockedError} when another process holds `<dataDir>/<id>`
  */
 export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRole> {
+  if (!o.broker && !o.connect) throw new RangeError("broker is required unless connect is given");
   const log = o.logger;
   const topic = o.topic ?? "telemetry";
   const group = o.group ?? "collectors";
@@ -258,7 +260,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
     for (let i = 0; i < workers; i++) {
       const sub = await (o.connect ?? ((i) =>
         Subscriber.connect({
-          broker: o.broker,
+          broker: o.broker!,
           topic,
           group,
           clientId: `collect-${o.id}-${i}`,

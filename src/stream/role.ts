@@ -38,7 +38,8 @@ export type StreamPublisher = Sink;
 /** Options of {@linkcode runStream}. */
 export interface StreamRoleOptions {
   csv: string;
-  broker: BrokerAddress;
+  /** The gputel broker; required unless `connect` is given. */
+  broker?: BrokerAddress;
   /** Sent to the broker in HELLO when it requires one. */
   token?: string;
   /** Speak TLS to the broker, trusting these CAs. */
@@ -108,6 +109,7 @@ export interface StreamResult {
 }
 
 function checkOptions(o: StreamRoleOptions): void {
+  if (!o.broker && !o.connect) throw new RangeError("broker is required unless connect is given");
   const positive = { bufferMessages: o.bufferMessages, progressMs: o.progressMs };
   for (const [field, v] of Object.entries(positive)) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
@@ -154,7 +156,7 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
   else o.signal?.addEventListener("abort", onAbort, { once: true });
   const pub = await (o.connect ?? (() =>
     Publisher.connect({
-      broker: o.broker,
+      broker: o.broker!,
       topic: o.topic ?? "telemetry",
       clientId: "stream",
       token: o.token,

@@ -143,14 +143,17 @@ function checked(found: StreamInfo, wanted: WantedStream): StreamInfo {
 
 /**
  * Creates the topic's stream and dead-letter stream when missing, checks
- * them when present.
+ * them when present. Replicas default to 3 on a cluster of 3 or more
+ * servers, else 1.
  *
  * @throws {RangeError} naming each setting an existing stream holds differently
  */
 export async function ensureTopic(
+  nc: NatsConnection,
   jsm: JetStreamManager,
-  topic: JetStreamTopic,
+  wanted: JetStreamTopic,
 ): Promise<TopicLayout> {
+  const topic = { ...wanted, replicas: wanted.replicas ?? (clusterSize(nc) >= 3 ? 3 : 1) };
   const info = await ensureStream(jsm, topicStreamConfig(topic));
   await ensureStream(jsm, deadLetterStreamConfig(topic));
   const partitions = info.config.subjects.filter((s) => partitionOf(topic.topic, s) >= 0).length;

@@ -129,7 +129,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
   static async connect(o: JetStreamSinkOptions): Promise<JetStreamSink> {
     const nc = await connectNats(o.nats);
     try {
-      const layout = await ensureTopic(await jetstreamManager(nc), o.topic);
+      const layout = await ensureTopic(nc, await jetstreamManager(nc), o.topic);
       return new JetStreamSink(nc, o, layout.partitions);
     } catch (err) {
       await nc.close();

@@ -129,7 +129,7 @@ export class JetStreamSource implements Source, AsyncDisposable {
     const nc = await connectNats(o.nats);
     try {
       const jsm = await jetstreamManager(nc);
-      const layout = await ensureTopic(jsm, o.topic);
+      const layout = await ensureTopic(nc, jsm, o.topic);
       const stream = streamName(o.topic.topic);
       await ensureGroup(jsm, stream, o.group);
       const js = jetstream(nc);

@@ -33,8 +33,8 @@ export interface JetStreamTopic {
   topic: string;
   /** Partitions: subjects `<topic>.0` … `<topic>.<n-1>`. */
   partitions: number;
-  /** Copies of every message (R1, R3, R5). */
-  replicas: number;
+  /** Copies of every message (R1, R3, R5). @default 3 on a cluster of 3+ servers, else 1 */
+  replicas?: number;
   /** Drop messages older than this, ms; 0 = no age limit. */
   maxAgeMs: number;
   /** Most bytes kept per partition (the stream keeps partitions × this); 0 = no limit. */
@@ -103,7 +103,7 @@ export function topicStreamConfig(t: JetStreamTopic): WantedStream {
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
-    num_replicas: t.replicas,
+    num_replicas: t.replicas ?? 1,
     max_age: t.maxAgeMs * NS_PER_MS,
     max_bytes: t.maxBytesPerPartition > 0 ? t.maxBytesPerPartition * t.partitions : -1,
     duplicate_window: (t.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS) * NS_PER_MS,
@@ -118,7 +118,7 @@ export function deadLetterStreamConfig(t: JetStreamTopic): WantedStream {
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
-    num_replicas: t.replicas,
+    num_replicas: t.replicas ?? 1,
     max_age: 0,
     max_bytes: -1,
     duplicate_window: (t.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS) * NS_PER_MS,
