@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { freePort, waitUntil } from "./_harness.ts";
+import { freePort, getJson, ROOT, waitUntil } from "./_harness.ts";
 
 /** Whether `nats-server` is on the PATH. */
 export const HAS_NATS: boolean = (() => {
@@ -150,4 +150,57 @@ export async function startCluster(dir: string, size = 3): Promise<NatsServer[]>
  */
 export function natsTest(name: string, fn: () => Promise<void>): void {
   Deno.test({ name: HAS_NATS ? name : `${name} (ignored: ${NO_NATS})`, ignore: !HAS_NATS, fn });
+}
+
+/** What the query API returned for a whole data dir. */
+export interface ApiRows {
+  /** Records returned, summed over every GPU's pages. */
+  records: number;
+  /** Distinct rows among them: (GPU, metric, source timestamp) is one CSV row. */
+  distinct: number;
+}
+
+/** Reads every GPU's telemetry through the API at `base`, page by page. */
+export async function apiRows(base: string): Promise<ApiRows> {
+  const list = await getJson<{ gpus: { id: string }[] }>(`${base}/api/v1/gpus`);
+  const rows = new Set<string>();
+  let records = 0;
+  for (const gpu of list.gpus) {
+    const path = `${base}/api/v1/gpus/${encodeURIComponent(gpu.id)}/telemetry?limit=10000`;
+    for (let url = path;;) {
+      const page = await getJson<{ data: ApiRecord[]; next_cursor: string | null }>(url);
+      for (const r of page.data) {
+        records++;
+        rows.add(`${gpu.id}|${Object.keys(r.metrics).join()}|${r.source_timestamp}`);
+      }
+      if (page.next_cursor === null) break;
+      url = `${path}&cursor=${page.next_cursor}`;
+    }
+  }
+  return { records, distinct: rows.size };
+}
+
+interface ApiRecord {
+  metrics: Record<string, number>;
+  source_timestamp?: string;
+}
+
+/** Writes a generated DCGM-shaped CSV of `rows` rows (31 hosts, like the real export) to `path`. */
+export async function generatedCsv(path: string, rows: number): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "src/cli/gen_data.ts",
+      "--rows",
+      String(rows),
+      "--hosts",
+      "31",
+      "--out",
+      path,
+    ],
+    cwd: ROOT,
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  return path;
 }

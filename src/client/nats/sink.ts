@@ -53,6 +53,9 @@ export interface JetStreamSinkCounters {
   duplicates: number;
 }
 
+/** Most batch latencies kept for {@linkcode JetStreamSink.latency}. */
+const MAX_LATENCY_SAMPLES = 1_000_000;
+
 interface Sealed {
   sequence: number;
   blob: Uint8Array;
@@ -96,6 +99,8 @@ export class JetStreamSink implements Sink, AsyncDisposable {
   #waiters: (() => void)[] = [];
   #fatal: Error | null = null;
   #closed = false;
+  /** Publish-to-ack time of each confirmed batch, ms (from its first send, resends included). */
+  #latencies: number[] = [];
 
   private constructor(nc: NatsConnection, o: JetStreamSinkOptions, partitions: number) {
     this.#nc = nc;
@@ -162,10 +167,25 @@ export class JetStreamSink implements Sink, AsyncDisposable {
     if (this.#fatal) throw this.#fatal;
   }
 
-  /** Stops without waiting for acks (flush first to wait). Safe to call twice. */
+  /**
+   * Publish-to-ack time of confirmed batches so far, ms (a resent batch
+   * counts from its first send): what a failover costs a publisher.
+   */
+  latency(): { batches: number; p50: number; p99: number; max: number } {
+    const sorted = this.#latencies.toSorted((a, b) => a - b);
+    const at = (q: number) => Math.round(sorted[Math.floor(q * (sorted.length - 1))] ?? 0);
+    return { batches: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
+  }
+
+  /** Stops without waiting for acks (flush first to wait); logs the ack latency. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#o.logger.info("JetStream publish acks", {
+      ...this.latency(),
+      retried: this.counters.retried,
+      duplicates: this.counters.duplicates,
+    });
     clearTimeout(this.#linger);
     this.#fatal ??= new BrokerUnavailableError("JetStream sink closed");
     this.#wake();
@@ -204,8 +224,10 @@ export class JetStreamSink implements Sink, AsyncDisposable {
   async #pump(p: number): Promise<void> {
     const queue = this.#queues[p];
     const subject = partitionSubject(this.#o.topic.topic, p);
+    let sentAt = performance.now();
     for (let attempt = 0; queue.length > 0 && !this.#closed;) {
       const b = queue[0];
+      if (attempt === 0) sentAt = performance.now();
       try {
         const ack = await this.#js.publish(subject, b.blob, {
           msgID: `${this.producerId}-${p}-${b.sequence}`,
@@ -215,6 +237,9 @@ export class JetStreamSink implements Sink, AsyncDisposable {
         });
         queue.shift();
         attempt = 0;
+        if (this.#latencies.length < MAX_LATENCY_SAMPLES) {
+          this.#latencies.push(performance.now() - sentAt);
+        }
         if (ack.duplicate) this.counters.duplicates++;
         this.counters.confirmed += b.count;
         this.#wake();

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  freePort,
+  Gputel,
+  HAS_REAL_EXPORT,
+  REAL_EXPORT,
+  waitForHttp,
+  waitUntil,
+} from "./_harness.ts";
+import { apiRows, generatedCsv, HAS_NATS, NatsServer, natsTest } from "./_nats.ts";
+
+/**
+ * `stream --broker nats://…` of `csv` into two collectors of one group on a
+ * lone JetStream server; the `api` role over their data dir returns each row once.
+ */
+async function streamThroughJetStream(
+  csv: string | ((dir: string) => Promise<string>),
+  rows: number,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-nats-e2e-" });
+  await using server = await NatsServer.start(dir);
+  const file = typeof csv === "string" ? csv : await csv(dir);
+  const data = join(dir, "data");
+  const collector = (id: string) => {
+    const api = freePort();
+    const proc = new Gputel([
+      ...["collect", "--broker", server.url, "--data-dir", data, "--id", id],
+      ...["--api-port", String(api), "--workers", "2"],
+    ]);
+    return { api, proc };
+  };
+  const c1 = collector("c1");
+  const c2 = collector("c2");
+  await using _c1 = c1.proc;
+  await using _c2 = c2.proc;
+  await waitForHttp(`http://127.0.0.1:${c1.api}/health`, c1.proc);
+  await waitForHttp(`http://127.0.0.1:${c2.api}/health`, c2.proc);
+  const stream = new Gputel([
+    ...["stream", "--broker", server.url, "--csv", file, "--rate", "0", "--no-loop"],
+  ]);
+  const { code, output } = await stream.wait();
+  assert.equal(code, 0, output);
+  assert.match(output, new RegExp(`confirmed=${rows}\\b`));
+
+  const apiPort = freePort();
+  await using api = new Gputel(["api", "--data-dir", data, "--api-port", String(apiPort)]);
+  const base = `http://127.0.0.1:${apiPort}`;
+  await waitForHttp(`${base}/health`, api);
+  await waitUntil(
+    `${rows} rows through the API`,
+    async () => (await apiRows(base)).records >= rows,
+  );
+  assert.deepEqual(await apiRows(base), { records: rows, distinct: rows });
+  // Both members of the group took a share.
+  for (const c of [c1, c2]) {
+    const stats = await (await fetch(`http://127.0.0.1:${c.api}/stats`)).json();
+    assert.ok(stats.collector.stored > 0, `${c.proc.args.join(" ")} stored nothing`);
+    assert.equal(
+      stats.collector.stored + stats.collector.duplicatesSkipped,
+      stats.collector.stored,
+    );
+  }
+  await Deno.remove(dir, { recursive: true });
+}
+
+natsTest(
+  "stream --broker nats:// into two collectors of one group: a generated export's 2,470 rows, each once through the API",
+  () => streamThroughJetStream((dir) => generatedCsv(join(dir, "export.csv"), 2470), 2470),
+);
+
+Deno.test({
+  name:
+    "stream --broker nats:// into two collectors of one group: the real export's 2,470 rows, each once",
+  ignore: !HAS_REAL_EXPORT || !HAS_NATS,
+  fn: () => streamThroughJetStream(REAL_EXPORT, 2470),
+});
