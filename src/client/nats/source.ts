@@ -12,6 +12,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type ConsumerMessages, jetstream, type JsMsg } from "@nats-io/jetstream";
 import { type Logger, silentLogger } from "../../obs/log.ts";
+import { backoffDelay } from "../backoff.ts";
 import { decodeBatch, sliceBatch, validateBatch } from "../../protocol/mod.ts";
 import type { Source, SourceDelivery, SourceMessage } from "../source.ts";
 import {
@@ -57,7 +58,15 @@ export type JetStreamSourceCounters = {
   /** Store-position keys started: one per partition, one more per redelivery out of order. */
   position_keys: number;
   dead_lettered: number;
+  /** Pulls started again after one ended with an error. */
+  repulls: number;
 };
+
+/**
+ * How long one pull request waits on the server, ms: missed heartbeats
+ * (every half of it) reveal a pull lost in a failover after two of them.
+ */
+const PULL_EXPIRES_MS = 5_000;
 
 interface Held {
   m: JsMsg;
@@ -88,10 +97,12 @@ export class JetStreamSource implements Source, AsyncDisposable {
     malformed: 0,
     position_keys: 0,
     dead_lettered: 0,
+    repulls: 0,
   };
   /** JetStream has no partition ownership: any member may get any partition. */
   readonly assigned: readonly number[] = [];
   #nc: NatsConnection;
+  #pull: () => Promise<ConsumerMessages>;
   #messages: ConsumerMessages;
   #dead: DeadLetters;
   #topic: string;
@@ -103,6 +114,7 @@ export class JetStreamSource implements Source, AsyncDisposable {
 
   private constructor(
     nc: NatsConnection,
+    pull: () => Promise<ConsumerMessages>,
     messages: ConsumerMessages,
     dead: DeadLetters,
     topic: string,
@@ -110,6 +122,7 @@ export class JetStreamSource implements Source, AsyncDisposable {
     log: Logger,
   ) {
     this.#nc = nc;
+    this.#pull = pull;
     this.#messages = messages;
     this.#dead = dead;
     this.#topic = topic;
@@ -134,7 +147,8 @@ export class JetStreamSource implements Source, AsyncDisposable {
       await ensureGroup(jsm, stream, o.group);
       const js = jetstream(nc);
       const consumer = await js.consumers.get(stream, consumerName(o.group.group));
-      const messages = await consumer.consume({ max_messages: o.pullBatches ?? 16 });
+      const pull = () =>
+        consumer.consume({ max_messages: o.pullBatches ?? 16, expires: PULL_EXPIRES_MS });
       const log = o.logger ?? silentLogger;
       const dead = new DeadLetters(nc, js, jsm, {
         topic: o.topic.topic,
@@ -142,18 +156,49 @@ export class JetStreamSource implements Source, AsyncDisposable {
         origin: layout.origin,
         logger: log,
       });
-      return new JetStreamSource(nc, messages, dead, o.topic.topic, layout.origin, log);
+      return new JetStreamSource(nc, pull, await pull(), dead, o.topic.topic, layout.origin, log);
     } catch (err) {
       await nc.close();
       throw err;
     }
   }
 
-  /** Yields one delivery per batch until {@linkcode close}. */
+  /**
+   * Yields one delivery per batch until {@linkcode close}. When the pull
+   * ends with an error (its server went away, the consumer's leader moved
+   * and was not found in time), it pulls again.
+   */
   async *deliveries(): AsyncGenerator<SourceDelivery> {
-    for await (const m of this.#messages) {
-      const d = this.#toDelivery(m);
-      if (d) yield d;
+    for (let attempt = 0; this.#closing === null;) {
+      try {
+        void this.#watch(this.#messages);
+        for await (const m of this.#messages) {
+          attempt = 0;
+          const d = this.#toDelivery(m);
+          if (d) yield d;
+        }
+      } catch (err) {
+        this.#log.warn("JetStream pull ended; pulling again", { error: String(err) });
+      }
+      if (this.#closing !== null) return;
+      this.counters.repulls++;
+      await new Promise((r) => setTimeout(r, backoffDelay(attempt++)));
+      try {
+        const next = await this.#pull();
+        this.#messages = next;
+        if (this.#closing !== null) await next.close();
+      } catch (err) {
+        this.#log.warn("JetStream pull could not start", { error: String(err) });
+      }
+    }
+  }
+
+  /** Logs what the client library reports about a pull (missed heartbeats, leader moves). */
+  async #watch(messages: ConsumerMessages): Promise<void> {
+    for await (const s of messages.status()) {
+      if (s.type === "heartbeats_missed" || s.type === "consumer_not_found") {
+        this.#log.warn(`JetStream pull: ${s.type}`, { ...s });
+      } else this.#log.debug(`JetStream pull: ${s.type}`);
     }
   }
 
