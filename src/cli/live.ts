@@ -9,6 +9,7 @@
 import type { HostPort } from "./options.ts";
 import type { Logger } from "../obs/log.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
+import type { Sink } from "../client/sink.ts";
 import type { LiveStreamResult } from "../stream/live_role.ts";
 import type { LiveSource } from "../stream/sources/source.ts";
 import { UsageError } from "./errors.ts";
@@ -68,7 +69,10 @@ export async function printOneReading(
 
 /** What {@linkcode runLive} connects with. */
 export interface LiveConnection {
-  broker: HostPort;
+  /** The gputel broker; unused when `sink` is given. */
+  broker?: HostPort;
+  /** Opens another transport's sink (`--broker nats://…`). */
+  sink?: (bufferMessages: number) => Promise<Sink>;
   token?: string;
   tls?: TlsClientConfig;
 }
@@ -93,9 +97,9 @@ export async function runLive(
   const { Publisher } = await import("../client/publisher.ts");
   return await runLiveStream({
     source,
-    connect: (bufferMessages) =>
+    connect: conn.sink ?? ((bufferMessages) =>
       Publisher.connect({
-        broker: conn.broker,
+        broker: conn.broker!,
         topic: o.topic,
         clientId: "stream",
         token: conn.token,
@@ -104,7 +108,7 @@ export async function runLive(
         lingerMs: o.lingerMs,
         bufferMessages,
         logger,
-      }),
+      })),
     bufferMessages: o.buffer,
     durationMs: o.durationMs,
     filters: o.filters,

@@ -13,8 +13,8 @@ import type { RunSecrets } from "./secrets.ts";
 
 /** Opens the sink and the group members of one process. */
 export interface NatsTransport {
-  /** The stream role's sink. */
-  sink(): Promise<Sink>;
+  /** The stream role's sink, holding at most `bufferMessages` unconfirmed (default `--buffer`). */
+  sink(bufferMessages?: number): Promise<Sink>;
   /** Group member `i` of the collect role. */
   source(i: number): Promise<Source>;
 }
@@ -65,13 +65,13 @@ export async function natsTransport(
   };
   const group = { group: o.group, ackWaitMs: o.ackTimeoutMs, maxDeliveries: o.maxDeliveries };
   return {
-    sink: () =>
+    sink: (bufferMessages = o.buffer) =>
       mod.JetStreamSink.connect({
         nats,
         topic,
         batchSize: o.batch,
         lingerMs: o.lingerMs,
-        bufferMessages: o.buffer,
+        bufferMessages,
         logger: logger.child("stream"),
       }),
     source: (i) =>

@@ -147,7 +147,7 @@ export async function runRoles(
     if (run.demo) printDemoUrls(broker, collect);
     if (roles.has("stream") && o.source !== "csv") {
       const { runLive } = await import("./live.ts");
-      const conn = { broker: brokerAddr, token, tls: brokerTls };
+      const conn = { broker: brokerAddr, token, tls: brokerTls, sink: nats?.sink };
       const stream = await runLive(o, conn, logger.child("stream"), signal);
       outcome = { code: stream === undefined || stream.unconfirmed === 0 ? 0 : 1, stream };
       if (!broker && !collect && !api) return outcome;

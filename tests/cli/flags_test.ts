@@ -13,6 +13,8 @@ const FIELDS: Record<keyof GputelOptions, true> = {
   apiPort: true,
   dataDir: true,
   broker: true,
+  natsReplicas: true,
+  natsCreds: true,
   partitions: true,
   ackTimeoutMs: true,
   maxDeliveries: true,

@@ -115,23 +115,29 @@ async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamIn
 async function ensureStream(
   jsm: JetStreamManager,
   wanted: WantedStream,
+  unchecked: readonly string[],
 ): Promise<StreamInfo> {
   const found = await streamInfo(jsm, wanted.name);
-  if (found === null) {
-    try {
-      return await jsm.streams.add(wanted);
-    } catch (err) {
-      // Another gputel created it meanwhile: check theirs.
-      const raced = await streamInfo(jsm, wanted.name);
-      if (raced === null) throw err;
-      return checked(raced, wanted);
-    }
+  if (found !== null) return checked(found, wanted, unchecked);
+  try {
+    return await jsm.streams.add(wanted);
+  } catch (err) {
+    // Another gputel created it meanwhile: check theirs.
+    const raced = await streamInfo(jsm, wanted.name);
+    if (raced === null) throw err;
+    return checked(raced, wanted, unchecked);
   }
-  return checked(found, wanted);
 }
 
-function checked(found: StreamInfo, wanted: WantedStream): StreamInfo {
-  const diff = configDifferences(found.config, wanted);
+function checked(
+  found: StreamInfo,
+  wanted: WantedStream,
+  unchecked: readonly string[],
+): StreamInfo {
+  const compared = Object.fromEntries(
+    Object.entries(wanted).filter(([field]) => !unchecked.includes(field)),
+  );
+  const diff = configDifferences(found.config, compared);
   if (diff.length > 0) {
     throw new RangeError(
       `JetStream stream ${wanted.name} exists with other settings (${diff.join("; ")}); ` +
@@ -144,7 +150,7 @@ function checked(found: StreamInfo, wanted: WantedStream): StreamInfo {
 /**
  * Creates the topic's stream and dead-letter stream when missing, checks
  * them when present. Replicas default to 3 on a cluster of 3 or more
- * servers, else 1.
+ * servers, else 1, and are checked only when given.
  *
  * @throws {RangeError} naming each setting an existing stream holds differently
  */
@@ -154,8 +160,10 @@ export async function ensureTopic(
   wanted: JetStreamTopic,
 ): Promise<TopicLayout> {
   const topic = { ...wanted, replicas: wanted.replicas ?? (clusterSize(nc) >= 3 ? 3 : 1) };
-  const info = await ensureStream(jsm, topicStreamConfig(topic));
-  await ensureStream(jsm, deadLetterStreamConfig(topic));
+  // The default depends on the servers up now: an existing stream's replicas stand.
+  const unchecked = wanted.replicas === undefined ? ["num_replicas"] : [];
+  const info = await ensureStream(jsm, topicStreamConfig(topic), unchecked);
+  await ensureStream(jsm, deadLetterStreamConfig(topic), unchecked);
   const partitions = info.config.subjects.filter((s) => partitionOf(topic.topic, s) >= 0).length;
   return { partitions, origin: `nats:${info.config.name}@${info.created}` };
 }

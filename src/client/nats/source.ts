@@ -41,7 +41,7 @@ export interface JetStreamSourceOptions {
   topic: JetStreamTopic;
   /** The group's consumer: created when missing, checked when present. */
   group: JetStreamGroup;
-  /** Batches pulled ahead of the collector. @default {16} */
+  /** Batches pulled ahead of the collector (their ack wait runs meanwhile). @default {8} */
   pullBatches?: number;
   logger?: Logger;
 }
@@ -148,7 +148,7 @@ export class JetStreamSource implements Source, AsyncDisposable {
       const js = jetstream(nc);
       const consumer = await js.consumers.get(stream, consumerName(o.group.group));
       const pull = () =>
-        consumer.consume({ max_messages: o.pullBatches ?? 16, expires: PULL_EXPIRES_MS });
+        consumer.consume({ max_messages: o.pullBatches ?? 8, expires: PULL_EXPIRES_MS });
       const log = o.logger ?? silentLogger;
       const dead = new DeadLetters(nc, js, jsm, {
         topic: o.topic.topic,
