@@ -194,6 +194,24 @@ export async function startBroker(dir: string, args: string[] = []): Promise<Bro
   return { proc, port, admin };
 }
 
+/**
+ * Starts `nats-server -js` (file store in `dir`) on a free loopback port and
+ * waits until it accepts connections.
+ */
+export async function startNatsServer(dir: string): Promise<{ proc: Proc; port: number }> {
+  const port = freePort();
+  const proc = new Proc("nats-server", "nats-server", [
+    ...["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir],
+  ]);
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { proc, port };
+}
+
 /** Waits until something accepts TCP connections on 127.0.0.1:`port`. */
 export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;

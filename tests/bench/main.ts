@@ -13,6 +13,7 @@ import { type BenchResult, skipped } from "./_result.ts";
 import { benchNats, benchRedis } from "./scenario_external.ts";
 import { benchBacklog } from "./scenario_backlog.ts";
 import { benchGputel } from "./scenario_gputel.ts";
+import { onPath } from "./_procs.ts";
 import { benchPipeline, benchStoredLatency } from "./scenario_pipeline.ts";
 import { benchQuery } from "./scenario_query.ts";
 import { benchRawTcp } from "./scenario_raw.ts";
@@ -47,6 +48,7 @@ const SIZE = 256;
 const N = {
   smoke: {
     gputel: 20_000,
+    gputelJs: 20_000,
     reps: 2,
     backlog: 5e6,
     core: 20_000,
@@ -62,6 +64,7 @@ const N = {
   },
   quick: {
     gputel: 3_000_000,
+    gputelJs: 500_000,
     reps: 3,
     backlog: 2e9,
     core: 3_000_000,
@@ -77,6 +80,7 @@ const N = {
   },
   full: {
     gputel: 10_000_000,
+    gputelJs: 2_000_000,
     reps: 5,
     backlog: 10e9,
     core: 10_000_000,
@@ -126,8 +130,22 @@ await run("gputel", gputel(4, 2, true));
 await run("backlog", () => benchBacklog(N.backlog, SIZE));
 if (coreRuns.length) results.push(median(coreRuns));
 await run("nats", () => benchNats({ core: 0, js: N.js }, SIZE));
+await run(
+  "nats",
+  async () =>
+    await onPath("nats-server")
+      ? await benchGputel({
+        messages: N.gputelJs,
+        size: SIZE,
+        pubs: 1,
+        subs: 1,
+        persisted: true,
+        nats: true,
+      })
+      : skipped("1 pub + 1 sub", "gputel over JetStream", "nats-server not on PATH"),
+);
 await run("redis", () => benchRedis(N.redis, SIZE));
-await run("pipeline", () => benchPipeline(N.rows));
+await run("pipeline", () => benchPipeline(N.rows, want("nats")));
 await run("latency", () => benchStoredLatency(N.rate, N.secs));
 await run("query", () => benchQuery(N.qrec, N.qgpu, N.q));
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { type BenchResult, fromReports, skipped } from "./_result.ts";
-import { freePort, onPath, Proc, ROOT, waitForPort } from "./_procs.ts";
+import { freePort, onPath, Proc, ROOT, startNatsServer, waitForPort } from "./_procs.ts";
 import type { ClientReport } from "./_stats.ts";
 
 const NATS = `${ROOT}tests/bench/nats_client.ts`;
@@ -67,18 +67,8 @@ export async function benchNats(
   const out: BenchResult[] = [];
   for (const kind of kinds) {
     const dir = await Deno.makeTempDir({ prefix: "gputel-nats-" });
-    const port = freePort();
-    const server = new Proc("nats-server", "nats-server", [
-      "-a",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-js",
-      "-sd",
-      dir,
-    ]);
+    const { proc: server, port } = await startNatsServer(dir);
     try {
-      await waitForPort(port);
       if (kind === "js") {
         await runSetup("js-setup", NATS, "js-setup", port);
       }

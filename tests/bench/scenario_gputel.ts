@@ -1,12 +1,13 @@
 /**
  * gputel broker throughput and latency: a broker process plus separate
  * publisher and subscriber processes, confirms and acks on, in memory or
- * persisted with `--fsync always`.
+ * persisted with `--fsync always`; or the same clients over gputel's
+ * JetStream transport against a nats-server (file store).
  *
  * @module
  */
 import { type BenchResult, fromReports } from "./_result.ts";
-import { Proc, ROOT, startBroker } from "./_procs.ts";
+import { Proc, ROOT, startBroker, startNatsServer } from "./_procs.ts";
 import type { ClientReport } from "./_stats.ts";
 
 /** One gputel configuration. */
@@ -16,6 +17,8 @@ export interface GputelRun {
   pubs: number;
   subs: number;
   persisted: boolean;
+  /** Through gputel's JetStream transport and a nats-server instead of a gputel broker. */
+  nats?: boolean;
 }
 
 const CLIENT = `${ROOT}tests/bench/gputel_client.ts`;
@@ -25,10 +28,15 @@ export async function benchGputel(
   run: GputelRun,
 ): Promise<BenchResult & { broker_rss_mib: number; cpu_s: Record<string, number> }> {
   const dir = await Deno.makeTempDir({ prefix: "gputel-bench-" });
-  const { proc: broker, port } = await startBroker(dir, [
+  const { proc: broker, port } = run.nats ? await startNatsServer(dir) : await startBroker(dir, [
     ...["--partitions", "8", "--max-topic-bytes", "512MiB"],
     ...(run.persisted ? ["--fsync", "always"] : ["--no-persist"]),
   ]);
+  const target = [
+    "--port",
+    String(port),
+    ...(run.nats ? ["--nats", `nats://127.0.0.1:${port}`] : []),
+  ];
   try {
     const per = (n: number, k: number, i: number) => Math.floor(n / k) + (i < n % k ? 1 : 0);
     const subs = Array.from(
@@ -36,8 +44,7 @@ export async function benchGputel(
       (_, i) =>
         Proc.deno(`sub${i}`, CLIENT, [
           "sub",
-          "--port",
-          String(port),
+          ...target,
           "--count",
           String(run.messages),
         ]),
@@ -46,8 +53,7 @@ export async function benchGputel(
     const pubs = Array.from({ length: run.pubs }, (_, i) =>
       Proc.deno(`pub${i}`, CLIENT, [
         "pub",
-        "--port",
-        String(port),
+        ...target,
         "--count",
         String(per(run.messages, run.pubs, i)),
         "--size",
@@ -67,7 +73,11 @@ export async function benchGputel(
     const result = fromReports(
       {
         scenario: `${run.pubs} pub + ${run.subs} sub`,
-        system: run.persisted ? "gputel (fsync always)" : "gputel (memory)",
+        system: run.nats
+          ? "gputel over JetStream (file, R1)"
+          : run.persisted
+          ? "gputel (fsync always)"
+          : "gputel (memory)",
         persisted: run.persisted,
         acked: true,
       },
