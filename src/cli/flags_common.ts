@@ -73,9 +73,9 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     key: "broker",
     type: "host:port",
     roles: ["stream", "collect"],
-    value: "HOST:PORT|nats://…",
+    value: "ADDR",
     default: "127.0.0.1:9000",
-    help: "broker to connect to, or NATS JetStream: nats://h1:4222,nats://h2:4222",
+    help: "broker HOST:PORT, or nats://h1:4222,…",
     expect:
       "HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9000), or nats://HOST:PORT[,nats://HOST:PORT…]",
     parse: parseBrokerTarget,

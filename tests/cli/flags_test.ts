@@ -109,7 +109,7 @@ Deno.test("placeholderOf derives the value name from the type unless the flag na
   assert.equal(placeholderOf(findFlag("rate")!), "N");
   assert.equal(placeholderOf(findFlag("linger")!), "DURATION");
   assert.equal(placeholderOf(findFlag("max-topic-bytes")!), "SIZE");
-  assert.equal(placeholderOf(findFlag("broker")!), "HOST:PORT");
+  assert.equal(placeholderOf(findFlag("broker")!), "ADDR");
   assert.equal(placeholderOf(findFlag("csv")!), "FILE");
   assert.equal(placeholderOf(findFlag("strict")!), "");
   assert.equal(placeholderOf(findFlag("drain-timeout")!), "DURATION");
@@ -162,12 +162,17 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
     "log-format",
     "max-bad-rows",
     "max-record-bytes",
+    "nats-creds",
+    "nats-replicas",
     "no-loop",
     "nvidia-smi",
     "nvml-lib",
     "once",
+    "partitions",
     "quiet",
     "rate",
+    "retention",
+    "retention-bytes",
     "shard",
     "source",
     "strict",
@@ -179,6 +184,7 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
     "workers",
   ]);
   assert.deepEqual(names("collect"), [
+    "ack-timeout",
     "api-port",
     "broker",
     "data-dir",
@@ -187,10 +193,16 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
     "id",
     "log-format",
     "max-body-bytes",
+    "max-deliveries",
     "max-entries",
     "max-memory",
     "max-url-length",
     "max-window",
+    "nats-creds",
+    "nats-replicas",
+    "partitions",
+    "retention",
+    "retention-bytes",
     "tls-ca",
     "tls-cert",
     "tls-key",

@@ -47,7 +47,7 @@ const CASES: Case[] = [
   [
     ["collect", "--broker", "nohostport"],
     {},
-    `--broker must be HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9000), got "nohostport"`,
+    `--broker must be HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9000), or nats://HOST:PORT[,nats://HOST:PORT…], got "nohostport"`,
   ],
   [[...S, "--filter", "nocolumn"], {}, `--filter must be COLUMN=VALUE, got "nocolumn"`],
   [
