@@ -77,10 +77,11 @@ natsTest("JetStream: a resend after a lost publish ack is stored once (message i
     nats: nats(server),
     topic,
     batchSize: 10,
+    lingerMs: 600_000, // only flush() sends the batch
     ackTimeoutMs: 300,
   });
   await sink.publish("GPU-1", encoder.encode("0"));
-  await server.kill("SIGSTOP"); // the publish reaches the socket, its ack cannot come
+  await server.kill("SIGSTOP"); // the batch reaches the socket, its ack cannot come
   const flushed = sink.flush();
   await new Promise((r) => setTimeout(r, 1_000));
   await server.kill("SIGCONT");
