@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
-import { apiRows, generatedCsv, natsTest, startCluster } from "./_nats.ts";
+import { apiRows, generatedCsv, type NatsServer, natsTest, startCluster } from "./_nats.ts";
 
 const ROWS = 20_000;
 
@@ -12,6 +12,24 @@ interface Collector {
   proc: Gputel;
   /** Records it stored, as its /stats said last. */
   stored: number;
+}
+
+/** The server leading the topic's stream now (a live one, asked through any server). */
+async function streamLeader(urls: string, servers: NatsServer[]): Promise<NatsServer> {
+  const nc = await connect({ servers: urls.split(",") });
+  try {
+    const jsm = await jetstreamManager(nc);
+    let leader: NatsServer | undefined;
+    await waitUntil("a stream leader", async () => {
+      const name = (await jsm.streams.info("GPUTEL_telemetry").catch(() => undefined))?.cluster
+        ?.leader;
+      leader = servers.find((s) => s.name === name && s.running);
+      return leader !== undefined;
+    }, 60_000);
+    return leader!;
+  } finally {
+    await nc.close();
+  }
 }
 
 /** What the consumer, the surviving collector and the API say: for a failure message. */
@@ -85,7 +103,8 @@ natsTest(
         ...["--rate", "500", "--workers", "4"],
       ]);
       await using _stream = stream;
-      const [n1, n2] = servers;
+      // Each kill takes the stream's leader: the server whose loss makes publishers wait.
+      const n1 = await streamLeader(urls, servers);
       await atLeast(2_000);
       await n1.kill("SIGKILL");
       await atLeast(5_000);
@@ -95,6 +114,8 @@ natsTest(
       n1.restart();
       await n1.ready(60_000);
       await atLeast(9_000);
+      const n2 = await streamLeader(urls, servers);
+      assert.notEqual(n2, n1, "a new leader was elected");
       await n2.kill("SIGKILL");
       // c1 comes back (as under systemd): rows it stored before dying are in its journal.
       const c1again = await collect("c1");
