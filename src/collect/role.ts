@@ -189,12 +189,15 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
     const now = performance.now();
     for (const q of queued) {
       const { d } = q;
-      if (d.lease !== undefined && !d.lease.valid(now)) {
-        counters.leaseExpired += d.messages.length; // fenced: never written, never acked
-        continue;
-      }
       const at = `${d.source}/${d.partition}`;
       const first = d.messages[0]?.offset ?? d.end;
+      if (d.lease !== undefined && !d.lease.valid(now)) {
+        // Fenced: never written, never acked. Acks are cumulative, so later
+        // deliveries of the partition wait behind it like behind a failed write.
+        counters.leaseExpired += d.messages.length;
+        gaps.failed(at, first);
+        continue;
+      }
       if (!gaps.admits(at, first)) {
         counters.heldBack += d.messages.length; // its ack would cover the unwritten gap
         continue;

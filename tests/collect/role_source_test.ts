@@ -74,3 +74,35 @@ Deno.test("the collect role stores and acks what any Source delivers, keeping po
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("a delivery whose lease ended is neither written nor acked, and later ones of its partition wait behind it", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const expired = { ...delivery("s1", 0, 10), lease: { valid: () => false } };
+  const later = { ...delivery("s1", 10, 20), lease: { valid: () => true } };
+  const redelivered = { ...delivery("s1", 0, 10), attempt: 2, lease: { valid: () => true } };
+  const source = new ScriptedSource([expired, later, redelivered]);
+  const role = await startCollectRole({
+    dataDir,
+    id: "c1",
+    apiPort: 0,
+    workers: 1,
+    broker: { host: "127.0.0.1", port: 1 },
+    connect: () => Promise.resolve(source),
+    logger: silentLogger,
+  });
+  try {
+    const deadline = Date.now() + 30_000;
+    while (source.counters.deliveries < 3 || role.counters.stored < 10) {
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // An ack of `later` would cover 0..9, which were never written: it is held back.
+    assertEquals(source.acked, [redelivered]);
+    assertEquals(role.counters.leaseExpired, 10);
+    assertEquals(role.counters.heldBack, 10);
+    assertEquals(role.counters.stored, 10);
+  } finally {
+    await role.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
