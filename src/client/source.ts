@@ -54,6 +54,12 @@ export interface SourceDelivery {
   /** The messages. */
   readonly messages: readonly SourceMessage[];
   /**
+   * The partition's assignment generation the delivery belongs to, when the
+   * transport has partition ownership (the built-in broker): in-flight
+   * deliveries of an older generation were taken back by the broker.
+   */
+  readonly generation?: number;
+  /**
    * This member's lease on the delivery, when the transport fences members
    * (the built-in broker does): write it only while `lease.valid()`; once it
    * ended the partition may belong to another member. Absent: no lease.

@@ -191,20 +191,22 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
       const { d } = q;
       const at = `${d.source}/${d.partition}`;
       const first = d.messages[0]?.offset ?? d.end;
+      const gen = d.generation ?? 0;
       if (d.lease !== undefined && !d.lease.valid(now)) {
         // Fenced: never written, never acked. Acks are cumulative, so later
         // deliveries of the partition wait behind it like behind a failed write.
         counters.leaseExpired += d.messages.length;
-        gaps.failed(at, first);
+        gaps.failed(at, first, d.end, gen);
         continue;
       }
-      if (!gaps.admits(at, first)) {
-        counters.heldBack += d.messages.length; // its ack would cover the unwritten gap
+      if (!gaps.admits(at, first, gen)) {
+        counters.heldBack += d.messages.length; // its ack would cover an unwritten hole
+        gaps.failed(at, first, d.end, gen);
         continue;
       }
       // Provisionally written, so a later delivery of the partition in this
       // round is admitted as it would be after this one; undone on failure.
-      gaps.written(at, d.end);
+      gaps.written(at, first, d.end, gen);
       const retry = rejected.size === 0
         ? []
         : d.messages.filter((m) => rejected.has(`${d.partition}:${m.offset}`));
@@ -224,7 +226,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
       })));
     } catch (err) {
       counters.writeFailures += admitted.length;
-      for (const { at, first } of admitted) gaps.failed(at, first);
+      for (const { at, first, d } of admitted) gaps.failed(at, first, d.end, d.generation ?? 0);
       log.error("write failed; not acking, the broker will redeliver", { error: String(err) });
       return;
     }

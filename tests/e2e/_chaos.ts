@@ -235,7 +235,7 @@ async function check(
       String(apiPort),
     ]);
     await waitForHttp(`http://127.0.0.1:${apiPort}/health`, api, 60_000);
-    apiCounts = await converge(() => rowCounts(`http://127.0.0.1:${apiPort}`), expected, 90_000);
+    apiCounts = await converge(() => rowCounts(`http://127.0.0.1:${apiPort}`), expected, Number(Deno.env.get("CHAOS_CONVERGE_MS") ?? 90_000));
   }
   log(`gputel api: ${apiCounts.size} rows`);
   // Every dir gets its own collector again, so each has its own API.
@@ -260,7 +260,18 @@ async function check(
         return perDir;
       });
   };
-  await converge(union, expected, 90_000);
+  await converge(union, expected, Number(Deno.env.get("CHAOS_CONVERGE_MS") ?? 90_000));
+  const brokerStats = await getJson<{ topics: { name: string; groups: { counters: unknown }[] }[] }>(
+    `http://127.0.0.1:${cluster.adminPort}/stats`,
+  ).catch(() => undefined);
+  const topic = brokerStats?.topics.find((t) => t.name === "telemetry");
+  log(`broker group counters: ${JSON.stringify(topic?.groups.map((g) => g.counters))}`);
+  log(`topics: ${brokerStats?.topics.map((t) => t.name).join(",")}`);
+  for (const [id, port] of cluster.apiPorts) {
+    const st = await getJson<{ collector: unknown }>(`http://127.0.0.1:${port}/stats`).catch(() => undefined);
+    log(`${id}: ${JSON.stringify(st?.collector)}`);
+  }
+  log(`lost: ${[...expected].filter((id) => !perDir.has(id)).slice(0, 30).join(",")}`);
   await cluster.stopAll();
   const storedBefore = await stored();
   const compact = await new Gputel(["compact", "--data-dir", cluster.collectDir]).wait();
