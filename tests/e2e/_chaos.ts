@@ -151,14 +151,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     );
     const chaosMs = (o.rowsPerStreamer / o.rate) * 1000;
     const start = Date.now();
+    const nextFault = faultOrder(random);
     let step = 1;
     while (Date.now() - start < chaosMs) {
-      await sleep(1000 + random() * 2000);
+      await sleep(500 + random() * 1500);
       if (step < o.scale.length && Date.now() - start > (chaosMs * step) / o.scale.length) {
         await scaleTo(o.scale[step++]);
         continue;
       }
-      await fault(cluster, random, log);
+      await fault(cluster, nextFault(), random, log);
     }
     while (step < o.scale.length) await scaleTo(o.scale[step++]);
     // One collector dies for good: its acked rows must show from its journal.
@@ -185,16 +186,30 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
-async function fault(cluster: ChaosCluster, random: () => number, log: (l: string) => void) {
-  const kinds = [
-    "brokerSigkill",
-    "brokerSigterm",
-    "brokerSigstop",
-    "collectorSigkill",
-    "collectorSigterm",
-    "collectorSigstop",
-  ] as const;
-  const kind = kinds[Math.floor(random() * kinds.length)];
+const KINDS = [
+  "brokerSigkill",
+  "brokerSigterm",
+  "brokerSigstop",
+  "collectorSigkill",
+  "collectorSigterm",
+  "collectorSigstop",
+] as const;
+
+/** Fault kinds in seeded order, every kind once per round. */
+function faultOrder(random: () => number): () => (typeof KINDS)[number] {
+  let round: (typeof KINDS)[number][] = [];
+  return () => {
+    if (round.length === 0) round = [...KINDS].sort(() => random() - 0.5);
+    return round.pop()!;
+  };
+}
+
+async function fault(
+  cluster: ChaosCluster,
+  kind: (typeof KINDS)[number],
+  random: () => number,
+  log: (l: string) => void,
+) {
   const ids = cluster.runnable();
   const id = ids[Math.floor(random() * ids.length)];
   log(`${kind}${kind.startsWith("collector") ? ` ${id}` : ""}`);
@@ -235,7 +250,11 @@ async function check(
       String(apiPort),
     ]);
     await waitForHttp(`http://127.0.0.1:${apiPort}/health`, api, 60_000);
-    apiCounts = await converge(() => rowCounts(`http://127.0.0.1:${apiPort}`), expected, Number(Deno.env.get("CHAOS_CONVERGE_MS") ?? 90_000));
+    apiCounts = await converge(
+      () => rowCounts(`http://127.0.0.1:${apiPort}`),
+      expected,
+      Number(Deno.env.get("CHAOS_CONVERGE_MS") ?? 90_000),
+    );
   }
   log(`gputel api: ${apiCounts.size} rows`);
   // Every dir gets its own collector again, so each has its own API.
@@ -261,14 +280,18 @@ async function check(
       });
   };
   await converge(union, expected, Number(Deno.env.get("CHAOS_CONVERGE_MS") ?? 90_000));
-  const brokerStats = await getJson<{ topics: { name: string; groups: { counters: unknown }[] }[] }>(
+  const brokerStats = await getJson<
+    { topics: { name: string; groups: { counters: unknown }[] }[] }
+  >(
     `http://127.0.0.1:${cluster.adminPort}/stats`,
   ).catch(() => undefined);
   const topic = brokerStats?.topics.find((t) => t.name === "telemetry");
   log(`broker group counters: ${JSON.stringify(topic?.groups.map((g) => g.counters))}`);
   log(`topics: ${brokerStats?.topics.map((t) => t.name).join(",")}`);
   for (const [id, port] of cluster.apiPorts) {
-    const st = await getJson<{ collector: unknown }>(`http://127.0.0.1:${port}/stats`).catch(() => undefined);
+    const st = await getJson<{ collector: unknown }>(`http://127.0.0.1:${port}/stats`).catch(() =>
+      undefined
+    );
     log(`${id}: ${JSON.stringify(st?.collector)}`);
   }
   log(`lost: ${[...expected].filter((id) => !perDir.has(id)).slice(0, 30).join(",")}`);

@@ -28,8 +28,6 @@ Deno.test({
     assert.equal(r.duplicateOriginsAfterCompact, 0, why);
     assert.equal(r.lostAfterCompact, 0, why);
     assert.ok(r.stored >= r.confirmed, why);
-    const f = r.faults;
-    assert.ok(f.brokerSigkill + f.brokerSigterm + f.brokerSigstop > 0, why);
-    assert.ok(f.collectorSigkill > 0 && f.collectorSigterm > 0, why);
+    for (const [kind, n] of Object.entries(r.faults)) assert.ok(n > 0, `no ${kind}: ${why}`);
   },
 });
