@@ -38,7 +38,8 @@ export interface CursorScope {
   metric: string | undefined;
 }
 
-function scopeHash(scope: CursorScope): string {
+/** A short digest of the query a cursor belongs to (GPU, window, metric). */
+export function scopeHash(scope: CursorScope): string {
   const text = JSON.stringify([
     scope.gpuId,
     scope.startMs ?? null,
@@ -48,14 +49,20 @@ function scopeHash(scope: CursorScope): string {
   return createHash("sha256").update(text, "utf8").digest("base64url").slice(0, 16);
 }
 
-function toBase64Url(text: string): string {
+/** Encodes UTF-8 text as unpadded base64url (the alphabet of cursors). */
+export function toBase64Url(text: string): string {
   const bytes = new TextEncoder().encode(text);
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-function fromBase64Url(text: string): string {
+/**
+ * Decodes unpadded base64url to UTF-8 text.
+ *
+ * @throws {Error} when the text is not base64 or not UTF-8
+ */
+export function fromBase64Url(text: string): string {
   const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);

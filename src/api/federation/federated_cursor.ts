@@ -8,9 +8,8 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { QueryError } from "../../collect/errors.ts";
-import type { CursorScope } from "../../collect/cursor.ts";
+import { type CursorScope, fromBase64Url, scopeHash, toBase64Url } from "../../collect/cursor.ts";
 
 /** A collector's position: `"s"` not started, `"d"` done, else its own `next_cursor`. */
 export type CollectorPosition = string;
@@ -28,25 +27,12 @@ export interface FederatedCursorState {
 /** The longest federated cursor accepted, in characters. */
 export const MAX_FEDERATED_CURSOR_LENGTH = 7000;
 
-function scopeDigest(scope: CursorScope): string {
-  const text = JSON.stringify([
-    scope.gpuId,
-    scope.startMs ?? null,
-    scope.endMs ?? null,
-    scope.metric ?? null,
-  ]);
-  return createHash("sha256").update(`federated\n${text}`, "utf8").digest("base64url").slice(0, 16);
-}
-
 const UNKNOWN = "unknown cursor; pass the next_cursor of a previous page unchanged";
 
 /** Encodes a federated cursor as an opaque URL-safe string. */
 export function encodeFederatedCursor(scope: CursorScope, state: FederatedCursorState): string {
-  const body = { f: 1, k: scopeDigest(scope), t: state.ts, o: state.seen, c: state.positions };
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  const body = { f: 1, k: scopeHash(scope), t: state.ts, o: state.seen, c: state.positions };
+  return toBase64Url(JSON.stringify(body));
 }
 
 /**
@@ -61,9 +47,7 @@ export function decodeFederatedCursor(text: string, scope: CursorScope): Federat
   }
   let c: Record<string, unknown>;
   try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-    c = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    c = JSON.parse(fromBase64Url(text));
   } catch {
     throw new QueryError("cursor", UNKNOWN);
   }
@@ -77,7 +61,7 @@ export function decodeFederatedCursor(text: string, scope: CursorScope): Federat
   ) {
     throw new QueryError("cursor", UNKNOWN);
   }
-  if (c.k !== scopeDigest(scope)) {
+  if (c.k !== scopeHash(scope)) {
     throw new QueryError(
       "cursor",
       "cursor belongs to a different query (gpu, start_time, end_time or metric changed)",
