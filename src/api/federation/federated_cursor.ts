@@ -20,7 +20,7 @@ export interface FederatedCursorState {
   ts: number | null;
   /** Digests of the rows returned (or skipped as copies) at `ts`. */
   seen: string[];
-  /** Position per collector base URL: the collectors this paging reads. */
+  /** Position per collector id: the collectors this paging reads. */
   positions: Record<string, CollectorPosition>;
 }
 

@@ -29,6 +29,7 @@ import {
   mergeTelemetryPage,
 } from "./telemetry_merge.ts";
 import type { UpstreamClient } from "./upstream.ts";
+import type { CollectorIds } from "./collector_ids.ts";
 
 /** Problem type of a 503 caused by collectors that did not answer. */
 export const COLLECTOR_UNAVAILABLE = "urn:gputel:problem:collector-unavailable";
@@ -52,6 +53,8 @@ export class RequestWarnings {
 export interface FederatedReaderOptions {
   /** Asks collectors. */
   client: UpstreamClient;
+  /** Who answers at each address (positions of a paging are kept by collector id). */
+  ids: CollectorIds;
   /** The collectors' base URLs now. */
   urls: readonly string[];
   /** Leave failing collectors out (and warn) instead of answering 503. */
@@ -148,10 +151,12 @@ export class FederatedReader implements ApiReader {
     if (params.endMs !== undefined) base.set("end_time", new Date(params.endMs).toISOString());
     if (params.metric !== undefined) base.set("metric", params.metric);
     const path = `/api/v1/gpus/${encodeURIComponent(params.gpuId)}/telemetry?`;
+    const { members, failed: unnamed } = await this.#o.ids.members(this.#o.urls);
+    this.#failed(unnamed);
     try {
       const { page, failed } = await mergeTelemetryPage(
         params,
-        this.#o.urls,
+        members,
         (url, cursor, limit) => {
           const query = new URLSearchParams(base);
           query.set("limit", String(limit));

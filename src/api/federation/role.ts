@@ -16,6 +16,7 @@ import { PromText } from "../../obs/prometheus.ts";
 import { createApiApp } from "../app.ts";
 import { badParameter } from "../problem.ts";
 import { CollectorSet, type CollectorsSpec, type DnsResolver } from "./collectors.ts";
+import { CollectorIds } from "./collector_ids.ts";
 import { FederatedReader, RequestWarnings } from "./reader.ts";
 import { UpstreamClient } from "./upstream.ts";
 
@@ -75,9 +76,11 @@ export function createFederatedApp(o: {
   counters?: () => Record<string, number>;
 }): { app: OpenAPIHono; fetch: (request: Request) => Promise<Response> } {
   const scopes = new WeakMap<Request, RequestWarnings>();
+  const ids = new CollectorIds(o.client);
   const readerOf = (c: { req: { raw: Request; query(name: string): string | undefined } }) =>
     new FederatedReader({
       client: o.client,
+      ids,
       urls: o.collectors(),
       partial: parsePartial(c.req.query("partial")),
       warnings: scopes.get(c.req.raw) ?? new RequestWarnings(),

@@ -37,6 +37,8 @@ export class FeedFailedError extends Error {
 
 /** A collector's rows from a position onwards. */
 export class TelemetryFeed {
+  /** The collector's id, the key of its position. */
+  readonly id: string;
   /** The collector's base URL. */
   readonly url: string;
   /** Its rank among the collectors, the tie-break between equal timestamps. */
@@ -51,19 +53,22 @@ export class TelemetryFeed {
   #known = false;
 
   /**
-   * @param url the collector
+   * @param id the collector's id
+   * @param url where it answers
    * @param rank tie-break order
    * @param position where this paging left it (`"s"`, or its `next_cursor`; not `"d"`)
    * @param fetch reads one page
    * @param limit rows per upstream page
    */
   constructor(
+    id: string,
     url: string,
     rank: number,
     position: CollectorPosition,
     fetch: PageFetcher,
     limit: number,
   ) {
+    this.id = id;
     this.url = url;
     this.rank = rank;
     this.#pageCursor = position === "s" ? undefined : position;

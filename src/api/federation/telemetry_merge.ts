@@ -17,9 +17,10 @@ import {
   encodeFederatedCursor,
   type FederatedCursorState,
 } from "./federated_cursor.ts";
+import type { Member } from "./collector_ids.ts";
 import { FeedFailedError, type PageFetcher, TelemetryFeed } from "./telemetry_feed.ts";
 
-/** Collectors that failed, by base URL, with what went wrong. */
+/** Collectors that failed, by base URL (or id, when it has no address now), with what went wrong. */
 export type Failures = Map<string, string>;
 
 /** What {@linkcode mergeTelemetryPage} returns. */
@@ -54,7 +55,7 @@ const MAX_SHIFT_RETRIES = 3;
  * Builds one federated page.
  *
  * @param params the query (its `cursor` is a federated cursor)
- * @param urls the collectors now
+ * @param members the collectors now; positions are kept by their ids
  * @param fetch reads one page of one collector
  * @param partial leave failing collectors out instead of failing
  * @throws {CollectorsUnavailableError} when a collector fails and not `partial`
@@ -63,7 +64,7 @@ const MAX_SHIFT_RETRIES = 3;
  */
 export async function mergeTelemetryPage(
   params: TelemetryParams,
-  urls: readonly string[],
+  members: readonly Member[],
   fetch: PageFetcher,
   partial: boolean,
 ): Promise<MergedPage> {
@@ -74,17 +75,18 @@ export async function mergeTelemetryPage(
     metric: params.metric,
   };
   const state: FederatedCursorState = params.cursor === undefined
-    ? { ts: null, seen: [], positions: Object.fromEntries(urls.map((url) => [url, "s"])) }
+    ? { ts: null, seen: [], positions: Object.fromEntries(members.map((m) => [m.id, "s"])) }
     : decodeFederatedCursor(params.cursor, scope);
+  const urlOf = new Map(members.map((m) => [m.id, m.url]));
   const failed: Failures = new Map();
-  for (const url of Object.keys(state.positions)) {
-    if (!urls.includes(url)) failed.set(url, "is no longer among --collectors");
+  for (const id of Object.keys(state.positions)) {
+    if (!urlOf.has(id)) failed.set(id, "is no longer among --collectors");
   }
   let shifts = 0;
   while (true) {
     if (failed.size > 0 && !partial) throw new CollectorsUnavailableError(failed);
     try {
-      const page = await buildPage(scope, state, params.limit, fetch, failed);
+      const page = await buildPage(scope, state, params.limit, fetch, urlOf);
       if (page === undefined) {
         if (failed.size === 0) throw new UnknownGpuError(params.gpuId);
         return { page: { data: [], next_cursor: null }, failed };
@@ -93,6 +95,7 @@ export async function mergeTelemetryPage(
     } catch (error) {
       if (error instanceof FeedFailedError) {
         failed.set(error.url, error.reason);
+        for (const [id, url] of urlOf) if (url === error.url) urlOf.delete(id);
       } else if (error instanceof ShiftedError && ++shifts < MAX_SHIFT_RETRIES) {
         continue;
       } else if (error instanceof ShiftedError) {
@@ -112,13 +115,15 @@ async function buildPage(
   state: FederatedCursorState,
   limit: number,
   fetch: PageFetcher,
-  failed: Failures,
+  urlOf: ReadonlyMap<string, string>,
 ): Promise<TelemetryPage | undefined> {
-  const members = Object.keys(state.positions).sort();
-  const feeds = members
-    .map((url, rank) => ({ url, rank, position: state.positions[url] }))
-    .filter(({ url, position }) => position !== "d" && !failed.has(url))
-    .map(({ url, rank, position }) => new TelemetryFeed(url, rank, position, fetch, limit));
+  const ids = Object.keys(state.positions).sort();
+  const feeds = ids
+    .map((id, rank) => ({ id, rank, position: state.positions[id], url: urlOf.get(id) }))
+    .filter(({ position, url }) => position !== "d" && url !== undefined)
+    .map(({ id, rank, position, url }) =>
+      new TelemetryFeed(id, url!, rank, position, fetch, limit)
+    );
   const carried = new Set(state.seen);
   const inPage = new Set<string>();
   const data: TelemetryRecord[] = [];
@@ -162,7 +167,7 @@ async function buildPage(
   for (const feed of feeds) {
     const position = await feed.position(same);
     if (position === undefined) throw new ShiftedError();
-    positions[feed.url] = position;
+    positions[feed.id] = position;
   }
   const next_cursor = more
     ? encodeFederatedCursor(scope, { ts: lastTs, seen: [...atLast], positions })

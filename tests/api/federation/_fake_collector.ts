@@ -27,8 +27,12 @@ export class FakeCollector implements AsyncDisposable {
   /** Called after each telemetry page is made (to add rows between two reads). */
   afterPage: () => void = () => {};
 
-  constructor(records: TelemetryRecord[] = []) {
+  /** The `--id` its `/stats` names (none: it answers 404, as a collector before ids would). */
+  readonly id: string | undefined;
+
+  constructor(records: TelemetryRecord[] = [], id?: string) {
     this.records.push(...records);
+    this.id = id;
     this.#server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       (req) => this.#handle(req),
@@ -45,6 +49,9 @@ export class FakeCollector implements AsyncDisposable {
     const page = url.pathname.match(/^\/api\/v1\/gpus\/([^/]+)\/telemetry$/);
     if (page !== null) return this.#page(decodeURIComponent(page[1]), url.searchParams);
     if (url.pathname === "/api/v1/gpus") return Response.json(this.#gpus());
+    if (url.pathname === "/stats" && this.id !== undefined) {
+      return Response.json({ collector: { id: this.id } });
+    }
     if (url.pathname === "/metrics") {
       const lines = [
         "# HELP gputel_collector_records_total records",

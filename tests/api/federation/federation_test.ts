@@ -6,6 +6,7 @@ import { FakeCollector, rec } from "./_fake_collector.ts";
 
 function federate(urls: string[], timeoutMs = 2000) {
   const client = new UpstreamClient({ timeoutMs });
+  // The list is read on every request: a test may change it between pages.
   const { fetch } = createFederatedApp({ collectors: () => urls, client });
   return {
     get: (path: string) => fetch(new Request(`http://api${path}`)),
@@ -157,4 +158,47 @@ Deno.test("a copy split from its twin by a page boundary is still returned once"
   const { out, pages } = await pageAll(api.get, "G", 7);
   assert.deepEqual(out.map((r) => r.metrics.n), [0, 1, 2, 3, 4, 5, 6, 7]);
   assert.equal(pages, 2);
+});
+
+Deno.test("a collector that comes back at another address continues its paging where it was", async () => {
+  const a = Array.from({ length: 12 }, (_, i) => rec("G", 1000 + 2 * i, i));
+  const b = Array.from({ length: 12 }, (_, i) => rec("G", 1001 + 2 * i, 12 + i));
+  await using ca = new FakeCollector(a, "collect-0");
+  await using cb = new FakeCollector(b, "collect-1");
+  const urls = [ca.url, cb.url];
+  using api = federate(urls);
+  let moved: FakeCollector | undefined;
+  try {
+    const { out } = await pageAll(api.get, "G", 5, () => {
+      if (moved !== undefined) return;
+      // After the first page collect-0's pod restarts with a new address and the same files.
+      moved = new FakeCollector(a, "collect-0");
+      urls[0] = moved.url;
+    });
+    const ns = out.map((r) => Number(r.metrics.n)).sort((x, y) => x - y);
+    assert.deepEqual(ns, [...Array(24).keys()]);
+  } finally {
+    await moved?.[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("a collector of the paging that is gone is named by its id", async () => {
+  const a = Array.from({ length: 6 }, (_, i) => rec("G", 1000 + i, i));
+  await using ca = new FakeCollector(a, "collect-0");
+  await using cb = new FakeCollector([rec("G", 2000, 9)], "collect-1");
+  const urls = [ca.url, cb.url];
+  using api = federate(urls);
+  const first = await (await api.get("/api/v1/gpus/G/telemetry?limit=3")).json();
+  urls.pop();
+  const gone = await api.get(`/api/v1/gpus/G/telemetry?limit=3&cursor=${first.next_cursor}`);
+  assert.equal(gone.status, 503);
+  assert.match((await gone.json()).detail, /^collector collect-1 is no longer among --collectors/);
+  const rest = await api.get(
+    `/api/v1/gpus/G/telemetry?limit=3&partial=true&cursor=${first.next_cursor}`,
+  );
+  const body = await rest.json();
+  assert.deepEqual(body.data.map((r: TelemetryRecord) => r.metrics.n), [3, 4, 5]);
+  assert.deepEqual(body.warnings, [
+    "collector collect-1 is no longer among --collectors; its data is left out",
+  ]);
 });
