@@ -29,6 +29,8 @@ export class CollectorIds {
   readonly #cache = new Map<string, { id: string; at: number }>();
 
   /**
+   * Creates the cache.
+   *
    * @param client asks the collectors
    * @param ttlMs how long an answer is kept
    * @param now the clock (tests inject one)

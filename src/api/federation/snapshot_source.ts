@@ -28,6 +28,8 @@ export class SnapshotSource implements TelemetrySource {
   readonly #memory: MemoryStats;
 
   /**
+   * Holds one collector's answers.
+   *
    * @param gpus the collector's `/api/v1/gpus` list
    * @param memory its `/memory-stats`, when asked
    */

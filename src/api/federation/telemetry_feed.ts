@@ -53,6 +53,8 @@ export class TelemetryFeed {
   #known = false;
 
   /**
+   * Creates the feed; nothing is read until {@linkcode TelemetryFeed.head}.
+   *
    * @param id the collector's id
    * @param url where it answers
    * @param rank tie-break order

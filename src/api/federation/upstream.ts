@@ -27,6 +27,7 @@ export const DEFAULT_COLLECTOR_TIMEOUT_MS = 2000;
 
 /** GETs JSON and text from collectors. */
 export class UpstreamClient implements Disposable {
+  /** A collector that has not answered within this many ms has failed. */
   readonly timeoutMs: number;
   readonly #headers: Record<string, string>;
   readonly #client: Deno.HttpClient | undefined;
