@@ -56,11 +56,15 @@ export class NatsServer implements AsyncDisposable {
     return this.#child !== null;
   }
 
-  /** Writes the config and starts the server; `cluster` routes it to its peers. */
+  /**
+   * Writes the config and starts the server; `cluster` routes it to its
+   * peers; `extra` lines go into the config as they are (auth, TLS).
+   */
   static async start(
     dir: string,
     name = "n1",
     cluster?: { port: number; routes: number[] },
+    extra: string[] = [],
   ): Promise<NatsServer> {
     await Deno.mkdir(join(dir, name), { recursive: true });
     const port = freePort();
@@ -77,6 +81,7 @@ export class NatsServer implements AsyncDisposable {
         `cluster { name: gputel, listen: "127.0.0.1:${cluster.port}", routes: [${routes}] }`,
       );
     }
+    lines.push(...extra);
     const config = join(dir, name, "server.conf");
     await Deno.writeTextFile(config, lines.join("\n") + "\n");
     const s = new NatsServer(name, port, monitor, config, join(dir, name, "server.log"));
