@@ -34,6 +34,7 @@ export const FLAGS: readonly AnyFlagSpec[] = [
 export const DEMO_REFUSED: Readonly<Record<string, string>> = {
   csv: "the demo streams its bundled sample (for your own file: broker,collect,stream --csv FILE)",
   broker: "the demo runs its own broker",
+  follow: "the demo loops its bundled sample",
 };
 
 /** The flag called `name` (without dashes), if there is one. */

@@ -7,6 +7,8 @@ import { DEFAULT_MAX_BAD_ROWS } from "../stream/bad_rows.ts";
 import { DEFAULT_MAX_RECORD_CHARS } from "../stream/csv_parser.ts";
 import { parseDuration } from "./duration.ts";
 import { parseSize } from "./size.ts";
+import { UsageError } from "./errors.ts";
+import type { GputelOptions } from "./options.ts";
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { BOOL } from "./_flag_values.ts";
 import {
@@ -17,6 +19,29 @@ import {
   parseRowFilter,
   parseShard,
 } from "./values.ts";
+
+/**
+ * Refuses stream flags that contradict each other: `--loop` with
+ * `--no-loop` or with `--follow` (a followed file is read once, as it grows).
+ *
+ * @param options the resolved options
+ * @param sources where each given option came from
+ * @throws {UsageError} naming both flags
+ */
+export function checkStreamFlags(
+  options: GputelOptions,
+  sources: Partial<Record<keyof GputelOptions, string>>,
+): void {
+  if (!options.loopGiven) return;
+  if (options.follow) {
+    throw new UsageError(
+      `${sources.loopGiven} and ${sources.follow} are exclusive: a followed file is read once, as it grows`,
+    );
+  }
+  if (sources.loop !== undefined && !options.loop) {
+    throw new UsageError(`${sources.loopGiven} and ${sources.loop} are exclusive: pick one`);
+  }
+}
 
 /** Flags of the stream role. */
 export const STREAM_FLAGS: readonly AnyFlagSpec[] = [
@@ -59,6 +84,26 @@ export const STREAM_FLAGS: readonly AnyFlagSpec[] = [
     help: "make one pass over the file instead of looping over it",
     expect: BOOL,
     parse: (text) => !parseBool(text),
+  },
+  {
+    name: "loop",
+    key: "loopGiven",
+    type: "bool",
+    roles: ["stream"],
+    default: "false",
+    help: "loop over the file (the default, unless --follow)",
+    expect: BOOL,
+    parse: parseBool,
+  },
+  {
+    name: "follow",
+    key: "follow",
+    type: "bool",
+    roles: ["stream"],
+    default: "false",
+    help: "read the file as it grows, like tail -F; never loops",
+    expect: BOOL,
+    parse: parseBool,
   },
   {
     name: "batch",

@@ -103,6 +103,10 @@ export interface GputelOptions {
   durationMs: number;
   /** Loop over the CSV file; `--no-loop` makes it false (one pass). @default true */
   loop: boolean;
+  /** `--loop`: loop over the file, said explicitly (the default anyway). @default false */
+  loopGiven: boolean;
+  /** `--follow`: read the file as it grows (tail -F); never loops. @default false */
+  follow: boolean;
   /** `--batch`: messages per publish batch. @default 500 */
   batch: number;
   /** `--linger`: how long a batch waits to fill before it is sent, ms. @default 5 */

@@ -8,6 +8,7 @@
 import { UsageError } from "./errors.ts";
 import { type AnyFlagSpec, envNameOf, placeholderOf } from "./flag_spec.ts";
 import { DEMO_REFUSED, findFlag, FLAGS, flagsFor } from "./flags.ts";
+import { checkStreamFlags } from "./flags_stream.ts";
 import { resolveSource } from "./flags_live.ts";
 import { checkNatsOnlyFlags } from "./flags_nats.ts";
 import { commandHelp, mainHelp } from "./help.ts";
@@ -191,6 +192,7 @@ function resolve(
   }
   if (command.roles.includes("stream")) resolveSource(resolved, sources);
   checkPorts(command, resolved, sources);
+  if (command.roles.includes("stream")) checkStreamFlags(resolved, sources);
   if (resolved.collectors !== undefined && sources.dataDir === "--data-dir") {
     throw new UsageError(
       "--collectors and --data-dir were both given: api reads either the collectors' APIs or " +

@@ -162,6 +162,7 @@ export async function runRoles(
         rate: run.demo && run.sources.rate === undefined ? DEMO_RATE : o.rate,
         durationMs: o.durationMs,
         loop: o.loop,
+        follow: o.follow,
         batch: o.batch,
         lingerMs: o.lingerMs,
         key: o.key,

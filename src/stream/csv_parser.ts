@@ -93,6 +93,25 @@ export class CsvRecordParser {
     this.#sourceName = options.sourceName ?? "CSV";
   }
 
+  /** The 1-based line on which the next record starts (past everything pushed and completed). */
+  get line(): number {
+    return this.#line;
+  }
+
+  /**
+   * Continues numbering at `line`, for a reader that resumes in the middle
+   * of a file. Only between records: nothing may be pending.
+   *
+   * @throws {TypeError} when part of a record is pending
+   */
+  resumeAt(line: number): void {
+    if (this.#buf.length > 0 || this.#skipping) {
+      throw new TypeError("CsvRecordParser.resumeAt called in the middle of a record");
+    }
+    this.#started = true;
+    this.#line = line;
+  }
+
   /**
    * Feeds the next piece of text and returns the records it completed.
    *
@@ -120,6 +139,18 @@ export class CsvRecordParser {
       return [];
     }
     return this.#drain(false);
+  }
+
+  /**
+   * Declares the record being read too long, for a caller that measures
+   * lines itself (in bytes): returns it as `tooLong` (or throws without
+   * `skipTooLong`), drops what is pending of it, and discards input up to
+   * the next newline.
+   *
+   * @throws {CsvRowError} without `skipTooLong`
+   */
+  skipRecord(): CsvRecord {
+    return this.#skipPending();
   }
 
   /**

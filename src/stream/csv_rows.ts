@@ -19,6 +19,18 @@ export interface CsvRow {
   line: number;
   /** Non-empty fields by header name, type-detected (see `detectValue`). */
   fields: Record<string, FieldValue>;
+  /** Where the row ends in its file, when read by `fileRows` (for resuming). */
+  at?: RowPosition;
+}
+
+/** Where a row ends in its file: what a resume point records. */
+export interface RowPosition {
+  /** The file's inode. */
+  ino: number;
+  /** Byte offset just past the row's last newline (or the file's end). */
+  end: number;
+  /** The line on which the next record starts. */
+  nextLine: number;
 }
 
 /** Options shared by every way of reading CSV rows. */
@@ -106,6 +118,37 @@ export class CsvRowDecoder {
    */
   finish(): CsvRow[] {
     return this.#rowsOf(this.#parser.finish());
+  }
+
+  /** The 1-based line on which the next record starts. */
+  get line(): number {
+    return this.#parser.line;
+  }
+
+  /** Whether the header was read. */
+  get hasHeader(): boolean {
+    return this.#header !== undefined;
+  }
+
+  /**
+   * Continues at `line` of a file whose header was already pushed, for a
+   * reader that resumes in the middle of the file.
+   *
+   * @throws {TypeError} before the header, or in the middle of a record
+   */
+  resumeAt(line: number): void {
+    if (this.#header === undefined) throw new TypeError("resumeAt needs the header first");
+    this.#parser.resumeAt(line);
+  }
+
+  /**
+   * Skips the record being read as too long (a bad row, reported through
+   * `onBadRow`), up to the next newline pushed.
+   *
+   * @throws {CsvRowError} in strict mode
+   */
+  skipRecord(): void {
+    this.#rowsOf([this.#parser.skipRecord()]);
   }
 
   /** Header and counts so far. */

@@ -1,5 +1,5 @@
 /**
- * The `stream` role: reads a CSV (once or looping), turns each row into a
+ * The `stream` role: reads a CSV (once, followed as it grows, or looping), turns each row into a
  * telemetry message keyed by its GPU, and publishes through one
  * {@linkcode Publisher} at `rate` messages/s per worker (see
  * {@linkcode startWorkers}). On the signal or at the end of `durationMs` it
@@ -20,7 +20,7 @@ import { DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
 import { ProgressMeter } from "./progress.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";
 import { csvRowSource } from "./row_source.ts";
-import { type Sleep, startWorkers } from "./workers.ts";
+import { IDLE, type Sleep, startWorkers } from "./workers.ts";
 
 /** Default {@linkcode StreamRoleOptions.drainTimeoutMs}. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
@@ -52,8 +52,13 @@ export interface StreamRoleOptions {
   rate?: number;
   /** Stop after this long, ms; 0 = until the file ends (no loop) or the signal. @default {0} */
   durationMs?: number;
-  /** Replay the file forever. @default {true} */
+  /** Replay the file forever (not with `follow`). @default {true} */
   loop?: boolean;
+  /**
+   * Read the file as it grows (tail -F), across rotation and truncation,
+   * until the signal or the duration's end; never loops. @default {false}
+   */
+  follow?: boolean;
   /** Messages per published batch. @default {500} */
   batch?: number;
   /** @default {5} */
@@ -168,8 +173,17 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     })))();
   let badRows = 0;
   const badRun = new BadRowRun(o.maxBadRows ?? DEFAULT_MAX_BAD_ROWS, o.csv);
+  let idle: (() => void)[] = [];
   const rows = csvRowSource(o.csv, {
-    loop: o.loop ?? true,
+    onIdle: () => {
+      const waiting = idle;
+      idle = [];
+      for (const wake of waiting) wake();
+    },
+    loop: !o.follow && (o.loop ?? true),
+    follow: o.follow,
+    signal: stop.signal,
+    onEvent: (e) => e.kind === "resumed" ? log.info(e.message) : log.warn(e.message),
     strict: o.strict,
     maxRecordChars: o.maxRecordBytes ?? DEFAULT_MAX_RECORD_CHARS,
     onBadRow: (bad: BadRow) => {
@@ -184,6 +198,7 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     sink: pub,
     clock,
     sleep: o.sleep,
+    idle: () => new Promise((resolve) => idle.push(() => resolve(IDLE))),
     rate: o.rate ?? 1,
     workers: o.workers ?? 4,
     durationMs,

@@ -16,6 +16,9 @@ import { isoTime, type KeyedMessage, rowToMessage } from "./row_message.ts";
 import { messageProblem } from "./row_check.ts";
 import type { TelemetryMessage } from "./message.ts";
 
+/** What {@linkcode WorkerOptions.idle} resolves with. */
+export const IDLE: unique symbol = Symbol("idle");
+
 /** Waits `ms` milliseconds, or less when `signal` aborts; never rejects. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
@@ -33,6 +36,12 @@ export interface MessageSink {
 export interface WorkerOptions {
   /** The shared row iterator; workers pull from it one chunk at a time, in turn. */
   rows: AsyncIterator<CsvRow>;
+  /**
+   * Resolves (with {@linkcode IDLE}) the next time the row source starts
+   * waiting for more input, so a chunk that is not full yet goes anyway.
+   * Without it, a pull waits until its chunk is full or the rows end.
+   */
+  idle?: () => Promise<typeof IDLE>;
   sink: MessageSink;
   clock: Clock;
   /** @default {abortableSleep} (real timers) */
@@ -159,6 +168,7 @@ export function startWorkers(o: WorkerOptions): Workers {
   const classify = new RowClassifier(o);
 
   let exhausted = false;
+  let ahead: Promise<IteratorResult<CsvRow>> | undefined;
   let readChain: Promise<unknown> = Promise.resolve();
   let handoff: Promise<unknown> = Promise.resolve();
   // A pull reads rows until it has n messages: rows that will not be sent
@@ -169,7 +179,13 @@ export function startWorkers(o: WorkerOptions): Workers {
       const items: Sorted[] = [];
       let messages = 0;
       while (messages < n && rows.length < MAX_ROWS_PER_PULL && !exhausted) {
-        const next = await o.rows.next();
+        const p = ahead ?? o.rows.next();
+        ahead = p;
+        // A source that waits for more input (a followed file at its end)
+        // lets the rows gathered so far go; the pending read carries over.
+        const next = rows.length > 0 && o.idle ? await Promise.race([p, o.idle()]) : await p;
+        if (next === IDLE) break;
+        ahead = undefined;
         if (next.done) exhausted = true;
         else {
           const item = classify.row(next.value);

@@ -47,6 +47,8 @@ const FIELDS: Record<keyof GputelOptions, true> = {
   shard: true,
   strict: true,
   maxRecordBytes: true,
+  loopGiven: true,
+  follow: true,
   maxBadRows: true,
   quiet: true,
   buffer: true,
@@ -155,11 +157,13 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
     "drain-timeout",
     "duration",
     "filter",
+    "follow",
     "hostname",
     "interval",
     "key",
     "linger",
     "log-format",
+    "loop",
     "max-bad-rows",
     "max-record-bytes",
     "nats-creds",
@@ -276,9 +280,9 @@ Deno.test("flagsFor gives a mix the union of its roles' flags, each once", () =>
 });
 
 Deno.test("flagsFor gives the demo every flag of its roles except those it refuses", () => {
-  assert.deepEqual(Object.keys(DEMO_REFUSED), ["csv", "broker"]);
+  assert.deepEqual(Object.keys(DEMO_REFUSED), ["csv", "broker", "follow"]);
   assert.deepEqual(
     names("demo"),
-    names("broker,collect,stream").filter((name) => name !== "csv" && name !== "broker"),
+    names("broker,collect,stream").filter((name) => !Object.hasOwn(DEMO_REFUSED, name)),
   );
 });

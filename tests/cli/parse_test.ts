@@ -41,6 +41,8 @@ const DEFAULTS: GputelOptions = {
   filters: [],
   strict: false,
   maxRecordBytes: 1_048_576,
+  loopGiven: false,
+  follow: false,
   maxBadRows: 1_000,
   quiet: false,
   buffer: 20_000,
@@ -361,4 +363,15 @@ Deno.test("parseCli answers --version with the version it was given", () => {
     assert.deepEqual(parseCli(args, {}, CONTEXT), { kind: "version", text: "gputel 1.2.3" });
   }
   assert.deepEqual(parseCli(["--version"], {}), { kind: "version", text: "gputel unknown" });
+});
+
+Deno.test("--follow and --loop are exclusive, and so are --loop and --no-loop", () => {
+  const base = ["stream", "--csv", "m.csv"];
+  assert.equal(run([...base, "--follow"]).options.follow, true);
+  assert.throws(
+    () => run([...base, "--follow", "--loop"]),
+    /--loop and --follow are exclusive: a followed file is read once, as it grows/,
+  );
+  assert.throws(() => run([...base, "--loop", "--no-loop"]), /--loop and --no-loop are exclusive/);
+  assert.equal(run([...base, "--loop"]).options.loop, true);
 });
