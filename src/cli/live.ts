@@ -34,6 +34,17 @@ export async function openLiveSource(o: GputelOptions, logger: Logger): Promise<
           logger,
         });
       }
+      case "nvidia-smi": {
+        const { NvidiaSmiSource } = await import("../stream/sources/nvidia_smi.ts");
+        return await NvidiaSmiSource.open({
+          program: o.nvidiaSmi,
+          intervalMs: o.intervalMs,
+          hostname: o.hostname,
+          clock: { now: () => Date.now() },
+          logger,
+          once: o.once,
+        });
+      }
       default:
         throw new UsageError(`--source ${o.source} is not a live source`);
     }
