@@ -45,6 +45,16 @@ export async function openLiveSource(o: GputelOptions, logger: Logger): Promise<
           once: o.once,
         });
       }
+      case "scrape": {
+        const { ScrapeSource } = await import("../stream/sources/scrape.ts");
+        return new ScrapeSource({
+          url: o.url!,
+          intervalMs: o.intervalMs,
+          hostname: o.hostname,
+          clock: { now: () => Date.now() },
+          logger,
+        });
+      }
       default:
         throw new UsageError(`--source ${o.source} is not a live source`);
     }

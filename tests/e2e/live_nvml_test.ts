@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { getJson, Gputel, jsonlLines, startAllInOne, waitUntil } from "./_harness.ts";
+import {
+  getJson,
+  Gputel,
+  jsonlLines,
+  startAllInOne,
+  startBrokerAndCollector,
+  waitUntil,
+} from "./_harness.ts";
 import { buildFakeNvml, CC, NO_CC_REASON } from "../stream/sources/_fake_nvml.ts";
 
 const GPU = (i: number) => `GPU-5fd4a0b1-1111-2222-3333-00000000000${i}`;
@@ -113,6 +120,66 @@ Deno.test({
         new RegExp(`^DCGM_FI_DEV_FB_USED\\{gpu="0",UUID="${MIG}",.*\\} 512$`, "m"),
       );
       assert.doesNotMatch(metrics, /DCGM_FI_DEV_FAN_SPEED/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `stream --source nvml with the broker away keeps the newest --buffer samples, drops the oldest ` +
+    `(counted, logged once), and stores the kept ones once the broker is back${NO_CC_REASON}`,
+  ignore: CC === undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-nvml-away-" });
+    try {
+      const lib = await buildFakeNvml(dir);
+      const bc = await startBrokerAndCollector(`${dir}/data`);
+      await using _collector = bc.collector;
+      let broker = bc.broker;
+      broker.kill("SIGKILL");
+      await broker.wait();
+      await using stream = new Gputel([
+        ...["stream", "--source", "nvml", "--nvml-lib", lib, "--interval", "100ms"],
+        ...["--broker", `127.0.0.1:${bc.port}`, "--buffer", "20"],
+      ], { FAKE_NVML_GPUS: "3" });
+      await waitUntil(
+        "the buffer full",
+        () => /buffer full \(20 samples, --buffer\)/.test(stream.output),
+      );
+      broker = await bc.startBroker();
+      await using _broker = broker;
+      await waitUntil(
+        "room again",
+        () => /buffer has room again after dropping \d+ samples/.test(stream.output),
+      );
+      stream.kill("SIGTERM");
+      const { code, output } = await stream.wait();
+      assert.equal(code, 0, output);
+      const s = summary(output);
+      const episode = Number(/after dropping (\d+) samples/.exec(output)![1]);
+      assert.equal(s.dropped, episode, "all drops in the one episode");
+      assert.ok(s.dropped > 0);
+      assert.equal(s.confirmed + s.dropped, s.read, output);
+      assert.equal(output.match(/buffer full/g)?.length, 1, "logged once per episode");
+      await waitUntil(
+        `${s.confirmed} stored`,
+        async () => (await jsonlLines(`${dir}/data/c`)).length >= s.confirmed,
+      );
+      assert.equal((await jsonlLines(`${dir}/data/c`)).length, s.confirmed);
+      // Oldest first: each GPU's stored readings are one unbroken run up to the last, without the first.
+      const base = `http://127.0.0.1:${bc.api}`;
+      for (const i of [0, 1, 2]) {
+        const { data } = await getJson<Telemetry>(
+          `${base}/api/v1/gpus/${GPU(i)}/telemetry?limit=10000`,
+        );
+        const readings = data.map((r) => r.metrics.DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION / 1e6).sort(
+          (a, b) => a - b,
+        );
+        assert.ok(readings[0] > 1, `GPU ${i}: the oldest readings were dropped`);
+        assert.deepEqual(readings, readings.map((_, k) => readings[0] + k), `GPU ${i}: no gap`);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { getJson, Gputel, jsonlLines, ROOT, startAllInOne, waitUntil } from "./_harness.ts";
+
+const FAKE_SMI = `${ROOT}tests/fixtures/fake_nvidia_smi.sh`;
+const DCGM_TEXT = await Deno.readTextFile(`${ROOT}tests/fixtures/dcgm_exporter.txt`);
+
+interface Gpus {
+  gpus: { id: string; hostname: string; gpu_index: string; model: string }[];
+}
+
+/** The summary fields of the stream's "stream finished" line. */
+function summary(output: string): Record<string, number> {
+  const line = output.split("\n").find((l) => l.includes("stream finished"));
+  assert.ok(line, output);
+  return Object.fromEntries([...line.matchAll(/ (\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+}
+
+/** A `broker,collect` in a temp dir, removed on dispose. */
+async function server() {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-live-" });
+  const s = await startAllInOne(dir);
+  return {
+    ...s,
+    dir,
+    base: `http://127.0.0.1:${s.api}`,
+    async [Symbol.asyncDispose]() {
+      await s.proc[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+async function storedCount(dir: string, n: number): Promise<void> {
+  await waitUntil(`${n} stored`, async () => (await jsonlLines(dir)).length >= n);
+  assert.equal((await jsonlLines(dir)).length, n);
+}
+
+Deno.test("stream --source nvidia-smi restarts a dying nvidia-smi and stores both GPUs by UUID, [N/A] fields left out", async () => {
+  await using s = await server();
+  const state = `${s.dir}/smi-starts`;
+  await using stream = new Gputel([
+    ...["stream", "--source", "nvidia-smi", "--nvidia-smi", FAKE_SMI, "--interval", "100ms"],
+    ...["--broker", `127.0.0.1:${s.port}`, "--hostname", "node-s"],
+  ], { FAKE_SMI_SCRIPT: "die:3 ok", FAKE_SMI_STATE: state });
+  await waitUntil("a second nvidia-smi", async () => {
+    try {
+      return (await Deno.readTextFile(state)).split("start").length > 2 &&
+        /restarting it in/.test(stream.output);
+    } catch {
+      return false;
+    }
+  });
+  stream.kill("SIGTERM");
+  const { code, output } = await stream.wait();
+  assert.equal(code, 0, output);
+  const sum = summary(output);
+  assert.equal(sum.restarts, 1, output);
+  assert.equal(sum.gpus, 2, output);
+  assert.equal(sum.confirmed, sum.read, output);
+  await storedCount(s.dir, sum.confirmed);
+  const { gpus } = await getJson<Gpus>(`${s.base}/api/v1/gpus`);
+  assert.deepEqual(gpus.map((g) => [g.id, g.hostname, g.gpu_index]).sort(), [
+    ["GPU-0a1b2c3d-0000-1111-2222-333333333330", "node-s", "0"],
+    ["GPU-0a1b2c3d-0000-1111-2222-333333333331", "node-s", "1"],
+  ]);
+  const metrics = await (await fetch(`${s.base}/metrics`)).text();
+  assert.match(
+    metrics,
+    /^DCGM_FI_DEV_POWER_USAGE\{gpu="0",UUID="GPU-0a1b2c3d-0000-1111-2222-333333333330",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="node-s"\} 631\.95$/m,
+  );
+  assert.doesNotMatch(metrics, /DCGM_FI_DEV_POWER_USAGE\{gpu="1"/, "[N/A] power is left out");
+});
+
+Deno.test("stream --source scrape reads a dcgm-exporter that goes down and up, keeps its pod labels, and leaves out its sentinel", async () => {
+  await using s = await server();
+  const state = { up: true, hits: 0 };
+  const app = new Hono().get("/metrics", (c) => {
+    state.hits++;
+    return state.up ? c.text(DCGM_TEXT) : c.text("exporter restarting\n", 503);
+  });
+  await using exporter = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  await using stream = new Gputel([
+    ...["stream", "--source", "scrape", "--url", `http://127.0.0.1:${exporter.addr.port}/metrics`],
+    ...["--interval", "100ms", "--broker", `127.0.0.1:${s.port}`],
+  ]);
+  await waitUntil("3 scrapes", () => state.hits >= 3);
+  state.up = false;
+  await waitUntil(
+    "a failed scrape logged",
+    () => /scraping \S+ failed: HTTP 503/.test(stream.output),
+  );
+  state.up = true;
+  await waitUntil(
+    "the exporter back",
+    () => /answers again after \d+ failed scrapes/.test(stream.output),
+  );
+  stream.kill("SIGTERM");
+  const { code, output } = await stream.wait();
+  assert.equal(code, 0, output);
+  const sum = summary(output);
+  assert.ok(sum.scrape_errors >= 1, output);
+  assert.equal(sum.gpus, 3, output);
+  assert.equal(sum.unsupported, 1, output);
+  assert.equal(sum.confirmed, sum.read, output);
+  await storedCount(s.dir, sum.confirmed);
+  const metrics = await (await fetch(`${s.base}/metrics`)).text();
+  assert.match(
+    metrics,
+    /^DCGM_FI_DEV_GPU_UTIL\{gpu="0",UUID="GPU-7a5c1e2d-3f4b-4c6d-8e9f-0a1b2c3d4e50",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="dgx-07",container="trainer",pod="llama-0",namespace="ml"\} 100$/m,
+  );
+  assert.doesNotMatch(metrics, /DCGM_FI_DEV_ECC_DBE_VOL_TOTAL\{gpu="1"/);
+});
