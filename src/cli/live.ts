@@ -6,14 +6,13 @@
  *
  * @module
  */
-import type { HostPort } from "./options.ts";
 import type { Logger } from "../obs/log.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { Sink } from "../client/sink.ts";
 import type { LiveStreamResult } from "../stream/live_role.ts";
 import type { LiveSource } from "../stream/sources/source.ts";
 import { UsageError } from "./errors.ts";
-import type { GputelOptions } from "./options.ts";
+import type { GputelOptions, HostPort } from "./options.ts";
 
 /**
  * Opens the live source `o.source`.
@@ -68,6 +67,8 @@ export async function openLiveSource(o: GputelOptions, logger: Logger): Promise<
  * Prints the first reading of `source`, one JSON message per GPU and line, and closes it.
  *
  * @param write where each line goes @default console.log
+ * @returns how many lines it printed
+ * @throws {Error} when the first reading has no GPU (e.g. the scrape target is down)
  */
 export async function printOneReading(
   source: LiveSource,
@@ -85,6 +86,7 @@ export async function printOneReading(
     stop.abort();
     await source.close();
   }
+  if (n === 0) throw new Error(`--once: --source ${source.name} gave no reading (see the log above)`);
   return n;
 }
 

@@ -193,3 +193,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    `stream --source nvml --once prints one JSON line per GPU and exits 0 without a broker${NO_CC_REASON}`,
+  ignore: CC === undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-nvml-once-" });
+    try {
+      const lib = await buildFakeNvml(dir);
+      const p = new Gputel(["stream", "--source", "nvml", "--nvml-lib", lib, "--once"], {
+        FAKE_NVML_GPUS: "4",
+        NODE_NAME: "k8s-node-3",
+      });
+      const { code, output } = await p.wait();
+      assert.equal(code, 0, output);
+      const lines = output.split("\n").filter((l) => l.startsWith("{"));
+      assert.deepEqual(
+        lines.map((l) => JSON.parse(l).fields).map((
+          f,
+        ) => [f.UUID, f.Hostname, f.DCGM_FI_DEV_GPU_UTIL]),
+        [0, 1, 2, 3].map((i) => [GPU(i), "k8s-node-3", (7 + 13 * i) % 101]),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -111,3 +111,26 @@ Deno.test("stream --source scrape reads a dcgm-exporter that goes down and up, k
   );
   assert.doesNotMatch(metrics, /DCGM_FI_DEV_ECC_DBE_VOL_TOTAL\{gpu="1"/);
 });
+
+Deno.test("a live source that cannot start is a usage error naming its flag (exit 2)", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["--nvml-lib", "/nonexistent/libnvidia-ml.so.1"],
+      "gputel: --nvml-lib /nonexistent/libnvidia-ml.so.1: cannot load it (",
+    ],
+    [
+      ["--source", "nvidia-smi", "--nvidia-smi", "/nonexistent/nvidia-smi"],
+      "gputel: --source nvidia-smi: /nonexistent/nvidia-smi not found (is the NVIDIA driver " +
+      "installed? give its path with --nvidia-smi PATH); or use --source nvml or --csv\n",
+    ],
+    [
+      ["--source", "scrape", "--url", "127.0.0.1:9400/metrics"],
+      'gputel: --url must be an http(s) URL like http://127.0.0.1:9400/metrics, got "127.0.0.1:9400/metrics"\n',
+    ],
+  ];
+  for (const [flags, message] of cases) {
+    const { code, output } = await new Gputel(["stream", ...flags]).wait();
+    assert.equal(code, 2, output);
+    assert.ok(output.startsWith(message), output);
+  }
+});
