@@ -86,7 +86,9 @@ export async function printOneReading(
     stop.abort();
     await source.close();
   }
-  if (n === 0) throw new Error(`--once: --source ${source.name} gave no reading (see the log above)`);
+  if (n === 0) {
+    throw new Error(`--once: --source ${source.name} gave no reading (see the log above)`);
+  }
   return n;
 }
 
