@@ -38,7 +38,7 @@ try {
   for (const interval of ["1s", "100ms"]) {
     const stream = new Gputel([
       ...["stream", "--source", "nvml", "--nvml-lib", lib, "--interval", interval],
-      ...["--broker", `127.0.0.1:${server.port}`, "--quiet"],
+      ...["--broker", `127.0.0.1:${server.port}`],
     ], { FAKE_NVML_GPUS: "8" });
     await new Promise((r) => setTimeout(r, 5_000)); // start-up and JIT warm-up
     const a = procStat(stream.child.pid);
@@ -49,7 +49,7 @@ try {
     stream.kill("SIGTERM");
     const { output } = await stream.wait();
     const cpu = ((b.ticks - a.ticks) / CLK_TCK) / wall * 100;
-    const samples = /confirmed=(\d+)/.exec(output)?.[1] ?? "?";
+    const samples = /stream finished .*? confirmed=(\d+)/.exec(output)?.[1] ?? "?";
     rows.push(
       `| 8 GPUs, --interval ${interval} | ${cpu.toFixed(2)} % | ${
         (b.rssKb / 1024).toFixed(0)
