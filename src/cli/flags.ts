@@ -35,6 +35,8 @@ export const DEMO_REFUSED: Readonly<Record<string, string>> = {
   csv: "the demo streams its bundled sample (for your own file: broker,collect,stream --csv FILE)",
   broker: "the demo runs its own broker",
   follow: "the demo loops its bundled sample",
+  source: "the demo streams its bundled sample (for this host's GPUs: broker,collect,stream)",
+  once: "the demo streams its bundled sample (for one reading of the GPUs: stream --once)",
 };
 
 /** The flag called `name` (without dashes), if there is one. */

@@ -280,7 +280,7 @@ Deno.test("flagsFor gives a mix the union of its roles' flags, each once", () =>
 });
 
 Deno.test("flagsFor gives the demo every flag of its roles except those it refuses", () => {
-  assert.deepEqual(Object.keys(DEMO_REFUSED), ["csv", "broker", "follow"]);
+  assert.deepEqual(Object.keys(DEMO_REFUSED), ["csv", "broker", "follow", "source", "once"]);
   assert.deepEqual(
     names("demo"),
     names("broker,collect,stream").filter((name) => !Object.hasOwn(DEMO_REFUSED, name)),
