@@ -17,19 +17,9 @@ import { Gputel, startAllInOne } from "../e2e/_harness.ts";
 import { NvmlSource } from "../../src/stream/sources/nvml.ts";
 import { silentLogger } from "../../src/obs/log.ts";
 import { systemClock } from "../../src/clock.ts";
+import { cpuPercent, procStat } from "./_proc_stat.ts";
 
 const windowS = Number(Deno.args[Deno.args.indexOf("--window") + 1]) || 60;
-const CLK_TCK = 100;
-
-function procStat(pid: number): { ticks: number; rssKb: number; hwmKb: number } {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
-  return { ticks, rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
-}
-
 const dir = await Deno.makeTempDir({ prefix: "gputel-bench-live-" });
 const lib = await buildFakeNvml(dir);
 const server = await startAllInOne(`${dir}/data`);
@@ -48,7 +38,7 @@ try {
     const wall = (performance.now() - t0) / 1000;
     stream.kill("SIGTERM");
     const { output } = await stream.wait();
-    const cpu = ((b.ticks - a.ticks) / CLK_TCK) / wall * 100;
+    const cpu = cpuPercent(a, b, wall);
     const samples = /stream finished .*? confirmed=(\d+)/.exec(output)?.[1] ?? "?";
     rows.push(
       `| 8 GPUs, --interval ${interval} | ${cpu.toFixed(2)} % | ${

@@ -12,6 +12,7 @@
  * @module
  */
 import { getJson, Gputel, startAllInOne, waitUntil } from "../e2e/_harness.ts";
+import { cpuPercent, procStat } from "../bench/_proc_stat.ts";
 
 interface Record {
   source_timestamp?: string;
@@ -54,6 +55,15 @@ async function stream(source: string, seconds: number): Promise<string> {
     ...["stream", "--source", source, "--interval", "500ms", "--duration", `${seconds}s`],
     ...["--broker", broker],
   ]);
+  // The streamer's cost on this host: CPU over 5 s .. seconds-2, RSS then.
+  await new Promise((r) => setTimeout(r, 5_000));
+  const a = procStat(p.child.pid);
+  await new Promise((r) => setTimeout(r, (seconds - 7) * 1000));
+  const b = procStat(p.child.pid);
+  console.log(
+    `${source}: stream process ${cpuPercent(a, b, seconds - 7).toFixed(2)} % of a core, ` +
+      `RSS ${(b.rssKb / 1024).toFixed(0)} MB (peak ${(b.hwmKb / 1024).toFixed(0)} MB)`,
+  );
   const { code, output } = await p.wait();
   const finished = output.split("\n").find((l) => l.includes("stream finished")) ?? "(no summary)";
   console.log(
