@@ -77,7 +77,7 @@ function exporter() {
       case "error":
         return c.text("dcgm not ready\n", 503);
       case "slow":
-        await new Promise((r) => setTimeout(r, 400));
+        await new Promise((r) => setTimeout(r, 1_500));
         return c.text(DCGM_TEXT);
       default:
         return c.text(DCGM_TEXT);
@@ -94,7 +94,7 @@ Deno.test("ScrapeSource counts a truncated body, garbage, an HTTP error, a slow 
   const { lines, logger } = capture();
   const source = new ScrapeSource({
     url: `http://127.0.0.1:${port}/metrics`,
-    intervalMs: 200,
+    intervalMs: 1_000, // the scrape timeout: generous, so a loaded machine does not time out
     hostname: "h",
     clock,
     logger,
