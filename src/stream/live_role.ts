@@ -23,6 +23,7 @@ import {
 } from "./role.ts";
 import { inShard, matchesFilters, type RowFilter, type Shard } from "./row_filter.ts";
 import { encodeMessage } from "./row_message.ts";
+import { fieldNamesProblem, keyProblem, messageBytesProblem } from "../record/limits.ts";
 import type { LiveSource } from "./sources/source.ts";
 
 /**
@@ -32,6 +33,9 @@ import type { LiveSource } from "./sources/source.ts";
  * oldest can give way to the newest.
  */
 export const LIVE_PUBLISHER_WINDOW = 256;
+
+/** Samples the collector would refuse are logged this many times, then only counted (`rejected=`). */
+const MAX_REJECTIONS_LOGGED = 10;
 
 /** Options of {@linkcode runLiveStream}. */
 export interface LiveStreamOptions {
@@ -75,7 +79,9 @@ interface Pending {
 /**
  * Runs until the signal or `durationMs`, then drains: every sample read is,
  * at the end, confirmed, counted in `dropped`, or counted in `unconfirmed`
- * (`rowsRead - filtered = confirmed + dropped + unconfirmed`).
+ * (`rowsRead - skipped = confirmed + dropped + unconfirmed`); `skipped` counts
+ * samples outside `--filter`/`--shard` and those the collector would refuse
+ * (`rejected`: see `src/record/limits.ts`).
  *
  * @throws {RangeError} naming a bad option; what the source throws
  */
@@ -99,7 +105,7 @@ export async function runLiveStream(o: LiveStreamOptions): Promise<LiveStreamRes
       ),
     onDropEnd: (n) => log.info(`buffer has room again after dropping ${n} samples`),
   });
-  const counts = { read: 0, filtered: 0 };
+  const counts = { read: 0, filtered: 0, rejected: 0 };
   const result = (): LiveStreamResult => {
     const published = pub?.counters.published ?? 0;
     const confirmed = pub?.counters.confirmed ?? 0;
@@ -108,10 +114,10 @@ export async function runLiveStream(o: LiveStreamOptions): Promise<LiveStreamRes
       published,
       confirmed,
       retried: pub?.counters.retried ?? 0,
-      skipped: counts.filtered,
+      skipped: counts.filtered + counts.rejected,
       badRows: 0,
       noKey: 0,
-      rejected: 0,
+      rejected: counts.rejected,
       filtered: counts.filtered,
       unconfirmed: published - confirmed + buffer.size,
       dropped: buffer.dropped,
@@ -127,7 +133,17 @@ export async function runLiveStream(o: LiveStreamOptions): Promise<LiveStreamRes
           counts.filtered++;
           continue;
         }
-        buffer.push({ key: s.key, payload: encodeMessage(s.message) });
+        const payload = encodeMessage(s.message);
+        const problem = keyProblem(s.key) ?? fieldNamesProblem(Object.keys(s.message.fields)) ??
+          messageBytesProblem(payload.length);
+        if (problem !== undefined) {
+          // The collector would refuse it: skip it here, counted; the first few are logged.
+          if (counts.rejected++ < MAX_REJECTIONS_LOGGED) {
+            log.warn(`skipping a sample of ${s.key.slice(0, 100)}: ${problem}`);
+          }
+          continue;
+        }
+        buffer.push({ key: s.key, payload });
       }
       if (stop.signal.aborted) break;
     }
@@ -157,7 +173,13 @@ export async function runLiveStream(o: LiveStreamOptions): Promise<LiveStreamRes
   const progress = (msg: string, r: LiveStreamResult) => {
     if (o.quiet) return;
     const line = meter.sample({ ...r, read: r.rowsRead });
-    log.info(msg, { ...line, dropped: r.dropped, buffered: buffer.size, ...r.source });
+    log.info(msg, {
+      ...line,
+      rejected: r.rejected,
+      dropped: r.dropped,
+      buffered: buffer.size,
+      ...r.source,
+    });
   };
   const ticker = setInterval(
     () => progress("stream progress", result()),

@@ -154,3 +154,46 @@ Deno.test("runLiveStream that never connects reports every sample read as droppe
   assert.ok(lines.some((l) => l.includes("stopped waiting for confirms after 50 ms")));
   assert.ok(lines.some((l) => l.includes("5 samples were not confirmed")));
 });
+
+Deno.test("runLiveStream skips, counts and logs a sample the collector would refuse, and sends the rest", async () => {
+  const pub = new RecordingPublisher();
+  const { lines, logger } = capture();
+  const stop = new AbortController();
+  const sample = (key: string, fields: Record<string, number>): LiveSample => ({
+    key,
+    message: { timestamp: new Date(0).toISOString(), fields: { UUID: key, reading: 1, ...fields } },
+  });
+  const source: LiveSource = {
+    name: "odd",
+    async *samples() {
+      yield [
+        sample("GPU-ok", {}),
+        sample("GPU-long-name", { ["x".repeat(2000)]: 1 }),
+        sample("", {}),
+      ];
+      stop.abort();
+    },
+    counters: () => ({}),
+    close: () => Promise.resolve(),
+  };
+  const r = await runLiveStream({
+    source,
+    connect: () => Promise.resolve(pub),
+    logger,
+    signal: stop.signal,
+  });
+  assert.deepEqual(pub.readings, ["GPU-ok@1"]);
+  assert.equal(r.rejected, 2);
+  assert.equal(r.skipped, 2);
+  assert.equal(r.rowsRead, r.skipped + r.confirmed + r.dropped + r.unconfirmed);
+  assert.ok(
+    lines.some((l) =>
+      /skipping a sample of GPU-long-name: field name "x+…" is 2000 characters/.test(l)
+    ),
+    lines.join("\n"),
+  );
+  assert.ok(
+    lines.some((l) => /skipping a sample of : message key is empty/.test(l)),
+    lines.join("\n"),
+  );
+});
