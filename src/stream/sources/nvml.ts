@@ -19,6 +19,7 @@ import {
   type NvmlResult,
   NvmlReturn,
 } from "./nvml_ffi.ts";
+import { enumerate, type Gpu } from "./nvml_devices.ts";
 import { pollEvery } from "./poll.ts";
 import {
   type GpuIdentity,
@@ -87,12 +88,6 @@ const READERS: readonly [string, Reader][] = [
   [DCGM.FAN_SPEED, (lib, d) => one(DCGM.FAN_SPEED, lib.fanSpeed(d))],
 ];
 
-interface Gpu {
-  handle: NvmlDevice;
-  id: GpuIdentity;
-  lost: boolean;
-}
-
 /** Reads this host's GPUs through NVML. */
 export class NvmlSource implements LiveSource {
   readonly name = "nvml";
@@ -135,7 +130,7 @@ export class NvmlSource implements LiveSource {
       );
     }
     const issues = new FieldIssues(o.logger);
-    const gpus = enumerate(lib, o);
+    const gpus = enumerate(lib, { hostname: o.hostname, logger: o.logger });
     if (gpus.length === 0) {
       lib.close();
       throw new SourceUnavailableError(
@@ -243,62 +238,6 @@ function notLoaded(lib: string | undefined, cause: Error): string {
   }
   return `--source nvml: ${DEFAULT_NVML_LIB} not found: is the NVIDIA driver installed? ` +
     "use --source nvidia-smi or --csv";
-}
-
-// Every physical GPU, and after each one in MIG mode its MIG instances.
-function enumerate(lib: NvmlLibrary, o: NvmlSourceOptions): Gpu[] {
-  const count = lib.deviceCount();
-  if (!count.ok) return [];
-  const driver = lib.driverVersion();
-  const common: Record<string, string> = driver.ok ? { DCGM_FI_DRIVER_VERSION: driver.value } : {};
-  const gpus: Gpu[] = [];
-  for (let index = 0; index < count.value; index++) {
-    const handle = lib.deviceByIndex(index);
-    if (!handle.ok) {
-      o.logger.warn(`GPU ${index}: no handle (NVML: ${lib.errorString(handle.code)}); skipping it`);
-      continue;
-    }
-    const id = identify(lib, handle.value, index, o.hostname, common);
-    if (id === undefined) {
-      o.logger.warn(`GPU ${index}: no UUID; skipping it`);
-      continue;
-    }
-    gpus.push({ handle: handle.value, id, lost: false });
-    if (!lib.migEnabled(handle.value)) continue;
-    for (const mig of lib.migDevices(handle.value)) {
-      const instance = lib.gpuInstanceId(mig);
-      const extra = instance.ok ? { ...common, GPU_I_ID: String(instance.value) } : common;
-      const migId = identify(lib, mig, index, o.hostname, extra);
-      if (migId === undefined) continue;
-      gpus.push({
-        handle: mig,
-        id: { ...migId, pciBusId: migId.pciBusId ?? id.pciBusId },
-        lost: false,
-      });
-    }
-  }
-  return gpus;
-}
-
-function identify(
-  lib: NvmlLibrary,
-  d: NvmlDevice,
-  index: number,
-  hostname: string,
-  extra: Record<string, string>,
-): GpuIdentity | undefined {
-  const uuid = lib.uuid(d);
-  if (!uuid.ok || uuid.value === "") return undefined;
-  const name = lib.name(d);
-  const pci = lib.pciBusId(d);
-  return {
-    index,
-    uuid: uuid.value,
-    model: name.ok ? name.value : undefined,
-    pciBusId: pci.ok ? pci.value : undefined,
-    hostname,
-    extra,
-  };
 }
 
 // Deno's dlopen error repeats its prefix; keep the dynamic linker's words.
