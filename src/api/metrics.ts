@@ -83,8 +83,8 @@ export interface MetricsInput {
  * - one gauge sample per GPU and numeric (or boolean) metric of its latest
  *   values, labelled `gpu`, `UUID`, `device`, `modelName`, `Hostname` and
  *   `hostname` (dcgm-exporter's old and new spelling), `instance` (the
- *   input's `instance` label, else the host) (and
- *   `container`, `pod`, `namespace` where known; `device` and those come from
+ *   input's `instance` label, else the host) (and `GPU_I_PROFILE`,
+ *   `GPU_I_ID` of a MIG instance, `container`, `pod`, `namespace` where known; `device` and those come from
  *   the GPU's newest record in memory, so a GPU whose records all left memory
  *   lacks them); string values (and a second
  *   metric whose name sanitises like one already written) are left out and
@@ -163,7 +163,9 @@ function gpuLabels(gpu: GpuInfo, recordLabels: Record<string, string>): Labels {
   // revisions) group by `instance` (keep it with `honor_labels: true`).
   const instance = recordLabels.instance ?? gpu.hostname;
   if (instance) labels.instance = instance;
-  for (const key of ["container", "pod", "namespace"]) {
+  // A MIG instance as dcgm-exporter labels it (same UUID as its GPU, told
+  // apart by GPU_I_ID), then Kubernetes attribution.
+  for (const key of ["GPU_I_PROFILE", "GPU_I_ID", "container", "pod", "namespace"]) {
     const value = recordLabels[key];
     if (value !== undefined && value !== "") labels[key] = value;
   }

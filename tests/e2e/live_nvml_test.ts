@@ -7,6 +7,7 @@ import {
   startBrokerAndCollector,
   waitUntil,
 } from "./_harness.ts";
+import { seriesValues, summary } from "./_live.ts";
 import { buildFakeNvml, CC, NO_CC_REASON } from "../stream/sources/_fake_nvml.ts";
 
 const GPU = (i: number) => `GPU-5fd4a0b1-1111-2222-3333-00000000000${i}`;
@@ -18,13 +19,6 @@ interface Gpus {
 }
 interface Telemetry {
   data: { metrics: Record<string, number>; labels: Record<string, string> }[];
-}
-
-/** The summary fields of the stream's last line ("stream finished k=v …"). */
-function summary(output: string): Record<string, number> {
-  const line = output.split("\n").find((l) => l.includes("stream finished"));
-  assert.ok(line, output);
-  return Object.fromEntries([...line.matchAll(/ (\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
 
 Deno.test({
@@ -107,18 +101,17 @@ Deno.test({
       assert.equal(mig.labels.GPU_I_ID, "1");
 
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      assert.match(
-        metrics,
-        new RegExp(
-          `^DCGM_FI_DEV_GPU_UTIL\\{gpu="0",UUID="${GPU(0)}",device="nvidia0",` +
-            `modelName="NVIDIA H100 80GB HBM3",Hostname="node-a",hostname="node-a",instance="node-a"\\} \\d+$`,
-          "m",
-        ),
-      );
-      assert.match(
-        metrics,
-        new RegExp(`^DCGM_FI_DEV_FB_USED\\{gpu="0",UUID="${MIG}",.*\\} 512$`, "m"),
-      );
+      const gpu0 = {
+        gpu: "0",
+        UUID: GPU(0),
+        device: "nvidia0",
+        modelName: "NVIDIA H100 80GB HBM3",
+        Hostname: "node-a",
+      };
+      assert.equal(seriesValues(metrics, "DCGM_FI_DEV_GPU_UTIL", gpu0).length, 1, metrics);
+      assert.deepEqual(seriesValues(metrics, "DCGM_FI_DEV_FB_USED", { gpu: "0", UUID: MIG }), [
+        512,
+      ]);
       assert.doesNotMatch(metrics, /DCGM_FI_DEV_FAN_SPEED/);
     } finally {
       await Deno.remove(dir, { recursive: true });

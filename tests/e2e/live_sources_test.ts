@@ -1,19 +1,13 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { getJson, Gputel, jsonlLines, ROOT, startAllInOne, waitUntil } from "./_harness.ts";
+import { seriesValues, summary } from "./_live.ts";
 
 const FAKE_SMI = `${ROOT}tests/fixtures/fake_nvidia_smi.sh`;
 const DCGM_TEXT = await Deno.readTextFile(`${ROOT}tests/fixtures/dcgm_exporter.txt`);
 
 interface Gpus {
   gpus: { id: string; hostname: string; gpu_index: string; model: string }[];
-}
-
-/** The summary fields of the stream's "stream finished" line. */
-function summary(output: string): Record<string, number> {
-  const line = output.split("\n").find((l) => l.includes("stream finished"));
-  assert.ok(line, output);
-  return Object.fromEntries([...line.matchAll(/ (\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
 
 /** A `broker,collect` in a temp dir, removed on dispose. */
@@ -65,11 +59,16 @@ Deno.test("stream --source nvidia-smi restarts a dying nvidia-smi and stores bot
     ["GPU-0a1b2c3d-0000-1111-2222-333333333331", "node-s", "1"],
   ]);
   const metrics = await (await fetch(`${s.base}/metrics`)).text();
-  assert.match(
-    metrics,
-    /^DCGM_FI_DEV_POWER_USAGE\{gpu="0",UUID="GPU-0a1b2c3d-0000-1111-2222-333333333330",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="node-s"\} 631\.95$/m,
-  );
-  assert.doesNotMatch(metrics, /DCGM_FI_DEV_POWER_USAGE\{gpu="1"/, "[N/A] power is left out");
+  const gpu = (i: number) => ({
+    gpu: String(i),
+    UUID: `GPU-0a1b2c3d-0000-1111-2222-33333333333${i}`,
+    device: `nvidia${i}`,
+    modelName: "NVIDIA H100 80GB HBM3",
+    Hostname: "node-s",
+  });
+  assert.deepEqual(seriesValues(metrics, "DCGM_FI_DEV_POWER_USAGE", gpu(0)), [631.95]);
+  assert.deepEqual(seriesValues(metrics, "DCGM_FI_DEV_POWER_USAGE", gpu(1)), [], "[N/A] left out");
+  assert.deepEqual(seriesValues(metrics, "DCGM_FI_DEV_GPU_TEMP", gpu(1)), [31]);
 });
 
 Deno.test("stream --source scrape reads a dcgm-exporter that goes down and up, keeps its pod labels, and leaves out its sentinel", async () => {
@@ -105,11 +104,33 @@ Deno.test("stream --source scrape reads a dcgm-exporter that goes down and up, k
   assert.equal(sum.confirmed, sum.read, output);
   await storedCount(s.dir, sum.confirmed);
   const metrics = await (await fetch(`${s.base}/metrics`)).text();
-  assert.match(
-    metrics,
-    /^DCGM_FI_DEV_GPU_UTIL\{gpu="0",UUID="GPU-7a5c1e2d-3f4b-4c6d-8e9f-0a1b2c3d4e50",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="dgx-07",container="trainer",pod="llama-0",namespace="ml"\} 100$/m,
+  const uuid = (i: number) => `GPU-7a5c1e2d-3f4b-4c6d-8e9f-0a1b2c3d4e5${i}`;
+  const withPod = {
+    gpu: "0",
+    UUID: uuid(0),
+    device: "nvidia0",
+    modelName: "NVIDIA H100 80GB HBM3",
+    Hostname: "dgx-07",
+    container: "trainer",
+    pod: "llama-0",
+    namespace: "ml",
+  };
+  assert.deepEqual(seriesValues(metrics, "DCGM_FI_DEV_GPU_UTIL", withPod), [100]);
+  assert.deepEqual(seriesValues(metrics, "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", { UUID: uuid(1) }), []);
+  assert.deepEqual(seriesValues(metrics, "DCGM_FI_DEV_POWER_USAGE", { UUID: uuid(1) }), [71.154]);
+  // The MIG instance: its GPU's UUID, told apart by GPU_I_ID as dcgm-exporter does.
+  assert.deepEqual(seriesValues(metrics, "DCGM_FI_DEV_FB_USED", { UUID: uuid(0) }).sort(), [
+    4864,
+    79102,
+  ]);
+  assert.deepEqual(
+    seriesValues(metrics, "DCGM_FI_DEV_FB_USED", {
+      UUID: uuid(0),
+      GPU_I_ID: "9",
+      GPU_I_PROFILE: "1g.10gb",
+    }),
+    [4864],
   );
-  assert.doesNotMatch(metrics, /DCGM_FI_DEV_ECC_DBE_VOL_TOTAL\{gpu="1"/);
 });
 
 Deno.test("a live source that cannot start is a usage error naming its flag (exit 2)", async () => {
