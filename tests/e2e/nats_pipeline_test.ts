@@ -19,6 +19,16 @@ async function streamThroughJetStream(
   rows: number,
 ) {
   const dir = await Deno.makeTempDir({ prefix: "gputel-nats-e2e-" });
+  // The processes are disposed when `streamInto` returns; only then is the dir free to remove.
+  await streamInto(dir, csv, rows);
+  await Deno.remove(dir, { recursive: true });
+}
+
+async function streamInto(
+  dir: string,
+  csv: string | ((dir: string) => Promise<string>),
+  rows: number,
+) {
   await using server = await NatsServer.start(dir);
   const file = typeof csv === "string" ? csv : await csv(dir);
   const data = join(dir, "data");
@@ -61,7 +71,6 @@ async function streamThroughJetStream(
       stats.collector.stored,
     );
   }
-  await Deno.remove(dir, { recursive: true });
 }
 
 natsTest(
