@@ -29,8 +29,9 @@ export const DEFAULT_BUFFER_MESSAGES = 20_000;
 /** Default {@linkcode StreamRoleOptions.progressMs}. */
 export const DEFAULT_PROGRESS_MS = 10_000;
 // The real-time stop at the end of --duration comes this much after the
-// clock's deadline, so it only cuts short workers stuck waiting for room.
-const DEADLINE_GRACE_MS = 100;
+// clock's deadline, so it only cuts short workers stuck waiting for room,
+// not ones whose timers a loaded host made late.
+const DEADLINE_GRACE_MS = 1_000;
 
 /** What the stream role publishes through: a {@linkcode Sink} (`Publisher`, JetStream, a fake). */
 export type StreamPublisher = Sink;

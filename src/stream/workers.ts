@@ -108,8 +108,12 @@ export function chunkSize(rate: number): number {
   return rate === 0 ? 256 : Math.max(1, Math.min(1000, Math.floor(rate / 100)));
 }
 
-/** How much lateness, in seconds of traffic, a worker makes up. */
-const CATCH_UP_SECONDS = 0.1;
+/**
+ * How much lateness, in seconds of traffic, a worker makes up: a loaded host
+ * delays timers and turns by hundreds of milliseconds, and `--rate R
+ * --duration D` still promises R·D messages per worker.
+ */
+const CATCH_UP_SECONDS = 1;
 
 /** Most rows one pull reads while looking for a chunk's worth of messages. */
 const MAX_ROWS_PER_PULL = 4096;
@@ -162,6 +166,7 @@ export function startWorkers(o: WorkerOptions): Workers {
   // The duration counts from the first chunk read, so the time it takes to
   // open and parse the start of the file is not taken from it.
   let deadline = Infinity;
+  let startedAt = Infinity;
   let markStarted!: () => void;
   const started = new Promise<void>((resolve) => markStarted = resolve);
   const chunk = chunkSize(o.rate);
@@ -194,7 +199,8 @@ export function startWorkers(o: WorkerOptions): Workers {
           if (typeof item !== "string") messages++;
         }
       }
-      if (durationMs > 0 && deadline === Infinity) deadline = clock.now() + durationMs;
+      if (startedAt === Infinity) startedAt = clock.now();
+      if (durationMs > 0 && deadline === Infinity) deadline = startedAt + durationMs;
       markStarted();
       // The turn is taken in read order, so chunks enter the sink in read order.
       const turn = handoff;
@@ -208,18 +214,23 @@ export function startWorkers(o: WorkerOptions): Workers {
 
   const worker = async () => {
     // Up to CATCH_UP_SECONDS of lateness (late timers, a wait for the turn)
-    // is made up; only the usual 10 ms burst may go at the start.
+    // is made up; only the usual 10 ms burst may go at the start. A worker
+    // whose first chunk came late counts from the common start.
     let limiter: RateLimiter | undefined;
     while (!signal.aborted && !exhausted && clock.now() < deadline) {
       const { rows, items, messages, turn, release } = await pull(chunk);
       try {
         if (rows.length === 0 || signal.aborted) break;
-        limiter ??= new RateLimiter({
-          rate: o.rate,
-          clock,
-          burst: Math.max(1, o.rate * CATCH_UP_SECONDS),
-          start: Math.max(1, o.rate * DEFAULT_BURST_SECONDS),
-        });
+        if (limiter === undefined) {
+          const burst = Math.max(1, o.rate * CATCH_UP_SECONDS);
+          const late = o.rate * Math.max(0, clock.now() - startedAt) / 1000;
+          limiter = new RateLimiter({
+            rate: o.rate,
+            clock,
+            burst,
+            start: Math.min(burst, Math.max(1, o.rate * DEFAULT_BURST_SECONDS) + late),
+          });
+        }
         const wait = limiter.reserve(messages);
         if (clock.now() + wait >= deadline) {
           await sleep(deadline - clock.now(), signal);
