@@ -27,7 +27,10 @@ export const systemClock: Clock = { now: () => Date.now() };
 export class ManualClock implements Clock {
   #now: number;
 
-  /** @param start initial time in epoch milliseconds (default 0) */
+  /**
+   * Creates a clock reading `start` ms.
+   * @param start initial time in epoch milliseconds (default 0)
+   */
   constructor(start = 0) {
     this.#now = start;
   }

@@ -32,6 +32,7 @@ export class SwaggerUi {
   readonly #cache = new Map<string, Promise<DocsAsset | undefined>>();
 
   /**
+   * Serves Swagger UI pointed at `specUrl`.
    * @param specUrl where the page fetches the OpenAPI document
    */
   constructor(specUrl = "/openapi.json") {

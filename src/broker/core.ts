@@ -102,13 +102,18 @@ interface MemberPlace {
 
 /** The broker's state machine. */
 export class BrokerCore {
+  /** Options with defaults filled. */
   readonly options: ResolvedBrokerCoreOptions;
+  /** Topics by name. */
   readonly topics = new Map<string, Topic>();
   #members = new Map<string, MemberPlace>();
   #deadLetters: Output[] = [];
   #dirty = new Set<string>(); // "topic\0group"
 
-  /** @throws {RangeError} on a bad option */
+  /**
+   * Creates an empty broker core.
+   * @throws {RangeError} on a bad option
+   */
   constructor(options: BrokerCoreOptions) {
     this.options = resolveBrokerCoreOptions(options);
   }

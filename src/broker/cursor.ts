@@ -12,7 +12,9 @@ import type { PartitionLog, StoredBatch } from "./partition_log.ts";
 
 /** A run of offsets `[start, end)` delivered (or to be delivered) together. */
 export interface Range {
+  /** First offset of the range. */
   start: number;
+  /** End offset (exclusive). */
   end: number;
   /** Deliveries made so far (in flight) or the number the next one will be (retry). */
   attempt: number;
@@ -30,16 +32,23 @@ export interface Range {
 
 /** A delivery the cursor decided on. */
 export interface Take {
+  /** Stored batch the messages come from. */
   batch: StoredBatch;
+  /** First offset taken. */
   start: number;
+  /** End offset taken (exclusive). */
   end: number;
+  /** Delivery attempt, 1 for the first. */
   attempt: number;
+  /** Bytes of the taken messages. */
   bytes: number;
 }
 
 /** Messages and bytes released from flight (credit to give back). */
 export interface Released {
+  /** Messages released. */
   messages: number;
+  /** Bytes released. */
   bytes: number;
 }
 
@@ -60,7 +69,10 @@ export class PartitionCursor {
   /** Waiting for redelivery, in offset order. */
   readonly retry: Range[] = [];
 
-  /** @param start the first offset this group will receive */
+  /**
+   * Creates a cursor whose next offset is `start`.
+   * @param start the first offset this group will receive
+   */
   constructor(start: number) {
     this.next = start;
   }

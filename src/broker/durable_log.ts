@@ -15,7 +15,10 @@ import type { BrokerStorage, GroupOffsets } from "./store/storage.ts";
 
 /** A batch arrived before an earlier one of the same producer: refused, to be resent in order. */
 export class SequenceGapError extends Error {
-  /** @param message what arrived and what was expected */
+  /**
+   * Creates the error with its reason.
+   * @param message what arrived and what was expected
+   */
   constructor(message: string) {
     super(message);
     this.name = "SequenceGapError";
@@ -37,7 +40,9 @@ export interface RetentionOptions {
 
 /** The broker's log: memory index plus optional disk. */
 export class DurableLog {
+  /** In-memory topics the log appends to. */
   readonly core: BrokerCore;
+  /** Disk storage; undefined for an in-memory broker. */
   readonly storage: BrokerStorage | undefined;
   /** Resent batches recognised by their producer sequence and not stored again. */
   duplicatesIgnored = 0;

@@ -27,11 +27,17 @@ const MAX_PUBLISHES_IN_FLIGHT = 64;
 
 /** What the frame handler works with. */
 export interface BrokerContext {
+  /** In-memory topics and groups. */
   core: BrokerCore;
+  /** Log that stores published batches. */
   log: DurableLog;
+  /** Time source of leases and timeouts. */
   clock: Clock;
+  /** Where the broker logs. */
   logger: Logger;
+  /** Broker instance id sent in HELLO_OK. */
   serverId: string;
+  /** Most subscriptions per connection. */
   maxSubscriptions: number;
   /** Silence after which a connection is closed, ms (told to members for their leases). */
   sessionTimeoutMs: number;
@@ -41,8 +47,11 @@ export interface BrokerContext {
   token: TokenCheck | undefined;
   /** memberId → where its deliveries go */
   members: Map<string, { session: Session; subscriptionId: number }>;
+  /** Asks for a delivery pass soon. */
   schedulePump(): void;
+  /** Resolves once `topic` has room for another publish. */
   waitForRoom(topic: string): Promise<void>;
+  /** Request failure counters shown in /stats. */
   counters: { requestErrors: number; storageErrors: number; unauthorized: number };
 }
 

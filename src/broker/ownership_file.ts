@@ -58,7 +58,10 @@ export class OwnershipWriter {
   readonly #path: string;
   #last = "";
 
-  /** @param dir the broker's data dir */
+  /**
+   * Writes ownership files into `dir`.
+   * @param dir the broker's data dir
+   */
   constructor(dir: string) {
     this.#path = join(dir, OWNERSHIP_FILE_NAME);
   }

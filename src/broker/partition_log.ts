@@ -28,8 +28,11 @@ export interface StoredBatch {
 
 /** What a trim removed. */
 export interface TrimResult {
+  /** Batches removed. */
   batches: number;
+  /** Messages removed. */
   messages: number;
+  /** Bytes removed. */
   bytes: number;
 }
 
@@ -55,7 +58,10 @@ export class PartitionLog {
   #cached = 0;
   #evictFrom = 0; // index below which no blob is cached (eviction cursor)
 
-  /** @param startOffset offset of the first message this log will hold */
+  /**
+   * Creates an empty log whose first offset is `startOffset`.
+   * @param startOffset offset of the first message this log will hold
+   */
   constructor(startOffset = 0) {
     this.#start = startOffset;
     this.#end = startOffset;

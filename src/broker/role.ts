@@ -15,21 +15,23 @@ export interface BrokerRoleOptions extends Omit<BrokerServerOptions, "storage"> 
   adminPort?: number;
   /** Persist the log under `<dataDir>/broker`; undefined keeps it in memory only. */
   dataDir?: string;
-  /** @default {"always"} */
+  /** When the data dir is fsynced. @default {"always"} */
   fsync?: FsyncPolicy;
-  /** @default {1000} */
+  /** Interval of the "interval" fsync policy, ms. @default {1000} */
   fsyncIntervalMs?: number;
-  /** @default {67108864} */
+  /** Size at which a log segment is rolled. @default {67108864} */
   segmentBytes?: number;
   /** Largest admin request body, bytes. @default {65536} */
   maxBodyBytes?: number;
   /** Longest admin request URL, characters. @default {8192} */
   maxUrlLength?: number;
+  /** Where the role logs. */
   logger: Logger;
 }
 
 /** A running broker role. */
 export interface BrokerRole extends AsyncDisposable {
+  /** Running broker server. */
   readonly server: BrokerServer;
   /** The admin HTTP address. */
   readonly adminAddr: Deno.NetAddr;

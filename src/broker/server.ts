@@ -30,11 +30,17 @@ export type { BrokerServerOptions } from "./server_options.ts";
 
 /** Connection counters of the server. */
 export interface ServerCounters {
+  /** Connections accepted since start. */
   connectionsAccepted: number;
+  /** Connections open now. */
   connectionsOpen: number;
+  /** Connections closed for a malformed frame. */
   protocolErrors: number;
+  /** Connections closed for silence. */
   sessionTimeouts: number;
+  /** Requests answered with ERROR. */
   requestErrors: number;
+  /** Requests that failed in storage. */
   storageErrors: number;
   /** HELLOs without the right token. */
   unauthorized: number;
@@ -46,8 +52,11 @@ export interface ServerCounters {
 export interface BrokerServer extends AsyncDisposable {
   /** The bound address. */
   readonly addr: Deno.NetAddr;
+  /** In-memory topics and groups. */
   readonly core: BrokerCore;
+  /** Log of published batches. */
   readonly log: DurableLog;
+  /** Connection and request counters. */
   readonly counters: ServerCounters;
   /** Stops accepting, closes every connection, saves group offsets. Safe to call twice. */
   close(): Promise<void>;

@@ -46,6 +46,7 @@ export interface BrokerServerOptions
   storage?: BrokerStorage;
   /** Time source. @default {systemClock} */
   clock?: Clock;
+  /** Where the server logs. */
   logger?: Logger;
   /** Aborting closes the server. */
   signal?: AbortSignal;
@@ -53,10 +54,15 @@ export interface BrokerServerOptions
 
 /** The connection limits of a server, resolved. */
 export interface ServerLimits {
+  /** Largest frame accepted, bytes. */
   maxFrameBytes: number;
+  /** Silence after which a connection is closed, ms. */
   sessionTimeoutMs: number;
+  /** Most subscriptions per connection. */
   maxSubscriptions: number;
+  /** Most open connections. */
   maxConnections: number;
+  /** Most messages in one PUBLISH. */
   maxBatchMessages: number;
 }
 

@@ -9,9 +9,13 @@ import type { FrameConnection } from "../net/frame_connection.ts";
 
 /** A connected client. */
 export class Session {
+  /** Connection number. */
   readonly id: number;
+  /** Framed connection to the client. */
   readonly fc: FrameConnection;
+  /** Whether HELLO was accepted. */
   hello = false;
+  /** When the last frame was read, clock ms. */
   lastSeen: number;
   /** Nonce of the last PING read: DELIVER frames carry it as their lease anchor. */
   lastPing = 0;
@@ -24,6 +28,7 @@ export class Session {
   #tail: Promise<void> | null = null;
 
   /**
+   * Creates the session of a new connection.
    * @param id connection number, for logs and member ids
    * @param fc the framed connection
    * @param now time of accept, epoch ms

@@ -8,8 +8,11 @@ import { PartitionLog } from "./partition_log.ts";
 
 /** Counters of one topic. */
 export interface TopicCounters {
+  /** Messages published. */
   publishedMessages: number;
+  /** Batches published. */
   publishedBatches: number;
+  /** Bytes published. */
   publishedBytes: number;
   /** Publishes that had to wait because the topic was at its memory bound. */
   publishWaits: number;
@@ -37,11 +40,17 @@ export function checkName(kind: "topic" | "group", name: string): void {
 
 /** A topic with its partitions and groups. */
 export class Topic {
+  /** Topic name. */
   readonly name: string;
+  /** One log per partition. */
   readonly logs: PartitionLog[];
+  /** Consumer groups by name. */
   readonly groups = new Map<string, ConsumerGroup>();
+  /** Retention limit, bytes. */
   readonly maxBytes: number;
+  /** Bytes of batches kept in memory. */
   readonly cacheBytes: number;
+  /** Publish counters. */
   readonly counters: TopicCounters = {
     publishedMessages: 0,
     publishedBatches: 0,
@@ -51,6 +60,7 @@ export class Topic {
   };
 
   /**
+   * Creates a topic with `partitions` empty logs.
    * @param name topic name (checked by the caller)
    * @param partitions partition count
    * @param maxBytes memory bound: publishers wait while the logs hold this much

@@ -15,7 +15,7 @@ export const BOOL = "true or false (or 1/0, yes/no, on/off)";
 /** Parses a port. */
 export const port = (text: string): number => parseIntInRange(text, 0, 65535);
 /** A duration parser with a lower bound in ms. */
-export const durationAtLeast = (min: number) => (text: string): number => {
+export const durationAtLeast = (min: number): (text: string) => number => (text: string) => {
   const ms = parseDuration(text);
   if (ms < min) throw new RangeError(`Duration "${text}" is below ${min} ms`);
   return ms;

@@ -16,6 +16,7 @@
  */
 export class UsageError extends Error {
   /**
+   * Creates the error with a message naming the bad flag.
    * @param message one line naming the flag and what it expects
    * @param options `cause`: the lower-level error, when there is one
    */

@@ -18,7 +18,8 @@ export type FlagType =
   | "host:port"
   | "repeatable string";
 
-type Value<K extends keyof GputelOptions> = NonNullable<GputelOptions[K]> extends
+/** What one occurrence of the flag for option `K` parses to (an element, for a list option). */
+export type Value<K extends keyof GputelOptions> = NonNullable<GputelOptions[K]> extends
   readonly (infer E)[] ? E : NonNullable<GputelOptions[K]>;
 
 /** One flag, for the option field `K` it sets. */

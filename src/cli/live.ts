@@ -98,7 +98,9 @@ export interface LiveConnection {
   broker?: HostPort;
   /** Opens another transport's sink (`--broker nats://…`). */
   sink?: (bufferMessages: number) => Promise<Sink>;
+  /** Broker token, if any. */
   token?: string;
+  /** TLS settings, if any. */
   tls?: TlsClientConfig;
 }
 

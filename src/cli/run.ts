@@ -27,6 +27,7 @@ export const DEMO_RATE = 50;
 export interface RunOutcome {
   /** Process exit code: 0 on success. */
   code: number;
+  /** Outcome of the stream role, when one ran. */
   stream?: StreamResult;
 }
 

@@ -13,6 +13,7 @@ export class BufferPool {
   #maxBytes: number;
 
   /**
+   * Creates an empty pool.
    * @param size bytes of each buffer (grows to the largest asked for)
    * @param maxBytes most bytes of free buffers kept
    */

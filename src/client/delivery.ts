@@ -11,8 +11,11 @@ import { type Lease, UNBOUNDED_LEASE } from "./lease.ts";
 
 /** One message of a delivery, with its partition offset. */
 export interface DeliveredMessage {
+  /** Offset of the message in its partition. */
   offset: number;
+  /** Message key. */
   key: string;
+  /** Message body. */
   payload: Uint8Array;
 }
 
@@ -49,6 +52,7 @@ export class Delivery implements SourceDelivery {
   #messages: DeliveredMessage[] | undefined;
 
   /**
+   * Wraps a DELIVER frame from `source`.
    * @param f a DELIVER frame whose batch was validated
    * @param source the broker log's identity
    * @param lease the member's lease on it

@@ -6,7 +6,10 @@
 
 /** The broker could not be reached or went away. */
 export class BrokerUnavailableError extends Error {
-  /** @param message what failed, with the address and what to do */
+  /**
+   * Creates the error with its reason.
+   * @param message what failed, with the address and what to do
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "BrokerUnavailableError";
@@ -19,6 +22,7 @@ export class BrokerRequestError extends Error {
   readonly code: number;
 
   /**
+   * Creates the error from an ERROR frame's code and message.
    * @param code the ERROR frame's code
    * @param message the broker's message
    */
@@ -35,7 +39,10 @@ export class BrokerRequestError extends Error {
  * publishers and subscribers stop and report it.
  */
 export class BrokerRefusedError extends BrokerUnavailableError {
-  /** @param message what was refused and what to do */
+  /**
+   * Creates the error with its reason.
+   * @param message what was refused and what to do
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "BrokerRefusedError";

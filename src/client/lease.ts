@@ -41,11 +41,14 @@ export class LeaseClock {
   #heardAt: number;
   #closed = false;
   /** The broker's limits, from SUBSCRIBE_OK; unknown until then. */
-  ackTimeoutMs = Infinity;
+  ackTimeoutMs: number = Infinity;
   /** See {@linkcode ackTimeoutMs}. */
-  sessionTimeoutMs = Infinity;
+  sessionTimeoutMs: number = Infinity;
 
-  /** @param now the monotonic clock, ms @default {performance.now} */
+  /**
+   * Creates the clock of a new connection.
+   * @param now the monotonic clock, ms @default {performance.now}
+   */
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
     this.#helloAt = now();

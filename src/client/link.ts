@@ -18,7 +18,9 @@ import { LeaseClock } from "./lease.ts";
 
 /** Where a broker listens. */
 export interface BrokerAddress {
+  /** Broker host name or address. */
   host: string;
+  /** Broker TCP port. */
   port: number;
 }
 
@@ -29,6 +31,7 @@ export function formatAddress(a: BrokerAddress): string {
 
 /** Options of {@linkcode openLink}. */
 export interface LinkOptions {
+  /** Client name sent in HELLO. */
   clientId: string;
   /** Sent in HELLO; empty when the broker needs none. @default {""} */
   token?: string;
@@ -46,6 +49,7 @@ export interface LinkOptions {
 
 /** A greeted connection. */
 export interface Link {
+  /** Framed connection to the broker. */
   readonly fc: FrameConnection;
   /**
    * The broker's log identity from HELLO_OK: stable across restarts of a

@@ -27,12 +27,16 @@ const ROUTE_CACHE_SIZE = 65_536;
 
 /** Open batches of one topic's partitions. */
 export class PartitionBatches {
+  /** Number of partitions of the topic. */
   readonly partitions: number;
   #builders: BatchBuilder[];
   #routes = new Map<string, Route>();
   #pool = new BufferPool(64 * 1024, POOL_BYTES);
 
-  /** @param partitions the topic's partition count */
+  /**
+   * Creates empty builders for `partitions` partitions.
+   * @param partitions the topic's partition count
+   */
   constructor(partitions: number) {
     this.partitions = partitions;
     this.#builders = Array.from(

@@ -34,6 +34,7 @@ export { type PublisherCounters, type PublisherOptions, STORAGE_RETRY_MS };
  * ```
  */
 export class Publisher implements Sink, AsyncDisposable {
+  /** Publish counters. */
   readonly counters: PublisherCounters = {
     refusals: 0,
     published: 0,
@@ -147,6 +148,7 @@ export class Publisher implements Sink, AsyncDisposable {
     await this.#loop;
   }
 
+  /** Closes the publisher, as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -23,6 +23,7 @@ export interface SinkCounters {
  * transport deduplicates resends).
  */
 export interface Sink {
+  /** Publish counters. */
   readonly counters: SinkCounters;
   /**
    * Queues one message; waits while the sink's buffer is full. `payload` may

@@ -18,10 +18,13 @@ export { type DeliveredMessage, Delivery, type PayloadVisit };
 
 /** Options of {@linkcode Subscriber}. */
 export interface SubscriberOptions {
+  /** Broker to consume from. */
   broker: BrokerAddress;
+  /** Topic to consume. */
   topic: string;
+  /** Consumer group to join. */
   group: string;
-  /** @default {"subscriber"} */
+  /** Client name sent in HELLO. @default {"subscriber"} */
   clientId?: string;
   /**
    * Stable member identity ("" for none): the broker gives a member that
@@ -36,6 +39,7 @@ export interface SubscriberOptions {
   creditMessages?: number;
   /** Most bytes in flight. @default {67108864} */
   creditBytes?: number;
+  /** Where the subscriber logs. */
   logger?: Logger;
 }
 
@@ -182,6 +186,7 @@ export class Subscriber implements Source, AsyncDisposable {
     await this.#loop;
   }
 
+  /** Closes the subscriber, as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -75,9 +75,13 @@ export class Checkpointer {
   #running: Promise<void> | undefined;
   #again = false;
   #closed = false;
+  /** Checkpoint counters. */
   readonly stats: CheckpointerStats = { checkpoints: 0, checkpointFailures: 0 };
 
-  /** @param options see {@linkcode CheckpointerOptions} */
+  /**
+   * Creates a checkpointer; it starts on its first call.
+   * @param options see {@linkcode CheckpointerOptions}
+   */
   constructor(options: CheckpointerOptions) {
     this.#o = options;
     this.#journal = options.journal;

@@ -32,7 +32,10 @@ export class FileTail {
   #size: number;
   #chunks: Chunk[] = [];
 
-  /** @param written the bytes the file holds */
+  /**
+   * Creates an empty tail for a file of `written` bytes.
+   * @param written the bytes the file holds
+   */
   constructor(written: number) {
     this.#written = written;
     this.#size = written;

@@ -64,8 +64,7 @@ export function isIdentityColumn(name: string): boolean {
   return identityColumnOf(name) !== null;
 }
 
-// Field name → what it is as an identity column, or null when it is none.
-// Names repeat on every message, so each is looked up once.
+/** What a field name is as an identity column. */
 export interface IdentityColumn {
   /** The column, lower-cased. */
   lower: string;
@@ -74,12 +73,18 @@ export interface IdentityColumn {
   /** Its place in PRIORITY, or -1. */
   slot: number;
 }
-/** What a field name is as an identity column, or null when it is none. */
-export const identityColumnOf = memoize((name: string): IdentityColumn | null => {
-  const lower = name.toLowerCase();
-  const label = IDENTITY_COLUMNS.get(lower);
-  return label === undefined ? null : { lower, label, slot: PRIORITY.indexOf(lower) };
-}, 4096);
+/**
+ * What a field name is as an identity column, or null when it is none.
+ * Names repeat on every message, so each is looked up once.
+ */
+export const identityColumnOf: (name: string) => IdentityColumn | null = memoize(
+  (name: string): IdentityColumn | null => {
+    const lower = name.toLowerCase();
+    const label = IDENTITY_COLUMNS.get(lower);
+    return label === undefined ? null : { lower, label, slot: PRIORITY.indexOf(lower) };
+  },
+  4096,
+);
 
 // labels_raw text → the label pairs it adds, in order. A DCGM stream repeats
 // each text for every sample of one GPU's metric, so most are parsed once.
@@ -92,9 +97,11 @@ const rawLabelPairs = memoize((raw: string): readonly (readonly [string, string]
   return pairs;
 }, 8192);
 
-// The labels of the identity columns, into `labels`: PRIORITY columns in
-// that order, then the other identity columns in field order (the first
-// field of each lower-cased column counts), then labels_raw's pairs.
+/**
+ * Adds the labels of the identity columns to `labels`: PRIORITY columns in
+ * that order, then the other identity columns in field order (the first
+ * field of each lower-cased column counts), then labels_raw's pairs.
+ */
 export function identityLabels(
   fields: Record<string, FieldValue>,
   names: readonly string[],
@@ -127,8 +134,10 @@ function claim(labels: Record<string, string>, label: string, value: FieldValue)
   if (text !== "") addLabel(labels, label, text);
 }
 
-// Sets a label unless it is set: an own property whatever its name
-// (`__proto__` included, as Object.fromEntries would).
+/**
+ * Sets a label unless it is set: an own property whatever its name
+ * (`__proto__` included, as Object.fromEntries would).
+ */
 export function addLabel(labels: Record<string, string>, label: string, value: string): void {
   if (Object.hasOwn(labels, label)) return;
   if (label === "__proto__") {

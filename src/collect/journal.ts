@@ -59,7 +59,9 @@ export async function deleteJournalsBefore(dir: string, gen: number): Promise<nu
 
 /** The journal generation rounds append to. */
 export class JournalFile {
+  /** Journal generation number. */
   readonly gen: number;
+  /** Path of the journal file. */
   readonly path: string;
   readonly #file: Deno.FsFile;
   readonly #sync: boolean;

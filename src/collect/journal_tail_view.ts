@@ -36,7 +36,10 @@ export class JournalTailView implements TelemetrySource {
   #signature = "";
   #stats: JournalTailStats = { journal_tail_records: 0, journal_tail_bytes: 0 };
 
-  /** @param dir the collector's dir */
+  /**
+   * Creates a view of the journals in `dir`.
+   * @param dir the collector's dir
+   */
   constructor(dir: string) {
     this.#dir = dir;
   }

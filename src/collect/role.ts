@@ -26,9 +26,9 @@ import { WriteGaps } from "./write_gaps.ts";
 export interface CollectRoleOptions {
   /** The gputel broker; required unless `connect` is given. */
   broker?: BrokerAddress;
-  /** @default {"telemetry"} */
+  /** Topic to consume. @default {"telemetry"} */
   topic?: string;
-  /** @default {"collectors"} */
+  /** Consumer group to join. @default {"collectors"} */
   group?: string;
   /** Subscriber connections (group members) in this process. @default {4} */
   workers?: number;
@@ -36,12 +36,13 @@ export interface CollectRoleOptions {
   dataDir: string;
   /** Collector id, unique per data dir. */
   id: string;
-  /** @default {1000} */
+  /** Records kept in memory per GPU. @default {1000} */
   maxEntries?: number;
   /** Most messages one store round (group commit) takes. @default {50000} */
   roundMessages?: number;
   /** Most payload bytes one store round takes. @default {16777216} */
   roundBytes?: number;
+  /** Most bytes of records kept in memory. */
   maxMemory?: number;
   /** API bind address. @default {"127.0.0.1"} */
   host?: string;
@@ -63,16 +64,23 @@ export interface CollectRoleOptions {
   maxUrlLength?: number;
   /** Opens group member `i` (the JetStream transport, a fake). @default `Subscriber.connect` to `broker` */
   connect?: (i: number) => Promise<Source>;
+  /** Where the role logs. */
   logger: Logger;
 }
 
 /** Counters of the collect role. */
 export interface CollectCounters {
+  /** Deliveries received. */
   deliveries: number;
+  /** Records stored. */
   stored: number;
+  /** Records skipped as already stored. */
   duplicatesSkipped: number;
+  /** Messages that failed to decode. */
   invalid: number;
+  /** Messages nacked. */
   nacked: number;
+  /** Writes that failed. */
   writeFailures: number;
   /** Messages left unacked behind a failed write of their partition, for redelivery. */
   heldBack: number;
@@ -91,8 +99,11 @@ interface Queued {
 
 /** A running collect role. */
 export interface CollectRole extends AsyncDisposable {
+  /** Store of received records. */
   readonly store: CollectorStore;
+  /** Address the HTTP API listens on. */
   readonly apiAddr: Deno.NetAddr;
+  /** Role counters. */
   readonly counters: CollectCounters;
   /** Writes and acks the deliveries already queued, leaves the group, closes. Safe twice. */
   close(): Promise<void>;

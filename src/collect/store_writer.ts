@@ -47,6 +47,7 @@ export class StoreWriter {
   #failure: unknown;
 
   /**
+   * Creates the writer over the store's parts.
    * @param options the store's options
    * @param parts what open recovered
    */

@@ -45,6 +45,7 @@ export class TimeIndex {
   #size = 0;
 
   /**
+   * Creates an index holding one entry every `every` records.
    * @param every lines per block
    * @throws {RangeError} when `every` is not an integer >= 1
    */

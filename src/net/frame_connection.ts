@@ -25,6 +25,7 @@ export interface FrameConnectionOptions {
 
 /** A framed, queued, coalescing wrapper around a `Deno.Conn`. */
 export class FrameConnection {
+  /** Underlying TCP or TLS connection. */
   readonly conn: Deno.Conn;
   #decoder: FrameDecoder;
   #queue: Uint8Array[] = [];
@@ -33,7 +34,10 @@ export class FrameConnection {
   #closed = false;
   #writeError: Error | null = null;
 
-  /** @param conn an open TCP (or TLS) connection */
+  /**
+   * Wraps `conn`.
+   * @param conn an open TCP (or TLS) connection
+   */
   constructor(conn: Deno.Conn, options: FrameConnectionOptions = {}) {
     this.conn = conn;
     this.#decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });

@@ -25,6 +25,7 @@ export class TokenCheck {
   readonly #digest: Buffer;
 
   /**
+   * Creates a check against `token`.
    * @param token the expected token
    * @throws {RangeError} when `token` is empty or longer than {@linkcode MAX_TOKEN_LENGTH}
    */

@@ -16,9 +16,13 @@ export type LogFields = Record<string, unknown>;
 
 /** What roles log through. */
 export interface Logger {
+  /** Logs a debug line. */
   debug(msg: string, fields?: LogFields): void;
+  /** Logs an info line. */
   info(msg: string, fields?: LogFields): void;
+  /** Logs a warning. */
   warn(msg: string, fields?: LogFields): void;
+  /** Logs an error. */
   error(msg: string, fields?: LogFields): void;
   /** A logger that adds `component` to every line. */
   child(component: string): Logger;
@@ -30,7 +34,7 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 export interface LoggerOptions {
   /** Lowest level written. @default {"info"} */
   level?: LogLevel;
-  /** @default {"text"} */
+  /** Line format. @default {"text"} */
   format?: LogFormat;
   /** Where lines go. @default writes to stderr */
   write?: (line: string) => void;

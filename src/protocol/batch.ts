@@ -46,6 +46,7 @@ export class BatchBuilder {
   #allocate: (minBytes: number) => Uint8Array;
 
   /**
+   * Creates an empty builder.
    * @param initialBytes starting capacity in bytes
    * @param allocate where buffers come from (a pool; they need not be zeroed)
    */

@@ -18,6 +18,7 @@ export class BodyReader {
   #what: string;
 
   /**
+   * Creates a reader over `bytes`; `what` names the frame in errors.
    * @param bytes the frame body
    * @param what the frame's name, for error messages
    */
@@ -97,6 +98,7 @@ export class FrameWriter {
   #pos = 5;
 
   /**
+   * Starts a frame of `type`.
    * @param type the frame type byte
    * @param sizeHint expected body size, to avoid regrowth
    */

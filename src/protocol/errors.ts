@@ -6,7 +6,10 @@
 
 /** The bytes on the wire do not form a valid gputel frame. */
 export class ProtocolError extends Error {
-  /** @param message what was wrong and where */
+  /**
+   * Creates the error with its reason.
+   * @param message what was wrong and where
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ProtocolError";
@@ -21,6 +24,7 @@ export class FrameTooLargeError extends ProtocolError {
   readonly limit: number;
 
   /**
+   * Creates the error for a frame of `size` over `limit` bytes.
    * @param size announced frame length in bytes
    * @param limit configured maximum frame length in bytes
    */

@@ -53,10 +53,7 @@ export interface RawFrame {
 
 /** Options for {@linkcode FrameDecoder}. */
 export interface FrameDecoderOptions {
-  /**
-   * Largest accepted `L` (type byte + body) in bytes.
-   * @default {DEFAULT_MAX_FRAME_BYTES}
-   */
+  /** Largest accepted `L` (type byte + body) in bytes. @default {DEFAULT_MAX_FRAME_BYTES} */
   maxFrameBytes?: number;
 }
 
@@ -81,7 +78,10 @@ export class FrameDecoder {
   #need = 0; // total bytes the pending frame needs, incl. prefix (0 = prefix unknown)
   #failed: Error | null = null;
 
-  /** @throws {RangeError} when maxFrameBytes is not an integer in 1..2^31 */
+  /**
+   * Creates a decoder with an empty buffer.
+   * @throws {RangeError} when maxFrameBytes is not an integer in 1..2^31
+   */
   constructor(options: FrameDecoderOptions = {}) {
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     if (!Number.isInteger(max) || max < 1 || max > 2 ** 31) {

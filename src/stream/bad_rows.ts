@@ -12,6 +12,7 @@ export const DEFAULT_MAX_BAD_ROWS = 1_000;
 /** More than the allowed bad rows in a row: the stream stops (exit 1). */
 export class TooManyBadRowsError extends Error {
   /**
+   * Creates the error naming the source and line.
    * @param max the `--max-bad-rows` limit that was passed
    * @param source the input's name
    * @param line the line of the last bad row
@@ -41,6 +42,7 @@ export class BadRowRun {
   #run = 0;
 
   /**
+   * Creates a counter allowing `max` bad rows in a row.
    * @param max most bad rows in a row allowed, >= 1
    * @param source the input's name, for the error
    * @throws {RangeError} when `max` is not an integer >= 1

@@ -55,6 +55,7 @@ export class CsvRowError extends Error {
   readonly reason: CsvProblem;
 
   /**
+   * Creates the error for one row.
    * @param message what failed and what to do about it
    * @param options the line, the reason and an optional cause
    */

@@ -80,6 +80,7 @@ export class CsvRecordParser {
   readonly #sourceName: string;
 
   /**
+   * Creates a parser.
    * @param options limits and naming
    * @throws {RangeError} when `maxRecordChars` is not a positive integer
    */

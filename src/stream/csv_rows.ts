@@ -35,10 +35,7 @@ export interface RowPosition {
 
 /** Options shared by every way of reading CSV rows. */
 export interface CsvRowOptions {
-  /**
-   * Throw {@linkcode CsvRowError} on the first bad row instead of skipping it.
-   * @default false
-   */
+  /** Throw {@linkcode CsvRowError} on the first bad row instead of skipping it. @default false */
   strict?: boolean;
   /** Called once for every skipped row (not called in strict mode). */
   onBadRow?: (bad: BadRow) => void;
@@ -87,6 +84,7 @@ export class CsvRowDecoder {
   #badRows = 0;
 
   /**
+   * Creates a decoder; the first row is the header.
    * @param options strictness, bad-row callback, limits
    * @throws {RangeError} when `maxRecordChars` is not a positive integer
    */

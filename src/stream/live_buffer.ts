@@ -48,7 +48,10 @@ export class DropOldestBuffer<T> {
   /** Drop episodes so far. */
   episodes = 0;
 
-  /** @throws {RangeError} when `capacity` is not an integer >= 1 */
+  /**
+   * Creates an empty buffer.
+   * @throws {RangeError} when `capacity` is not an integer >= 1
+   */
   constructor(options: DropOldestBufferOptions) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new RangeError(`capacity must be an integer >= 1, got ${options.capacity}`);

@@ -41,7 +41,10 @@ export class ProgressMeter {
   #at: number;
   #published = 0;
 
-  /** @param clock time source; the first sample's rate counts from now */
+  /**
+   * Creates a meter that reads `clock`.
+   * @param clock time source; the first sample's rate counts from now
+   */
   constructor(clock: Clock) {
     this.#clock = clock;
     this.#at = clock.now();

@@ -20,10 +20,7 @@ export interface RateLimiterOptions {
    * @default max(1, rate × {@linkcode DEFAULT_BURST_SECONDS})
    */
   burst?: number;
-  /**
-   * Tokens in the bucket at the start, at most `burst`: what may go at once.
-   * @default burst
-   */
+  /** Tokens in the bucket at the start, at most `burst`: what may go at once. @default burst */
   start?: number;
 }
 
@@ -59,6 +56,7 @@ export class RateLimiter {
   #last: number;
 
   /**
+   * Creates a limiter with a full bucket.
    * @param options rate, clock, burst
    * @throws {RangeError} naming `rate` or `burst` when not a finite number in range
    */

@@ -38,6 +38,7 @@ export type StreamPublisher = Sink;
 
 /** Options of {@linkcode runStream}. */
 export interface StreamRoleOptions {
+  /** Path of the CSV file to stream. */
   csv: string;
   /** The gputel broker; required unless `connect` is given. */
   broker?: BrokerAddress;
@@ -45,7 +46,7 @@ export interface StreamRoleOptions {
   token?: string;
   /** Speak TLS to the broker, trusting these CAs. */
   tls?: TlsClientConfig;
-  /** @default {"telemetry"} */
+  /** Topic to publish to. @default {"telemetry"} */
   topic?: string;
   /** Rate-limited senders sharing the file. @default {4} */
   workers?: number;
@@ -62,12 +63,13 @@ export interface StreamRoleOptions {
   follow?: boolean;
   /** Messages per published batch. @default {500} */
   batch?: number;
-  /** @default {5} */
+  /** How long a batch waits for more messages, ms. @default {5} */
   lingerMs?: number;
   /** Most unconfirmed messages held in memory; reading waits above it. @default {DEFAULT_BUFFER_MESSAGES} */
   bufferMessages?: number;
   /** Column that overrides the GPU key choice. */
   key?: string;
+  /** Rows to keep (all when empty). */
   filters?: RowFilter[];
   /** This streamer's share of GPUs (one-based K of N). */
   shard?: Shard;
@@ -86,12 +88,13 @@ export interface StreamRoleOptions {
   progressMs?: number;
   /** After stopping, wait this long for outstanding confirms, ms. @default {DEFAULT_DRAIN_TIMEOUT_MS} */
   drainTimeoutMs?: number;
-  /** @default {systemClock} */
+  /** Time source. @default {systemClock} */
   clock?: Clock;
   /** How workers wait for the rate limiter. @default real timers */
   sleep?: Sleep;
   /** Opens the sink (the JetStream transport, a fake). @default `Publisher.connect` to `broker` */
   connect?: () => Promise<StreamPublisher>;
+  /** Where the role logs. */
   logger: Logger;
   /** Aborting stops reading; outstanding messages are drained. */
   signal?: AbortSignal;
@@ -99,16 +102,23 @@ export interface StreamRoleOptions {
 
 /** What a stream run did. */
 export interface StreamResult {
+  /** Data rows read. */
   rowsRead: number;
+  /** Messages published. */
   published: number;
+  /** Messages the broker confirmed. */
   confirmed: number;
+  /** Messages resent. */
   retried: number;
   /** Rows skipped: malformed, without a GPU key, refused by the collector's rules, or outside --filter/--shard. */
   skipped: number;
+  /** Rows that failed to parse. */
   badRows: number;
+  /** Rows without a GPU key. */
   noKey: number;
   /** Rows whose message the collector would refuse (too many fields, no metric, …). */
   rejected: number;
+  /** Rows dropped by a filter. */
   filtered: number;
   /** Messages made but not confirmed when the run ended (0 on success). */
   unconfirmed: number;

@@ -42,9 +42,11 @@ export interface WorkerOptions {
    * Without it, a pull waits until its chunk is full or the rows end.
    */
   idle?: () => Promise<typeof IDLE>;
+  /** Where messages go. */
   sink: MessageSink;
+  /** Time source. */
   clock: Clock;
-  /** @default {abortableSleep} (real timers) */
+  /** Waits between retries. @default {abortableSleep} (real timers) */
   sleep?: Sleep;
   /** Messages/s per worker; 0 = as fast as the sink accepts. */
   rate: number;
@@ -54,8 +56,9 @@ export interface WorkerOptions {
   durationMs?: number;
   /** Column that overrides the GPU key choice. */
   key?: string;
-  /** @default {[]} */
+  /** Rows to keep (all when empty). @default {[]} */
   filters?: RowFilter[];
+  /** This streamer's share of the GPUs. */
   shard?: Shard;
   /** Aborting stops every worker before its next chunk. */
   signal: AbortSignal;
@@ -91,6 +94,7 @@ export interface RowCounts {
 
 /** A running set of workers. */
 export interface Workers {
+  /** Row counters. */
   readonly counts: RowCounts;
   /** Settles when every worker stopped; rejects with the first error (e.g. a strict-mode `CsvRowError`). */
   readonly done: Promise<void>;

@@ -10,7 +10,9 @@ import { type IndexEntry, Segment, type SegmentRepair } from "./segment.ts";
 
 /** Where a batch lies on disk: what `StoredBatch.loc` holds for a persisted batch. */
 export interface BatchLocation {
+  /** Segment holding the batch. */
   segment: Segment;
+  /** Index entry of the batch. */
   entry: IndexEntry;
 }
 
@@ -19,16 +21,21 @@ export type RecordInput = Omit<RecordHeader, "blobLength">;
 
 /** What retention removed. */
 export interface Removed {
+  /** Segments deleted. */
   segments: number;
   /** First offset still retained afterwards. */
   start: number;
+  /** Bytes deleted. */
   bytes: number;
 }
 
 /** The segments of one partition. */
 export class PartitionFiles {
+  /** Directory of the partition's segments. */
   readonly dir: string;
+  /** Size at which a segment is rolled. */
   readonly segmentBytes: number;
+  /** Segments, oldest first. */
   readonly segments: Segment[];
 
   private constructor(dir: string, segmentBytes: number, segments: Segment[]) {

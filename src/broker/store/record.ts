@@ -30,11 +30,17 @@ const TWO_32 = 2 ** 32;
 
 /** A record's header fields. */
 export interface RecordHeader {
+  /** Offset of the batch's first message. */
   baseOffset: number;
+  /** Messages in the batch. */
   count: number;
+  /** Bytes of the batch blob. */
   blobLength: number;
+  /** When the batch was appended, epoch ms. */
   appendedAt: number;
+  /** Idempotent producer id; 0 for none. */
   producerId: number;
+  /** Producer's sequence of the batch. */
   sequence: number;
 }
 
@@ -108,6 +114,7 @@ export interface ScannedRecord extends RecordHeader {
 
 /** What {@linkcode scanRecords} found. */
 export interface ScanResult {
+  /** Records read intact. */
   records: ScannedRecord[];
   /** Position just past the last valid record: bytes from here on are garbage or torn. */
   validEnd: number;

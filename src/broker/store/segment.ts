@@ -10,14 +10,19 @@ import { RECORD_HEADER_BYTES, recordIsValid, scanRecords } from "./record.ts";
 
 /** Where one batch lies in a segment. */
 export interface IndexEntry {
+  /** Offset of the batch's first message. */
   baseOffset: number;
+  /** Messages in the batch. */
   count: number;
   /** Position of the record header in the `.log` file. */
   position: number;
+  /** Bytes of the batch blob. */
   blobLength: number;
+  /** When the batch was appended, epoch ms. */
   appendedAt: number;
   /** The publisher's idempotence id (0: none) and batch number. */
   producerId: number;
+  /** Producer's sequence of the batch. */
   sequence: number;
 }
 
@@ -42,8 +47,11 @@ export function segmentName(base: number): string {
 
 /** A segment's files, open for appending and reading. */
 export class Segment {
+  /** Offset of the segment's first message. */
   readonly base: number;
+  /** Path of the log file. */
   readonly logPath: string;
+  /** Path of the index file. */
   readonly idxPath: string;
   /** Records in the segment, in order. */
   readonly entries: IndexEntry[];

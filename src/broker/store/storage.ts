@@ -27,35 +27,44 @@ export type FsyncPolicy = "always" | "interval" | "never";
 export interface BrokerStorageOptions {
   /** The broker's own directory (e.g. `<data-dir>/broker`). */
   dir: string;
-  /** @default {"always"} */
+  /** When appended batches are fsynced. @default {"always"} */
   fsync?: FsyncPolicy;
   /** Sync period for `interval`, ms. @default {1000} */
   fsyncIntervalMs?: number;
   /** Roll to a new segment past this size. @default {67108864} */
   segmentBytes?: number;
+  /** Where the storage logs. */
   logger: Logger;
 }
 
 /** A topic found on disk. */
 export interface RecoveredTopic {
+  /** Topic name. */
   name: string;
+  /** Partitions' files as found on disk. */
   partitions: PartitionFiles[];
 }
 
 /** Counters of the storage layer. */
 export interface StorageCounters {
+  /** Batches written. */
   writes: number;
+  /** Writes that failed. */
   writeErrors: number;
+  /** Fsyncs done. */
   syncs: number;
+  /** Fsyncs that failed. */
   syncErrors: number;
   /** Batches that failed their CRC when read (skipped, their messages counted as dropped). */
   /** Batches read back from disk (a consumer past the in-memory cache). */
   reads: number;
+  /** Reads that found a corrupt record. */
   corruptReads: number;
   /** Bytes cut from torn or garbage tails at startup. */
   recoveredTruncatedBytes: number;
   /** Corrupt stretches skipped in tails at startup. */
   recoveredCorruptRanges: number;
+  /** Segments deleted by retention. */
   segmentsRemoved: number;
 }
 
@@ -64,11 +73,17 @@ export type GroupOffsets = Record<string, Record<string, number[]>>;
 
 /** The broker's durable log. */
 export class BrokerStorage {
+  /** Data directory. */
   readonly dir: string;
+  /** When appends are fsynced. */
   readonly policy: FsyncPolicy;
+  /** Broker id kept in the data dir. */
   readonly id: string;
+  /** Storage counters shown in /stats. */
   readonly counters: StorageCounters;
+  /** Topics found on disk at open. */
   readonly recovered: RecoveredTopic[];
+  /** Saved consumer group offsets. */
   readonly groups: GroupOffsets;
   #segmentBytes: number;
   #log: Logger;

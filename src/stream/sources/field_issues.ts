@@ -17,7 +17,10 @@ export class FieldIssues {
   /** GPU-and-field pairs that failed with another error (left out too). */
   failing = 0;
 
-  /** @param log where the lines go */
+  /**
+   * Creates a tracker that logs to `log`.
+   * @param log where the lines go
+   */
   constructor(log: Logger) {
     this.#log = log;
   }

@@ -37,9 +37,11 @@ export interface NvmlSourceOptions {
   hostname: string;
   /** Time between readings, ms. */
   intervalMs: number;
+  /** Time source. */
   clock: Clock;
-  /** @default {abortableSleep} */
+  /** Waits between polls. @default {abortableSleep} */
   sleep?: Sleep;
+  /** Where the source logs. */
   logger: Logger;
   /** Opens the library; tests inject a failing one. @default `NvmlLibrary.open` */
   load?: (path: string) => NvmlLibrary;

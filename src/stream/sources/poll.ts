@@ -13,7 +13,9 @@ import type { LiveSample } from "./source.ts";
 export interface PollOptions {
   /** Time between readings, ms (>= 1). */
   intervalMs: number;
+  /** Time source. */
   clock: Clock;
+  /** Waits between polls. */
   sleep: Sleep;
   /** Called with the number of slots skipped because a reading ran late. */
   onLate?: (skipped: number) => void;

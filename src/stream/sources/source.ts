@@ -59,7 +59,10 @@ export interface LiveSource {
  * usage error (exit 2).
  */
 export class SourceUnavailableError extends Error {
-  /** @param message names the flag and what to do */
+  /**
+   * Creates the error with its reason.
+   * @param message names the flag and what to do
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "SourceUnavailableError";
