@@ -7,7 +7,7 @@
  * @module
  */
 import { BatchBuilder, encodeKey } from "../protocol/mod.ts";
-import { fnv1a32 } from "../stream/hash.ts";
+import { fnv1a32 } from "../record/hash.ts";
 import { BufferPool } from "./buffer_pool.ts";
 
 /** Where a key's messages go, and the key as a batch holds it. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { fnv1a32 } from "../stream/hash.ts";
+import { fnv1a32 } from "../record/hash.ts";
 import type { TelemetryRecord } from "./record.ts";
 
 const logIds = new Map<string, string>();

@@ -8,7 +8,7 @@
  */
 
 import type { FieldValue } from "./message.ts";
-import { fnv1a32 } from "./hash.ts";
+import { fnv1a32 } from "../record/hash.ts";
 import { detectValue } from "./values.ts";
 
 /** One `--filter COLUMN=VALUE`. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { inShard, matchesFilters, type RowFilter } from "../../src/stream/row_filter.ts";
-import { fnv1a32 } from "../../src/stream/hash.ts";
+import { fnv1a32 } from "../../src/record/hash.ts";
 
 const ROW = { gpu_id: 0, Hostname: "h1", value: 1.5, ok: true, model: "NVIDIA H100 80GB HBM3" };
 const f = (column: string, value: string): RowFilter => ({ column, value });

@@ -1,6 +1,7 @@
 /**
- * Stable string hashing, shared by `--shard` and the broker client's
- * partition choice so both agree on where a GPU key goes.
+ * Stable string hashing, part of the stream ↔ collect contract: `--shard` and
+ * the broker client's partition choice use it, so both agree on where a GPU
+ * key goes; the collector names a log's origin with it.
  *
  * @module
  */

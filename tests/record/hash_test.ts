@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fnv1a32 } from "../../src/stream/hash.ts";
+import { fnv1a32 } from "../../src/record/hash.ts";
 
 /** Reference FNV-1a over bytes, to check the string version against. */
 function fnv1a32Bytes(bytes: Uint8Array): number {
