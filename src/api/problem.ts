@@ -1,5 +1,6 @@
 /**
- * RFC 9457 problem details: the one error body of the query API.
+ * The query API's problems: a type URI per kind of failure, and the mapping
+ * of errors to RFC 9457 problem details (`src/obs/problem.ts`).
  *
  * @module
  */
@@ -12,9 +13,9 @@ import {
   UnknownGpuError,
   UnknownHostError,
 } from "../collect/errors.ts";
+import type { InvalidParam, Problem } from "../obs/problem.ts";
 
-/** The media type of problem bodies. */
-export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+export { type InvalidParam, type Problem, PROBLEM_CONTENT_TYPE } from "../obs/problem.ts";
 
 /** Problem type URIs, one per kind of failure. */
 export const PROBLEM_TYPES = {
@@ -26,30 +27,6 @@ export const PROBLEM_TYPES = {
   storage: "urn:gputel:problem:storage",
   internal: "urn:gputel:problem:internal",
 } as const;
-
-/** One invalid parameter. */
-export interface InvalidParam {
-  /** Parameter name, e.g. `limit`. */
-  name: string;
-  /** What is wrong with it. */
-  reason: string;
-}
-
-/** An RFC 9457 problem details object. */
-export interface Problem {
-  /** URI naming the kind of problem. */
-  type: string;
-  /** Short summary of the kind (the HTTP reason phrase). */
-  title: string;
-  /** HTTP status code. */
-  status: number;
-  /** What went wrong this time and what to do. */
-  detail: string;
-  /** The request path. */
-  instance?: string;
-  /** For bad parameters: each one and why. */
-  invalid_params?: InvalidParam[];
-}
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",

@@ -8,6 +8,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { problemResponse } from "../obs/problem.ts";
 import { bearerToken, TokenCheck } from "./token.ts";
 
 /** Default {@linkcode HttpGuardOptions.maxBodyBytes}: 64 KiB (the APIs take no bodies). */
@@ -79,17 +80,10 @@ function refuse(
   detail: string,
   headers: Record<string, string> = {},
 ): Response {
-  const body = {
-    type: `urn:gputel:problem:${kind}`,
-    title,
-    status,
-    detail,
-    instance: c.req.path,
-  };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/problem+json", ...headers },
-  });
+  return problemResponse(
+    { type: `urn:gputel:problem:${kind}`, title, status, detail, instance: c.req.path },
+    headers,
+  );
 }
 
 /**
