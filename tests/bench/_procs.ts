@@ -5,20 +5,14 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { freePort } from "../_helpers.ts";
+export { freePort };
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Runtime flags of the compiled binary (compile.sh's RUNTIME_FLAGS). */
 export const GPUTEL_RUNTIME_FLAGS = ["--v8-flags=--max-semi-space-size=16"];
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** Whether `cmd` is on PATH. */
 export async function onPath(cmd: string): Promise<boolean> {

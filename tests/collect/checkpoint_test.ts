@@ -3,15 +3,7 @@ import { join } from "node:path";
 import { Checkpoint, MAX_FILES_PER_COMMIT } from "../../src/collect/checkpoint.ts";
 import { lockDir } from "../../src/collect/dir_lock.ts";
 import { StoreLockedError } from "../../src/collect/errors.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "gputel_cp_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withDir } from "../_helpers.ts";
 
 Deno.test("Checkpoint commits a position with file sizes atomically and reloads them", () =>
   withDir(async (dir) => {

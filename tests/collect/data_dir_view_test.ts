@@ -3,17 +3,9 @@ import { join } from "node:path";
 import { DataDirView } from "../../src/collect/data_dir_view.ts";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, messages } from "./_store_helpers.ts";
+import { withDir } from "../_helpers.ts";
 
 const seqs = (records: { metrics: Record<string, unknown> }[]) => records.map((r) => r.metrics.seq);
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "gputel-root-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function collector(root: string, id: string, from: number, to: number, key: string) {
   await using store = await CollectorStore.open({ dir: join(root, id), fsync: false });

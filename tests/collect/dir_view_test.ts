@@ -5,17 +5,9 @@ import { gpuFileName } from "../../src/collect/file_name.ts";
 import { TelemetryQuery } from "../../src/collect/query.ts";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, messages } from "./_store_helpers.ts";
+import { withDir } from "../_helpers.ts";
 
 const seqs = (records: { metrics: Record<string, unknown> }[]) => records.map((r) => r.metrics.seq);
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "gputel-view-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("CollectorDirView follows a live store across refreshes without taking its lock", () =>
   withDir(async (dir) => {

@@ -6,17 +6,9 @@ import {
   journalFileName,
   listJournals,
 } from "../../src/collect/journal.ts";
+import { withDir } from "../_helpers.ts";
 
 const encoder = new TextEncoder();
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "gputel_journal_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("JournalFile appends, cuts back a failed entry, and never reopens an existing generation", () =>
   withDir(async (dir) => {

@@ -7,18 +7,10 @@ import {
   splitLines,
   WriteHandles,
 } from "../../src/collect/jsonl_files.ts";
+import { withDir } from "../_helpers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "gputel_files_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("WriteHandles writes at offsets, reports creation, and keeps at most maxOpen handles after trim", () =>
   withDir(async (dir) => {

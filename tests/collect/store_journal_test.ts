@@ -2,15 +2,9 @@ import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:
 import { join } from "node:path";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, jsonlFiles, lines, messages, T0 } from "./_store_helpers.ts";
+import { withDir as withTempDir } from "../_helpers.ts";
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const root = await Deno.makeTempDir({ prefix: "gputel_journal_store_" });
-  try {
-    await fn(join(root, "c1"));
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir(fn, "c1");
 
 const seqsIn = async (path: string) => (await lines(path)).map((l) => JSON.parse(l).metrics.seq);
 

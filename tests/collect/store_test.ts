@@ -5,15 +5,9 @@ import { StoreClosedError, StoreLockedError } from "../../src/collect/errors.ts"
 import { gpuFileName } from "../../src/collect/file_name.ts";
 import { CollectorStore, resolveCollectorStoreOptions } from "../../src/collect/store.ts";
 import { batch, jsonlFiles, lines, messages, payload, T0 } from "./_store_helpers.ts";
+import { withDir as withTempDir } from "../_helpers.ts";
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "gputel_store_" });
-  try {
-    await fn(join(dir, "collector-1"));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir(fn, "collector-1");
 
 Deno.test("CollectorStore writes one JSONL file per GPU with one line per record", () =>
   withDir(async (dir) => {

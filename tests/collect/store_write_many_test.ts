@@ -3,15 +3,9 @@ import { join } from "node:path";
 import { gpuFileName } from "../../src/collect/file_name.ts";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, jsonlFiles, lines, messages } from "./_store_helpers.ts";
+import { withDir as withTempDir } from "../_helpers.ts";
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const root = await Deno.makeTempDir({ prefix: "gputel_many_" });
-  try {
-    await fn(join(root, "c1"));
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir(fn, "c1");
 
 /** `partition:seq` of every line of a GPU file; seq doubles as the offset. */
 async function tagged(dir: string, name: string): Promise<number[]> {

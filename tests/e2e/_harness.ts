@@ -6,6 +6,8 @@
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { join } from "node:path";
+import { freePort } from "../_helpers.ts";
+export { freePort };
 
 /** The repository root. */
 export const ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -23,14 +25,6 @@ export const HAS_REAL_EXPORT = (() => {
     return false;
   }
 })();
-
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** A spawned gputel process whose output is captured. */
 export class Gputel implements AsyncDisposable {

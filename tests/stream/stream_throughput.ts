@@ -18,6 +18,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { freePort } from "../_helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -45,13 +46,6 @@ function parseArgs(all: string[]): BenchArgs {
     throw new RangeError(`rows must be a positive integer, got ${out.rows}`);
   }
   return out;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 /** Peak resident set size of `pid` in bytes, or undefined once it is gone. */
