@@ -10,6 +10,7 @@
 
 import { DataDirView } from "../collect/data_dir_view.ts";
 import { newHttpGuardCounters } from "../net/http_guard.ts";
+import { serveApp, type ServedApp } from "../net/serve.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { createApiApp } from "./app.ts";
@@ -106,23 +107,18 @@ export async function startApiRole(o: ApiRoleOptions): Promise<ApiRole> {
       error: String(error),
     });
   }
-  let http: Deno.HttpServer<Deno.NetAddr>;
+  let served: ServedApp;
   try {
-    http = Deno.serve({
-      hostname: o.host ?? "127.0.0.1",
-      port: o.apiPort ?? 8080,
-      ...o.tls,
-      onListen: () => {},
-    }, app.fetch);
+    served = serveApp({ host: o.host, port: o.apiPort, tls: o.tls }, app.fetch);
   } catch (error) {
     await view.close();
     throw error;
   }
-  const apiAddr = http.addr;
+  const { server: http, addr: apiAddr } = served;
   log.info("api serving", {
     dataDir: o.dataDir,
     collectors: view.ids().length,
-    api: `${o.tls ? "https" : "http"}://${apiAddr.hostname}:${apiAddr.port}`,
+    api: served.url,
     token: o.token ? "required" : "none",
   });
   let closing: Promise<void> | undefined;

@@ -14,6 +14,7 @@ import type { BrokerAddress } from "../client/link.ts";
 import type { Source, SourceDelivery, SourceMessage } from "../client/source.ts";
 import { Subscriber } from "../client/subscriber.ts";
 import { newHttpGuardCounters } from "../net/http_guard.ts";
+import { serveApp } from "../net/serve.ts";
 import type { TlsClientConfig, TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { TelemetryQuery } from "./query.ts";
@@ -174,16 +175,11 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
       counters: http,
     },
   });
-  const server = Deno.serve({
-    hostname: o.host ?? "127.0.0.1",
-    port: o.apiPort ?? 8080,
-    ...o.tls,
-    onListen: () => {},
-  }, app.fetch);
-  const apiAddr = server.addr as Deno.NetAddr;
+  const served = serveApp({ host: o.host, port: o.apiPort, tls: o.tls }, app.fetch);
+  const { server, addr: apiAddr } = served;
   log.info("collector storing", {
     dir: store.dir,
-    api: `${o.tls ? "https" : "http"}://${apiAddr.hostname}:${apiAddr.port}`,
+    api: served.url,
     token: o.token ? "required" : "none",
   });
 

@@ -10,6 +10,7 @@
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { newHttpGuardCounters } from "../../net/http_guard.ts";
+import { serveApp, type ServedApp } from "../../net/serve.ts";
 import type { TlsServerConfig } from "../../net/tls.ts";
 import type { Logger } from "../../obs/log.ts";
 import { PromText } from "../../obs/prometheus.ts";
@@ -160,25 +161,20 @@ export async function startFederatedApiRole(o: FederatedApiRoleOptions): Promise
       },
     },
   });
-  let http: Deno.HttpServer<Deno.NetAddr>;
+  let served: ServedApp;
   try {
-    http = Deno.serve({
-      hostname: o.host ?? "127.0.0.1",
-      port: o.apiPort ?? 8080,
-      ...o.tls,
-      onListen: () => {},
-    }, fetch);
+    served = serveApp({ host: o.host, port: o.apiPort, tls: o.tls }, fetch);
   } catch (error) {
     await set.close();
     client[Symbol.dispose]();
     throw error;
   }
-  const apiAddr = http.addr;
+  const { server: http, addr: apiAddr } = served;
   log.info("api serving", {
     collectors: o.collectors.kind === "dns"
       ? `dns:${o.collectors.name}:${o.collectors.port} (${set.urls().length} now)`
       : set.urls().join(","),
-    api: `${o.tls ? "https" : "http"}://${apiAddr.hostname}:${apiAddr.port}`,
+    api: served.url,
     token: o.token ? "required" : "none",
   });
   let closing: Promise<void> | undefined;
