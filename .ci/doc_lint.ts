@@ -3,8 +3,8 @@
  * folder instead stops at the dashboard's import of an .html asset.
  *
  * Diagnostics located in the repository fail the run. Those located in a
- * dependency's declarations (hono, zod: re-exported by src/net/http_types.ts
- * and src/api/schema_types.ts so that our signatures name public types) are
+ * dependency's declarations (hono, zod, nats: re-exported by the
+ * `*_types.ts` modules so that our signatures name public types) are
  * counted and not ours to fix. Used by `deno task doc:lint`.
  *
  * @module

@@ -17,10 +17,13 @@ import { consumerName, partitionOf, streamName } from "./topology.ts";
 
 /** Where dead letters of a group come from and go. */
 export interface DeadLetterOptions {
+  /** Topic whose dead letters these are. */
   topic: string;
+  /** Consumer group that gave up on them. */
   group: string;
   /** The stream's identity, written into each dead letter. */
   origin: string;
+  /** Where the dead-letter reader logs. */
   logger: Logger;
 }
 

@@ -27,7 +27,10 @@ export class PositionKeys {
   #next = 0;
   #partitions = new Map<number, { key: string; highest: number }>();
 
-  /** @param prefix the origin plus a session id unique to this source */
+  /**
+   * Creates the keys of one source session.
+   * @param prefix the origin plus a session id unique to this source
+   */
   constructor(prefix: string) {
     this.#prefix = prefix;
   }

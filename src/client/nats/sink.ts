@@ -28,6 +28,7 @@ import { type JetStreamTopic, OFFSET_STRIDE, partitionSubject, streamName } from
 
 /** Options of {@linkcode JetStreamSink}. */
 export interface JetStreamSinkOptions {
+  /** NATS server to connect to. */
   nats: NatsServerOptions;
   /** The topic's stream layout: created when missing, checked when present. */
   topic: JetStreamTopic;
@@ -39,15 +40,19 @@ export interface JetStreamSinkOptions {
   bufferMessages?: number;
   /** Wait this long for a publish ack before resending, ms. @default {5000} */
   ackTimeoutMs?: number;
+  /** Where the sink logs. */
   logger?: Logger;
 }
 
 /** Counters of a {@linkcode JetStreamSink}. */
 export interface JetStreamSinkCounters {
+  /** Messages handed to the sink. */
   published: number;
+  /** Messages the server acked. */
   confirmed: number;
   /** Messages sent again after an ack did not come. */
   retried: number;
+  /** Batches sent. */
   batches: number;
   /** Batches the server acked as duplicates of an earlier send (a lost ack). */
   duplicates: number;
@@ -193,6 +198,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
     await Promise.all(this.#pumps);
   }
 
+  /** Closes the sink, as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -36,6 +36,7 @@ import {
 
 /** Options of {@linkcode JetStreamSource}. */
 export interface JetStreamSourceOptions {
+  /** NATS server to connect to. */
   nats: NatsServerOptions;
   /** The topic's stream layout: created when missing, checked when present. */
   topic: JetStreamTopic;
@@ -43,6 +44,7 @@ export interface JetStreamSourceOptions {
   group: JetStreamGroup;
   /** Batches pulled ahead of the collector (their ack wait runs meanwhile). @default {8} */
   pullBatches?: number;
+  /** Where the source logs. */
   logger?: Logger;
 }
 
@@ -235,6 +237,7 @@ export class JetStreamSource implements Source, AsyncDisposable {
     })();
   }
 
+  /** Closes the source, as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -139,7 +139,8 @@ export function groupConsumerConfig(g: JetStreamGroup): Partial<ConsumerConfig> 
 /** A stream configuration gputel wants: every field it cares about, and a name. */
 export type WantedStream = Partial<StreamConfig> & { name: string };
 
-type Comparable = Partial<Record<string, unknown>>;
+/** A configuration as {@linkcode configDifferences} compares it: any fields, any of them absent. */
+export type Comparable = Partial<Record<string, unknown>>;
 
 const UNITS: Record<string, (v: unknown) => string> = {
   max_age: (v) => `${Number(v) / NS_PER_MS} ms`,
