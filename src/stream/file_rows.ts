@@ -31,6 +31,7 @@ export interface ResumePoint {
 
 /** Something a reader noticed, for the log. */
 export interface FileEvent {
+  /** What happened to the file. */
   kind: "rotated" | "truncated" | "resumed" | "start_over";
   /** One sentence saying what happened. */
   message: string;

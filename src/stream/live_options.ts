@@ -28,17 +28,19 @@ export interface LiveStreamOptions {
   bufferMessages?: number;
   /** Stop after this long, ms; 0 = until the signal. @default {0} */
   durationMs?: number;
-  /** @default {[]} */
+  /** Rows to keep (all when empty). @default {[]} */
   filters?: RowFilter[];
+  /** This streamer's share of the GPUs. */
   shard?: Shard;
   /** No progress lines. @default {false} */
   quiet?: boolean;
-  /** @default {DEFAULT_PROGRESS_MS} */
+  /** Interval of progress lines, ms. @default {DEFAULT_PROGRESS_MS} */
   progressMs?: number;
   /** After stopping, wait this long for confirms, ms. @default {DEFAULT_DRAIN_TIMEOUT_MS} */
   drainTimeoutMs?: number;
-  /** @default {systemClock} */
+  /** Time source. @default {systemClock} */
   clock?: Clock;
+  /** Where the role logs. */
   logger: Logger;
   /** Aborting stops reading; what was read is drained within `drainTimeoutMs`. */
   signal?: AbortSignal;

@@ -48,7 +48,10 @@ export class LiveRun {
   #failure: unknown;
   #finished = false;
 
-  /** @param o the options of `runLiveStream` */
+  /**
+   * Creates the run; nothing is read until it starts.
+   * @param o the options of `runLiveStream`
+   */
   constructor(o: LiveStreamOptions) {
     this.#o = o;
     this.#log = o.logger;

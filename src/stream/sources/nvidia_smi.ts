@@ -27,7 +27,9 @@ export interface NvidiaSmiSourceOptions {
   intervalMs: number;
   /** The `Hostname` label. */
   hostname: string;
+  /** Time source of the readings. */
   clock: Clock;
+  /** Where the source logs. */
   logger: Logger;
   /** Run nvidia-smi once (no `-lms`) and end with its lines. @default {false} */
   once?: boolean;

@@ -36,7 +36,7 @@ export const SMI_METRICS: readonly (readonly [string, string])[] = [
 export const SMI_QUERY: string = [...IDENTITY, ...SMI_METRICS.map(([q]) => q)].join(",");
 
 /** Column count of a line. */
-export const SMI_COLUMNS = IDENTITY.length + SMI_METRICS.length;
+export const SMI_COLUMNS: number = IDENTITY.length + SMI_METRICS.length;
 
 // nvidia-smi's words for a value it does not have.
 const NOT_SUPPORTED = new Set(["[N/A]", "[Not Supported]", "N/A"]);

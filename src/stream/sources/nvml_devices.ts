@@ -10,8 +10,11 @@ import type { GpuIdentity } from "./source.ts";
 
 /** A GPU (or MIG instance) being read. */
 export interface Gpu {
+  /** NVML handle of the device. */
   handle: NvmlDevice;
+  /** Identity labels of the device. */
   id: GpuIdentity;
+  /** Whether the last reading found the device lost (it is tried again at the next). */
   lost: boolean;
 }
 
@@ -19,6 +22,7 @@ export interface Gpu {
 export interface EnumerateOptions {
   /** The `Hostname` label. */
   hostname: string;
+  /** Where enumeration logs. */
   logger: Logger;
 }
 

@@ -27,11 +27,13 @@ export interface ScrapeSourceOptions {
   intervalMs: number;
   /** `Hostname` label for samples without one. */
   hostname: string;
+  /** Time source of the samples. */
   clock: Clock;
-  /** @default {abortableSleep} */
+  /** Waits between scrapes. @default {abortableSleep} */
   sleep?: Sleep;
+  /** Where the source logs. */
   logger: Logger;
-  /** @default {MAX_SCRAPE_BYTES} */
+  /** Largest scrape body read, bytes. @default {MAX_SCRAPE_BYTES} */
   maxBytes?: number;
 }
 
@@ -49,7 +51,10 @@ export class ScrapeSource implements LiveSource {
   #retryAt = 0;
   #inflight: AbortController | undefined;
 
-  /** @param o the URL, interval and where to log */
+  /**
+   * Creates the source; nothing is scraped until it is read.
+   * @param o the URL, interval and where to log
+   */
   constructor(o: ScrapeSourceOptions) {
     this.#o = o;
     this.#issues = new FieldIssues(o.logger);
