@@ -25,6 +25,7 @@ readonly PERMISSIONS=(
   --ignore-env           # any other variable reads as unset instead of throwing (npm code reads NODE_ENV)
   --allow-sys=hostname   # default --id
   --unstable-kv          # Deno KV checkpoints
+  --unstable-raw-imports # the dashboard's files and uPlot, imported as text (src/api/dashboard/assets.ts)
 )
 
 # V8's default young generation lets a streamer's heap balloon between
