@@ -31,7 +31,11 @@ export function createAdminApp(server: BrokerServer, guard: HttpGuardOptions = {
   app.get("/health", (c) => c.json({ status: "ok", role: "broker" }));
   app.get(
     "/stats",
-    (c) => c.json({ ...brokerStats(server.core, server.counters, server.log.storage), http }),
+    (c) =>
+      c.json({
+        ...brokerStats(server.core, server.counters, server.log.storage, server.log),
+        http,
+      }),
   );
   app.get("/topics", (c) =>
     c.json({
@@ -52,12 +56,12 @@ export function createAdminApp(server: BrokerServer, guard: HttpGuardOptions = {
         `no topic named ${JSON.stringify(c.req.param("name"))}`,
       );
     }
-    return c.json(topicStats(t));
+    return c.json(topicStats(t, server.log));
   });
   app.get(
     "/metrics",
     (c) =>
-      c.body(brokerMetrics(server.core, server.counters, server.log.storage), 200, {
+      c.body(brokerMetrics(server.core, server.counters, server.log.storage, server.log), 200, {
         "content-type": PROM_CONTENT_TYPE,
       }),
   );

@@ -32,6 +32,10 @@ export interface BrokerCoreOptions {
    * ms. @default {10000}
    */
   rejoinGraceMs?: number;
+  /** Most topics clients may bring into being (dead-letter topics not counted). @default {64} */
+  maxTopics?: number;
+  /** Most partitions across all topics. @default {1024} */
+  maxPartitionsTotal?: number;
   /** Time source. */
   clock: Clock;
 }
@@ -48,6 +52,19 @@ export const DEFAULT_MAX_TOPIC_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 /** Default rejoin grace of a keyed member, ms (the default session timeout). */
 export const DEFAULT_REJOIN_GRACE_MS = 10_000;
+/** Default most topics (dead-letter topics not counted). */
+export const DEFAULT_MAX_TOPICS = 64;
+/** Default most partitions across all topics. */
+export const DEFAULT_MAX_PARTITIONS_TOTAL = 1024;
+
+/** A request would pass a configured limit (answered ERROR LIMIT; the connection stays). */
+export class LimitError extends Error {
+  /** @param message what limit, and the flag that sets it */
+  constructor(message: string) {
+    super(message);
+    this.name = "LimitError";
+  }
+}
 
 /** Resolved {@linkcode BrokerCoreOptions}. */
 export type ResolvedBrokerCoreOptions = Required<BrokerCoreOptions>;
@@ -65,6 +82,8 @@ export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCo
     maxTopicBytes: o.maxTopicBytes ?? DEFAULT_MAX_TOPIC_BYTES,
     cacheBytes: o.cacheBytes ?? DEFAULT_CACHE_BYTES,
     rejoinGraceMs: o.rejoinGraceMs ?? DEFAULT_REJOIN_GRACE_MS,
+    maxTopics: o.maxTopics ?? DEFAULT_MAX_TOPICS,
+    maxPartitionsTotal: o.maxPartitionsTotal ?? DEFAULT_MAX_PARTITIONS_TOTAL,
     clock: o.clock,
   };
   const int = (field: string, v: number, min: number, max: number) => {
@@ -78,6 +97,8 @@ export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCo
   int("maxTopicBytes", r.maxTopicBytes, 1024, Number.MAX_SAFE_INTEGER);
   int("cacheBytes", r.cacheBytes, 0, Number.MAX_SAFE_INTEGER);
   int("rejoinGraceMs", r.rejoinGraceMs, 0, 24 * 3600_000);
+  int("maxTopics", r.maxTopics, 1, 1_000_000);
+  int("maxPartitionsTotal", r.maxPartitionsTotal, 1, 100_000_000);
   return r;
 }
 
@@ -132,6 +153,61 @@ export class BrokerCore {
       this.topics.set(name, t);
     }
     return t;
+  }
+
+  /**
+   * The topic a client names (publish, subscribe), created on first use
+   * within `maxTopics` and `maxPartitionsTotal`.
+   *
+   * @throws {RangeError} on an invalid name
+   * @throws {LimitError} when creating it would pass a limit
+   */
+  clientTopic(name: string): Topic {
+    const t = this.topics.get(name);
+    if (t) return t;
+    checkName("topic", name);
+    this.checkRoom(name);
+    return this.topic(name);
+  }
+
+  /**
+   * Partitions a topic has, or would get if a client created it now.
+   *
+   * @throws {RangeError} on an invalid name
+   * @throws {LimitError} when it does not exist and could not be created
+   */
+  partitionsOf(name: string): number {
+    const t = this.topics.get(name);
+    if (t) return t.logs.length;
+    checkName("topic", name);
+    return this.checkRoom(name);
+  }
+
+  /** @returns the partitions a new topic `name` gets; @throws {LimitError} when it would not fit */
+  checkRoom(name: string): number {
+    const partitions = name.endsWith(".dlq") ? 1 : this.options.partitions;
+    let topics = 0;
+    let total = 0;
+    for (const t of this.topics.values()) {
+      if (!t.name.endsWith(".dlq")) topics++;
+      total += t.logs.length;
+    }
+    if (topics >= this.options.maxTopics) {
+      throw new LimitError(
+        `cannot create topic ${name}: this broker holds at most ${this.options.maxTopics} topics (--max-topics)`,
+      );
+    }
+    if (total + partitions > this.options.maxPartitionsTotal) {
+      throw new LimitError(
+        `cannot create topic ${name}: its ${partitions} partitions would pass this broker's ${this.options.maxPartitionsTotal} partitions in all (--max-partitions-total)`,
+      );
+    }
+    return partitions;
+  }
+
+  /** The group a member belongs to, if subscribed. */
+  groupOf(memberId: string): string | undefined {
+    return this.#members.get(memberId)?.group;
   }
 
   /** Whether `topic` accepts a publish now (false: the publisher must wait). */
@@ -256,7 +332,7 @@ export class BrokerCore {
     if (credit.messages < 1 || credit.bytes < 1) {
       throw new RangeError(`credit must allow at least 1 message and 1 byte`);
     }
-    const t = this.topic(topicName);
+    const t = this.clientTopic(topicName);
     const g = t.group(group, this.options);
     const replaced = key === "" ? undefined : g.members().find((m) => m.key === key)?.id;
     if (replaced !== undefined) this.unsubscribe(replaced);

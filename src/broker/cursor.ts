@@ -149,12 +149,12 @@ export class PartitionCursor {
       }
       const batch = log.batchFrom(r.start);
       if (!batch || batch.baseOffset >= r.end) {
-        onGone(r.end - r.start);
+        onGone(log.messagesBetween(r.start, r.end));
         this.retry.splice(i, 1);
         continue;
       }
       if (batch.baseOffset > r.start) {
-        onGone(batch.baseOffset - r.start);
+        onGone(log.messagesBetween(r.start, batch.baseOffset));
         r.start = batch.baseOffset;
       }
       const end = Math.min(r.end, batch.baseOffset + batch.count, r.start + maxMessages);
@@ -168,7 +168,7 @@ export class PartitionCursor {
     const batch = log.batchFrom(this.next);
     if (!batch) return undefined;
     if (batch.baseOffset > this.next) {
-      onGone(batch.baseOffset - this.next); // trimmed, or lost to corruption
+      onGone(log.messagesBetween(this.next, batch.baseOffset)); // trimmed, or lost to corruption
       this.next = batch.baseOffset;
     }
     const end = Math.min(batch.baseOffset + batch.count, this.next + maxMessages, log.durableEnd);

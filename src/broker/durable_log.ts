@@ -11,6 +11,7 @@ import type { Logger } from "../obs/log.ts";
 import type { BrokerCore } from "./core.ts";
 import type { StoredBatch } from "./partition_log.ts";
 import type { BatchLocation, PartitionFiles } from "./store/partition_files.ts";
+import { countFrom } from "./store/high_water.ts";
 import type { BrokerStorage, GroupOffsets } from "./store/storage.ts";
 
 /** A batch arrived before an earlier one of the same producer: refused, to be resent in order. */
@@ -48,6 +49,7 @@ export class DurableLog {
   duplicatesIgnored = 0;
   #log: Logger;
   #chains = new Map<string, Promise<unknown>>();
+  #lost = new Map<string, number>();
 
   /** Restores what `storage` recovered into `core`. */
   constructor(core: BrokerCore, storage: BrokerStorage | undefined, logger: Logger) {
@@ -71,15 +73,41 @@ export class DurableLog {
           });
           batches++;
         }
+        const log = core.log(t.name, p);
+        const plan = t.plans[p];
+        for (const r of plan.lost) log.addHole(r.from, r.to);
+        log.skipTo(plan.start);
       });
     }
     for (const [topic, groups] of Object.entries(storage.groups)) {
       if (!core.topics.has(topic)) continue;
+      const plans = storage.recovered.find((t) => t.name === topic)?.plans ?? [];
       for (const [group, committed] of Object.entries(groups)) {
         core.restoreGroup(topic, group, committed);
+        const lost = plans.reduce((n, plan, p) => n + countFrom(plan.lost, committed[p] ?? 0), 0);
+        if (lost === 0) continue;
+        this.noteLost(topic, group, lost);
+        logger.error("a group lost messages it had not consumed", { topic, group, messages: lost });
       }
     }
     if (batches > 0) logger.info("restored the log", { topics: storage.recovered.length, batches });
+  }
+
+  /** Counts messages a group lost before consuming them (recovery, corrupt batches). */
+  noteLost(topic: string, group: string, messages: number): void {
+    const k = `${topic}\0${group}`;
+    this.#lost.set(k, (this.#lost.get(k) ?? 0) + messages);
+  }
+
+  /** A partition's lost messages and epoch (0 and 0 without storage). */
+  partitionLoss(topic: string, partition: number): { lost: number; epoch: number } {
+    const f = this.storage?.filesOf(topic)?.[partition];
+    return { lost: f?.lostMessages ?? 0, epoch: f?.highWater?.epochs.length ?? 0 };
+  }
+
+  /** Messages `group` of `topic` lost before consuming them. */
+  lostBy(topic: string, group: string): number {
+    return this.#lost.get(`${topic}\0${group}`) ?? 0;
   }
 
   /**

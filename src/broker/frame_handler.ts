@@ -76,13 +76,14 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
     case FrameType.PONG:
       return;
     case FrameType.METADATA: {
-      const t = ctx.core.topic(f.topic);
-      ctx.log.prepare(f.topic);
+      // Answers only: a topic comes into being with its first publish (or subscribe).
+      const partitions = ctx.core.partitionsOf(f.topic);
+      if (ctx.core.topics.has(f.topic)) ctx.log.prepare(f.topic);
       s.fc.send(encodeFrame({
         type: FrameType.METADATA_OK,
         correlationId: f.correlationId,
         topic: f.topic,
-        partitions: t.logs.length,
+        partitions,
       }));
       return;
     }
@@ -203,8 +204,15 @@ async function publish(
     );
     return;
   }
+  if (f.topic.endsWith(".dlq")) {
+    throw new RangeError(
+      `topic ${f.topic} is a dead-letter topic: only the broker writes to it; publish to ${
+        f.topic.slice(0, -4)
+      } instead`,
+    );
+  }
   validateBatch(f.batch, f.count);
-  const t = ctx.core.topic(f.topic);
+  const t = ctx.core.clientTopic(f.topic);
   if (!t.logs[f.partition]) {
     throw new RangeError(
       `partition ${f.partition} does not exist: topic ${f.topic} has ${t.logs.length}`,

@@ -57,6 +57,7 @@ export class PartitionLog {
   #bytes = 0;
   #cached = 0;
   #evictFrom = 0; // index below which no blob is cached (eviction cursor)
+  #holes: { from: number; to: number }[] = []; // offsets with no message, already accounted for
 
   /**
    * Creates an empty log whose first offset is `startOffset`.
@@ -138,6 +139,34 @@ export class PartitionLog {
     this.#bytes += bytes;
     if (b.blob) this.#cached += bytes;
     return batch;
+  }
+
+  /**
+   * Moves the end forward to `offset`: the partition's next epoch starts
+   * there, and the offsets between hold no message.
+   */
+  skipTo(offset: number): void {
+    if (offset <= this.#end) return;
+    this.addHole(this.#end, offset);
+    if (this.batchCount === 0) this.#start = offset;
+    this.#end = offset;
+    this.#durableEnd = offset;
+  }
+
+  /**
+   * Records `[from, to)` as offsets without messages whose absence is
+   * already accounted for (lost at recovery, or never handed out): readers
+   * pass them without counting them again.
+   */
+  addHole(from: number, to: number): void {
+    if (to > from) this.#holes.push({ from, to });
+  }
+
+  /** Offsets in `[from, to)` that may hold messages: the range less its holes. */
+  messagesBetween(from: number, to: number): number {
+    let n = to - from;
+    for (const h of this.#holes) n -= Math.max(0, Math.min(to, h.to) - Math.max(from, h.from));
+    return Math.max(0, n);
   }
 
   /** Marks everything below `offset` durable. */

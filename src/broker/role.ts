@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../obs/log.ts";
+import { rateLimitedLogger } from "../obs/rate_limited_log.ts";
 import { createAdminApp } from "./admin.ts";
 import { type BrokerServer, type BrokerServerOptions, startBrokerServer } from "./server.ts";
 import { BrokerStorage, type FsyncPolicy } from "./store/storage.ts";
@@ -21,6 +22,10 @@ export interface BrokerRoleOptions extends Omit<BrokerServerOptions, "storage"> 
   fsyncIntervalMs?: number;
   /** Size at which a log segment is rolled. @default {67108864} */
   segmentBytes?: number;
+  /** Most log files kept open at once. @default {DEFAULT_MAX_OPEN_FILES} */
+  maxOpenFiles?: number;
+  /** Accept a new identity or restarted groups when that metadata is lost. @default {false} */
+  repairMetadata?: boolean;
   /** Largest admin request body, bytes. @default {65536} */
   maxBodyBytes?: number;
   /** Longest admin request URL, characters. @default {8192} */
@@ -41,18 +46,20 @@ export interface BrokerRole extends AsyncDisposable {
 
 /** Starts the broker and its admin API. */
 export async function startBrokerRole(options: BrokerRoleOptions): Promise<BrokerRole> {
-  const log = options.logger;
+  const log = rateLimitedLogger(options.logger);
   const storage = options.dataDir === undefined ? undefined : await BrokerStorage.open({
     dir: join(options.dataDir, "broker"),
     fsync: options.fsync,
     fsyncIntervalMs: options.fsyncIntervalMs,
     segmentBytes: options.segmentBytes,
+    maxOpenFiles: options.maxOpenFiles,
+    repairMetadata: options.repairMetadata,
     logger: log,
   });
   let server: BrokerServer;
   let http: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = await startBrokerServer({ ...options, storage });
+    server = await startBrokerServer({ ...options, logger: log, storage });
   } catch (err) {
     await storage?.close();
     throw err;

@@ -10,6 +10,7 @@
 import { systemClock } from "../clock.ts";
 import { FrameConnection } from "../net/frame_connection.ts";
 import { silentLogger } from "../obs/log.ts";
+import { rateLimitedLogger } from "../obs/rate_limited_log.ts";
 import {
   encodeFrame,
   encodeHead,
@@ -19,11 +20,12 @@ import {
   sliceBatch,
 } from "../protocol/mod.ts";
 import { TokenCheck } from "../net/token.ts";
-import { BrokerCore, type Output } from "./core.ts";
+import { acceptLoop, connectionLimit, openFileLimit } from "./accept_loop.ts";
+import { BrokerCore, LimitError, type Output } from "./core.ts";
 import { DurableLog, type RetentionOptions } from "./durable_log.ts";
 import { type BrokerContext, handleFrame, sendError } from "./frame_handler.ts";
 import { OwnershipWriter, restoreOwnership } from "./ownership_file.ts";
-import { type BrokerServerOptions, resolveServerLimits } from "./server_options.ts";
+import { type BrokerServerOptions, DEFAULT_TOPICS, resolveServerLimits } from "./server_options.ts";
 import { Session } from "./session.ts";
 
 export type { BrokerServerOptions } from "./server_options.ts";
@@ -46,6 +48,10 @@ export interface ServerCounters {
   unauthorized: number;
   /** Connections refused at the `maxConnections` limit. */
   connectionsRefused: number;
+  /** Requests refused at a limit (topics, partitions): ERROR LIMIT. */
+  limitRefusals: number;
+  /** `accept` calls that failed (out of descriptors…); the server backs off. */
+  acceptErrors: number;
 }
 
 /** A running broker server. */
@@ -76,8 +82,23 @@ export async function startBrokerServer(
   options: BrokerServerOptions = {},
 ): Promise<BrokerServer> {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? silentLogger;
+  const logger = rateLimitedLogger(options.logger ?? silentLogger);
   const limits = resolveServerLimits(options);
+  const fileLimit = openFileLimit();
+  const maxConnections = connectionLimit(
+    limits.maxConnections,
+    options.storage?.maxOpenFiles ?? 0,
+    fileLimit,
+  );
+  if (maxConnections < limits.maxConnections) {
+    logger.warn("connection limit lowered to leave the log its files", {
+      maxConnections: limits.maxConnections,
+      now: maxConnections,
+      openFileLimit: fileLimit,
+      logFiles: options.storage?.maxOpenFiles,
+    });
+    limits.maxConnections = maxConnections;
+  }
   const sessionTimeoutMs = limits.sessionTimeoutMs;
   const core = new BrokerCore({
     ...options,
@@ -85,6 +106,10 @@ export async function startBrokerServer(
     clock,
   });
   const log = new DurableLog(core, options.storage, logger);
+  for (const name of options.topics ?? DEFAULT_TOPICS) {
+    core.topic(name);
+    log.prepare(name);
+  }
   const ownership = options.storage ? new OwnershipWriter(options.storage.dir) : undefined;
   if (options.storage && await restoreOwnership(options.storage.dir, core) === "unreadable") {
     logger.warn("ownership.json unreadable: partitions are assigned afresh (no data is affected)");
@@ -111,6 +136,8 @@ export async function startBrokerServer(
     storageErrors: 0,
     unauthorized: 0,
     connectionsRefused: 0,
+    limitRefusals: 0,
+    acceptErrors: 0,
   };
   const roomWaiters: { topic: string; resolve: () => void }[] = [];
   let nextId = 1;
@@ -253,14 +280,19 @@ export async function startBrokerServer(
           await handleFrame(ctx, s, f);
           if (s.fc.closed) break; // refused (token, version): nothing more is read
         } catch (err) {
-          if (!(err instanceof RangeError)) throw err;
+          if (!(err instanceof RangeError) && !(err instanceof LimitError)) throw err;
           counters.requestErrors++;
           const corr = "correlationId" in f
             ? f.correlationId
             : "subscriptionId" in f
             ? f.subscriptionId
             : 0;
-          sendError(s, corr, ErrorCode.BAD_REQUEST, err.message);
+          if (err instanceof LimitError) {
+            counters.limitRefusals++;
+            logger.warn("refused a request at a limit", { error: err.message });
+          }
+          const code = err instanceof LimitError ? ErrorCode.LIMIT : ErrorCode.BAD_REQUEST;
+          sendError(s, corr, code, err.message);
         }
       }
     } catch (err) {
@@ -286,20 +318,13 @@ export async function startBrokerServer(
     }
   }
 
-  const accepting = (async () => {
-    for (;;) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (err) {
-        if (closed || err instanceof Deno.errors.BadResource) return; // listener closed
-        logger.warn("accept failed", { error: String(err) }); // e.g. out of file descriptors
-        await new Promise((r) => setTimeout(r, 50));
-        continue;
-      }
-      serve(conn).catch((err) => logger.error("connection failed", { error: String(err) }));
-    }
-  })();
+  const accepting = acceptLoop(
+    listener,
+    (conn) => serve(conn).catch((err) => logger.error("connection failed", { error: String(err) })),
+    logger,
+    () => closed,
+    () => counters.acceptErrors++,
+  );
 
   const close = async () => {
     if (closed) return;

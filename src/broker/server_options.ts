@@ -18,6 +18,8 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_MAX_SUBSCRIPTIONS = 64;
 /** Default {@linkcode BrokerServerOptions.maxBatchMessages}. */
 export const DEFAULT_MAX_BATCH_MESSAGES = 100_000;
+/** Default {@linkcode BrokerServerOptions.topics}: what stream and collect use by default. */
+export const DEFAULT_TOPICS: readonly string[] = ["telemetry"];
 /** Default {@linkcode BrokerServerOptions.sessionTimeoutMs}. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
@@ -38,6 +40,8 @@ export interface BrokerServerOptions
   maxConnections?: number;
   /** Most messages in one PUBLISH; a larger batch is answered ERROR LIMIT. @default {100000} */
   maxBatchMessages?: number;
+  /** Topics created at start (clients may create more, within `maxTopics`). @default {["telemetry"]} */
+  topics?: readonly string[];
   /** Clients must send this in HELLO; unset or empty lets every client in. */
   token?: string;
   /** Serve TLS with this certificate instead of plain TCP. */

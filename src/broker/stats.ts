@@ -5,38 +5,33 @@
  *
  * @module
  */
-import { type ProcessMemory, processMemory, processMetrics } from "../obs/process.ts";
+import { processMemory, processMetrics } from "../obs/process.ts";
 import { PromText } from "../obs/prometheus.ts";
 import type { BrokerCore } from "./core.ts";
+import type { DurableLog } from "./durable_log.ts";
 import type { ServerCounters } from "./server.ts";
-import type { BrokerStorage, FsyncPolicy, StorageCounters } from "./store/storage.ts";
+import type { BrokerStorage, StorageCounters } from "./store/storage.ts";
 import type { Topic } from "./topic.ts";
 
 /** One partition in a snapshot. */
 export interface PartitionStats {
-  /** Partition number. */
   partition: number;
-  /** Oldest offset held. */
   first_offset: number;
-  /** Offset the next message will get. */
   next_offset: number;
-  /** Messages held. */
   messages: number;
-  /** Bytes held. */
   bytes: number;
+  /** The log's epoch: 0, plus one per restart that found offsets lost. */
+  epoch: number;
+  /** Messages lost from this partition (recovery, batches failing their CRC). */
+  lost_messages: number;
 }
 
 /** One group in a snapshot. */
 export interface GroupStats {
-  /** Group name. */
   name: string;
-  /** Messages not yet acked. */
   lag: number;
-  /** Messages delivered and not yet acked. */
   in_flight: number;
-  /** Members with their partitions, in-flight messages and credit. */
   members: { id: string; partitions: number[]; in_flight: number; credit: number }[];
-  /** Read position of the group in each partition. */
   partitions: {
     partition: number;
     committed: number;
@@ -44,30 +39,26 @@ export interface GroupStats {
     in_flight: number;
     retry: number;
   }[];
-  /** Group delivery counters. */
+  /** Messages the group lost before consuming them. */
+  lost_messages: number;
   counters: Record<string, number>;
 }
 
 /** One topic in a snapshot. */
 export interface TopicStats {
-  /** Topic name. */
   name: string;
   /** Blob bytes retained in the log (disk or memory). */
   bytes: number;
   /** Blob bytes held in memory: what --max-topic-bytes bounds. */
   memory_bytes: number;
-  /** Retention limit, bytes. */
   max_bytes: number;
-  /** Per-partition figures. */
   partitions: PartitionStats[];
-  /** Per-group figures. */
   groups: GroupStats[];
-  /** Publish counters. */
   counters: Record<string, number>;
 }
 
-/** A topic's snapshot. */
-export function topicStats(t: Topic): TopicStats {
+/** A topic's snapshot; `log` adds epochs and losses. */
+export function topicStats(t: Topic, log?: DurableLog): TopicStats {
   return {
     name: t.name,
     bytes: t.bytes(),
@@ -77,14 +68,16 @@ export function topicStats(t: Topic): TopicStats {
       partition,
       first_offset: l.startOffset,
       next_offset: l.endOffset,
-      messages: l.endOffset - l.startOffset,
+      messages: l.messagesBetween(l.startOffset, l.endOffset),
       bytes: l.bytes,
+      epoch: log?.partitionLoss(t.name, partition).epoch ?? 0,
+      lost_messages: log?.partitionLoss(t.name, partition).lost ?? 0,
     })),
     groups: [...t.groups.values()].map((g) => {
       const partitions = g.cursors.map((c, partition) => ({
         partition,
         committed: c.committed(),
-        lag: t.logs[partition].endOffset - c.committed(),
+        lag: t.logs[partition].messagesBetween(c.committed(), t.logs[partition].endOffset),
         in_flight: c.inflightMessages(),
         retry: c.retry.reduce((n, r) => n + r.end - r.start, 0),
       }));
@@ -99,6 +92,7 @@ export function topicStats(t: Topic): TopicStats {
           credit: m.credit.messages,
         })),
         partitions,
+        lost_messages: log?.lostBy(t.name, g.name) ?? 0,
         counters: { ...g.counters },
       };
     }),
@@ -106,32 +100,26 @@ export function topicStats(t: Topic): TopicStats {
   };
 }
 
-/** The whole broker's snapshot, as `/stats` serves it. */
-export interface BrokerStats {
-  /** Connection and request counters. */
-  connections: ServerCounters;
-  /** The data dir and its counters, or `persisted: false` for an in-memory broker. */
-  storage:
-    | ({ dir: string; fsync: FsyncPolicy; id: string } & StorageCounters)
-    | { persisted: false };
-  /** Per-topic figures. */
-  topics: TopicStats[];
-  /** Memory of the broker process. */
-  process: ProcessMemory;
-}
-
-/** The whole broker's snapshot. */
+/** The whole broker's snapshot; `log` adds epochs and losses. */
 export function brokerStats(
   core: BrokerCore,
   server: ServerCounters,
   storage?: BrokerStorage,
-): BrokerStats {
+  log?: DurableLog,
+) {
   return {
     connections: { ...server },
     storage: storage
-      ? { dir: storage.dir, fsync: storage.policy, id: storage.id, ...storage.counters }
+      ? {
+        dir: storage.dir,
+        fsync: storage.policy,
+        id: storage.id,
+        ...storage.counters,
+        open_files: storage.descriptors.open,
+        max_open_files: storage.maxOpenFiles,
+      }
       : { persisted: false },
-    topics: [...core.topics.values()].map(topicStats),
+    topics: [...core.topics.values()].map((t) => topicStats(t, log)),
     process: processMemory(),
   };
 }
@@ -149,6 +137,10 @@ const STORAGE_COUNTERS: Record<keyof StorageCounters, [string, string]> = {
   recoveredTruncatedBytes: ["gauge", "Bytes cut from torn or corrupt segment tails at startup."],
   recoveredCorruptRanges: ["gauge", "Corrupt stretches skipped in segment tails at startup."],
   segmentsRemoved: ["counter", "Segments deleted by retention."],
+  lostMessages: [
+    "counter",
+    "Messages lost from the log: ranges found missing at startup, batches failing their CRC.",
+  ],
 };
 
 const SERVER_COUNTERS: Record<keyof ServerCounters, ["counter" | "gauge", string]> = {
@@ -160,6 +152,8 @@ const SERVER_COUNTERS: Record<keyof ServerCounters, ["counter" | "gauge", string
   storageErrors: ["counter", "Publishes refused because the log could not store them."],
   sessionTimeouts: ["counter", "Connections closed for missed heartbeats."],
   unauthorized: ["counter", "HELLOs refused for a missing or wrong token."],
+  limitRefusals: ["counter", "Requests refused at --max-topics or --max-partitions-total."],
+  acceptErrors: ["counter", "accept() failures (out of file descriptors); the server backs off."],
 };
 
 const GROUP_COUNTERS: Record<string, string> = {
@@ -179,6 +173,7 @@ export function brokerMetrics(
   core: BrokerCore,
   server: ServerCounters,
   storage?: BrokerStorage,
+  log?: DurableLog,
 ): string {
   const p = new PromText();
   if (storage) {
@@ -246,9 +241,28 @@ export function brokerMetrics(
         topic,
         partition,
       });
+      const loss = log?.partitionLoss(topic, partition) ?? { lost: 0, epoch: 0 };
+      p.sample("gputel_partition_epoch", "gauge", "Epoch of the partition's log.", loss.epoch, {
+        topic,
+        partition,
+      });
+      p.sample(
+        "gputel_partition_lost_messages_total",
+        "counter",
+        "Messages lost from the partition (recovery, batches failing their CRC).",
+        loss.lost,
+        { topic, partition },
+      );
     });
     for (const g of t.groups.values()) {
       const group = g.name;
+      p.sample(
+        "gputel_group_lost_messages_total",
+        "counter",
+        "Messages the group lost before consuming them.",
+        log?.lostBy(topic, group) ?? 0,
+        { topic, group },
+      );
       p.sample("gputel_group_members", "gauge", "Members of the group.", g.members().length, {
         topic,
         group,
@@ -258,7 +272,7 @@ export function brokerMetrics(
         p.sample(name, "counter", help, g.counters[k as keyof typeof g.counters], { topic, group });
       }
       g.cursors.forEach((c, partition) => {
-        const lag = t.logs[partition].endOffset - c.committed();
+        const lag = t.logs[partition].messagesBetween(c.committed(), t.logs[partition].endOffset);
         p.sample(
           "gputel_group_committed_offset",
           "gauge",

@@ -4,10 +4,13 @@
  * @module
  */
 import type { AnyFlagSpec } from "./flag_spec.ts";
-import { BOOL, durationAtLeast } from "./_flag_values.ts";
+import { DEFAULT_MAX_PARTITIONS_TOTAL, DEFAULT_MAX_TOPICS } from "../broker/core.ts";
+import { DEFAULT_TOPICS } from "../broker/server_options.ts";
+import { DEFAULT_MAX_OPEN_FILES } from "../fs/fd_pool.ts";
+import { BOOL, durationAtLeast, NAME } from "./_flag_values.ts";
 import { parseDuration } from "./duration.ts";
 import { parseSize } from "./size.ts";
-import { parseBool, parseIntInRange } from "./values.ts";
+import { parseBool, parseIntInRange, parseName } from "./values.ts";
 
 /** Flags of the broker role. */
 export const BROKER_FLAGS: readonly AnyFlagSpec[] = [
@@ -186,5 +189,56 @@ export const BROKER_FLAGS: readonly AnyFlagSpec[] = [
     help: "most subscriptions on one client connection",
     expect: "an integer from 1 to 100000",
     parse: (text) => parseIntInRange(text, 1, 100_000),
+  },
+  {
+    name: "topics",
+    key: "brokerTopics",
+    type: "string",
+    roles: ["broker"],
+    value: "NAMES",
+    default: DEFAULT_TOPICS.join(","),
+    help: "topics created at start, comma-separated",
+    expect: `comma-separated topic names of ${NAME}`,
+    parse: (text) => text.split(",").map((name) => parseName(name.trim())).join(","),
+  },
+  {
+    name: "max-topics",
+    key: "maxTopics",
+    type: "int",
+    roles: ["broker"],
+    default: String(DEFAULT_MAX_TOPICS),
+    help: "most topics; a publish creating one more gets ERROR LIMIT",
+    expect: "an integer from 1 to 1000000",
+    parse: (text) => parseIntInRange(text, 1, 1_000_000),
+  },
+  {
+    name: "max-partitions-total",
+    key: "maxPartitionsTotal",
+    type: "int",
+    roles: ["broker"],
+    default: String(DEFAULT_MAX_PARTITIONS_TOTAL),
+    help: "most partitions across all topics",
+    expect: "an integer from 1 to 100000000",
+    parse: (text) => parseIntInRange(text, 1, 100_000_000),
+  },
+  {
+    name: "max-open-files",
+    key: "maxOpenFiles",
+    type: "int",
+    roles: ["broker"],
+    default: String(DEFAULT_MAX_OPEN_FILES),
+    help: "most log files the broker keeps open at once",
+    expect: "an integer from 8 to 1000000",
+    parse: (text) => parseIntInRange(text, 8, 1_000_000),
+  },
+  {
+    name: "repair-metadata",
+    key: "repairMetadata",
+    type: "bool",
+    roles: ["broker"],
+    default: "false",
+    help: "start although broker.id or groups.json is lost",
+    expect: BOOL,
+    parse: parseBool,
   },
 ];

@@ -156,6 +156,16 @@ export interface GputelOptions {
   maxConnections: number;
   /** `--max-subscriptions`: most subscriptions on one broker connection. @default 64 */
   maxSubscriptions: number;
+  /** `--topics`: topics the broker creates at start, comma-separated. @default "telemetry" */
+  brokerTopics: string;
+  /** `--max-topics`: most topics the broker holds (dead-letter topics not counted). @default 64 */
+  maxTopics: number;
+  /** `--max-partitions-total`: most partitions across all topics. @default 1024 */
+  maxPartitionsTotal: number;
+  /** `--max-open-files`: most log files the broker keeps open at once. @default 256 */
+  maxOpenFiles: number;
+  /** `--repair-metadata`: accept a new identity or restarted groups when that metadata is lost. @default false */
+  repairMetadata: boolean;
   /** `--token`: shared secret the broker (HELLO) and the HTTP APIs (Bearer) require; unset = none. */
   token?: string;
   /** `--token-file`: file the token is read from at start (trimmed); excludes `--token`. */

@@ -86,6 +86,11 @@ export async function runRoles(
         maxBatchMessages: o.maxBatch,
         maxConnections: o.maxConnections,
         maxSubscriptionsPerConnection: o.maxSubscriptions,
+        topics: o.brokerTopics.split(","),
+        maxTopics: o.maxTopics,
+        maxPartitionsTotal: o.maxPartitionsTotal,
+        maxOpenFiles: o.maxOpenFiles,
+        repairMetadata: o.repairMetadata,
         ...http,
         logger: logger.child("broker"),
       });

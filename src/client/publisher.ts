@@ -16,11 +16,12 @@ import {
   type Pending,
   type PublisherCounters,
   type PublisherOptions,
+  STORAGE_RETRY_MAX_MS,
   STORAGE_RETRY_MS,
 } from "./publisher_options.ts";
 import type { Sink } from "./sink.ts";
 
-export { type PublisherCounters, type PublisherOptions, STORAGE_RETRY_MS };
+export { type PublisherCounters, type PublisherOptions, STORAGE_RETRY_MAX_MS, STORAGE_RETRY_MS };
 
 /**
  * Publishes keyed messages to one topic.
@@ -37,6 +38,7 @@ export class Publisher implements Sink, AsyncDisposable {
   /** Publish counters. */
   readonly counters: PublisherCounters = {
     refusals: 0,
+    storageBackoffMs: 0,
     published: 0,
     confirmed: 0,
     retried: 0,
@@ -58,6 +60,7 @@ export class Publisher implements Sink, AsyncDisposable {
   #link: Link | null = null;
   #linger: ReturnType<typeof setTimeout> | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #refusedInARow = 0; // storage refusals since the last confirm
   #waiters: (() => void)[] = [];
   #fatal: Error | null = null;
   #closed = false;
@@ -227,6 +230,11 @@ export class Publisher implements Sink, AsyncDisposable {
       this.#pending.delete(f.correlationId);
       this.#inflight--;
       this.counters.confirmed += b.count;
+      if (this.#refusedInARow > 0) {
+        this.#o.logger.info("the broker stores batches again", { refusals: this.#refusedInARow });
+        this.#refusedInARow = 0;
+        this.counters.storageBackoffMs = 0;
+      }
       // The broker has every byte, so the write is done with the blob.
       if (!b.resent) this.#batches!.recycle(b.blob);
       this.#sendMore();
@@ -242,7 +250,16 @@ export class Publisher implements Sink, AsyncDisposable {
         this.#inflight--;
         this.counters.retried += b.count;
         this.counters.refusals++;
-        this.#pauseSending(STORAGE_RETRY_MS);
+        if (this.#retryTimer !== undefined) return; // one pause covers the refusals of a window
+        const delay = backoffDelay(this.#refusedInARow++, {
+          initialMs: STORAGE_RETRY_MS,
+          maxMs: STORAGE_RETRY_MAX_MS,
+        });
+        this.counters.storageBackoffMs = delay;
+        if (this.#refusedInARow === 1) {
+          this.#o.logger.warn(`the broker cannot store batches (${f.message}); backing off`);
+        }
+        this.#pauseSending(delay);
         return;
       }
       this.#fatal = new BrokerRequestError(

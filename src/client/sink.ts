@@ -14,6 +14,8 @@ export interface SinkCounters {
   confirmed: number;
   /** Messages sent again after a lost or refused confirm. */
   retried: number;
+  /** The current pause after the transport refused to store a batch (disk full), ms; 0 or absent: none. */
+  storageBackoffMs?: number;
 }
 
 /**

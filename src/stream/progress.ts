@@ -18,12 +18,16 @@ export interface ProgressCounters {
   retried: number;
   /** Rows skipped: malformed, without a GPU key, or outside --filter/--shard. */
   skipped: number;
+  /** The current pause after the broker could not store a batch (disk full), ms; 0 when none. */
+  storageBackoffMs?: number;
 }
 
 /** One progress line's fields, in the order they are shown. */
-export interface ProgressFields extends ProgressCounters {
+export interface ProgressFields extends Omit<ProgressCounters, "storageBackoffMs"> {
   /** Messages published per second since the previous line (or the start), rounded. */
   rate: number;
+  /** Present while the broker refuses to store batches: "disk full at the broker, retrying in N ms". */
+  broker?: string;
 }
 
 /**
@@ -60,7 +64,7 @@ export class ProgressMeter {
     const rate = ((counters.published - this.#published) * 1000) / Math.max(1, now - this.#at);
     this.#at = now;
     this.#published = counters.published;
-    return {
+    const fields: ProgressFields = {
       read: counters.read,
       published: counters.published,
       confirmed: counters.confirmed,
@@ -68,5 +72,8 @@ export class ProgressMeter {
       skipped: counters.skipped,
       rate: Math.round(rate),
     };
+    const backoff = counters.storageBackoffMs ?? 0;
+    if (backoff > 0) fields.broker = `cannot store (disk full?), backing off ${backoff} ms`;
+    return fields;
   }
 }

@@ -239,7 +239,8 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
   const meter = new ProgressMeter(clock);
   const progress = (msg: string, r: StreamResult) => {
     if (o.quiet) return;
-    log.info(msg, { ...meter.sample({ ...r, read: r.rowsRead }) });
+    const storageBackoffMs = pub.counters.storageBackoffMs;
+    log.info(msg, { ...meter.sample({ ...r, read: r.rowsRead, storageBackoffMs }) });
   };
   const ticker = setInterval(
     () => progress("stream progress", result()),

@@ -175,13 +175,18 @@ Deno.test("a large stable blob in its own buffer is kept as is, others are copie
 
 Deno.test("prepare creates a topic's partition files before its first publish, once", async () => {
   await using s = await setup();
+  s.core.topic("early"); // prepare is for topics that exist (METADATA creates none)
   s.log.prepare("early");
   s.log.prepare("early"); // a second METADATA does not start over
   const files = await s.storage.topic("early", 1);
   assert.equal(files.length, 1);
   const entries = [];
   for await (const e of Deno.readDir(`${s.dir}/topics/early/0`)) entries.push(e.name);
-  assert.deepEqual(entries.sort(), ["00000000000000000000.idx", "00000000000000000000.log"]);
+  assert.deepEqual(entries.sort(), [
+    "00000000000000000000.idx",
+    "00000000000000000000.log",
+    "hw", // the high-water file: offsets reserved ahead
+  ]);
   assert.equal(
     await s.storage.topic("early", 1),
     files,

@@ -56,7 +56,7 @@ Deno.test("a broker with a token refuses HELLO without it or with a wrong one, a
 });
 
 Deno.test("a refused HELLO is answered UNAUTHORIZED and nothing after it is handled", async () => {
-  await using server = await startBrokerServer({ port: 0, token: "T0ken" });
+  await using server = await startBrokerServer({ port: 0, token: "T0ken", topics: [] });
   const metadata = encodeFrame({ type: FrameType.METADATA, correlationId: 9, topic: "t" });
   const frames = await exchange(server.addr.port, new Uint8Array([...hello("x"), ...metadata]));
   assert.deepEqual(frames.map((f) => f.type === FrameType.ERROR && f.code), [

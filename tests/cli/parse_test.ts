@@ -58,6 +58,11 @@ const DEFAULTS: GputelOptions = {
   maxBatch: 100_000,
   maxConnections: 1024,
   maxSubscriptions: 64,
+  brokerTopics: "telemetry",
+  maxTopics: 64,
+  maxPartitionsTotal: 1024,
+  maxOpenFiles: 256,
+  repairMetadata: false,
   maxBodyBytes: 65_536,
   maxUrlLength: 8192,
 };

@@ -6,6 +6,8 @@
  * @module
  */
 import { join } from "node:path";
+import type { FdPool, PooledFile } from "../../fs/fd_pool.ts";
+import type { LayerFile } from "../../fs/file_layer.ts";
 import { RECORD_HEADER_BYTES, recordIsValid, scanRecords } from "./record.ts";
 
 /** Where one batch lies in a segment. */
@@ -45,7 +47,7 @@ export function segmentName(base: number): string {
   return String(base).padStart(20, "0");
 }
 
-/** A segment's files, open for appending and reading. */
+/** A segment's files, opened through the descriptor pool when used. */
 export class Segment {
   /** Offset of the segment's first message. */
   readonly base: number;
@@ -56,24 +58,29 @@ export class Segment {
   /** Records in the segment, in order. */
   readonly entries: IndexEntry[];
   #size: number;
-  #log: Deno.FsFile;
-  #idx: Deno.FsFile;
+  #pool: FdPool;
+  #log: PooledFile;
+  #idx: PooledFile;
+  #reader: PooledFile;
+  #reads: Promise<unknown> = Promise.resolve();
+  #indexedEnd = 0;
 
   private constructor(
+    pool: FdPool,
     dir: string,
     base: number,
     entries: IndexEntry[],
     size: number,
-    log: Deno.FsFile,
-    idx: Deno.FsFile,
   ) {
     this.base = base;
     this.logPath = join(dir, `${segmentName(base)}.log`);
     this.idxPath = join(dir, `${segmentName(base)}.idx`);
     this.entries = entries;
     this.#size = size;
-    this.#log = log;
-    this.#idx = idx;
+    this.#pool = pool;
+    this.#log = pool.file(this.logPath, { read: true, append: true });
+    this.#idx = pool.file(this.idxPath, { append: true, create: true });
+    this.#reader = pool.file(this.logPath, { read: true });
   }
 
   /** Bytes in the `.log` file. */
@@ -87,27 +94,29 @@ export class Segment {
     return last ? last.baseOffset + last.count : this.base;
   }
 
+  /**
+   * Offset after the last record the index named when the segment was
+   * recovered, valid or not: evidence of offsets once handed out (0: none).
+   */
+  get indexedEnd(): number {
+    return this.#indexedEnd;
+  }
+
   /** Newest append time in the segment (0 when empty). */
   get newestAppend(): number {
     return this.entries.at(-1)?.appendedAt ?? 0;
   }
 
-  /** Creates an empty segment. */
-  static async create(dir: string, base: number): Promise<Segment> {
+  /**
+   * Creates an empty segment, its names made durable (fsync of the
+   * directory) before any record is confirmed in it.
+   */
+  static async create(pool: FdPool, dir: string, base: number): Promise<Segment> {
     const stem = join(dir, segmentName(base));
-    const log = await Deno.open(`${stem}.log`, {
-      read: true,
-      write: true,
-      create: true,
-      truncate: true,
-    });
-    const idx = await Deno.open(`${stem}.idx`, {
-      read: true,
-      write: true,
-      create: true,
-      truncate: true,
-    });
-    return new Segment(dir, base, [], 0, log, idx);
+    await pool.files.writeFile(`${stem}.log`, new Uint8Array(0));
+    await pool.files.writeFile(`${stem}.idx`, new Uint8Array(0));
+    await pool.files.syncDir(dir);
+    return new Segment(pool, dir, base, [], 0);
   }
 
   /**
@@ -115,46 +124,53 @@ export class Segment {
    * CRC, and any bytes past it. A torn or garbage tail is cut off; valid
    * records the index missed are indexed. Cost: the tail, not the segment.
    */
-  static async recover(dir: string, base: number, repair: SegmentRepair): Promise<Segment> {
-    const stem = join(dir, segmentName(base));
-    const log = await Deno.open(`${stem}.log`, { read: true, write: true });
-    let idxBytes = new Uint8Array(0);
+  static async recover(
+    pool: FdPool,
+    dir: string,
+    base: number,
+    repair: SegmentRepair,
+  ): Promise<Segment> {
+    const seg = new Segment(pool, dir, base, [], 0);
+    let idxBytes: Uint8Array = new Uint8Array(0);
     try {
-      idxBytes = await Deno.readFile(`${stem}.idx`);
+      idxBytes = await pool.files.readFile(seg.idxPath);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    const size = (await log.stat()).size;
-    const entries = decodeIndex(idxBytes, base, size);
-    let fixes = Math.floor(idxBytes.length / INDEX_ENTRY_BYTES) - entries.length;
-    // The last indexed record must be intact; walk back past any that are not.
-    while (entries.length > 0 && !(await readValid(log, entries.at(-1)!))) {
-      entries.pop();
-      fixes++;
-    }
-    const last = entries.at(-1);
-    const tailAt = last ? last.position + RECORD_HEADER_BYTES + last.blobLength : 0;
-    let end = tailAt;
-    if (size > tailAt) {
-      const tail = await readAt(log, tailAt, size - tailAt);
-      const scan = scanRecords(tail, last ? last.baseOffset + last.count : base);
-      for (const r of scan.records) {
-        entries.push({ ...r, position: tailAt + r.position });
+    await seg.#log.use(async (log) => {
+      const size = (await log.stat()).size;
+      const entries = decodeIndex(idxBytes, base, size);
+      const indexed = Math.floor(idxBytes.length / INDEX_ENTRY_BYTES);
+      let fixes = indexed - entries.length;
+      // The last indexed record must be intact; walk back past any that are not.
+      while (entries.length > 0 && !(await readValid(log, entries.at(-1)!))) {
+        entries.pop();
         fixes++;
       }
-      repair.corruptRanges += scan.skipped.length;
-      end = tailAt + scan.validEnd;
-    }
-    if (end < size) {
-      await log.truncate(end);
-      repair.truncatedBytes += size - end;
-    }
-    await log.seek(end, Deno.SeekMode.Start);
-    repair.indexFixes += fixes;
-    if (fixes > 0) await Deno.writeFile(`${stem}.idx`, encodeIndex(entries));
-    const idx = await Deno.open(`${stem}.idx`, { read: true, write: true, create: true });
-    await idx.seek(0, Deno.SeekMode.End);
-    return new Segment(dir, base, entries, end, log, idx);
+      const last = entries.at(-1);
+      const tailAt = last ? last.position + RECORD_HEADER_BYTES + last.blobLength : 0;
+      let end = tailAt;
+      if (size > tailAt) {
+        const tail = await readAt(log, tailAt, size - tailAt);
+        const scan = scanRecords(tail, last ? last.baseOffset + last.count : base);
+        for (const r of scan.records) {
+          entries.push({ ...r, position: tailAt + r.position });
+          fixes++;
+        }
+        repair.corruptRanges += scan.skipped.length;
+        end = tailAt + scan.validEnd;
+      }
+      if (end < size) {
+        await log.truncate(end);
+        repair.truncatedBytes += size - end;
+      }
+      repair.indexFixes += fixes;
+      seg.#indexedEnd = indexedEnd(idxBytes);
+      if (fixes > 0) await pool.files.writeFile(seg.idxPath, encodeIndex(entries));
+      seg.entries.push(...entries);
+      seg.#size = end;
+    });
+    return seg;
   }
 
   /**
@@ -168,68 +184,61 @@ export class Segment {
     entry: Omit<IndexEntry, "position">,
   ): Promise<IndexEntry> {
     const full: IndexEntry = { ...entry, position: this.#size };
-    try {
-      writeAll(this.#log, header);
-      writeAll(this.#log, blob);
-    } catch (err) {
-      await this.#log.truncate(full.position).catch(() => {});
-      await this.#log.seek(full.position, Deno.SeekMode.Start).catch(() => {});
-      throw err;
-    }
+    await this.#log.use(async (log) => {
+      try {
+        writeAll(log, header);
+        writeAll(log, blob);
+      } catch (err) {
+        await log.truncate(full.position).catch(() => {});
+        throw err;
+      }
+    });
     this.#size += header.length + blob.length;
     this.entries.push(full);
     // The index is a cache the log can rebuild: a failed index write is repaired at recovery.
-    try {
-      writeAll(this.#idx, encodeIndex([full]));
-    } catch {
-      // repaired at recovery
-    }
+    await this.#idx.use((idx) => writeAll(idx, encodeIndex([full]))).catch(() => {});
     return full;
   }
 
   /** fdatasync of the log file. */
   async sync(): Promise<void> {
-    await this.#log.syncData();
+    await this.#log.use((log) => log.syncData());
   }
 
   /** Reads a record's blob, or undefined when its bytes fail the CRC. */
-  async read(entry: IndexEntry): Promise<Uint8Array | undefined> {
-    const file = await Deno.open(this.logPath, { read: true });
-    try {
-      const bytes = await readAt(file, entry.position, RECORD_HEADER_BYTES + entry.blobLength);
-      if (!recordIsValid(bytes, 0)) return undefined;
-      return bytes.subarray(RECORD_HEADER_BYTES);
-    } finally {
-      file.close();
-    }
+  read(entry: IndexEntry): Promise<Uint8Array | undefined> {
+    // One read at a time per segment: a read is a seek then a read on a shared descriptor.
+    const done = this.#reads.catch(() => {}).then(() =>
+      this.#reader.use(async (file) => {
+        const bytes = await readAt(file, entry.position, RECORD_HEADER_BYTES + entry.blobLength);
+        if (!recordIsValid(bytes, 0)) return undefined;
+        return bytes.subarray(RECORD_HEADER_BYTES);
+      })
+    );
+    this.#reads = done;
+    return done;
   }
 
-  /** Closes both files. Safe to call twice. */
+  /** Closes the segment's descriptors (reopened on next use). Safe to call twice. */
   close(): void {
-    for (const f of [this.#log, this.#idx]) {
-      try {
-        f.close();
-      } catch {
-        // already closed
-      }
-    }
+    for (const f of [this.#log, this.#idx, this.#reader]) f.release();
   }
 
   /** Closes and deletes both files. */
   async remove(): Promise<void> {
     this.close();
-    await Deno.remove(this.logPath).catch(() => {});
-    await Deno.remove(this.idxPath).catch(() => {});
+    await this.#pool.files.remove(this.logPath).catch(() => {});
+    await this.#pool.files.remove(this.idxPath).catch(() => {});
   }
 }
 
-async function readValid(file: Deno.FsFile, e: IndexEntry): Promise<boolean> {
+async function readValid(file: LayerFile, e: IndexEntry): Promise<boolean> {
   const bytes = await readAt(file, e.position, RECORD_HEADER_BYTES + e.blobLength);
   return recordIsValid(bytes, 0);
 }
 
 /** Reads up to `length` bytes at `position` (fewer at end of file). */
-async function readAt(file: Deno.FsFile, position: number, length: number): Promise<Uint8Array> {
+async function readAt(file: LayerFile, position: number, length: number): Promise<Uint8Array> {
   await file.seek(position, Deno.SeekMode.Start);
   const out = new Uint8Array(length);
   let got = 0;
@@ -241,6 +250,16 @@ async function readAt(file: Deno.FsFile, position: number, length: number): Prom
   return out.subarray(0, got);
 }
 
+/** Offset after the last entry an index file names, checked or not (0 for none). */
+function indexedEnd(bytes: Uint8Array): number {
+  const n = Math.floor(bytes.length / INDEX_ENTRY_BYTES);
+  if (n === 0) return 0;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = (n - 1) * INDEX_ENTRY_BYTES;
+  const base = v.getUint32(at) * TWO_32 + v.getUint32(at + 4);
+  return base + v.getUint32(at + 8);
+}
+
 /**
  * Writes all of `bytes` with blocking writes on the calling thread: an append
  * only copies into the page cache (fdatasync, which waits for the disk, stays
@@ -248,7 +267,7 @@ async function readAt(file: Deno.FsFile, position: number, length: number): Prom
  * a hand-off to a worker thread and back — measured, a tenth of the broker's
  * CPU at a million messages a second.
  */
-function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+function writeAll(file: LayerFile, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
 }
 

@@ -4,10 +4,16 @@
  * ```
  * broker.id                     this log's identity (survives restarts)
  * groups.json                   committed offsets of every group
- * topics/<topic>/topic.json     {"partitions": N}
+ * clean                         present only while stopped after a clean close
+ * topics/<topic>/topic.json     {"partitions": N, "log": identity}
  * topics/<topic>/<p>/<base>.log records (see record.ts)
  * topics/<topic>/<p>/<base>.idx one entry per record
+ * topics/<topic>/<p>/hw         high-water file: epochs and reserved offsets (high_water.ts)
  * ```
+ *
+ * Every file goes through a {@linkcode FileLayer} (the OS, or a simulated
+ * disk in tests) and a bounded descriptor pool. Damaged metadata is handled
+ * by `metadata.ts`; lost log ranges by `high_water.ts`.
  *
  * Appends are written, then made durable per the fsync policy: `always`
  * confirms only after fdatasync, and one fdatasync round covers every batch
@@ -16,9 +22,16 @@
  * @module
  */
 import { join } from "node:path";
+import { DEFAULT_MAX_OPEN_FILES, FdPool, type FdPoolCounters } from "../../fs/fd_pool.ts";
+import { type FileLayer, realFiles, writeFileDurably } from "../../fs/file_layer.ts";
 import type { Logger } from "../../obs/log.ts";
+import { OFFSET_RESERVE, writeHighWater } from "./high_water.ts";
+import { type GroupOffsets, readGroups, writeTopicMeta } from "./metadata.ts";
 import { type BatchLocation, PartitionFiles, type RecordInput } from "./partition_files.ts";
-import type { SegmentRepair } from "./segment.ts";
+import { type RecoveredTopic, recoverTopics } from "./recovery.ts";
+
+export type { GroupOffsets } from "./metadata.ts";
+export type { RecoveredTopic } from "./recovery.ts";
 
 /** When PUBLISH_OK may be sent relative to fdatasync. */
 export type FsyncPolicy = "always" | "interval" | "never";
@@ -27,79 +40,69 @@ export type FsyncPolicy = "always" | "interval" | "never";
 export interface BrokerStorageOptions {
   /** The broker's own directory (e.g. `<data-dir>/broker`). */
   dir: string;
-  /** When appended batches are fsynced. @default {"always"} */
+  /** @default {"always"} */
   fsync?: FsyncPolicy;
   /** Sync period for `interval`, ms. @default {1000} */
   fsyncIntervalMs?: number;
   /** Roll to a new segment past this size. @default {67108864} */
   segmentBytes?: number;
-  /** Where the storage logs. */
+  /** Most descriptors the log keeps open. @default {DEFAULT_MAX_OPEN_FILES} */
+  maxOpenFiles?: number;
+  /** Accept rebuilding metadata that cannot be rebuilt exactly (`--repair-metadata`). @default {false} */
+  repairMetadata?: boolean;
+  /** The file layer. @default {realFiles} */
+  files?: FileLayer;
   logger: Logger;
-}
-
-/** A topic found on disk. */
-export interface RecoveredTopic {
-  /** Topic name. */
-  name: string;
-  /** Partitions' files as found on disk. */
-  partitions: PartitionFiles[];
 }
 
 /** Counters of the storage layer. */
 export interface StorageCounters {
-  /** Batches written. */
   writes: number;
-  /** Writes that failed. */
   writeErrors: number;
-  /** Fsyncs done. */
   syncs: number;
-  /** Fsyncs that failed. */
   syncErrors: number;
   /** Batches that failed their CRC when read (skipped, their messages counted as dropped). */
   /** Batches read back from disk (a consumer past the in-memory cache). */
   reads: number;
-  /** Reads that found a corrupt record. */
   corruptReads: number;
   /** Bytes cut from torn or garbage tails at startup. */
   recoveredTruncatedBytes: number;
   /** Corrupt stretches skipped in tails at startup. */
   recoveredCorruptRanges: number;
-  /** Segments deleted by retention. */
   segmentsRemoved: number;
+  /** Messages lost, all partitions: ranges found missing at startup and batches failing their CRC. */
+  lostMessages: number;
 }
-
-/** Committed offsets per topic, group and partition. */
-export type GroupOffsets = Record<string, Record<string, number[]>>;
 
 /** The broker's durable log. */
 export class BrokerStorage {
-  /** Data directory. */
   readonly dir: string;
-  /** When appends are fsynced. */
   readonly policy: FsyncPolicy;
-  /** Broker id kept in the data dir. */
   readonly id: string;
-  /** Storage counters shown in /stats. */
   readonly counters: StorageCounters;
-  /** Topics found on disk at open. */
   readonly recovered: RecoveredTopic[];
-  /** Saved consumer group offsets. */
   readonly groups: GroupOffsets;
+  /** The descriptor pool's counters. */
+  readonly descriptors: FdPoolCounters;
   #segmentBytes: number;
   #log: Logger;
+  #pool: FdPool;
   #topics = new Map<string, Promise<PartitionFiles[]>>();
+  #known = new Map<string, PartitionFiles[]>();
   #pending = new Set<PartitionFiles>();
   #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #syncing = false;
   #interval: ReturnType<typeof setInterval> | undefined;
   #lastGroups = "";
+  #closed = false;
 
   private constructor(
-    o: Required<BrokerStorageOptions>,
+    o: ResolvedStorageOptions,
+    pool: FdPool,
     id: string,
     recovered: RecoveredTopic[],
     groups: GroupOffsets,
-    repair: SegmentRepair,
+    counters: StorageCounters,
   ) {
     this.dir = o.dir;
     this.policy = o.fsync;
@@ -108,80 +111,63 @@ export class BrokerStorage {
     this.groups = groups;
     this.#segmentBytes = o.segmentBytes;
     this.#log = o.logger;
+    this.#pool = pool;
+    this.descriptors = pool.counters;
     this.#lastGroups = JSON.stringify(groups);
-    this.counters = {
-      writes: 0,
-      writeErrors: 0,
-      syncs: 0,
-      syncErrors: 0,
-      reads: 0,
-      corruptReads: 0,
-      recoveredTruncatedBytes: repair.truncatedBytes,
-      recoveredCorruptRanges: repair.corruptRanges,
-      segmentsRemoved: 0,
-    };
-    for (const t of recovered) this.#topics.set(t.name, Promise.resolve(t.partitions));
+    this.counters = counters;
+    for (const t of recovered) {
+      this.#topics.set(t.name, Promise.resolve(t.partitions));
+      this.#known.set(t.name, t.partitions);
+    }
     if (o.fsync === "interval") {
       this.#interval = setInterval(() => void this.#syncAll(), o.fsyncIntervalMs);
     }
   }
 
   /**
-   * Opens the log, recovering every partition's segment tails.
+   * Opens the log, recovering every partition's segment tails, checking the
+   * metadata and starting a new epoch where the log lost offsets it had
+   * handed out.
    *
    * @throws {RangeError} on a bad option
+   * @throws {MetadataError} on metadata damage that needs `repairMetadata`
    */
   static async open(options: BrokerStorageOptions): Promise<BrokerStorage> {
-    const o: Required<BrokerStorageOptions> = {
-      ...options,
-      fsync: options.fsync ?? "always",
-      fsyncIntervalMs: options.fsyncIntervalMs ?? 1000,
-      segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
+    const o = resolveStorageOptions(options);
+    const pool = new FdPool(o.files, o.maxOpenFiles);
+    await o.files.mkdir(join(o.dir, "topics"));
+    const clean = await takeCleanMarker(o.files, o.dir);
+    const groups = await readGroups(
+      o.files,
+      join(o.dir, "groups.json"),
+      o.repairMetadata,
+      o.logger,
+    );
+    const r = await recoverTopics({ ...o, pool, groups, clean });
+    const counters: StorageCounters = {
+      writes: 0,
+      writeErrors: 0,
+      syncs: 0,
+      syncErrors: 0,
+      reads: 0,
+      corruptReads: 0,
+      recoveredTruncatedBytes: r.repair.truncatedBytes,
+      recoveredCorruptRanges: r.repair.corruptRanges,
+      segmentsRemoved: 0,
+      lostMessages: 0,
     };
-    if (!["always", "interval", "never"].includes(o.fsync)) {
-      throw new RangeError(`fsync must be always, interval or never, got ${o.fsync}`);
-    }
-    if (!Number.isInteger(o.segmentBytes) || o.segmentBytes < 1024) {
-      throw new RangeError(`segmentBytes must be an integer >= 1024, got ${o.segmentBytes}`);
-    }
-    await Deno.mkdir(join(o.dir, "topics"), { recursive: true });
-    const id = await readOrCreateId(join(o.dir, "broker.id"));
-    const repair: SegmentRepair = { truncatedBytes: 0, corruptRanges: 0, indexFixes: 0 };
-    const recovered: RecoveredTopic[] = [];
-    for await (const e of Deno.readDir(join(o.dir, "topics"))) {
-      if (!e.isDirectory) continue;
-      const tdir = join(o.dir, "topics", e.name);
-      let meta: { partitions: number };
-      try {
-        meta = JSON.parse(await Deno.readTextFile(join(tdir, "topic.json")));
-      } catch {
-        o.logger.warn("skipping a topic directory without a readable topic.json", { dir: tdir });
-        continue;
-      }
-      const partitions: PartitionFiles[] = [];
-      for (let p = 0; p < meta.partitions; p++) {
-        partitions.push(await PartitionFiles.open(join(tdir, String(p)), o.segmentBytes, repair));
-      }
-      recovered.push({ name: e.name, partitions });
-    }
-    if (repair.truncatedBytes > 0 || repair.corruptRanges > 0) {
-      o.logger.warn("recovered the log: cut torn or corrupt tails", {
-        truncatedBytes: repair.truncatedBytes,
-        corruptRanges: repair.corruptRanges,
-        indexFixes: repair.indexFixes,
-      });
-    }
-    let groups: GroupOffsets = {};
-    try {
-      groups = JSON.parse(await Deno.readTextFile(join(o.dir, "groups.json")));
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) {
-        o.logger.warn("groups.json unreadable: groups restart from the oldest retained message", {
-          error: String(e),
-        });
-      }
-    }
-    return new BrokerStorage(o, id, recovered, groups, repair);
+    for (const t of r.topics) for (const p of t.partitions) counters.lostMessages += p.lostMessages;
+    return new BrokerStorage(o, pool, r.id, r.topics, groups, counters);
+  }
+
+  /** The files of a topic whose directories exist, if any. */
+  filesOf(topic: string): PartitionFiles[] | undefined {
+    return this.#known.get(topic);
+  }
+
+  /** Open descriptors' limit. */
+  get maxOpenFiles(): number {
+    return this.#pool.capacity;
   }
 
   /** The partition files of `topic`, creating its directories on first use. */
@@ -190,13 +176,27 @@ export class BrokerStorage {
     if (!t) {
       t = (async () => {
         const tdir = join(this.dir, "topics", name);
-        await Deno.mkdir(tdir, { recursive: true });
-        await Deno.writeTextFile(join(tdir, "topic.json"), JSON.stringify({ partitions }));
-        const repair: SegmentRepair = { truncatedBytes: 0, corruptRanges: 0, indexFixes: 0 };
+        await this.#pool.files.mkdir(tdir);
         const out: PartitionFiles[] = [];
         for (let p = 0; p < partitions; p++) {
-          out.push(await PartitionFiles.open(join(tdir, String(p)), this.#segmentBytes, repair));
+          const repair = { truncatedBytes: 0, corruptRanges: 0, indexFixes: 0 };
+          const pdir = join(tdir, String(p));
+          const files = await PartitionFiles.open(this.#pool, pdir, this.#segmentBytes, repair);
+          // Reserved ahead now, so the first publishes do not wait for it.
+          const end = files.endOffset;
+          files.highWater = {
+            id: this.id,
+            fsync: this.policy,
+            reserved: end + OFFSET_RESERVE,
+            epochs: [],
+          };
+          await writeHighWater(this.#pool.files, pdir, files.highWater);
+          out.push(files);
         }
+        // topic.json last: a directory without it holds no segment yet.
+        await writeTopicMeta(this.#pool.files, tdir, { partitions, log: this.id });
+        await this.#pool.files.syncDir(join(this.dir, "topics"));
+        this.#known.set(name, out);
         return out;
       })();
       this.#topics.set(name, t);
@@ -205,9 +205,23 @@ export class BrokerStorage {
     return t;
   }
 
+  /**
+   * Makes sure offsets up to `end` are reserved in the partition's
+   * high-water file before any of them is handed out: rewrites it (fsynced)
+   * only when `end` passes the reservation.
+   */
+  async #reserve(files: PartitionFiles, end: number): Promise<void> {
+    const hw = files.highWater ??= { id: this.id, fsync: this.policy, reserved: 0, epochs: [] };
+    if (end <= hw.reserved && hw.fsync === this.policy) return;
+    const next = { ...hw, fsync: this.policy, reserved: end + OFFSET_RESERVE };
+    await writeHighWater(this.#pool.files, files.dir, next);
+    files.highWater = next;
+  }
+
   /** Writes a batch's record; the caller serialises appends per partition. */
   async append(files: PartitionFiles, h: RecordInput, blob: Uint8Array): Promise<BatchLocation> {
     try {
+      await this.#reserve(files, h.baseOffset + h.count);
       const loc = await files.append(h, blob);
       this.counters.writes++;
       return loc;
@@ -252,6 +266,7 @@ export class BrokerStorage {
   }
 
   async #syncAll(): Promise<void> {
+    if (this.#pending.size === 0) return;
     const files = [...this.#pending];
     this.#pending.clear();
     try {
@@ -269,6 +284,7 @@ export class BrokerStorage {
     const blob = await loc.segment.read(loc.entry);
     if (!blob) {
       this.counters.corruptReads++;
+      if (loc.files.noteCorrupt(loc.entry)) this.counters.lostMessages += loc.entry.count;
       this.#log.warn("skipping a corrupt batch", {
         segment: loc.segment.logPath,
         position: loc.entry.position,
@@ -282,30 +298,80 @@ export class BrokerStorage {
   async saveGroups(groups: GroupOffsets): Promise<void> {
     const text = JSON.stringify(groups);
     if (text === this.#lastGroups) return;
-    const path = join(this.dir, "groups.json");
-    await Deno.writeTextFile(`${path}.tmp`, text);
-    await Deno.rename(`${path}.tmp`, path);
+    await writeFileDurably(
+      this.#pool.files,
+      join(this.dir, "groups.json"),
+      new TextEncoder().encode(text),
+    );
     this.#lastGroups = text;
+  }
+
+  /**
+   * Closes every descriptor without the final sync or the clean-close
+   * marker: what a crash leaves behind. For fault drills and tests.
+   */
+  async abandon(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#interval);
+    for (const t of this.#topics.values()) for (const p of await t.catch(() => [])) p.close();
+    this.#topics.clear();
   }
 
   /** Syncs what is pending and closes every file. Safe to call twice. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     clearInterval(this.#interval);
-    await this.#syncAll();
-    for (const t of this.#topics.values()) {
-      for (const p of await t.catch(() => [])) p.close();
-    }
+    const all: PartitionFiles[] = [];
+    for (const t of this.#topics.values()) all.push(...await t.catch(() => []));
+    let synced = true;
+    await Promise.all(all.map((f) => f.sync())).catch((err) => {
+      synced = false;
+      this.#log.error("final fdatasync failed: the next start treats this stop as a crash", {
+        error: String(err),
+      });
+    });
+    for (const p of all) p.close();
     this.#topics.clear();
+    if (synced) {
+      await writeFileDurably(this.#pool.files, join(this.dir, CLEAN), new Uint8Array(0))
+        .catch(() => {});
+    }
   }
 }
 
-async function readOrCreateId(path: string): Promise<string> {
+const CLEAN = "clean";
+
+/** Whether the last run closed cleanly; removes the marker (durably) so a crash from now on shows. */
+async function takeCleanMarker(files: FileLayer, dir: string): Promise<boolean> {
   try {
-    return (await Deno.readTextFile(path)).trim();
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    const id = crypto.randomUUID();
-    await Deno.writeTextFile(path, id + "\n");
-    return id;
+    await files.stat(join(dir, CLEAN));
+  } catch {
+    return false;
   }
+  await files.remove(join(dir, CLEAN));
+  await files.syncDir(dir);
+  return true;
+}
+
+type ResolvedStorageOptions = Required<BrokerStorageOptions>;
+
+function resolveStorageOptions(options: BrokerStorageOptions): ResolvedStorageOptions {
+  const o: ResolvedStorageOptions = {
+    ...options,
+    fsync: options.fsync ?? "always",
+    fsyncIntervalMs: options.fsyncIntervalMs ?? 1000,
+    segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
+    maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
+    repairMetadata: options.repairMetadata ?? false,
+    files: options.files ?? realFiles,
+  };
+  if (!["always", "interval", "never"].includes(o.fsync)) {
+    throw new RangeError(`fsync must be always, interval or never, got ${o.fsync}`);
+  }
+  if (!Number.isInteger(o.segmentBytes) || o.segmentBytes < 1024) {
+    throw new RangeError(`segmentBytes must be an integer >= 1024, got ${o.segmentBytes}`);
+  }
+  return o;
 }

@@ -8,6 +8,10 @@ import {
   type SegmentRepair,
 } from "../../../src/broker/store/segment.ts";
 import { BatchBuilder } from "../../../src/protocol/mod.ts";
+import { FdPool } from "../../../src/fs/fd_pool.ts";
+import { realFiles } from "../../../src/fs/file_layer.ts";
+
+const pool = new FdPool(realFiles, 8);
 
 function blob(n: number, tag: string): Uint8Array {
   const b = new BatchBuilder();
@@ -18,7 +22,7 @@ function blob(n: number, tag: string): Uint8Array {
 const fresh = (): SegmentRepair => ({ truncatedBytes: 0, corruptRanges: 0, indexFixes: 0 });
 
 async function filled(dir: string, segmentBytes: number, batches: number) {
-  const pf = await PartitionFiles.open(dir, segmentBytes, fresh());
+  const pf = await PartitionFiles.open(pool, dir, segmentBytes, fresh());
   let offset = 0;
   for (let i = 0; i < batches; i++) {
     await pf.append({
@@ -38,7 +42,7 @@ Deno.test("a partition reopens with every batch, across rolled segments", async 
   const dir = await Deno.makeTempDir();
   await filled(dir, 2048, 12);
   const repair = fresh();
-  const pf = await PartitionFiles.open(dir, 2048, repair);
+  const pf = await PartitionFiles.open(pool, dir, 2048, repair);
   assert.ok(pf.segments.length > 2, `${pf.segments.length} segments`);
   assert.deepEqual(
     pf.locations().map((l) => l.entry.baseOffset),
@@ -58,7 +62,7 @@ Deno.test("recovery cuts a segment torn mid-batch back to its last whole batch",
   const size = (await Deno.stat(log)).size;
   await Deno.truncate(log, size - 50);
   const repair = fresh();
-  const pf = await PartitionFiles.open(dir, 1 << 20, repair);
+  const pf = await PartitionFiles.open(pool, dir, 1 << 20, repair);
   assert.deepEqual(pf.locations().map((l) => l.entry.baseOffset), [0, 10, 20, 30]);
   const last = pf.locations().at(-1)!.entry;
   assert.equal((await Deno.stat(log)).size, last.position + RECORD_HEADER_BYTES + last.blobLength);
@@ -83,7 +87,7 @@ Deno.test("recovery drops garbage appended after the last batch", async () => {
   await f.write(crypto.getRandomValues(new Uint8Array(777)));
   f.close();
   const repair = fresh();
-  const pf = await PartitionFiles.open(dir, 1 << 20, repair);
+  const pf = await PartitionFiles.open(pool, dir, 1 << 20, repair);
   assert.equal(pf.locations().length, 3);
   assert.equal((await Deno.stat(log)).size, size);
   assert.equal(repair.truncatedBytes, 777);
@@ -96,7 +100,7 @@ Deno.test("a lost index is rebuilt from the log", async () => {
   await filled(dir, 1 << 20, 4);
   await Deno.remove(join(dir, `${segmentName(0)}.idx`));
   const repair = fresh();
-  const pf = await PartitionFiles.open(dir, 1 << 20, repair);
+  const pf = await PartitionFiles.open(pool, dir, 1 << 20, repair);
   assert.deepEqual(pf.locations().map((l) => l.entry.baseOffset), [0, 10, 20, 30]);
   assert.equal(repair.indexFixes, 4);
   assert.equal((await Deno.stat(join(dir, `${segmentName(0)}.idx`))).size, 4 * INDEX_ENTRY_BYTES);
@@ -107,7 +111,7 @@ Deno.test("a lost index is rebuilt from the log", async () => {
 Deno.test("a byte flipped inside an older batch fails only that batch's read", async () => {
   const dir = await Deno.makeTempDir();
   await filled(dir, 1 << 20, 4);
-  const pf0 = await PartitionFiles.open(dir, 1 << 20, fresh());
+  const pf0 = await PartitionFiles.open(pool, dir, 1 << 20, fresh());
   const victim = pf0.locations()[1].entry;
   pf0.close();
   const log = join(dir, `${segmentName(0)}.log`);
@@ -115,7 +119,7 @@ Deno.test("a byte flipped inside an older batch fails only that batch's read", a
   bytes[victim.position + RECORD_HEADER_BYTES + 10] ^= 0xff;
   await Deno.writeFile(log, bytes);
   const repair = fresh();
-  const pf = await PartitionFiles.open(dir, 1 << 20, repair);
+  const pf = await PartitionFiles.open(pool, dir, 1 << 20, repair);
   assert.deepEqual(repair, fresh(), "startup checks tails only");
   const reads = await Promise.all(pf.locations().map((l) => pf.read(l)));
   assert.deepEqual(reads.map((r) => r !== undefined), [true, false, true, true]);
@@ -126,7 +130,7 @@ Deno.test("a byte flipped inside an older batch fails only that batch's read", a
 Deno.test("removeOldest deletes whole closed segments and never the active one", async () => {
   const dir = await Deno.makeTempDir();
   await filled(dir, 2048, 12);
-  const pf = await PartitionFiles.open(dir, 2048, fresh());
+  const pf = await PartitionFiles.open(pool, dir, 2048, fresh());
   const n = pf.segments.length;
   const removed = await pf.removeOldest(() => true);
   assert.equal(removed.segments, n - 1);
