@@ -59,7 +59,11 @@ export const DEFAULT_MAX_PARTITIONS_TOTAL = 1024;
 
 /** A request would pass a configured limit (answered ERROR LIMIT; the connection stays). */
 export class LimitError extends Error {
-  /** @param message what limit, and the flag that sets it */
+  /**
+   * Creates it.
+   *
+   * @param message what limit, and the flag that sets it
+   */
   constructor(message: string) {
     super(message);
     this.name = "LimitError";
@@ -184,6 +188,7 @@ export class BrokerCore {
   }
 
   /** @returns the partitions a new topic `name` gets; @throws {LimitError} when it would not fit */
+  /** The partitions a new topic `name` would get; throws {@linkcode LimitError} when it does not fit. */
   checkRoom(name: string): number {
     const partitions = name.endsWith(".dlq") ? 1 : this.options.partitions;
     let topics = 0;

@@ -5,20 +5,25 @@
  *
  * @module
  */
-import { processMemory, processMetrics } from "../obs/process.ts";
+import { type ProcessMemory, processMemory, processMetrics } from "../obs/process.ts";
 import { PromText } from "../obs/prometheus.ts";
 import type { BrokerCore } from "./core.ts";
 import type { DurableLog } from "./durable_log.ts";
 import type { ServerCounters } from "./server.ts";
-import type { BrokerStorage, StorageCounters } from "./store/storage.ts";
+import type { BrokerStorage, FsyncPolicy, StorageCounters } from "./store/storage.ts";
 import type { Topic } from "./topic.ts";
 
 /** One partition in a snapshot. */
 export interface PartitionStats {
+  /** Partition number. */
   partition: number;
+  /** Oldest offset held. */
   first_offset: number;
+  /** Offset the next message will get. */
   next_offset: number;
+  /** Messages held. */
   messages: number;
+  /** Bytes held. */
   bytes: number;
   /** The log's epoch: 0, plus one per restart that found offsets lost. */
   epoch: number;
@@ -28,10 +33,15 @@ export interface PartitionStats {
 
 /** One group in a snapshot. */
 export interface GroupStats {
+  /** Group name. */
   name: string;
+  /** Messages not yet acked. */
   lag: number;
+  /** Messages delivered and not yet acked. */
   in_flight: number;
+  /** Members with their partitions, in-flight messages and credit. */
   members: { id: string; partitions: number[]; in_flight: number; credit: number }[];
+  /** Read position of the group in each partition. */
   partitions: {
     partition: number;
     committed: number;
@@ -39,21 +49,28 @@ export interface GroupStats {
     in_flight: number;
     retry: number;
   }[];
+  /** Group delivery counters. */
   /** Messages the group lost before consuming them. */
   lost_messages: number;
+  /** Group delivery counters. */
   counters: Record<string, number>;
 }
 
 /** One topic in a snapshot. */
 export interface TopicStats {
+  /** Topic name. */
   name: string;
   /** Blob bytes retained in the log (disk or memory). */
   bytes: number;
   /** Blob bytes held in memory: what --max-topic-bytes bounds. */
   memory_bytes: number;
+  /** Retention limit, bytes. */
   max_bytes: number;
+  /** Per-partition figures. */
   partitions: PartitionStats[];
+  /** Per-group figures. */
   groups: GroupStats[];
+  /** Publish counters. */
   counters: Record<string, number>;
 }
 
@@ -100,13 +117,30 @@ export function topicStats(t: Topic, log?: DurableLog): TopicStats {
   };
 }
 
+/** The whole broker's snapshot, as `/stats` serves it. */
+export interface BrokerStats {
+  /** Connection and request counters. */
+  connections: ServerCounters;
+  /** The data dir and its counters, or `persisted: false` for an in-memory broker. */
+  storage:
+    | (
+      & { dir: string; fsync: FsyncPolicy; id: string; open_files: number; max_open_files: number }
+      & StorageCounters
+    )
+    | { persisted: false };
+  /** Per-topic figures. */
+  topics: TopicStats[];
+  /** Memory of the broker process. */
+  process: ProcessMemory;
+}
+
 /** The whole broker's snapshot; `log` adds epochs and losses. */
 export function brokerStats(
   core: BrokerCore,
   server: ServerCounters,
   storage?: BrokerStorage,
   log?: DurableLog,
-) {
+): BrokerStats {
   return {
     connections: { ...server },
     storage: storage

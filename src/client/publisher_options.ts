@@ -14,9 +14,11 @@ export const STORAGE_RETRY_MAX_MS = 5000;
 
 /** Options of {@linkcode Publisher}. */
 export interface PublisherOptions {
+  /** Broker to publish to. */
   broker: BrokerAddress;
+  /** Topic to publish to. */
   topic: string;
-  /** @default {"publisher"} */
+  /** Client name sent in HELLO. @default {"publisher"} */
   clientId?: string;
   /** Sent in HELLO when the broker requires one. */
   token?: string;
@@ -32,31 +34,42 @@ export interface PublisherOptions {
   bufferMessages?: number;
   /** Give up when the broker stays unreachable this long, ms; 0 = never. @default {0} */
   giveUpAfterMs?: number;
+  /** Where the publisher logs. */
   logger?: Logger;
 }
 
 /** Counters of a publisher. */
 export interface PublisherCounters {
+  /** Messages handed to the publisher. */
   published: number;
+  /** Messages the broker confirmed. */
   confirmed: number;
   /** Messages sent again after a reconnect or a refused batch. */
   retried: number;
   /** Batches the broker could not store (disk full…) and that were sent again after a pause. */
   refusals: number;
+  /** Batches sent. */
   /** The current pause after the broker refused to store a batch (ERROR 6), ms; 0 when none. */
   storageBackoffMs: number;
+  /** Batches sent. */
   batches: number;
+  /** Reconnections to the broker. */
   reconnects: number;
 }
 
 /** A sealed batch waiting for its confirm. */
 export interface Pending {
+  /** Publish request id. */
   id: number;
+  /** Partition of the batch. */
   partition: number;
   /** This publisher's batch number in the partition: a resend carries the same one. */
   sequence: number;
+  /** Encoded batch. */
   blob: Uint8Array;
+  /** Messages in the batch. */
   count: number;
+  /** Whether it was sent on the current connection. */
   sent: boolean;
   /** Sent more than once: an earlier write may still hold the blob, so it is not reused. */
   resent: boolean;

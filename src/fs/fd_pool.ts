@@ -25,12 +25,17 @@ export interface FdPoolCounters {
 
 /** A bounded set of open descriptors, least recently used closed first. */
 export class FdPool {
+  /** The file layer files are opened through. */
   readonly files: FileLayer;
+  /** Most descriptors kept open while idle. */
   readonly capacity: number;
+  /** Open, open and eviction counts. */
   readonly counters: FdPoolCounters = { open: 0, opens: 0, evictions: 0 };
   #lru = new Set<PooledFile>();
 
   /**
+   * Creates it.
+   *
    * @param files the file layer
    * @param capacity most descriptors kept open while idle
    * @throws {RangeError} when capacity is not a positive integer
@@ -76,6 +81,7 @@ export class FdPool {
 
 /** One file of an {@linkcode FdPool}. */
 export class PooledFile {
+  /** The file's path. */
   readonly path: string;
   #pool: FdPool;
   #options: Deno.OpenOptions;

@@ -30,8 +30,11 @@ export interface LayerFile {
 
 /** A directory entry. */
 export interface LayerDirEntry {
+  /** The entry's name. */
   name: string;
+  /** Whether it is a file. */
   isFile: boolean;
+  /** Whether it is a directory. */
   isDirectory: boolean;
 }
 

@@ -37,7 +37,9 @@ export interface HighWater {
 
 /** A range of offsets `[from, to)`. */
 export interface OffsetRange {
+  /** First offset of the range. */
   from: number;
+  /** Offset after the range. */
   to: number;
 }
 

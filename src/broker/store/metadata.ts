@@ -16,7 +16,11 @@ import type { Logger } from "../../obs/log.ts";
 
 /** Metadata damage the broker will not repair on its own: the message names the file and the flag. */
 export class MetadataError extends Error {
-  /** @param message one sentence: the file, what is wrong, the flag that accepts the rebuild */
+  /**
+   * Creates it.
+   *
+   * @param message one sentence: the file, what is wrong, the flag that accepts the rebuild
+   */
   constructor(message: string) {
     super(message);
     this.name = "MetadataError";
@@ -25,6 +29,7 @@ export class MetadataError extends Error {
 
 /** What `topic.json` holds. */
 export interface TopicMeta {
+  /** Partition count. */
   partitions: number;
   /** The log identity the topic was created under (absent in files of older versions). */
   log?: string;

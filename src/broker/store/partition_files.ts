@@ -12,8 +12,11 @@ import { type IndexEntry, Segment, type SegmentRepair } from "./segment.ts";
 
 /** Where a batch lies on disk: what `StoredBatch.loc` holds for a persisted batch. */
 export interface BatchLocation {
+  /** Segment holding the batch. */
   files: PartitionFiles;
+  /** Segment holding the batch. */
   segment: Segment;
+  /** Index entry of the batch. */
   entry: IndexEntry;
 }
 
@@ -22,16 +25,21 @@ export type RecordInput = Omit<RecordHeader, "blobLength">;
 
 /** What retention removed. */
 export interface Removed {
+  /** Segments deleted. */
   segments: number;
   /** First offset still retained afterwards. */
   start: number;
+  /** Bytes deleted. */
   bytes: number;
 }
 
 /** The segments of one partition. */
 export class PartitionFiles {
+  /** Directory of the partition's segments. */
   readonly dir: string;
+  /** Size at which a segment is rolled. */
   readonly segmentBytes: number;
+  /** Segments, oldest first. */
   readonly segments: Segment[];
   /** The high-water state (see `high_water.ts`); set by the storage. */
   highWater: HighWater | undefined;

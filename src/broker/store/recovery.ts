@@ -32,7 +32,9 @@ import type { FsyncPolicy } from "./storage.ts";
 
 /** A topic found on disk. */
 export interface RecoveredTopic {
+  /** Topic name. */
   name: string;
+  /** Partitions' files as found on disk. */
   partitions: PartitionFiles[];
   /** Per partition: where it continues and what it lost. */
   plans: RecoveryPlan[];
@@ -40,15 +42,23 @@ export interface RecoveredTopic {
 
 /** What {@linkcode recoverTopics} needs. */
 export interface RecoveryContext {
+  /** The broker's own directory. */
   dir: string;
+  /** The file layer. */
   files: FileLayer;
+  /** The descriptor pool. */
   pool: FdPool;
+  /** Roll to a new segment past this size. */
   segmentBytes: number;
+  /** The fsync policy of this run. */
   fsync: FsyncPolicy;
+  /** `--repair-metadata` was given. */
   repairMetadata: boolean;
+  /** Committed offsets read from `groups.json`. */
   groups: GroupOffsets;
   /** The last run closed the log cleanly. */
   clean: boolean;
+  /** Where recovery logs. */
   logger: Logger;
 }
 

@@ -40,7 +40,7 @@ export type FsyncPolicy = "always" | "interval" | "never";
 export interface BrokerStorageOptions {
   /** The broker's own directory (e.g. `<data-dir>/broker`). */
   dir: string;
-  /** @default {"always"} */
+  /** When appended batches are fsynced. @default {"always"} */
   fsync?: FsyncPolicy;
   /** Sync period for `interval`, ms. @default {1000} */
   fsyncIntervalMs?: number;
@@ -52,23 +52,30 @@ export interface BrokerStorageOptions {
   repairMetadata?: boolean;
   /** The file layer. @default {realFiles} */
   files?: FileLayer;
+  /** Where the storage logs. */
   logger: Logger;
 }
 
 /** Counters of the storage layer. */
 export interface StorageCounters {
+  /** Batches written. */
   writes: number;
+  /** Writes that failed. */
   writeErrors: number;
+  /** Fsyncs done. */
   syncs: number;
+  /** Fsyncs that failed. */
   syncErrors: number;
   /** Batches that failed their CRC when read (skipped, their messages counted as dropped). */
   /** Batches read back from disk (a consumer past the in-memory cache). */
   reads: number;
+  /** Reads that found a corrupt record. */
   corruptReads: number;
   /** Bytes cut from torn or garbage tails at startup. */
   recoveredTruncatedBytes: number;
   /** Corrupt stretches skipped in tails at startup. */
   recoveredCorruptRanges: number;
+  /** Segments deleted by retention. */
   segmentsRemoved: number;
   /** Messages lost, all partitions: ranges found missing at startup and batches failing their CRC. */
   lostMessages: number;
@@ -76,11 +83,17 @@ export interface StorageCounters {
 
 /** The broker's durable log. */
 export class BrokerStorage {
+  /** Data directory. */
   readonly dir: string;
+  /** When appends are fsynced. */
   readonly policy: FsyncPolicy;
+  /** Broker id kept in the data dir. */
   readonly id: string;
+  /** Storage counters shown in /stats. */
   readonly counters: StorageCounters;
+  /** Topics found on disk at open. */
   readonly recovered: RecoveredTopic[];
+  /** Saved consumer group offsets. */
   readonly groups: GroupOffsets;
   /** The descriptor pool's counters. */
   readonly descriptors: FdPoolCounters;
