@@ -30,3 +30,24 @@ export function freePort(): number {
   l.close();
   return port;
 }
+
+/**
+ * Takes the suite-wide lock of the heavy multi-process tests (the chaos run,
+ * the 3-node JetStream cluster, the browser against 2,001 GPUs), so that
+ * `deno test --parallel` on two cores never runs two of them at once and
+ * starves one past its deadlines. Waits for the lock; release it by
+ * disposing the handle.
+ */
+export async function heavyTestLock(): Promise<AsyncDisposable> {
+  const file = await Deno.open(join(Deno.env.get("TMPDIR") ?? "/tmp", "gputel-heavy-tests.lock"), {
+    create: true,
+    write: true,
+  });
+  await file.lock(true);
+  return {
+    async [Symbol.asyncDispose]() {
+      await file.unlock();
+      file.close();
+    },
+  };
+}

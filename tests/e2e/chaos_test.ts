@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { runChaos } from "./_chaos.ts";
+import { heavyTestLock } from "../_helpers.ts";
 
 Deno.test({
   name:
@@ -7,6 +8,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
+    await using _heavy = await heavyTestLock();
     const lines: string[] = [];
     const r = await runChaos({
       seed: 0x13c4a05,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { heavyTestLock } from "../_helpers.ts";
 import { join } from "node:path";
 import type { Page, Request } from "playwright-core";
 import { HAS_CHROMIUM, openBrowser } from "./_browser.ts";
@@ -69,6 +70,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async (t) => {
+    await using _heavy = await heavyTestLock();
     const dir = await Deno.makeTempDir({ prefix: "gputel-dashboard-" });
     try {
       await browserSteps(t, dir);

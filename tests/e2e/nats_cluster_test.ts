@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { heavyTestLock } from "../_helpers.ts";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -63,6 +64,7 @@ async function diagnose(urls: string, c: Collector, base: string): Promise<strin
 natsTest(
   "on a 3-node JetStream cluster (R3), 20,000 rows survive two server SIGKILLs and a collector SIGKILL, each once through the API",
   async () => {
+    await using _heavy = await heavyTestLock();
     const dir = await Deno.makeTempDir({ prefix: "gputel-nats-cluster-" });
     const servers = await startCluster(dir);
     try {
