@@ -4,10 +4,18 @@ import type { CsvRow } from "../../src/stream/csv_rows.ts";
 import { abortableSleep, chunkSize, startWorkers } from "../../src/stream/workers.ts";
 import { endlessRows, RecordingSink, rowsOf, VirtualTime } from "./_virtual_time.ts";
 
-/** Runs `workers` workers at `rate` for `seconds` of virtual time; returns what the sink got. */
-async function paced(rate: number, workers: number, seconds: number) {
+/**
+ * Runs `workers` workers at `rate` for `seconds` of virtual time; returns what
+ * the sink (`makeSink`'s, or a plain {@linkcode RecordingSink}) got.
+ */
+async function paced(
+  rate: number,
+  workers: number,
+  seconds: number,
+  makeSink = (time: VirtualTime) => new RecordingSink(time.clock),
+) {
   const time = new VirtualTime(workers);
-  const sink = new RecordingSink(time.clock);
+  const sink = makeSink(time);
   const start = time.clock.now();
   const run = startWorkers({
     rows: endlessRows(64),
@@ -266,27 +274,16 @@ Deno.test("stream workers skip and report rows the collector would refuse, and t
 
 Deno.test("stream workers make up a 500 ms stall of the host: R·W·D within 2% all the same", async () => {
   const [rate, workers, seconds] = [200, 2, 5];
-  const time = new VirtualTime(workers);
   // A sink that, once, takes 500 ms of the host's time (a loaded machine, a
   // long GC pause): the clock moves while no worker is asleep.
-  class StallingSink extends RecordingSink {
-    override publish(key: string, payload: Uint8Array): Promise<void> {
-      if (this.received.length === 300) time.clock.advance(500);
-      return super.publish(key, payload);
-    }
-  }
-  const sink = new StallingSink(time.clock);
-  const run = startWorkers({
-    rows: endlessRows(64),
-    sink,
-    clock: time.clock,
-    sleep: time.sleep,
-    rate,
-    workers,
-    durationMs: seconds * 1000,
-    signal: new AbortController().signal,
-  });
-  await run.done;
+  const stalling = (time: VirtualTime) =>
+    new class extends RecordingSink {
+      override publish(key: string, payload: Uint8Array): Promise<void> {
+        if (this.received.length === 300) time.clock.advance(500);
+        return super.publish(key, payload);
+      }
+    }(time.clock);
+  const { sink } = await paced(rate, workers, seconds, stalling);
   const expected = rate * workers * seconds;
   const n = sink.received.length;
   assert.ok(Math.abs(n - expected) <= expected * 0.02, `sent ${n}, expected ${expected} ± 2%`);
