@@ -9,7 +9,7 @@
  */
 
 import { join } from "node:path";
-import { syncDir } from "./jsonl_files.ts";
+import { type FileLayer, type LayerFile, realFiles } from "../fs/file_layer.ts";
 
 const NAME = /^journal-(\d{1,15})\.wal$/;
 
@@ -63,12 +63,12 @@ export class JournalFile {
   readonly gen: number;
   /** Path of the journal file. */
   readonly path: string;
-  readonly #file: Deno.FsFile;
+  readonly #file: LayerFile;
   readonly #sync: boolean;
   #size = 0;
   #closed = false;
 
-  private constructor(gen: number, path: string, file: Deno.FsFile, sync: boolean) {
+  private constructor(gen: number, path: string, file: LayerFile, sync: boolean) {
     this.gen = gen;
     this.path = path;
     this.#file = file;
@@ -82,13 +82,19 @@ export class JournalFile {
    * @param dir the data dir
    * @param gen the generation
    * @param sync fdatasync appends and the dir
+   * @param files the file layer (the OS, or a simulated disk in power-cut tests)
    * @throws {Deno.errors.AlreadyExists} when the file exists
    */
-  static async create(dir: string, gen: number, sync: boolean): Promise<JournalFile> {
+  static async create(
+    dir: string,
+    gen: number,
+    sync: boolean,
+    files: FileLayer = realFiles,
+  ): Promise<JournalFile> {
     const path = join(dir, journalFileName(gen));
-    const file = await Deno.open(path, { write: true, createNew: true });
+    const file = await files.open(path, { write: true, createNew: true });
     try {
-      if (sync) await syncDir(dir);
+      if (sync) await files.syncDir(dir);
     } catch (error) {
       file.close();
       throw error;
