@@ -30,7 +30,7 @@ readonly PERMISSIONS=(
 
 # V8's default young generation lets a streamer's heap balloon between
 # scavenges (~195 MB peak on a 2M-row CSV); 16 MiB semi-spaces hold it near
-# 120 MB for ~4% of its throughput (tests/stream/stream_throughput.ts).
+# 120 MB for ~4% of its throughput (bench/stream_throughput.ts).
 readonly RUNTIME_FLAGS=(--v8-flags=--max-semi-space-size=16)
 
 die() {

@@ -12,7 +12,7 @@
  * @module
  */
 import { getJson, Gputel, startAllInOne, waitUntil } from "../e2e/_harness.ts";
-import { cpuPercent, procStat } from "../bench/_proc_stat.ts";
+import { cpuPercent, procStat } from "../../bench/_proc_stat.ts";
 
 interface Record {
   source_timestamp?: string;

@@ -21,10 +21,10 @@
  */
 
 import { join } from "node:path";
-import { createApiApp } from "../../src/api/app.ts";
-import { DataDirView } from "../../src/collect/data_dir_view.ts";
-import { TelemetryQuery, type TelemetryReader } from "../../src/collect/query.ts";
-import { CollectorStore, type StoreMessage } from "../../src/collect/store.ts";
+import { createApiApp } from "../src/api/app.ts";
+import { DataDirView } from "../src/collect/data_dir_view.ts";
+import { TelemetryQuery, type TelemetryReader } from "../src/collect/query.ts";
+import { CollectorStore, type StoreMessage } from "../src/collect/store.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = Deno.args.indexOf(`--${name}`);

@@ -5,11 +5,11 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { freePort } from "../_helpers.ts";
+import { freePort } from "../tests/_helpers.ts";
 export { freePort };
 
 /** The repository root. */
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /** Runtime flags of the compiled binary (compile.sh's RUNTIME_FLAGS). */
 export const GPUTEL_RUNTIME_FLAGS = ["--v8-flags=--max-semi-space-size=16"];

@@ -1,5 +1,5 @@
 /**
- * The query benchmark from the collector issue (tests/api/query_bench.ts),
+ * The query benchmark from the collector issue (bench/query_bench.ts),
  * run as a subprocess and read back as table rows.
  *
  * @module
@@ -17,7 +17,7 @@ export async function benchQuery(
     args: [
       "run",
       "--allow-all",
-      `${ROOT}tests/api/query_bench.ts`,
+      `${ROOT}bench/query_bench.ts`,
       "--records",
       String(records),
       "--gpus",

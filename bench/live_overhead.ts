@@ -12,11 +12,11 @@
  *
  * @module
  */
-import { buildFakeNvml } from "../stream/sources/_fake_nvml.ts";
-import { Gputel, startAllInOne } from "../e2e/_harness.ts";
-import { NvmlSource } from "../../src/stream/sources/nvml.ts";
-import { silentLogger } from "../../src/obs/log.ts";
-import { systemClock } from "../../src/clock.ts";
+import { buildFakeNvml } from "../tests/stream/sources/_fake_nvml.ts";
+import { Gputel, startAllInOne } from "../tests/e2e/_harness.ts";
+import { NvmlSource } from "../src/stream/sources/nvml.ts";
+import { silentLogger } from "../src/obs/log.ts";
+import { systemClock } from "../src/clock.ts";
 import { cpuPercent, procStat } from "./_proc_stat.ts";
 
 const windowS = Number(Deno.args[Deno.args.indexOf("--window") + 1]) || 60;

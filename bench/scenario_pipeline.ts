@@ -57,7 +57,7 @@ export async function benchPipeline(rows: number, nats = false): Promise<BenchRe
   const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-" });
   try {
     const csv = await generateCsv(dir, rows);
-    const direct = Proc.deno("direct", `${ROOT}tests/bench/direct.ts`, [
+    const direct = Proc.deno("direct", `${ROOT}bench/direct.ts`, [
       "--csv",
       csv,
       "--dir",
@@ -162,7 +162,7 @@ export async function benchStoredLatency(rate: number, seconds: number): Promise
   try {
     await waitForPort(port);
     const count = rate * seconds;
-    const script = `${ROOT}tests/bench/stored_client.ts`;
+    const script = `${ROOT}bench/stored_client.ts`;
     const store = Proc.deno("store", script, [
       "store",
       "--port",

@@ -6,7 +6,7 @@
 import { type BenchResult, round } from "./_result.ts";
 import { freePort, Proc, ROOT } from "./_procs.ts";
 
-const SCRIPT = `${ROOT}tests/bench/raw_tcp.ts`;
+const SCRIPT = `${ROOT}bench/raw_tcp.ts`;
 
 /** One raw-TCP row; msgs/s is what the bytes would be as 256-byte messages. */
 export async function benchRawTcp(bytes: number, size: number): Promise<BenchResult> {

@@ -5,7 +5,7 @@
  * papaparse on the same input. rows/s = rows in the name ÷ time per iteration.
  *
  * ```sh
- * deno bench --allow-read --allow-write tests/stream/csv_reader_bench.ts
+ * deno bench --allow-read --allow-write bench/csv_reader_bench.ts
  * ```
  *
  * Input: the real export (`../shared/data/dcgm_metrics_sample.csv`) repeated
@@ -16,13 +16,13 @@
 
 import Papa from "papaparse";
 import { createReadStream } from "node:fs";
-import { CsvRecordParser } from "../../src/stream/csv_parser.ts";
-import { CsvRowDecoder } from "../../src/stream/csv_rows.ts";
-import { readCsvBatches, readCsvRows } from "../../src/stream/csv_reader.ts";
-import { detectValue } from "../../src/stream/values.ts";
-import type { FieldValue } from "../../src/stream/message.ts";
-import { dcgmHeaderLine, dcgmLines } from "../../src/stream/dcgm_generator.ts";
-import { HAS_REAL_EXPORT, REAL_EXPORT } from "./_real_export.ts";
+import { CsvRecordParser } from "../src/stream/csv_parser.ts";
+import { CsvRowDecoder } from "../src/stream/csv_rows.ts";
+import { readCsvBatches, readCsvRows } from "../src/stream/csv_reader.ts";
+import { detectValue } from "../src/stream/values.ts";
+import type { FieldValue } from "../src/stream/message.ts";
+import { dcgmHeaderLine, dcgmLines } from "../src/stream/dcgm_generator.ts";
+import { HAS_REAL_EXPORT, REAL_EXPORT } from "../tests/stream/_real_export.ts";
 
 const ROWS = 19_760; // 8 × the real export's 2,470
 const CHUNK = 65_536;

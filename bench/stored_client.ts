@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { Publisher } from "../../src/client/publisher.ts";
-import { type Delivery, Subscriber } from "../../src/client/subscriber.ts";
-import { RoundQueue } from "../../src/collect/round_queue.ts";
-import { CollectorStore } from "../../src/collect/store.ts";
+import { Publisher } from "../src/client/publisher.ts";
+import { type Delivery, Subscriber } from "../src/client/subscriber.ts";
+import { RoundQueue } from "../src/collect/round_queue.ts";
+import { CollectorStore } from "../src/collect/store.ts";
 import { arg, type ClientReport, LatencySampler, nowMs } from "./_stats.ts";
 
 const [mode, ...rest] = Deno.args;

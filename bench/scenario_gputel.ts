@@ -21,7 +21,7 @@ export interface GputelRun {
   nats?: boolean;
 }
 
-const CLIENT = `${ROOT}tests/bench/gputel_client.ts`;
+const CLIENT = `${ROOT}bench/gputel_client.ts`;
 
 /** Runs one configuration against a fresh broker process. */
 export async function benchGputel(

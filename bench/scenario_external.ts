@@ -10,8 +10,8 @@ import { type BenchResult, fromReports, skipped } from "./_result.ts";
 import { freePort, onPath, Proc, ROOT, startNatsServer, waitForPort } from "./_procs.ts";
 import type { ClientReport } from "./_stats.ts";
 
-const NATS = `${ROOT}tests/bench/nats_client.ts`;
-const REDIS = `${ROOT}tests/bench/redis_client.ts`;
+const NATS = `${ROOT}bench/nats_client.ts`;
+const REDIS = `${ROOT}bench/redis_client.ts`;
 
 interface PairRun {
   script: string;

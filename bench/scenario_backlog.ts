@@ -20,7 +20,7 @@ export async function benchBacklog(bytes: number, size: number): Promise<Backlog
   try {
     // 18 bytes of framing per message (key length, 12-byte key, payload length).
     const count = Math.ceil(bytes / (size + 18));
-    const pub = Proc.deno("pub", `${ROOT}tests/bench/gputel_client.ts`, [
+    const pub = Proc.deno("pub", `${ROOT}bench/gputel_client.ts`, [
       "pub",
       "--port",
       String(port),

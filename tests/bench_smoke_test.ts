@@ -1,13 +1,13 @@
-import { HAS_NATS } from "../e2e/_nats.ts";
+import { HAS_NATS } from "./e2e/_nats.ts";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 Deno.test("deno task bench --smoke runs every scenario and writes the JSON report", async () => {
   const json = await Deno.makeTempFile({ suffix: ".json" });
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "tests/bench/main.ts", "--smoke", "--json", json],
+    args: ["run", "--allow-all", "bench/main.ts", "--smoke", "--json", json],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
@@ -58,7 +58,7 @@ Deno.test("deno task bench refuses an unknown argument or scenario with exit 2 a
     ] as const
   ) {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "tests/bench/main.ts", ...args],
+      args: ["run", "--allow-all", "bench/main.ts", ...args],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",

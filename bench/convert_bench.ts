@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { systemClock } from "../../src/clock.ts";
-import { decodeMessage, toRecord } from "../../src/collect/record.ts";
-import { encodeRecordLine } from "../../src/collect/stored_line.ts";
-import { readCsvRows } from "../../src/stream/csv_reader.ts";
-import { encodeMessage, rowToMessage } from "../../src/stream/row_message.ts";
+import { systemClock } from "../src/clock.ts";
+import { decodeMessage, toRecord } from "../src/collect/record.ts";
+import { encodeRecordLine } from "../src/collect/stored_line.ts";
+import { readCsvRows } from "../src/stream/csv_reader.ts";
+import { encodeMessage, rowToMessage } from "../src/stream/row_message.ts";
 
-const sample = new URL("../../data/sample.csv", import.meta.url).pathname;
+const sample = new URL("../data/sample.csv", import.meta.url).pathname;
 const keyed: { key: string; payload: Uint8Array }[] = [];
 for await (const row of readCsvRows(sample)) {
   const k = rowToMessage(row.fields, { clock: systemClock });

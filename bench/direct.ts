@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { systemClock } from "../../src/clock.ts";
-import { CollectorStore, type StoreBatch } from "../../src/collect/store.ts";
-import { readCsvRows } from "../../src/stream/csv_reader.ts";
-import { encodeMessage, rowToMessage } from "../../src/stream/row_message.ts";
+import { systemClock } from "../src/clock.ts";
+import { CollectorStore, type StoreBatch } from "../src/collect/store.ts";
+import { readCsvRows } from "../src/stream/csv_reader.ts";
+import { encodeMessage, rowToMessage } from "../src/stream/row_message.ts";
 import { arg, nowMs } from "./_stats.ts";
 
 const csv = arg(Deno.args, "csv");

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { JetStreamSink, JetStreamSource } from "../../src/client/nats/mod.ts";
-import { Publisher } from "../../src/client/publisher.ts";
-import type { Sink } from "../../src/client/sink.ts";
-import type { Source, SourceDelivery } from "../../src/client/source.ts";
-import { Delivery, Subscriber } from "../../src/client/subscriber.ts";
+import { JetStreamSink, JetStreamSource } from "../src/client/nats/mod.ts";
+import { Publisher } from "../src/client/publisher.ts";
+import type { Sink } from "../src/client/sink.ts";
+import type { Source, SourceDelivery } from "../src/client/source.ts";
+import { Delivery, Subscriber } from "../src/client/subscriber.ts";
 import {
   arg,
   type ClientReport,

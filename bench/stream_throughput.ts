@@ -18,9 +18,9 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { freePort } from "../_helpers.ts";
+import { freePort } from "../tests/_helpers.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 interface BenchArgs {
   rows: number;
