@@ -7,3 +7,5 @@ export * from "./errors.ts";
 export * from "./frame.ts";
 export * from "./batch.ts";
 export * from "./messages.ts";
+export * from "./encode.ts";
+export * from "./decode.ts";
