@@ -6,119 +6,18 @@
  *
  * @module
  */
-import type { Clock } from "../clock.ts";
-import type { ConsumerGroup, Credit, DeadRange, GroupDelivery, OwnershipState } from "./group.ts";
+import { resolveBrokerCoreOptions, type ResolvedBrokerCoreOptions } from "./core_options.ts";
+import type { BrokerCoreOptions } from "./core_options.ts";
+import type { Output } from "./output.ts";
+import { roomForTopic } from "./topic_limits.ts";
+import type { ConsumerGroup } from "./group.ts";
+import type { Credit, DeadRange, OwnershipState } from "./group_types.ts";
 import type { PartitionLog, StoredBatch } from "./partition_log.ts";
 import { checkName, Topic } from "./topic.ts";
 
-/** Settings of the broker core. */
-export interface BrokerCoreOptions {
-  /** Partitions of a new topic. @default {8} */
-  partitions?: number;
-  /** Time a delivery may stay unacked before redelivery, ms. @default {30000} */
-  ackTimeoutMs?: number;
-  /** Deliveries of a message before it moves to `<topic>.dlq`. @default {5} */
-  maxDeliveries?: number;
-  /** Memory bound per topic, bytes; publishers wait above it. @default {268435456} */
-  maxTopicBytes?: number;
-  /**
-   * In-memory copies of durable batches a persisted topic keeps for its
-   * consumers, bytes; older ones are read back from disk. @default {33554432}
-   */
-  cacheBytes?: number;
-  /**
-   * How long the partitions of a member with a stable key wait for it to
-   * rejoin after it left (and, after a restart, for their restored owners),
-   * ms. @default {10000}
-   */
-  rejoinGraceMs?: number;
-  /** Most topics clients may bring into being (dead-letter topics not counted). @default {64} */
-  maxTopics?: number;
-  /** Most partitions across all topics. @default {1024} */
-  maxPartitionsTotal?: number;
-  /** Time source. */
-  clock: Clock;
-}
-
-/** Defaults of {@linkcode BrokerCoreOptions}. */
-export const DEFAULT_PARTITIONS = 8;
-/** Default ack timeout, ms. */
-export const DEFAULT_ACK_TIMEOUT_MS = 30_000;
-/** Default delivery limit. */
-export const DEFAULT_MAX_DELIVERIES = 5;
-/** Default memory bound per topic: 256 MiB. */
-export const DEFAULT_MAX_TOPIC_BYTES = 256 * 1024 * 1024;
-/** Default cache of a persisted topic: 32 MiB. */
-export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
-/** Default rejoin grace of a keyed member, ms (the default session timeout). */
-export const DEFAULT_REJOIN_GRACE_MS = 10_000;
-/** Default most topics (dead-letter topics not counted). */
-export const DEFAULT_MAX_TOPICS = 64;
-/** Default most partitions across all topics. */
-export const DEFAULT_MAX_PARTITIONS_TOTAL = 1024;
-
-/** A request would pass a configured limit (answered ERROR LIMIT; the connection stays). */
-export class LimitError extends Error {
-  /**
-   * Creates it.
-   *
-   * @param message what limit, and the flag that sets it
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "LimitError";
-  }
-}
-
-/** Resolved {@linkcode BrokerCoreOptions}. */
-export type ResolvedBrokerCoreOptions = Required<BrokerCoreOptions>;
-
-/**
- * Fills defaults and checks ranges.
- *
- * @throws {RangeError} naming the bad field
- */
-export function resolveBrokerCoreOptions(o: BrokerCoreOptions): ResolvedBrokerCoreOptions {
-  const r = {
-    partitions: o.partitions ?? DEFAULT_PARTITIONS,
-    ackTimeoutMs: o.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
-    maxDeliveries: o.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
-    maxTopicBytes: o.maxTopicBytes ?? DEFAULT_MAX_TOPIC_BYTES,
-    cacheBytes: o.cacheBytes ?? DEFAULT_CACHE_BYTES,
-    rejoinGraceMs: o.rejoinGraceMs ?? DEFAULT_REJOIN_GRACE_MS,
-    maxTopics: o.maxTopics ?? DEFAULT_MAX_TOPICS,
-    maxPartitionsTotal: o.maxPartitionsTotal ?? DEFAULT_MAX_PARTITIONS_TOTAL,
-    clock: o.clock,
-  };
-  const int = (field: string, v: number, min: number, max: number) => {
-    if (!Number.isInteger(v) || v < min || v > max) {
-      throw new RangeError(`${field} must be an integer in ${min}..${max}, got ${v}`);
-    }
-  };
-  int("partitions", r.partitions, 1, 1024);
-  int("ackTimeoutMs", r.ackTimeoutMs, 1, 24 * 3600_000);
-  int("maxDeliveries", r.maxDeliveries, 1, 1000);
-  int("maxTopicBytes", r.maxTopicBytes, 1024, Number.MAX_SAFE_INTEGER);
-  int("cacheBytes", r.cacheBytes, 0, Number.MAX_SAFE_INTEGER);
-  int("rejoinGraceMs", r.rejoinGraceMs, 0, 24 * 3600_000);
-  int("maxTopics", r.maxTopics, 1, 1_000_000);
-  int("maxPartitionsTotal", r.maxPartitionsTotal, 1, 100_000_000);
-  return r;
-}
-
-/** Something the edge must do. */
-export type Output =
-  | ({ kind: "deliver"; topic: string; batch: StoredBatch } & GroupDelivery)
-  | { kind: "assign"; memberId: string; partitions: number[] }
-  /** Messages `[start, end)` of `batch` used up their deliveries: append them to `<topic>.dlq`. */
-  | {
-    kind: "deadletter";
-    topic: string;
-    partition: number;
-    batch: StoredBatch;
-    start: number;
-    end: number;
-  };
+export * from "./core_options.ts";
+export { LimitError } from "./errors.ts";
+export type { Output } from "./output.ts";
 
 interface MemberPlace {
   topic: Topic;
@@ -187,27 +86,9 @@ export class BrokerCore {
     return this.checkRoom(name);
   }
 
-  /** @returns the partitions a new topic `name` gets; @throws {LimitError} when it would not fit */
   /** The partitions a new topic `name` would get; throws {@linkcode LimitError} when it does not fit. */
   checkRoom(name: string): number {
-    const partitions = name.endsWith(".dlq") ? 1 : this.options.partitions;
-    let topics = 0;
-    let total = 0;
-    for (const t of this.topics.values()) {
-      if (!t.name.endsWith(".dlq")) topics++;
-      total += t.logs.length;
-    }
-    if (topics >= this.options.maxTopics) {
-      throw new LimitError(
-        `cannot create topic ${name}: this broker holds at most ${this.options.maxTopics} topics (--max-topics)`,
-      );
-    }
-    if (total + partitions > this.options.maxPartitionsTotal) {
-      throw new LimitError(
-        `cannot create topic ${name}: its ${partitions} partitions would pass this broker's ${this.options.maxPartitionsTotal} partitions in all (--max-partitions-total)`,
-      );
-    }
-    return partitions;
+    return roomForTopic(this.topics.values(), name, this.options);
   }
 
   /** The group a member belongs to, if subscribed. */

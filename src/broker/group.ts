@@ -18,26 +18,18 @@
  */
 import { stickyAssignment } from "./assignment.ts";
 import { type Failed, PartitionCursor } from "./cursor.ts";
-import type {
-  Credit,
-  DeadRange,
-  GroupCounters,
-  GroupDelivery,
-  GroupSettings,
-  Member,
-  OwnershipState,
+import { fillCredit } from "./group_delivery.ts";
+import {
+  type Credit,
+  type DeadRange,
+  type GroupCounters,
+  type GroupDelivery,
+  type GroupSettings,
+  type Member,
+  type OwnershipState,
+  zeroGroupCounters,
 } from "./group_types.ts";
 import type { PartitionLog } from "./partition_log.ts";
-
-export type {
-  Credit,
-  DeadRange,
-  GroupCounters,
-  GroupDelivery,
-  GroupSettings,
-  Member,
-  OwnershipState,
-} from "./group_types.ts";
 
 /** A consumer group. */
 export class ConsumerGroup {
@@ -46,17 +38,7 @@ export class ConsumerGroup {
   /** Read position of the group in each partition. */
   readonly cursors: PartitionCursor[];
   /** Delivery counters shown in /stats. */
-  readonly counters: GroupCounters = {
-    delivered: 0,
-    redelivered: 0,
-    acked: 0,
-    nacked: 0,
-    expired: 0,
-    deadLettered: 0,
-    staleAcks: 0,
-    dropped: 0,
-    rebalances: 0,
-  };
+  readonly counters: GroupCounters = zeroGroupCounters();
   #settings: GroupSettings;
   #members = new Map<string, Member>();
   #owner: (string | undefined)[];
@@ -220,40 +202,17 @@ export class ConsumerGroup {
   deliver(logs: PartitionLog[], now: number): GroupDelivery[] {
     const out: GroupDelivery[] = [];
     const deadline = now + this.#settings.ackTimeoutMs;
-    const gone = (n: number) => (this.counters.dropped += n);
+    const pass = {
+      cursors: this.cursors,
+      logs,
+      deadline,
+      counters: this.counters,
+      generation: this.#generation,
+      out,
+    };
     for (const m of this.#members.values()) {
       const mine = this.partitionsOf(m.id);
-      if (mine.length === 0) continue;
-      let progress = true;
-      while (progress) {
-        progress = false;
-        for (let i = 0; i < mine.length; i++) {
-          const p = mine[(i + this.#rotate) % mine.length];
-          const room = m.credit.messages - m.inflightMessages;
-          if (room <= 0) break;
-          const log = logs[p];
-          const c = this.cursors[p];
-          if (!c.hasWork(log)) continue;
-          const next = c.retry[0]?.start ?? c.next;
-          const blobBytes = log.batchFrom(next)?.bytes ?? 0;
-          if (m.inflightBytes > 0 && m.inflightBytes + blobBytes > m.credit.bytes) continue;
-          // Whole batches only while something is in flight: a delivery carries
-          // its whole blob, so slicing a batch by credit would send it again
-          // for every slice (a lagging member would get its data many times
-          // over). With nothing in flight a batch larger than the credit goes
-          // in credit-sized slices, so it still moves.
-          if (m.inflightMessages > 0 && c.nextTakeSize(log) > room) continue;
-          const t = c.take(log, room, deadline, gone);
-          if (!t) continue;
-          m.inflightMessages += t.end - t.start;
-          m.inflightBytes += t.bytes;
-          this.counters.delivered += t.end - t.start;
-          if (t.attempt > 1) this.counters.redelivered += t.end - t.start;
-          out.push({ ...t, memberId: m.id, partition: p, generation: this.#generation[p] });
-          progress = true;
-        }
-      }
-      this.#rotate++;
+      if (mine.length > 0) fillCredit(m, mine, this.#rotate++, pass);
     }
     return out;
   }

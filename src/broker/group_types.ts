@@ -67,6 +67,21 @@ export interface GroupCounters {
   rebalances: number;
 }
 
+/** Counters of a new group: all zero. */
+export function zeroGroupCounters(): GroupCounters {
+  return {
+    delivered: 0,
+    redelivered: 0,
+    acked: 0,
+    nacked: 0,
+    expired: 0,
+    deadLettered: 0,
+    staleAcks: 0,
+    dropped: 0,
+    rebalances: 0,
+  };
+}
+
 /** Settings a group runs with. */
 export interface GroupSettings {
   /** Lease on a delivery, in ms. */

@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import type { BrokerCore } from "./core.ts";
-import type { OwnershipState } from "./group.ts";
+import type { OwnershipState } from "./group_types.ts";
 
 /** The file's name inside the broker's data dir. */
 export const OWNERSHIP_FILE_NAME = "ownership.json";

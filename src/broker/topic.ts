@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { ConsumerGroup, type GroupSettings } from "./group.ts";
+import { ConsumerGroup } from "./group.ts";
+import type { GroupSettings } from "./group_types.ts";
 import { PartitionLog } from "./partition_log.ts";
 
 /** Counters of one topic. */

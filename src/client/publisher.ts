@@ -20,6 +20,7 @@ import {
   STORAGE_RETRY_MS,
 } from "./publisher_options.ts";
 import type { Sink } from "./sink.ts";
+import { Waiters } from "./waiters.ts";
 
 export { type PublisherCounters, type PublisherOptions, STORAGE_RETRY_MAX_MS, STORAGE_RETRY_MS };
 
@@ -61,7 +62,7 @@ export class Publisher implements Sink, AsyncDisposable {
   #linger: ReturnType<typeof setTimeout> | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #refusedInARow = 0; // storage refusals since the last confirm
-  #waiters: (() => void)[] = [];
+  #waiters = new Waiters();
   #fatal: Error | null = null;
   #closed = false;
   #metadata: ((partitions: number) => void) | null = null;
@@ -106,7 +107,7 @@ export class Publisher implements Sink, AsyncDisposable {
   async publish(key: string, payload: Uint8Array): Promise<void> {
     while (!this.offer(key, payload)) {
       if (this.#fatal) throw this.#fatal;
-      await this.#wait();
+      await this.#waiters.wait();
     }
   }
 
@@ -134,7 +135,7 @@ export class Publisher implements Sink, AsyncDisposable {
     this.#sealAll();
     while (this.unconfirmed > 0) {
       if (this.#fatal) throw this.#fatal;
-      await this.#wait();
+      await this.#waiters.wait();
     }
     if (this.#fatal) throw this.#fatal;
   }
@@ -147,21 +148,13 @@ export class Publisher implements Sink, AsyncDisposable {
     clearTimeout(this.#retryTimer);
     this.#fatal ??= new BrokerUnavailableError("publisher closed");
     this.#link?.close();
-    this.#wake();
+    this.#waiters.wakeAll();
     await this.#loop;
   }
 
   /** Closes the publisher, as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #wait(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
   }
 
   #sealAll(): void {
@@ -238,7 +231,7 @@ export class Publisher implements Sink, AsyncDisposable {
       // The broker has every byte, so the write is done with the blob.
       if (!b.resent) this.#batches!.recycle(b.blob);
       this.#sendMore();
-      this.#wake();
+      this.#waiters.wakeAll();
       return;
     }
     if (f.type === FrameType.ERROR) {
@@ -267,7 +260,7 @@ export class Publisher implements Sink, AsyncDisposable {
         `Broker ${formatAddress(this.#o.broker)} refused a publish: ${f.message}`,
       );
       this.#link?.close();
-      this.#wake();
+      this.#waiters.wakeAll();
     }
   }
 
@@ -321,7 +314,7 @@ export class Publisher implements Sink, AsyncDisposable {
         if (giveUp) {
           this.#fatal = e;
           if (first) throw e;
-          this.#wake();
+          this.#waiters.wakeAll();
           return;
         }
         const delay = backoffDelay(attempt);
@@ -341,6 +334,6 @@ export class Publisher implements Sink, AsyncDisposable {
       this.#link = null;
       await this.#connectOnce(false);
     }
-    this.#wake();
+    this.#waiters.wakeAll();
   }
 }

@@ -22,64 +22,25 @@
  * @module
  */
 import { join } from "node:path";
-import { DEFAULT_MAX_OPEN_FILES, FdPool, type FdPoolCounters } from "../../fs/fd_pool.ts";
-import { type FileLayer, realFiles, writeFileDurably } from "../../fs/file_layer.ts";
+import { FdPool, type FdPoolCounters } from "../../fs/fd_pool.ts";
+import { type FileLayer, writeFileDurably } from "../../fs/file_layer.ts";
 import type { Logger } from "../../obs/log.ts";
+import { GroupCommit } from "./group_commit.ts";
 import { OFFSET_RESERVE, writeHighWater } from "./high_water.ts";
 import { type GroupOffsets, readGroups, writeTopicMeta } from "./metadata.ts";
 import { type BatchLocation, PartitionFiles, type RecordInput } from "./partition_files.ts";
 import { type RecoveredTopic, recoverTopics } from "./recovery.ts";
+import {
+  type BrokerStorageOptions,
+  type FsyncPolicy,
+  type ResolvedStorageOptions,
+  resolveStorageOptions,
+  type StorageCounters,
+} from "./storage_options.ts";
 
 export type { GroupOffsets } from "./metadata.ts";
 export type { RecoveredTopic } from "./recovery.ts";
-
-/** When PUBLISH_OK may be sent relative to fdatasync. */
-export type FsyncPolicy = "always" | "interval" | "never";
-
-/** Options of {@linkcode BrokerStorage.open}. */
-export interface BrokerStorageOptions {
-  /** The broker's own directory (e.g. `<data-dir>/broker`). */
-  dir: string;
-  /** When appended batches are fsynced. @default {"always"} */
-  fsync?: FsyncPolicy;
-  /** Sync period for `interval`, ms. @default {1000} */
-  fsyncIntervalMs?: number;
-  /** Roll to a new segment past this size. @default {67108864} */
-  segmentBytes?: number;
-  /** Most descriptors the log keeps open. @default {DEFAULT_MAX_OPEN_FILES} */
-  maxOpenFiles?: number;
-  /** Accept rebuilding metadata that cannot be rebuilt exactly (`--repair-metadata`). @default {false} */
-  repairMetadata?: boolean;
-  /** The file layer. @default {realFiles} */
-  files?: FileLayer;
-  /** Where the storage logs. */
-  logger: Logger;
-}
-
-/** Counters of the storage layer. */
-export interface StorageCounters {
-  /** Batches written. */
-  writes: number;
-  /** Writes that failed. */
-  writeErrors: number;
-  /** Fsyncs done. */
-  syncs: number;
-  /** Fsyncs that failed. */
-  syncErrors: number;
-  /** Batches that failed their CRC when read (skipped, their messages counted as dropped). */
-  /** Batches read back from disk (a consumer past the in-memory cache). */
-  reads: number;
-  /** Reads that found a corrupt record. */
-  corruptReads: number;
-  /** Bytes cut from torn or garbage tails at startup. */
-  recoveredTruncatedBytes: number;
-  /** Corrupt stretches skipped in tails at startup. */
-  recoveredCorruptRanges: number;
-  /** Segments deleted by retention. */
-  segmentsRemoved: number;
-  /** Messages lost, all partitions: ranges found missing at startup and batches failing their CRC. */
-  lostMessages: number;
-}
+export type { BrokerStorageOptions, FsyncPolicy, StorageCounters } from "./storage_options.ts";
 
 /** The broker's durable log. */
 export class BrokerStorage {
@@ -102,9 +63,7 @@ export class BrokerStorage {
   #pool: FdPool;
   #topics = new Map<string, Promise<PartitionFiles[]>>();
   #known = new Map<string, PartitionFiles[]>();
-  #pending = new Set<PartitionFiles>();
-  #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  #syncing = false;
+  #commit: GroupCommit;
   #interval: ReturnType<typeof setInterval> | undefined;
   #lastGroups = "";
   #closed = false;
@@ -132,8 +91,9 @@ export class BrokerStorage {
       this.#topics.set(t.name, Promise.resolve(t.partitions));
       this.#known.set(t.name, t.partitions);
     }
+    this.#commit = new GroupCommit(o.fsync, counters, o.logger);
     if (o.fsync === "interval") {
-      this.#interval = setInterval(() => void this.#syncAll(), o.fsyncIntervalMs);
+      this.#interval = setInterval(() => void this.#commit.syncAll(), o.fsyncIntervalMs);
     }
   }
 
@@ -246,49 +206,7 @@ export class BrokerStorage {
 
   /** Resolves when what was appended to `files` so far is durable per the policy. */
   durable(files: PartitionFiles): Promise<void> {
-    if (this.policy !== "always") {
-      if (this.policy === "interval") this.#pending.add(files);
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      this.#pending.add(files);
-      this.#waiters.push({ resolve, reject });
-      if (!this.#syncing) void this.#syncLoop();
-    });
-  }
-
-  async #syncLoop(): Promise<void> {
-    this.#syncing = true;
-    try {
-      while (this.#pending.size > 0) {
-        const files = [...this.#pending];
-        this.#pending.clear();
-        const waiters = this.#waiters.splice(0);
-        try {
-          await Promise.all(files.map((f) => f.sync()));
-          this.counters.syncs++;
-          for (const w of waiters) w.resolve();
-        } catch (err) {
-          this.counters.syncErrors++;
-          for (const w of waiters) w.reject(err as Error);
-        }
-      }
-    } finally {
-      this.#syncing = false;
-    }
-  }
-
-  async #syncAll(): Promise<void> {
-    if (this.#pending.size === 0) return;
-    const files = [...this.#pending];
-    this.#pending.clear();
-    try {
-      await Promise.all(files.map((f) => f.sync()));
-      this.counters.syncs++;
-    } catch (err) {
-      this.counters.syncErrors++;
-      this.#log.error("periodic fdatasync failed", { error: String(err) });
-    }
+    return this.#commit.durable(files);
   }
 
   /** Reads a persisted batch; undefined (and counted) when it fails its CRC. */
@@ -366,25 +284,4 @@ async function takeCleanMarker(files: FileLayer, dir: string): Promise<boolean> 
   await files.remove(join(dir, CLEAN));
   await files.syncDir(dir);
   return true;
-}
-
-type ResolvedStorageOptions = Required<BrokerStorageOptions>;
-
-function resolveStorageOptions(options: BrokerStorageOptions): ResolvedStorageOptions {
-  const o: ResolvedStorageOptions = {
-    ...options,
-    fsync: options.fsync ?? "always",
-    fsyncIntervalMs: options.fsyncIntervalMs ?? 1000,
-    segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
-    maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
-    repairMetadata: options.repairMetadata ?? false,
-    files: options.files ?? realFiles,
-  };
-  if (!["always", "interval", "never"].includes(o.fsync)) {
-    throw new RangeError(`fsync must be always, interval or never, got ${o.fsync}`);
-  }
-  if (!Number.isInteger(o.segmentBytes) || o.segmentBytes < 1024) {
-    throw new RangeError(`segmentBytes must be an integer >= 1024, got ${o.segmentBytes}`);
-  }
-  return o;
 }

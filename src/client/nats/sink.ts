@@ -25,6 +25,7 @@ import {
 } from "./connection.ts";
 import { batchHeaders } from "./headers.ts";
 import { type JetStreamTopic, OFFSET_STRIDE, partitionSubject, streamName } from "./topology.ts";
+import { Waiters } from "../waiters.ts";
 
 /** Options of {@linkcode JetStreamSink}. */
 export interface JetStreamSinkOptions {
@@ -101,7 +102,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
   #pumps: (Promise<void> | null)[];
   #maxBatchBytes: number;
   #linger: ReturnType<typeof setTimeout> | undefined;
-  #waiters: (() => void)[] = [];
+  #waiters = new Waiters();
   #fatal: Error | null = null;
   #closed = false;
   /** Publish-to-ack time of each confirmed batch, ms (from its first send, resends included). */
@@ -154,7 +155,9 @@ export class JetStreamSink implements Sink, AsyncDisposable {
 
   /** Queues one message; waits while the buffer is full. */
   async publish(key: string, payload: Uint8Array): Promise<void> {
-    while (this.#fatal === null && this.unconfirmed >= this.#o.bufferMessages) await this.#wait();
+    while (this.#fatal === null && this.unconfirmed >= this.#o.bufferMessages) {
+      await this.#waiters.wait();
+    }
     if (this.#fatal) throw this.#fatal;
     const p = this.#batches.add(key, payload);
     this.counters.published++;
@@ -168,7 +171,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
   /** Sends partial batches now; resolves once every message so far is acked. */
   async flush(): Promise<void> {
     this.#sealAll();
-    while (this.#fatal === null && this.unconfirmed > 0) await this.#wait();
+    while (this.#fatal === null && this.unconfirmed > 0) await this.#waiters.wait();
     if (this.#fatal) throw this.#fatal;
   }
 
@@ -193,7 +196,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
     });
     clearTimeout(this.#linger);
     this.#fatal ??= new BrokerUnavailableError("JetStream sink closed");
-    this.#wake();
+    this.#waiters.wakeAll();
     await this.#nc.close();
     await Promise.all(this.#pumps);
   }
@@ -201,14 +204,6 @@ export class JetStreamSink implements Sink, AsyncDisposable {
   /** Closes the sink, as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #wait(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
   }
 
   #sealAll(): void {
@@ -248,7 +243,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
         }
         if (ack.duplicate) this.counters.duplicates++;
         this.counters.confirmed += b.count;
-        this.#wake();
+        this.#waiters.wakeAll();
       } catch (err) {
         if (this.#closed) return;
         this.counters.retried += b.count;
