@@ -14,7 +14,8 @@ import { benchNats, benchRedis } from "./scenario_external.ts";
 import { benchBacklog } from "./scenario_backlog.ts";
 import { benchGputel } from "./scenario_gputel.ts";
 import { onPath } from "./_procs.ts";
-import { benchPipeline, benchStoredLatency } from "./scenario_pipeline.ts";
+import { benchPipeline } from "./scenario_e2e.ts";
+import { benchStoredLatency } from "./scenario_pipeline.ts";
 import { benchQuery } from "./scenario_query.ts";
 import { benchRawTcp } from "./scenario_raw.ts";
 
