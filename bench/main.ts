@@ -14,7 +14,7 @@ import { benchNats, benchRedis } from "./scenario_external.ts";
 import { benchBacklog } from "./scenario_backlog.ts";
 import { benchGputel } from "./scenario_gputel.ts";
 import { onPath } from "./_procs.ts";
-import { benchPipeline } from "./scenario_e2e.ts";
+import { benchPipeline, DIRECT_SYSTEM, PIPELINE_SYSTEM } from "./scenario_e2e.ts";
 import { benchStoredLatency } from "./scenario_pipeline.ts";
 import { benchQuery } from "./scenario_query.ts";
 import { benchRawTcp } from "./scenario_raw.ts";
@@ -57,6 +57,8 @@ const N = {
     redis: 5_000,
     raw: 50e6,
     rows: 5_000,
+    hosts: 4,
+    pipeReps: 1,
     rate: 1_000,
     secs: 2,
     qrec: 2_000,
@@ -72,7 +74,9 @@ const N = {
     js: 50_000,
     redis: 200_000,
     raw: 2e9,
-    rows: 200_000,
+    rows: 500_000,
+    hosts: 64,
+    pipeReps: 2,
     rate: 10_000,
     secs: 10,
     qrec: 100_000,
@@ -89,6 +93,8 @@ const N = {
     redis: 1_000_000,
     raw: 1e10,
     rows: 1_000_000,
+    hosts: 128,
+    pipeReps: 3,
     rate: 10_000,
     secs: 30,
     qrec: 1_000_000,
@@ -146,7 +152,10 @@ await run(
       : skipped("1 pub + 1 sub", "gputel over JetStream", "nats-server not on PATH"),
 );
 await run("redis", () => benchRedis(N.redis, SIZE));
-await run("pipeline", () => benchPipeline(N.rows, want("nats")));
+await run(
+  "pipeline",
+  () => benchPipeline({ rows: N.rows, hosts: N.hosts, reps: N.pipeReps, nats: want("nats") }),
+);
 await run("latency", () => benchStoredLatency(N.rate, N.secs));
 await run("query", () => benchQuery(N.qrec, N.qgpu, N.q));
 
@@ -182,15 +191,27 @@ const byName = (s: string) =>
 const ours = byName("gputel (fsync always)")?.msgs_per_s;
 const js = byName("nats-jetstream")?.msgs_per_s;
 const core = byName("nats-core")?.msgs_per_s;
+const vsFloor = (system: string) =>
+  (results.find((r) => r.system === system) as { vs_floor?: number } | undefined)?.vs_floor ??
+    null;
 const ratios = {
   vs_jetstream: ours && js ? Math.round((ours / js) * 100) / 100 : null,
   vs_nats_core: ours && core ? Math.round((ours / core) * 100) / 100 : null,
+  pipeline_vs_floor: vsFloor(PIPELINE_SYSTEM),
+  direct_vs_floor: vsFloor(DIRECT_SYSTEM),
 };
 console.log(
   `\ngputel persisted+acked 1p1s: ${fmt(ours ?? null)} msgs/s; ×${
     ratios.vs_jetstream ?? "—"
   } nats-jetstream, ×${ratios.vs_nats_core ?? "—"} nats-core`,
 );
+if (want("pipeline")) {
+  console.log(
+    `CSV → JSONL: pipeline ×${ratios.pipeline_vs_floor ?? "—"} the floor, direct ×${
+      ratios.direct_vs_floor ?? "—"
+    } the floor`,
+  );
+}
 
 if (jsonFile) {
   const cpus = navigator.hardwareConcurrency;

@@ -1,15 +1,15 @@
 /**
  * End to end: a generated DCGM CSV streamed at `--rate 0` through broker and
  * collector into JSONL (two processes, so the roles use both cores), beside
- * the direct baseline.
+ * the direct baseline and the floor (`floor.ts`), in the same run.
  *
  * @module
  */
 import { type BenchResult, round, skipped } from "./_result.ts";
 import { freePort, onPath, Proc, ROOT, startNatsServer, waitForPort } from "./_procs.ts";
 
-/** Generates a DCGM CSV of `rows` rows in `dir`. */
-export async function generateCsv(dir: string, rows: number): Promise<string> {
+/** Generates a DCGM CSV of `rows` rows over `hosts` hosts (8 GPUs each) in `dir`. */
+export async function generateCsv(dir: string, rows: number, hosts = 32): Promise<string> {
   const out = `${dir}/dcgm.csv`;
   const gen = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -19,7 +19,7 @@ export async function generateCsv(dir: string, rows: number): Promise<string> {
       "--rows",
       String(rows),
       "--hosts",
-      "32",
+      String(hosts),
       "--out",
       out,
     ],
@@ -51,48 +51,100 @@ async function storedRecords(apiPort: number): Promise<number> {
   return (await res.json() as { records_total: number }).records_total;
 }
 
-/** CSV → broker → collector → JSONL rows/s, and the direct baseline; over JetStream too when `nats`. */
-export async function benchPipeline(rows: number, nats = false): Promise<BenchResult[]> {
+/** What {@linkcode benchPipeline} runs. */
+export interface PipelineOptions {
+  /** Rows of the generated CSV. */
+  rows: number;
+  /** Hosts of the generated CSV, 8 GPUs each. */
+  hosts: number;
+  /** Rounds of floor, direct and pipeline, one after another; each row reports its median. */
+  reps: number;
+  /** Also stream through a nats-server (JetStream). */
+  nats: boolean;
+}
+
+type Rates = Record<"floor" | "direct" | "pipeline" | "jetstream", number[]>;
+
+/**
+ * CSV → JSONL rows/s: the floor (read, split, JSON-wrap, append; one
+ * process), the direct baseline (CSV → records → JSONL store; one process)
+ * and CSV → broker → collector → JSONL, over JetStream too when `nats`. They
+ * run in rounds, one after another, so each sees the same machine; each row
+ * is its median and says how many times the floor it is, round by round.
+ */
+export async function benchPipeline(o: PipelineOptions): Promise<BenchResult[]> {
   const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-" });
+  const withNats = o.nats && await onPath("nats-server");
   try {
-    const csv = await generateCsv(dir, rows);
-    const direct = Proc.deno("direct", `${ROOT}bench/direct.ts`, [
-      "--csv",
-      csv,
-      "--dir",
-      `${dir}/direct`,
-    ]);
-    const d = await direct.json<{ rows: number; start: number; end: number }>(600_000);
-    await direct.finish();
-    const directRate = d.rows / ((d.end - d.start) / 1000);
-    const base = {
-      scenario: `CSV → JSONL, ${rows} rows`,
-      p50_ms: null,
-      p99_ms: null,
-      persisted: true,
-      acked: true,
+    const csv = await generateCsv(dir, o.rows, o.hosts);
+    const rates: Rates = { floor: [], direct: [], pipeline: [], jetstream: [] };
+    for (let i = 0; i < o.reps; i++) {
+      const at = `${dir}/${i}`;
+      await Deno.mkdir(at);
+      rates.floor.push(await oneProcessRate("floor", csv, ["--out", `${at}/floor.jsonl`]));
+      rates.direct.push(await oneProcessRate("direct", csv, ["--dir", `${at}/direct`]));
+      rates.pipeline.push(await pipelineRate(csv, `${at}/pipe`, o.rows, false));
+      if (withNats) rates.jetstream.push(await pipelineRate(csv, `${at}/js`, o.rows, true));
+      await Deno.remove(at, { recursive: true });
+    }
+    const scenario = `CSV → JSONL, ${o.rows} rows, ${o.hosts * 8} GPUs`;
+    const row = (system: string, runs: number[]): BenchResult & { vs_floor: number } => {
+      const ratios = runs.map((r, i) => round(r / rates.floor[i]));
+      const vsFloor = medianOf(ratios);
+      const all = `runs: ${runs.map((r) => Math.round(r).toLocaleString("en-US")).join(", ")}`;
+      const vsDirect = system === DIRECT_SYSTEM
+        ? ""
+        : `, ${round(medianOf(runs) / medianOf(rates.direct))}× direct`;
+      const note = system === FLOOR_SYSTEM
+        ? all
+        : `${vsFloor}× the floor (each run: ${ratios.join(", ")})${vsDirect}; ${all}`;
+      return {
+        scenario,
+        system,
+        msgs_per_s: Math.round(medianOf(runs)),
+        mb_per_s: null,
+        p50_ms: null,
+        p99_ms: null,
+        persisted: true,
+        acked: !system.startsWith("floor"),
+        note,
+        vs_floor: vsFloor,
+      };
     };
-    const row = (system: string, rate: number): BenchResult => ({
-      ...base,
-      system,
-      msgs_per_s: Math.round(rate),
-      mb_per_s: null,
-      note: `${round(rate / directRate)}× the direct baseline`,
-    });
-    const out = [
-      { ...row("direct (one process, no broker)", directRate), note: undefined },
-      row("gputel stream → broker,collect", await pipelineRate(csv, `${dir}/pipe`, rows, false)),
+    const out: BenchResult[] = [
+      row(FLOOR_SYSTEM, rates.floor),
+      row(DIRECT_SYSTEM, rates.direct),
+      row(PIPELINE_SYSTEM, rates.pipeline),
     ];
-    if (nats && await onPath("nats-server")) {
-      const rate = await pipelineRate(csv, `${dir}/js`, rows, true);
-      out.push(row("gputel stream → JetStream (file, R1) → collect", rate));
-    } else if (nats) {
-      out.push(skipped(base.scenario, "gputel over JetStream", "nats-server not on PATH"));
+    if (withNats) out.push(row("gputel stream → JetStream (file, R1) → collect", rates.jetstream));
+    else if (o.nats) {
+      out.push(skipped(scenario, "gputel over JetStream", "nats-server not on PATH"));
     }
     return out;
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** The system names of the floor, direct and pipeline rows. */
+export const FLOOR_SYSTEM = "floor (read, split, JSON-wrap, append; one process)";
+/** See {@linkcode FLOOR_SYSTEM}. */
+export const DIRECT_SYSTEM = "direct (one process, no broker)";
+/** See {@linkcode FLOOR_SYSTEM}. */
+export const PIPELINE_SYSTEM = "gputel stream → broker,collect";
+
+/** The median (the lower middle value of an even count). */
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1];
+}
+
+/** Rows/s of `bench/floor.ts` or `bench/direct.ts` over `csv`. */
+async function oneProcessRate(script: string, csv: string, args: string[]): Promise<number> {
+  const proc = Proc.deno(script, `${ROOT}bench/${script}.ts`, ["--csv", csv, ...args]);
+  const d = await proc.json<{ rows: number; start: number; end: number }>(600_000);
+  await proc.finish();
+  return d.rows / ((d.end - d.start) / 1000);
 }
 
 /**
