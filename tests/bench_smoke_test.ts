@@ -24,6 +24,8 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
       "gputel (memory)",
       "gputel (fsync always)",
       "gputel broker (fsync always), publish only",
+      "floor (read, split, JSON-wrap, append; one process)",
+      "direct (one process, no broker)",
       "gputel stream → broker,collect",
       ...(HAS_NATS
         ? ["gputel over JetStream (file, R1)", "gputel stream → JetStream (file, R1) → collect"]
@@ -46,6 +48,8 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
   const backlog = report.results.find((r: { system: string }) => r.system.includes("publish only"));
   assert.ok(backlog.broker_rss_mib > 0 && backlog.backlog_bytes >= 5e6, JSON.stringify(backlog));
   assert.match(stdout, /\| scenario \| system \| msgs\/s \|/);
+  assert.ok(report.ratios.pipeline_vs_floor > 0, "the pipeline is reported against the floor");
+  assert.ok(report.ratios.direct_vs_floor > 0, "the direct baseline is reported against the floor");
   await Deno.remove(json);
 });
 
