@@ -6,8 +6,8 @@
  * @module
  */
 import { systemClock } from "../src/clock.ts";
-import { decodeMessage, toRecord } from "../src/collect/record.ts";
-import { encodeRecordLine } from "../src/collect/stored_line.ts";
+import { decodeMessage, toRecord } from "../src/record/telemetry_record.ts";
+import { encodeRecordLine } from "../src/record/stored_line.ts";
 import { readCsvRows } from "../src/stream/csv_reader.ts";
 import { encodeMessage, rowToMessage } from "../src/stream/row_message.ts";
 

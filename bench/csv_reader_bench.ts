@@ -20,7 +20,7 @@ import { CsvRecordParser } from "../src/stream/csv_parser.ts";
 import { CsvRowDecoder } from "../src/stream/csv_rows.ts";
 import { readCsvBatches, readCsvRows } from "../src/stream/csv_reader.ts";
 import { detectValue } from "../src/stream/values.ts";
-import type { FieldValue } from "../src/stream/message.ts";
+import type { FieldValue } from "../src/record/message.ts";
 import { dcgmHeaderLine, dcgmLines } from "../src/stream/dcgm_generator.ts";
 import { HAS_REAL_EXPORT, REAL_EXPORT } from "../tests/stream/_real_export.ts";
 

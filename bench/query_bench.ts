@@ -22,8 +22,8 @@
 
 import { join } from "node:path";
 import { createApiApp } from "../src/api/app.ts";
-import { DataDirView } from "../src/collect/data_dir_view.ts";
-import { TelemetryQuery, type TelemetryReader } from "../src/collect/query.ts";
+import { DataDirView } from "../src/query/data_dir_view.ts";
+import { TelemetryQuery, type TelemetryReader } from "../src/query/query.ts";
 import { CollectorStore, type StoreMessage } from "../src/collect/store.ts";
 
 const arg = (name: string, fallback: number) => {

@@ -13,9 +13,9 @@
  * @module
  */
 
-import type { GpuInfo } from "../collect/memory_window.ts";
-import type { TelemetryReader } from "../collect/query.ts";
-import type { MetricValue } from "../collect/record.ts";
+import type { GpuInfo } from "../query/memory_window.ts";
+import type { TelemetryReader } from "../query/query.ts";
+import type { MetricValue } from "../record/telemetry_record.ts";
 import { type Labels, type MetricType, PromText } from "../obs/prometheus.ts";
 
 /** Prefix of GPU metrics whose name is not a `DCGM_FI_*` field. */

@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { GpuList, HostInfo, TelemetryPage, TelemetryParams } from "../collect/query.ts";
-import type { MemoryStats } from "../collect/memory_window.ts";
-import type { TelemetryRecord } from "../collect/record.ts";
+import type { GpuList, HostInfo, TelemetryPage, TelemetryParams } from "../query/query.ts";
+import type { MemoryStats } from "../query/memory_window.ts";
+import type { TelemetryRecord } from "../record/telemetry_record.ts";
 
 /**
  * The read side as the routes use it: a `TelemetryReader` (whose answers are

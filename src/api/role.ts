@@ -8,7 +8,7 @@
  * @module
  */
 
-import { DataDirView } from "../collect/data_dir_view.ts";
+import { DataDirView } from "../query/data_dir_view.ts";
 import { newHttpGuardCounters } from "../net/http_guard.ts";
 import { serveApp, type ServedApp } from "../net/serve.ts";
 import type { TlsServerConfig } from "../net/tls.ts";

@@ -6,9 +6,9 @@
  */
 
 import { z } from "@hono/zod-openapi";
-import { MAX_CURSOR_LENGTH } from "../collect/cursor.ts";
-import { MAX_KEY_LENGTH } from "../collect/record.ts";
-import { MAX_RFC3339_LENGTH, parseRfc3339 } from "../collect/rfc3339.ts";
+import { MAX_CURSOR_LENGTH } from "../query/cursor.ts";
+import { MAX_KEY_LENGTH } from "../record/telemetry_record.ts";
+import { MAX_RFC3339_LENGTH, parseRfc3339 } from "../record/rfc3339.ts";
 
 /** Default page size of `/api/v1/gpus/{id}/telemetry`. */
 export const DEFAULT_TELEMETRY_LIMIT = 1000;

@@ -12,10 +12,10 @@
  * @module
  */
 
-import type { Checkpoint, PartitionPosition } from "./checkpoint.ts";
+import type { Checkpoint, PartitionPosition } from "../datadir/checkpoint.ts";
 import type { TailFlush } from "./file_tail.ts";
-import { deleteJournalsBefore, JournalFile } from "./journal.ts";
-import { syncDir, type WriteHandles } from "./jsonl_files.ts";
+import { deleteJournalsBefore, JournalFile } from "../datadir/journal.ts";
+import { syncDir, type WriteHandles } from "../datadir/jsonl_files.ts";
 import type { GpuFile } from "./store_recovery.ts";
 import type { CommitGroup } from "./store_round.ts";
 

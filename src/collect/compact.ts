@@ -18,12 +18,12 @@
  * @module
  */
 import { join } from "node:path";
-import { Checkpoint, CHECKPOINT_FILE_NAME, JOURNAL_KEY } from "./checkpoint.ts";
+import { Checkpoint, CHECKPOINT_FILE_NAME, JOURNAL_KEY } from "../datadir/checkpoint.ts";
 import { lockDir } from "./dir_lock.ts";
 import { StoreLockedError } from "./errors.ts";
-import { isGpuFileName } from "./file_name.ts";
-import { JournalTailView } from "./journal_tail_view.ts";
-import { scanLines, syncDir } from "./jsonl_files.ts";
+import { isGpuFileName } from "../datadir/file_name.ts";
+import { JournalTailView } from "../query/journal_tail_view.ts";
+import { scanLines, syncDir } from "../datadir/jsonl_files.ts";
 import { CollectorStore } from "./store.ts";
 
 /** What compaction did to one collector dir. */

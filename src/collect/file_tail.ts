@@ -8,7 +8,7 @@
  * @module
  */
 
-import { readRange } from "./jsonl_files.ts";
+import { readRange } from "../datadir/jsonl_files.ts";
 
 interface Chunk {
   /** File offset of the chunk's first byte. */

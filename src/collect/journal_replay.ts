@@ -10,10 +10,10 @@
  */
 
 import { join } from "node:path";
-import type { Checkpoint, PartitionPosition } from "./checkpoint.ts";
-import { decodeJournal } from "./journal_codec.ts";
-import { deleteJournalsBefore, listJournals } from "./journal.ts";
-import { syncDir } from "./jsonl_files.ts";
+import type { Checkpoint, PartitionPosition } from "../datadir/checkpoint.ts";
+import { decodeJournal } from "../datadir/journal_codec.ts";
+import { deleteJournalsBefore, listJournals } from "../datadir/journal.ts";
+import { syncDir } from "../datadir/jsonl_files.ts";
 
 /** What {@linkcode replayJournals} found and did. */
 export interface ReplayReport {

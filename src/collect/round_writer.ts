@@ -10,11 +10,11 @@
 
 import { join } from "node:path";
 import { FileTail } from "./file_tail.ts";
-import type { JournalFile } from "./journal.ts";
-import { encodeJournalEntry } from "./journal_codec.ts";
+import type { JournalFile } from "../datadir/journal.ts";
+import { encodeJournalEntry } from "../datadir/journal_codec.ts";
 import type { CommitGroup } from "./store_round.ts";
 import type { GpuFile } from "./store_recovery.ts";
-import { TimeIndex } from "./time_index.ts";
+import { TimeIndex } from "../query/time_index.ts";
 
 /** What {@linkcode writeRound} writes with. */
 export interface RoundIo {

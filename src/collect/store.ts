@@ -9,14 +9,19 @@
  */
 
 import { join } from "node:path";
-import { Checkpoint, CHECKPOINT_FILE_NAME } from "./checkpoint.ts";
+import { Checkpoint, CHECKPOINT_FILE_NAME } from "../datadir/checkpoint.ts";
 import { type DirLock, lockDir } from "./dir_lock.ts";
 import { StoreClosedError } from "./errors.ts";
-import { readWindowOrFile } from "./file_reader.ts";
-import { JournalFile } from "./journal.ts";
-import { type GpuInfo, type MemoryStats, MemoryWindow, type WindowEntry } from "./memory_window.ts";
-import type { ReadRequest, TelemetrySource } from "./query.ts";
-import type { TelemetryRecord } from "./record.ts";
+import { readWindowOrFile } from "../query/file_reader.ts";
+import { JournalFile } from "../datadir/journal.ts";
+import {
+  type GpuInfo,
+  type MemoryStats,
+  MemoryWindow,
+  type WindowEntry,
+} from "../query/memory_window.ts";
+import type { ReadRequest, TelemetrySource } from "../query/query.ts";
+import type { TelemetryRecord } from "../record/telemetry_record.ts";
 import { recoverDir } from "./store_recovery.ts";
 import {
   type CollectorStoreOptions,

@@ -7,10 +7,10 @@
  */
 
 import { RecordError } from "./errors.ts";
-import { formatOrigin } from "./origin.ts";
-import { decodeMessage, type TelemetryRecord, toRecord } from "./record.ts";
-import { parseRfc3339 } from "./rfc3339.ts";
-import { encodeRecordLine } from "./stored_line.ts";
+import { formatOrigin } from "../record/origin.ts";
+import { decodeMessage, type TelemetryRecord, toRecord } from "../record/telemetry_record.ts";
+import { parseRfc3339 } from "../record/rfc3339.ts";
+import { encodeRecordLine } from "../record/stored_line.ts";
 
 /** One broker message of a batch. */
 export interface StoreMessage {

@@ -6,9 +6,9 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import { DEFAULT_CHECKPOINT_MS, DEFAULT_MAX_JOURNAL_BYTES } from "./checkpointer.ts";
-import { resolveMemoryWindowOptions } from "./memory_window.ts";
+import { resolveMemoryWindowOptions } from "../query/memory_window.ts";
 import type { RecoveryReport } from "./store_recovery.ts";
-import { DEFAULT_INDEX_EVERY } from "./time_index.ts";
+import { DEFAULT_INDEX_EVERY } from "../query/time_index.ts";
 
 /** Options of `CollectorStore.open`. */
 export interface CollectorStoreOptions {

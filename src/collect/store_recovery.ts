@@ -11,15 +11,15 @@
  */
 
 import { join } from "node:path";
-import type { Checkpoint } from "./checkpoint.ts";
+import type { Checkpoint } from "../datadir/checkpoint.ts";
 import { StoreDataError } from "./errors.ts";
-import { isGpuFileName } from "./file_name.ts";
+import { isGpuFileName } from "../datadir/file_name.ts";
 import { replayJournals } from "./journal_replay.ts";
-import { scanLines, truncateFile } from "./jsonl_files.ts";
-import type { WindowEntry } from "./memory_window.ts";
-import { parseRecordLine } from "./stored_line.ts";
+import { scanLines, truncateFile } from "../datadir/jsonl_files.ts";
+import type { WindowEntry } from "../query/memory_window.ts";
+import { parseRecordLine } from "../record/stored_line.ts";
 import { FileTail } from "./file_tail.ts";
-import { TimeIndex } from "./time_index.ts";
+import { TimeIndex } from "../query/time_index.ts";
 
 /** A GPU file the store appends to. */
 export interface GpuFile {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { PartitionPosition } from "./checkpoint.ts";
+import type { PartitionPosition } from "../datadir/checkpoint.ts";
 import {
   prepareBatch,
   type PreparedLine,

@@ -7,13 +7,13 @@
  * @module
  */
 
-import { type Checkpoint, MAX_NAME_BYTES } from "./checkpoint.ts";
+import { type Checkpoint, MAX_NAME_BYTES } from "../datadir/checkpoint.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { StoreBackloggedError, StoreFailedError } from "./errors.ts";
-import { cachedGpuFileName } from "./file_name.ts";
-import type { JournalFile } from "./journal.ts";
-import { WriteHandles } from "./jsonl_files.ts";
-import type { MemoryWindow } from "./memory_window.ts";
+import { cachedGpuFileName } from "../datadir/file_name.ts";
+import type { JournalFile } from "../datadir/journal.ts";
+import { WriteHandles } from "../datadir/jsonl_files.ts";
+import type { MemoryWindow } from "../query/memory_window.ts";
 import { writeRound } from "./round_writer.ts";
 import type { StoreBatch, WriteResult } from "./store_batch.ts";
 import type { ResolvedCollectorStoreOptions, StoreStats } from "./store_options.ts";

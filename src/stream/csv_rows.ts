@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { FieldValue } from "./message.ts";
+import type { FieldValue } from "../record/message.ts";
 import { type BadRow, csvRowErrorOf } from "./csv_errors.ts";
 import { type CsvRecord, CsvRecordParser, DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
 import { normalizeHeader } from "./csv_header.ts";

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { toRecord } from "../collect/record.ts";
+import { toRecord } from "../record/telemetry_record.ts";
 import { fieldNamesProblem } from "../record/limits.ts";
-import type { TelemetryMessage } from "./message.ts";
+import type { TelemetryMessage } from "../record/message.ts";
 
 /**
  * Why the collector would refuse `message` keyed by `key`, or `undefined`

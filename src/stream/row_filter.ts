@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { FieldValue } from "./message.ts";
+import type { FieldValue } from "../record/message.ts";
 import { fnv1a32 } from "../record/hash.ts";
 import { detectValue } from "./values.ts";
 

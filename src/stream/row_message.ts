@@ -6,8 +6,8 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { FieldValue, TelemetryMessage } from "./message.ts";
-import { gpuKeyOf } from "./gpu_key.ts";
+import type { FieldValue, TelemetryMessage } from "../record/message.ts";
+import { gpuKeyOf } from "../record/gpu_key.ts";
 
 /** Options of {@linkcode rowToMessage}. */
 export interface RowMessageOptions {

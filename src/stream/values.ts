@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { FieldValue } from "./message.ts";
+import type { FieldValue } from "../record/message.ts";
 
 /**
  * A decimal number: optional sign, integer part without leading zeros (or a

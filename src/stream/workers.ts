@@ -10,11 +10,11 @@ import type { Clock } from "../clock.ts";
 import type { CsvRow } from "./csv_rows.ts";
 import { DEFAULT_BURST_SECONDS, RateLimiter } from "./rate_limiter.ts";
 import { messageBytesProblem } from "../record/limits.ts";
-import { noKeyReason } from "./gpu_key.ts";
+import { noKeyReason } from "../record/gpu_key.ts";
 import { inShard, matchesFilters, type RowFilter, type Shard } from "./row_filter.ts";
 import { isoTime, type KeyedMessage, rowToMessage } from "./row_message.ts";
 import { messageProblem } from "./row_check.ts";
-import type { TelemetryMessage } from "./message.ts";
+import type { TelemetryMessage } from "../record/message.ts";
 
 /** What {@linkcode WorkerOptions.idle} resolves with. */
 export const IDLE: unique symbol = Symbol("idle");

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { createApiApp } from "../../src/api/app.ts";
-import { TelemetryQuery } from "../../src/collect/query.ts";
+import { TelemetryQuery } from "../../src/query/query.ts";
 import { CollectorStore, type StoreMessage } from "../../src/collect/store.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 17, 0, 0);

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createApiApp } from "../../src/api/app.ts";
 import { StorageReadError, StoreClosedError } from "../../src/collect/errors.ts";
-import type { TelemetryReader } from "../../src/collect/query.ts";
+import type { TelemetryReader } from "../../src/query/query.ts";
 
 const GPU = {
   id: "GPU-1",
@@ -163,7 +163,7 @@ Deno.test("Bad path parameters answer 400 and unknown ones 404, as problem+json"
 });
 
 Deno.test("Unknown GPUs and hosts answer 404 problem+json", async () => {
-  const { TelemetryQuery } = await import("../../src/collect/query.ts");
+  const { TelemetryQuery } = await import("../../src/query/query.ts");
   const empty = new TelemetryQuery([{
     gpus: () => [],
     gpu: () => undefined,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type ApiOptions, createApiApp, resolveApiOptions } from "../../src/api/app.ts";
-import { TelemetryQuery } from "../../src/collect/query.ts";
+import { TelemetryQuery } from "../../src/query/query.ts";
 import { CollectorStore } from "../../src/collect/store.ts";
 
 async function withApp(

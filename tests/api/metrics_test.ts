@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createApiApp } from "../../src/api/app.ts";
 import { gpuMetricName, renderMetrics } from "../../src/api/metrics.ts";
-import { TelemetryQuery } from "../../src/collect/query.ts";
+import { TelemetryQuery } from "../../src/query/query.ts";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { checkExposition } from "../obs/_prom_check.ts";
 

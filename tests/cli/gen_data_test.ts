@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type GenDataArgs, parseGenDataArgs, writeDcgmCsv } from "../../src/cli/gen_data.ts";
 import { dcgmHeaderLine, dcgmLines } from "../../src/stream/dcgm_generator.ts";
 import { loadCsvRows } from "../../src/stream/csv_reader.ts";
-import { gpuKeyOf } from "../../src/stream/gpu_key.ts";
+import { gpuKeyOf } from "../../src/record/gpu_key.ts";
 
 const SCRIPT = new URL("../../src/cli/gen_data.ts", import.meta.url).pathname;
 const SAMPLE = new URL("../../data/sample.csv", import.meta.url);

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { compactDataDir } from "../../src/collect/compact.ts";
-import { logIdOf } from "../../src/collect/origin.ts";
+import { logIdOf } from "../../src/record/origin.ts";
 import { CollectorStore, type StoreMessage } from "../../src/collect/store.ts";
 import { lines, payload } from "./_store_helpers.ts";
 

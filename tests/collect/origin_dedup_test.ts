@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { formatOrigin, logIdOf, uniqueByOrigin } from "../../src/collect/origin.ts";
-import { TelemetryQuery } from "../../src/collect/query.ts";
+import { formatOrigin, logIdOf, uniqueByOrigin } from "../../src/record/origin.ts";
+import { TelemetryQuery } from "../../src/query/query.ts";
 import { CollectorStore, type StoreMessage } from "../../src/collect/store.ts";
 import { T0 } from "./_store_helpers.ts";
 

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join, relative } from "node:path";
-import { gpuFileName } from "../../src/collect/file_name.ts";
+import { gpuFileName } from "../../src/datadir/file_name.ts";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, jsonlFiles, lines, messages } from "./_store_helpers.ts";
 import { withDir as withTempDir } from "../_helpers.ts";

@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:
 import { join } from "node:path";
 import { ManualClock } from "../../src/clock.ts";
 import { StoreClosedError, StoreLockedError } from "../../src/collect/errors.ts";
-import { gpuFileName } from "../../src/collect/file_name.ts";
+import { gpuFileName } from "../../src/datadir/file_name.ts";
 import { CollectorStore, resolveCollectorStoreOptions } from "../../src/collect/store.ts";
 import { batch, jsonlFiles, lines, messages, payload, T0 } from "./_store_helpers.ts";
 import { withDir as withTempDir } from "../_helpers.ts";

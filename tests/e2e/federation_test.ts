@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { TelemetryRecord } from "../../src/collect/record.ts";
+import type { TelemetryRecord } from "../../src/record/telemetry_record.ts";
 import { freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
 
 const GPU = "GPU-fed00000-0000-0000-0000-000000000001";

@@ -5,7 +5,12 @@ import {
   LIMITS,
   messageBytesProblem,
 } from "../../src/record/limits.ts";
-import { decodeMessage, MAX_FIELDS, MAX_KEY_LENGTH, toRecord } from "../../src/collect/record.ts";
+import {
+  decodeMessage,
+  MAX_FIELDS,
+  MAX_KEY_LENGTH,
+  toRecord,
+} from "../../src/record/telemetry_record.ts";
 
 const ts = "2026-11-27T17:00:00Z";
 const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));

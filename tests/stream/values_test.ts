@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { detectValue } from "../../src/stream/values.ts";
-import type { FieldValue } from "../../src/stream/message.ts";
+import type { FieldValue } from "../../src/record/message.ts";
 
 const TABLE: ReadonlyArray<readonly [string, FieldValue | undefined]> = [
   // empty and blank cells are omitted

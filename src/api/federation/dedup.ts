@@ -8,12 +8,12 @@
  */
 
 import { createHash } from "node:crypto";
-import { originOf } from "../../collect/origin.ts";
-import type { TelemetryRecord } from "../../collect/record.ts";
+import { originOf } from "../../record/origin.ts";
+import type { TelemetryRecord } from "../../record/telemetry_record.ts";
 
 /**
  * The key two copies of one stored row share: the record's origin `_o` (the
- * log, partition and offset it was consumed from, see `collect/origin.ts`)
+ * log, partition and offset it was consumed from, see `record/origin.ts`)
  * when it carries one, otherwise
  * its whole content (GPU, timestamps, metrics, labels), which two copies of
  * one row have alike.

@@ -9,7 +9,7 @@
  */
 
 import { QueryError } from "../../collect/errors.ts";
-import { type CursorScope, fromBase64Url, scopeHash, toBase64Url } from "../../collect/cursor.ts";
+import { type CursorScope, fromBase64Url, scopeHash, toBase64Url } from "../../query/cursor.ts";
 
 /** A collector's position: `"s"` not started, `"d"` done, else its own `next_cursor`. */
 export type CollectorPosition = string;

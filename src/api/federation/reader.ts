@@ -9,15 +9,15 @@
  */
 
 import { UnknownGpuError } from "../../collect/errors.ts";
-import type { GpuInfo, MemoryStats } from "../../collect/memory_window.ts";
+import type { GpuInfo, MemoryStats } from "../../query/memory_window.ts";
 import {
   type GpuList,
   type HostInfo,
   type TelemetryPage,
   type TelemetryParams,
   TelemetryQuery,
-} from "../../collect/query.ts";
-import type { TelemetryRecord } from "../../collect/record.ts";
+} from "../../query/query.ts";
+import type { TelemetryRecord } from "../../record/telemetry_record.ts";
 import { HttpProblem } from "../problem.ts";
 import type { ApiReader } from "../reader.ts";
 import { recordDigest } from "./dedup.ts";

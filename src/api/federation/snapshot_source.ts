@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { GpuInfo, MemoryStats } from "../../collect/memory_window.ts";
-import type { ReadRequest, TelemetrySource } from "../../collect/query.ts";
-import type { TelemetryRecord } from "../../collect/record.ts";
-import type { WindowEntry } from "../../collect/memory_window.ts";
+import type { GpuInfo, MemoryStats } from "../../query/memory_window.ts";
+import type { ReadRequest, TelemetrySource } from "../../query/query.ts";
+import type { TelemetryRecord } from "../../record/telemetry_record.ts";
+import type { WindowEntry } from "../../query/memory_window.ts";
 
 const NO_MEMORY: MemoryStats = {
   max_entries_per_gpu: 0,

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { TelemetryPage } from "../../collect/query.ts";
-import type { TelemetryRecord } from "../../collect/record.ts";
+import type { TelemetryPage } from "../../query/query.ts";
+import type { TelemetryRecord } from "../../record/telemetry_record.ts";
 import type { CollectorPosition } from "./federated_cursor.ts";
 import type { UpstreamResult } from "./upstream.ts";
 

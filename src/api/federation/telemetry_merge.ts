@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { CursorScope } from "../../collect/cursor.ts";
+import type { CursorScope } from "../../query/cursor.ts";
 import { UnknownGpuError } from "../../collect/errors.ts";
-import type { TelemetryPage, TelemetryParams } from "../../collect/query.ts";
-import type { TelemetryRecord } from "../../collect/record.ts";
+import type { TelemetryPage, TelemetryParams } from "../../query/query.ts";
+import type { TelemetryRecord } from "../../record/telemetry_record.ts";
 import { recordDigest } from "./dedup.ts";
 import {
   decodeFederatedCursor,

@@ -12,7 +12,7 @@
  * @module
  */
 import parsePrometheus from "parse-prometheus-text-format";
-import type { FieldValue } from "../message.ts";
+import type { FieldValue } from "../../record/message.ts";
 import { isDcgmBlank } from "./dcgm_fields.ts";
 import type { FieldIssues } from "./field_issues.ts";
 import type { LiveSample } from "./source.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { FieldValue, TelemetryMessage } from "../message.ts";
+import type { FieldValue, TelemetryMessage } from "../../record/message.ts";
 
 /** Default time between readings of a live source, ms (`--interval`). */
 export const DEFAULT_LIVE_INTERVAL_MS = 1000;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TelemetryRecord } from "../../../src/collect/record.ts";
+import type { TelemetryRecord } from "../../../src/record/telemetry_record.ts";
 
 /** A record of GPU `gpu` at `ts` (epoch ms) with metric `n`. */
 export function rec(gpu: string, ts: number, n: number): TelemetryRecord {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createFederatedApp } from "../../../src/api/federation/role.ts";
 import { UpstreamClient } from "../../../src/api/federation/upstream.ts";
-import type { TelemetryRecord } from "../../../src/collect/record.ts";
+import type { TelemetryRecord } from "../../../src/record/telemetry_record.ts";
 import { FakeCollector, rec } from "./_fake_collector.ts";
 
 function federate(urls: string[], timeoutMs = 2000) {

@@ -1,0 +1,70 @@
+/**
+ * One line of a GPU's JSONL file: a {@linkcode TelemetryRecord} as JSON plus
+ * a newline. Pure.
+ *
+ * @module
+ */
+
+import type { TelemetryRecord } from "./telemetry_record.ts";
+import { parseRfc3339 } from "./rfc3339.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+// Lines are encoded into shared slabs with encodeInto: a TextEncoder.encode
+// per line allocated a buffer each time and cost ~9× the encoding itself. A
+// slab is never written twice, so each line's view stays valid; it is freed
+// once no line of it is referenced.
+const SLAB_BYTES = 256 * 1024;
+let slab = new Uint8Array(0);
+let slabAt = 0;
+
+/**
+ * Encodes a record as one line, newline included. The bytes are a view into
+ * a shared buffer: keep or write them, never change them.
+ */
+export function encodeRecordLine(record: TelemetryRecord): Uint8Array {
+  const text = JSON.stringify(record) + "\n";
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  if (slab.length - slabAt < text.length * 3) {
+    slab = new Uint8Array(Math.max(SLAB_BYTES, text.length * 3));
+    slabAt = 0;
+  }
+  const { written } = encoder.encodeInto(text, slab.subarray(slabAt));
+  const line = slab.subarray(slabAt, slabAt + written);
+  slabAt += written;
+  return line;
+}
+
+/** A line read back: the record and its timestamp in epoch ms. */
+export interface StoredLine {
+  /** The record. */
+  record: TelemetryRecord;
+  /** `record.timestamp` in epoch ms. */
+  ts: number;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Parses one stored line (newline excluded).
+ *
+ * @returns the record and its time, or `undefined` when the line is not a
+ *   stored record (corruption, foreign content)
+ */
+export function parseRecordLine(line: Uint8Array): StoredLine | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(line));
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(value)) return undefined;
+  const { gpu_id, timestamp, metrics, labels } = value;
+  if (typeof gpu_id !== "string" || typeof timestamp !== "string") return undefined;
+  if (!isPlainObject(metrics) || !isPlainObject(labels)) return undefined;
+  const ts = parseRfc3339(timestamp);
+  if (ts === undefined) return undefined;
+  return { record: value as unknown as TelemetryRecord, ts };
+}
