@@ -122,19 +122,22 @@ export class FrameWriter {
 
   /** Appends an unsigned 8-bit integer. */
   u8(v: number): this {
-    this.#view.setUint8(this.#room(1), v);
+    const at = this.#room(1); // may replace #view: take the offset first
+    this.#view.setUint8(at, v);
     return this;
   }
 
   /** Appends an unsigned 16-bit integer. */
   u16(v: number): this {
-    this.#view.setUint16(this.#room(2), v);
+    const at = this.#room(2); // may replace #view: take the offset first
+    this.#view.setUint16(at, v);
     return this;
   }
 
   /** Appends an unsigned 32-bit integer. */
   u32(v: number): this {
-    this.#view.setUint32(this.#room(4), v);
+    const at = this.#room(4); // may replace #view: take the offset first
+    this.#view.setUint32(at, v);
     return this;
   }
 

@@ -211,6 +211,13 @@ Deno.test("frames with strings far beyond the writer's size hint encode intact",
   });
 });
 
+Deno.test("an ASSIGN of 64 partitions (numbers past the writer's size hint) encodes intact", () => {
+  // The writer grows its buffer mid-frame; a u16 written through the old view
+  // threw and took the broker down when a member was assigned ≥ 30 partitions.
+  const frame = { type: FrameType.ASSIGN, subscriptionId: 3, partitions: [...Array(64).keys()] };
+  assert.deepEqual(decodeFrame(new FrameDecoder().push(encodeFrame(frame))[0]), frame);
+});
+
 /** A PUBLISH frame with a batch of `n` messages of 1 KiB. */
 function bigPublish(n: number) {
   const b = new BatchBuilder();
