@@ -17,6 +17,8 @@ export interface GputelRun {
   pubs: number;
   subs: number;
   persisted: boolean;
+  /** Partitions of the topic. @default 8 */
+  partitions?: number;
   /** Through gputel's JetStream transport and a nats-server instead of a gputel broker. */
   nats?: boolean;
 }
@@ -29,7 +31,7 @@ export async function benchGputel(
 ): Promise<BenchResult & { broker_rss_mib: number; cpu_s: Record<string, number> }> {
   const dir = await Deno.makeTempDir({ prefix: "gputel-bench-" });
   const { proc: broker, port } = run.nats ? await startNatsServer(dir) : await startBroker(dir, [
-    ...["--partitions", "8", "--max-topic-bytes", "512MiB"],
+    ...["--partitions", String(run.partitions ?? 8), "--max-topic-bytes", "512MiB"],
     ...(run.persisted ? ["--fsync", "always"] : ["--no-persist"]),
   ]);
   const target = [
