@@ -10,11 +10,13 @@
  */
 import { fileURLToPath } from "node:url";
 import { brokerPartitionsCurve, brokerPayloadCurve } from "./broker_curve.ts";
+import { brokerStartupCurve } from "./startup_curve.ts";
 import { type CurveRun, machineNow, type Mode, writeCurve } from "./_report.ts";
 
 const CURVES: Record<string, (mode: Mode) => Promise<CurveRun>> = {
   broker_partitions: brokerPartitionsCurve,
   broker_payload: brokerPayloadCurve,
+  broker_startup: brokerStartupCurve,
 };
 const USAGE = `usage: deno task curves [--smoke | --quick | --full] [--out DIR] [--only ${
   Object.keys(CURVES).join(",")
