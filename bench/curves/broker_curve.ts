@@ -39,6 +39,9 @@ async function point(
   const machineCpu = machine.end();
   const seconds = r.msgs_per_s ? messages / r.msgs_per_s : NaN;
   const pct = (s: number | undefined) => s === undefined ? null : Math.round((s / seconds) * 100);
+  // CPU per message does not depend on the share of the cores the run got.
+  const us = (s: number | undefined) =>
+    s === undefined ? null : Math.round((s / messages) * 1e7) / 10;
   const p: Point = {
     series,
     x,
@@ -50,6 +53,9 @@ async function point(
     pub_cpu_pct: pct(r.cpu_s.pub0),
     sub_cpu_pct: pct(r.cpu_s.sub0),
     machine_cpu_pct: machineCpu,
+    broker_cpu_us_per_msg: us(r.cpu_s.broker),
+    pub_cpu_us_per_msg: us(r.cpu_s.pub0),
+    sub_cpu_us_per_msg: us(r.cpu_s.sub0),
     broker_rss_mib: r.broker_rss_mib,
   };
   if (r.note) p.note = r.note;
@@ -78,7 +84,7 @@ export async function brokerPartitionsCurve(mode: Mode): Promise<CurveRun> {
       xTitle: "partitions (log scale)",
       panels: [
         { field: "msgs_per_s", title: "msgs/s" },
-        { field: "broker_cpu_pct", title: "broker CPU, % of one core" },
+        { field: "broker_cpu_us_per_msg", title: "broker CPU per message, µs" },
       ],
     },
     points,
@@ -105,6 +111,7 @@ export async function brokerPayloadCurve(mode: Mode): Promise<CurveRun> {
       panels: [
         { field: "msgs_per_s", title: "msgs/s", log: true },
         { field: "mb_per_s", title: "MB/s (payload)" },
+        { field: "broker_cpu_us_per_msg", title: "broker CPU per message, µs", log: true },
       ],
     },
     points,
