@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { BadRequestError } from "../protocol/errors.ts";
 import { resolveBrokerCoreOptions, type ResolvedBrokerCoreOptions } from "./core_options.ts";
 import type { BrokerCoreOptions } from "./core_options.ts";
 import type { Output } from "./output.ts";
@@ -45,7 +46,7 @@ export class BrokerCore {
   /**
    * The topic, created on first use.
    *
-   * @throws {RangeError} on an invalid name
+   * @throws {BadRequestError} on an invalid name
    */
   topic(name: string, partitionCount?: number): Topic {
     let t = this.topics.get(name);
@@ -62,7 +63,7 @@ export class BrokerCore {
    * The topic a client names (publish, subscribe), created on first use
    * within `maxTopics` and `maxPartitionsTotal`.
    *
-   * @throws {RangeError} on an invalid name
+   * @throws {BadRequestError} on an invalid name
    * @throws {LimitError} when creating it would pass a limit
    */
   clientTopic(name: string): Topic {
@@ -76,7 +77,7 @@ export class BrokerCore {
   /**
    * Partitions a topic has, or would get if a client created it now.
    *
-   * @throws {RangeError} on an invalid name
+   * @throws {BadRequestError} on an invalid name
    * @throws {LimitError} when it does not exist and could not be created
    */
   partitionsOf(name: string): number {
@@ -107,7 +108,7 @@ export class BrokerCore {
    * {@linkcode markDurable} covers it.
    *
    * @param b the blob (or, when restoring, only its size) and where it lies on disk
-   * @throws {RangeError} on an invalid topic or partition
+   * @throws {BadRequestError} on an invalid topic or partition
    */
   publish(
     topicName: string,
@@ -153,7 +154,7 @@ export class BrokerCore {
   /**
    * Restores a persisted group at its committed offsets (call before members join).
    *
-   * @throws {RangeError} on an invalid name
+   * @throws {BadRequestError} on an invalid name
    */
   restoreGroup(topicName: string, group: string, committed: readonly number[]): void {
     checkName("group", group);
@@ -168,7 +169,7 @@ export class BrokerCore {
     this.#dirty.add(dirtyKey(place.topic.name, place.group));
   }
 
-  /** The partition's log. @throws {RangeError} when it does not exist */
+  /** The partition's log. @throws {BadRequestError} when it does not exist */
   log(topicName: string, partition: number): PartitionLog {
     return this.#log(topicName, partition);
   }
@@ -177,7 +178,7 @@ export class BrokerCore {
     const t = this.topic(topicName);
     const log = t.logs[partition];
     if (!log) {
-      throw new RangeError(
+      throw new BadRequestError(
         `partition ${partition} does not exist: topic ${topicName} has ${t.logs.length}`,
       );
     }
@@ -204,7 +205,7 @@ export class BrokerCore {
    * stable `key` is removed first (a reconnect that overtook the old
    * connection's close); its id is returned so the edge can drop it.
    *
-   * @throws {RangeError} on an invalid name, a duplicate member id or a zero credit
+   * @throws {BadRequestError} on an invalid name, a duplicate member id or a zero credit
    */
   subscribe(
     memberId: string,
@@ -214,9 +215,11 @@ export class BrokerCore {
     key = "",
   ): string | undefined {
     checkName("group", group);
-    if (this.#members.has(memberId)) throw new RangeError(`member ${memberId} already subscribed`);
+    if (this.#members.has(memberId)) {
+      throw new BadRequestError(`member ${memberId} already subscribed`);
+    }
     if (credit.messages < 1 || credit.bytes < 1) {
-      throw new RangeError(`credit must allow at least 1 message and 1 byte`);
+      throw new BadRequestError(`credit must allow at least 1 message and 1 byte`);
     }
     const t = this.clientTopic(topicName);
     const g = t.group(group, this.options);

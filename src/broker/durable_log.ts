@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { BadRequestError } from "../protocol/errors.ts";
 import type { Logger } from "../obs/log.ts";
 import type { BrokerCore } from "./core.ts";
 import type { StoredBatch } from "./partition_log.ts";
@@ -118,7 +119,7 @@ export class DurableLog {
    *
    * @param stable the blob's bytes never change (a frame read into a buffer
    *   that is not reused): a large one is kept without a copy
-   * @throws {RangeError} on an invalid topic or partition
+   * @throws {BadRequestError} on an invalid topic or partition
    */
   async append(
     topic: string,
@@ -130,7 +131,7 @@ export class DurableLog {
   ): Promise<StoredBatch> {
     const t = this.core.topic(topic);
     if (!t.logs[partition]) {
-      throw new RangeError(
+      throw new BadRequestError(
         `partition ${partition} does not exist: topic ${topic} has ${t.logs.length}`,
       );
     }

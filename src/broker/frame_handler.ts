@@ -1,6 +1,6 @@
 /**
  * What the broker does with each frame a client sends. Requests with bad
- * arguments throw RangeError (answered with ERROR, the connection stays);
+ * arguments throw BadRequestError (answered with ERROR, the connection stays);
  * protocol violations throw ProtocolError (ERROR, then the connection closes).
  *
  * @module
@@ -9,6 +9,7 @@ import type { Clock } from "../clock.ts";
 import type { TokenCheck } from "../net/token.ts";
 import type { Logger } from "../obs/log.ts";
 import {
+  BadRequestError,
   encodeFrame,
   ErrorCode,
   type Frame,
@@ -20,6 +21,8 @@ import {
 } from "../protocol/mod.ts";
 import type { BrokerCore } from "./core.ts";
 import type { DurableLog } from "./durable_log.ts";
+import type { MemberRoute } from "./dispatcher.ts";
+import type { ServerCounters } from "./server_counters.ts";
 import type { Session } from "./session.ts";
 
 /** Publishes a session may have being written at once before it stops reading. */
@@ -46,13 +49,13 @@ export interface BrokerContext {
   /** When set, HELLO must carry this token. */
   token: TokenCheck | undefined;
   /** memberId → where its deliveries go */
-  members: Map<string, { session: Session; subscriptionId: number }>;
+  members: Map<string, MemberRoute>;
   /** Asks for a delivery pass soon. */
   schedulePump(): void;
   /** Resolves once `topic` has room for another publish. */
   waitForRoom(topic: string): Promise<void>;
-  /** Request failure counters shown in /stats. */
-  counters: { requestErrors: number; storageErrors: number; unauthorized: number };
+  /** The server's counters shown in /stats. */
+  counters: ServerCounters;
 }
 
 /** Sends an ERROR frame. */
@@ -64,7 +67,7 @@ export function sendError(s: Session, correlationId: number, code: number, messa
  * Handles one frame from a session.
  *
  * @throws {ProtocolError} for a frame the client may not send now
- * @throws {RangeError} for a request with bad arguments
+ * @throws {BadRequestError} for a request with bad arguments
  */
 export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Promise<void> {
   if (!s.hello) return hello(ctx, s, f);
@@ -91,7 +94,9 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
       return await publish(ctx, s, f);
     case FrameType.SUBSCRIBE: {
       if (s.subs.has(f.subscriptionId)) {
-        throw new RangeError(`subscription ${f.subscriptionId} already exists on this connection`);
+        throw new BadRequestError(
+          `subscription ${f.subscriptionId} already exists on this connection`,
+        );
       }
       if (s.subs.size >= ctx.maxSubscriptions) {
         sendError(
@@ -138,7 +143,7 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
     case FrameType.ACK:
     case FrameType.NACK: {
       const memberId = s.subs.get(f.subscriptionId);
-      if (!memberId) throw new RangeError(`unknown subscription ${f.subscriptionId}`);
+      if (!memberId) throw new BadRequestError(`unknown subscription ${f.subscriptionId}`);
       if (f.type === FrameType.ACK) ctx.core.ack(memberId, f.partition, f.upTo, f.generation);
       else ctx.core.nack(memberId, f.partition, f.offset, f.generation);
       ctx.schedulePump();
@@ -193,7 +198,7 @@ async function publish(
   s: Session,
   f: Extract<Frame, { type: 0x12 }>,
 ): Promise<void> {
-  if (f.count < 1) throw new RangeError(`PUBLISH count must be >= 1, got ${f.count}`);
+  if (f.count < 1) throw new BadRequestError(`PUBLISH count must be >= 1, got ${f.count}`);
   if (f.count > ctx.maxBatchMessages) {
     ctx.counters.requestErrors++;
     sendError(
@@ -205,7 +210,7 @@ async function publish(
     return;
   }
   if (f.topic.endsWith(".dlq")) {
-    throw new RangeError(
+    throw new BadRequestError(
       `topic ${f.topic} is a dead-letter topic: only the broker writes to it; publish to ${
         f.topic.slice(0, -4)
       } instead`,
@@ -214,7 +219,7 @@ async function publish(
   validateBatch(f.batch, f.count);
   const t = ctx.core.clientTopic(f.topic);
   if (!t.logs[f.partition]) {
-    throw new RangeError(
+    throw new BadRequestError(
       `partition ${f.partition} does not exist: topic ${f.topic} has ${t.logs.length}`,
     );
   }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { BadRequestError } from "../protocol/errors.ts";
 import { ConsumerGroup } from "./group.ts";
 import type { GroupSettings } from "./group_types.ts";
 import { PartitionLog } from "./partition_log.ts";
@@ -27,11 +28,11 @@ export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
 /**
  * Checks a topic or group name.
  *
- * @throws {RangeError} naming the field and the allowed form
+ * @throws {BadRequestError} naming the field and the allowed form
  */
 export function checkName(kind: "topic" | "group", name: string): void {
   if (!NAME_PATTERN.test(name)) {
-    throw new RangeError(
+    throw new BadRequestError(
       `${kind} name ${
         JSON.stringify(name.slice(0, 140))
       } is invalid: use 1-200 characters of A-Z a-z 0-9 . _ -`,

@@ -36,6 +36,23 @@ export class FrameTooLargeError extends ProtocolError {
   }
 }
 
+/**
+ * A request's arguments are out of range (a bad topic or group name, an
+ * unknown partition or subscription, a zero credit): answered ERROR
+ * BAD_REQUEST, and the connection stays. Only this error is reported as the
+ * client's fault; any other error while handling a request is the broker's.
+ */
+export class BadRequestError extends RangeError {
+  /**
+   * Creates the error with its reason.
+   * @param message what was wrong with the request and what to send instead
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BadRequestError";
+  }
+}
+
 /** Error codes carried by ERROR frames. Stable across versions. */
 export const ErrorCode = {
   /** The frame could not be decoded. */
