@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Clock } from "../clock.ts";
+import type { TimerClock } from "../clock.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/mod.ts";
@@ -48,8 +48,12 @@ export interface BrokerServerOptions
   tls?: TlsServerConfig;
   /** The durable log; without it the broker keeps messages in memory only. */
   storage?: BrokerStorage;
-  /** Time source. @default {systemClock} */
-  clock?: Clock;
+  /**
+   * Time source and timers of the ticker (ack and session timeouts, group
+   * offset saves, retention); a `ManualClock` drives them in tests.
+   * @default {systemClock}
+   */
+  clock?: TimerClock;
   /** Where the server logs. */
   logger?: Logger;
   /** Aborting closes the server. */

@@ -9,7 +9,7 @@ import { type ProcessMemory, processMemory, processMetrics } from "../obs/proces
 import { PromText } from "../obs/prometheus.ts";
 import type { BrokerCore } from "./core.ts";
 import type { DurableLog } from "./durable_log.ts";
-import type { ServerCounters } from "./server.ts";
+import type { ServerCounters } from "./server_counters.ts";
 import type { BrokerStorage, FsyncPolicy, StorageCounters } from "./store/storage.ts";
 import type { Topic } from "./topic.ts";
 
@@ -188,6 +188,10 @@ const SERVER_COUNTERS: Record<keyof ServerCounters, ["counter" | "gauge", string
   unauthorized: ["counter", "HELLOs refused for a missing or wrong token."],
   limitRefusals: ["counter", "Requests refused at --max-topics or --max-partitions-total."],
   acceptErrors: ["counter", "accept() failures (out of file descriptors); the server backs off."],
+  internalErrors: [
+    "counter",
+    "Connections closed because handling a request failed inside the broker (not the client's fault).",
+  ],
 };
 
 const GROUP_COUNTERS: Record<string, string> = {

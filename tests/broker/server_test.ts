@@ -2,9 +2,17 @@ import assert from "node:assert/strict";
 import { startBrokerServer } from "../../src/broker/server.ts";
 import { BrokerStorage } from "../../src/broker/store/storage.ts";
 import { Publisher } from "../../src/client/publisher.ts";
+import { ManualClock } from "../../src/clock.ts";
 import { Subscriber } from "../../src/client/subscriber.ts";
 import { silentLogger } from "../../src/obs/log.ts";
-import { decodeBatch, encodeFrame, FrameType, PROTOCOL_VERSION } from "../../src/protocol/mod.ts";
+import {
+  decodeBatch,
+  encodeFrame,
+  ErrorCode,
+  FrameType,
+  PROTOCOL_VERSION,
+} from "../../src/protocol/mod.ts";
+import { RawClient } from "./_raw_client.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -17,8 +25,16 @@ async function until(what: string, check: () => boolean, ms = 5000): Promise<voi
   }
 }
 
-Deno.test("a silent connection is closed after the session timeout and its partitions are released", async () => {
-  await using broker = await startBrokerServer({ port: 0, partitions: 2, sessionTimeoutMs: 300 });
+Deno.test("a silent connection is closed once the clock passes the session timeout, not before, and its partitions are released", async () => {
+  // The ticker runs on the injected clock: time moves only when the test says.
+  // (A real-time run of the same rule: tests/e2e/groups_test.ts, --session-timeout 2s.)
+  const clock = new ManualClock(1_000_000);
+  await using broker = await startBrokerServer({
+    port: 0,
+    partitions: 2,
+    sessionTimeoutMs: 300,
+    clock,
+  });
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: broker.addr.port });
   await conn.write(
     encodeFrame({ type: FrameType.HELLO, version: PROTOCOL_VERSION, clientId: "quiet", token: "" }),
@@ -36,11 +52,18 @@ Deno.test("a silent connection is closed after the session timeout and its parti
     "the member to join",
     () => broker.core.topic("t").groups.get("g")?.members().length === 1,
   );
-  // Say nothing more: the broker must hang up on its own.
+  // Say nothing more: the broker must hang up on its own, at its timeout.
+  clock.advance(250); // one tick (period 250 ms): silent for 250 ms <= 300
+  assert.equal(broker.counters.sessionTimeouts, 0);
+  assert.equal(broker.core.topic("t").groups.get("g")!.members().length, 1);
+  clock.advance(250); // silent for 500 ms > 300
+  assert.equal(broker.counters.sessionTimeouts, 1);
   const rest = new Uint8Array(await new Response(conn.readable).arrayBuffer());
   assert.ok(rest.length > 0, "HELLO_OK and SUBSCRIBE_OK arrived before the close");
-  assert.equal(broker.counters.sessionTimeouts, 1);
-  assert.equal(broker.core.topic("t").groups.get("g")!.members().length, 0);
+  await until(
+    "the member to be released",
+    () => broker.core.topic("t").groups.get("g")!.members().length === 0,
+  );
 });
 
 Deno.test("a message nacked --max-deliveries times lands in <topic>.dlq over real TCP, intact", async () => {
@@ -86,4 +109,26 @@ Deno.test("--fsync interval confirms before syncing and syncs on its timer", asy
     await storage.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("an error inside the broker is not reported as the client's fault; a bad request still is", async () => {
+  await using broker = await startBrokerServer({ port: 0, partitions: 1 });
+  await using c = await RawClient.connect(broker.addr.port);
+  // A bad request: ERROR BAD_REQUEST, and the connection stays.
+  c.fc.send(encodeFrame({ type: FrameType.METADATA, correlationId: 7, topic: "bad name!" }));
+  const bad = await c.next((f) => f.type === FrameType.ERROR, "ERROR");
+  assert.equal(bad.type === FrameType.ERROR && bad.code, ErrorCode.BAD_REQUEST);
+  assert.equal(bad.type === FrameType.ERROR && bad.correlationId, 7);
+  // A RangeError the runtime throws while handling a valid request is the broker's fault.
+  broker.core.partitionsOf = () => {
+    throw new RangeError("Invalid array length");
+  };
+  c.fc.send(encodeFrame({ type: FrameType.METADATA, correlationId: 8, topic: "t" }));
+  await assert.rejects(
+    c.next((f) => f.type === FrameType.ERROR, "no ERROR before the close"),
+    /connection closed/,
+  );
+  assert.equal(broker.counters.internalErrors, 1);
+  assert.equal(broker.counters.requestErrors, 1, "only the bad request counts as refused");
+  assert.equal(broker.counters.protocolErrors, 0);
 });
