@@ -2,7 +2,9 @@
  * NATS benchmark client (official npm client, run by Deno): `core-pub` /
  * `core-sub` for NATS core (no acks), `js-pub` / `js-sub` for JetStream with
  * file storage, acked publishes and an acked pull consumer. Same payloads
- * and report format as gputel_client.ts.
+ * and report format as gputel_client.ts. `js-paced-pub` / `js-paced-sub`:
+ * the JetStream side of the paced latency scenario (scenario_latency.ts),
+ * with the same JSON messages and rate as bench/stored_client.ts.
  *
  * @module
  */
@@ -72,6 +74,35 @@ function receiver() {
   };
 }
 
+/**
+ * Consumes `count` paced messages with an acked pull consumer and acks each
+ * as it arrives (no store behind it: the lightest a consumer can be).
+ * Latency: publish → acked, after the first `warmup` messages
+ * (`latencies`), and over the whole run (`whole`).
+ */
+async function pacedSubscriber(js: ReturnType<typeof jetstream>, warmup: number): Promise<void> {
+  const consumer = await js.consumers.get("BENCH", "bench");
+  const messages = await consumer.consume({ max_messages: 1000 });
+  console.log(JSON.stringify({ ready: true }));
+  const acked = new LatencySampler(count - warmup);
+  const whole = new LatencySampler(count);
+  const dec = new TextDecoder();
+  let n = 0, start = 0, last = 0;
+  for await (const m of messages) {
+    const { sent, seq } = JSON.parse(dec.decode(m.data)).fields;
+    m.ack();
+    const now = nowMs();
+    if (n === 0) start = now;
+    last = now;
+    whole.add(now - sent);
+    if (seq >= warmup) acked.add(now - sent);
+    if (++n >= count) break;
+  }
+  await nc.flush(); // the last acks reach the server
+  const report = { role: "sub", messages: n, start, end: last, latencies: acked.samples };
+  console.log(JSON.stringify({ ...report, whole: whole.samples }));
+}
+
 if (mode === "core-pub") {
   await publishAll((p) => nc.publish(SUBJECT, p), 1);
 } else if (mode === "core-sub") {
@@ -89,6 +120,30 @@ if (mode === "core-pub") {
 } else if (mode === "js-pub") {
   const js = jetstream(nc);
   await publishAll((p) => js.publish(SUBJECT, p), 256);
+} else if (mode === "js-paced-pub") {
+  const js = jetstream(nc);
+  const rate = Number(arg(rest, "rate"));
+  const enc = new TextEncoder();
+  const start = nowMs();
+  const pending = new Set<Promise<unknown>>();
+  for (let i = 0; i < count; i++) {
+    const wait = start + (i * 1000) / rate - nowMs();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const uuid = `GPU-${(i % 64).toString(16).padStart(8, "0")}`;
+    const fields = { uuid, seq: i, sent: nowMs() };
+    const body = enc.encode(JSON.stringify({ timestamp: new Date().toISOString(), fields }));
+    // Acked publishes, not awaited one by one: like gputel's publisher, a
+    // bounded window of unacknowledged ones.
+    const p = js.publish(SUBJECT, body);
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+    if (pending.size >= 256) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  const report: ClientReport = { role: "pub", messages: count, start, end: nowMs() };
+  console.log(JSON.stringify(report));
+} else if (mode === "js-paced-sub") {
+  await pacedSubscriber(jetstream(nc), Number(arg(rest, "warmup", "0")));
 } else if (mode === "js-sub") {
   const js = jetstream(nc);
   const consumer = await js.consumers.get("BENCH", "bench");

@@ -175,7 +175,12 @@ export async function benchRedis(messages: number, size: number): Promise<BenchR
 }
 
 /** Runs a client script's setup mode (stream, consumer group) against `port` and waits for it. */
-async function runSetup(name: string, script: string, mode: string, port: number): Promise<void> {
+export async function runSetup(
+  name: string,
+  script: string,
+  mode: string,
+  port: number,
+): Promise<void> {
   const setup = Proc.deno(name, script, [mode, "--port", String(port), "--count", "0"]);
   await setup.json();
   await setup.finish();
