@@ -20,7 +20,7 @@ import { DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
 import { ProgressMeter } from "./progress.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";
 import { csvRowSource } from "./row_source.ts";
-import { IDLE, type Sleep, startWorkers } from "./workers.ts";
+import { type Sleep, startWorkers } from "./workers.ts";
 
 /** Default {@linkcode StreamRoleOptions.drainTimeoutMs}. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
@@ -184,11 +184,12 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     })))();
   let badRows = 0;
   const badRun = new BadRowRun(o.maxBadRows ?? DEFAULT_MAX_BAD_ROWS, o.csv);
-  let idle: (() => void)[] = [];
+  // Pulls waiting for a row, woken when the reader reaches the end of what is there.
+  const idle = new Set<() => void>();
   const rows = csvRowSource(o.csv, {
     onIdle: () => {
-      const waiting = idle;
-      idle = [];
+      const waiting = [...idle];
+      idle.clear();
       for (const wake of waiting) wake();
     },
     loop: !o.follow && (o.loop ?? true),
@@ -209,7 +210,10 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     sink: pub,
     clock,
     sleep: o.sleep,
-    idle: () => new Promise((resolve) => idle.push(() => resolve(IDLE))),
+    idle: (wake) => {
+      idle.add(wake);
+      return () => idle.delete(wake);
+    },
     rate: o.rate ?? 1,
     workers: o.workers ?? 4,
     durationMs,

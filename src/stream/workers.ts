@@ -16,8 +16,16 @@ import { isoTime, type KeyedMessage, rowToMessage } from "./row_message.ts";
 import { messageProblem } from "./row_check.ts";
 import type { TelemetryMessage } from "../record/message.ts";
 
-/** What {@linkcode WorkerOptions.idle} resolves with. */
-export const IDLE: unique symbol = Symbol("idle");
+/** What a pull's wait for the next row gives when the row source went idle first. */
+const IDLE: unique symbol = Symbol("idle");
+
+/**
+ * Registers `wake`, to be called once the next time the row source starts
+ * waiting for more input; returns a function that unregisters it. A waiter
+ * lives only while one row read is pending, so nothing piles up however
+ * long the source stays busy.
+ */
+export type IdleWatch = (wake: () => void) => () => void;
 
 /** Waits `ms` milliseconds, or less when `signal` aborts; never rejects. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -37,11 +45,11 @@ export interface WorkerOptions {
   /** The shared row iterator; workers pull from it one chunk at a time, in turn. */
   rows: AsyncIterator<CsvRow>;
   /**
-   * Resolves (with {@linkcode IDLE}) the next time the row source starts
-   * waiting for more input, so a chunk that is not full yet goes anyway.
-   * Without it, a pull waits until its chunk is full or the rows end.
+   * Tells a pull when the row source starts waiting for more input, so a
+   * chunk that is not full yet goes anyway. Without it, a pull waits until
+   * its chunk is full or the rows end.
    */
-  idle?: () => Promise<typeof IDLE>;
+  idle?: IdleWatch;
   /** Where messages go. */
   sink: MessageSink;
   /** Time source. */
@@ -192,7 +200,7 @@ export function startWorkers(o: WorkerOptions): Workers {
         ahead = p;
         // A source that waits for more input (a followed file at its end)
         // lets the rows gathered so far go; the pending read carries over.
-        const next = rows.length > 0 && o.idle ? await Promise.race([p, o.idle()]) : await p;
+        const next = rows.length > 0 && o.idle ? await untilIdle(p, o.idle) : await p;
         if (next === IDLE) break;
         ahead = undefined;
         if (next.done) exhausted = true;
@@ -330,6 +338,26 @@ class RowClassifier {
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * `p`'s result, or {@linkcode IDLE} if the source goes idle first. Not
+ * `Promise.race` with a long-lived idle promise: every race leaves a
+ * reaction on that promise which holds the race's result (a row), so a
+ * source that never goes idle (a whole file read at full speed) would keep
+ * every row it ever produced.
+ */
+function untilIdle<T>(p: Promise<T>, watch: IdleWatch): Promise<T | typeof IDLE> {
+  return new Promise((resolve, reject) => {
+    const unwatch = watch(() => resolve(IDLE));
+    p.then((v) => {
+      unwatch();
+      resolve(v);
+    }, (e) => {
+      unwatch();
+      reject(e);
+    });
+  });
+}
 
 /** The real {@linkcode Sleep}: a timer, cut short when `signal` aborts. */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

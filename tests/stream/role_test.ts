@@ -215,3 +215,23 @@ Deno.test("runStream writes a progress line every progressMs while it runs", asy
   );
   assert.match(lines.at(-1)!, /INFO {2}stream finished read=1 published=1 confirmed=1 /);
 });
+
+Deno.test("runStream reads 100,000 rows (45 MB) at full speed under a 40 MB heap limit: no row is kept once sent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-stream-mem-" });
+  try {
+    const probe = new URL("./_stream_memory_probe.ts", import.meta.url);
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", "--quiet", "--allow-read", "--allow-write"],
+        ...["--v8-flags=--max-old-space-size=40", probe.pathname, "100000", dir],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.strictEqual(code, 0, `probe failed: ${new TextDecoder().decode(stderr).slice(-2000)}`);
+    const result = JSON.parse(new TextDecoder().decode(stdout));
+    assert.deepStrictEqual(result, { rowsRead: 100_000, published: 100_000 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -288,3 +288,35 @@ Deno.test("stream workers make up a 500 ms stall of the host: R·W·D within 2% 
   const n = sink.received.length;
   assert.ok(Math.abs(n - expected) <= expected * 0.02, `sent ${n}, expected ${expected} ± 2%`);
 });
+
+Deno.test("stream workers hold at most one idle waiter per worker, however many rows a busy source yields", async () => {
+  const clock = new ManualClock(0);
+  const sink = new RecordingSink(clock);
+  const waiting = new Set<() => void>();
+  let watched = 0;
+  let most = 0;
+  const rows = Array.from({ length: 20_000 }, (_, i) => ({
+    line: i + 2,
+    fields: { uuid: `GPU-${i % 64}`, value: i },
+  }));
+  const run = startWorkers({
+    rows: rowsOf(rows),
+    // A source that never goes idle: only pending reads may be waiting.
+    idle: (wake) => {
+      watched++;
+      waiting.add(wake);
+      most = Math.max(most, waiting.size);
+      return () => waiting.delete(wake);
+    },
+    sink,
+    clock,
+    rate: 0,
+    workers: 4,
+    signal: new AbortController().signal,
+  });
+  await run.done;
+  assert.equal(sink.received.length, 20_000);
+  assert.ok(watched > 10_000, `the idle watch was consulted ${watched} times`);
+  assert.ok(most <= 4, `${most} idle waiters at once`);
+  assert.equal(waiting.size, 0, "every waiter is gone once its read settled");
+});
