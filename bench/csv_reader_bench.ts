@@ -22,7 +22,7 @@ import { readCsvBatches, readCsvRows } from "../src/stream/csv_reader.ts";
 import { detectValue } from "../src/stream/values.ts";
 import type { FieldValue } from "../src/record/message.ts";
 import { dcgmHeaderLine, dcgmLines } from "../src/stream/dcgm_generator.ts";
-import { HAS_REAL_EXPORT, REAL_EXPORT } from "../tests/stream/_real_export.ts";
+import { HAS_REAL_EXPORT, REAL_EXPORT } from "../tests/_helpers.ts";
 
 const ROWS = 19_760; // 8 × the real export's 2,470
 const CHUNK = 65_536;

@@ -1,10 +1,13 @@
 /**
  * Helpers shared by the test suite and the benchmarks: temporary
- * directories and free ports.
+ * directories, free ports, and the DCGM export files tests run on.
  *
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeDcgmCsv } from "../src/cli/gen_data.ts";
+import { EXPORT_ROWS, EXPORT_SHAPE } from "../src/stream/dcgm_generator.ts";
 
 /**
  * Runs `fn` with a fresh temporary directory and removes it afterwards,
@@ -50,4 +53,76 @@ export async function heavyTestLock(): Promise<AsyncDisposable> {
       file.close();
     },
   };
+}
+
+/**
+ * The real DCGM export (2,470 rows, 247 GPUs on 31 hosts, 10 metrics over 4
+ * timestamps), when this checkout has `../shared/data` beside it. It is never
+ * copied into the repository; tests read it only as an extra case.
+ */
+export const REAL_EXPORT: string = fileURLToPath(
+  new URL("../../shared/data/dcgm_metrics_sample.csv", import.meta.url),
+);
+
+/** Whether {@linkcode REAL_EXPORT} can be read here. */
+export const HAS_REAL_EXPORT: boolean = (() => {
+  try {
+    return Deno.statSync(REAL_EXPORT).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Writes a file of the real export's shape to `path`, as `deno task gen-data
+ * --rows 2470 --hosts 31 --gpus 247 --metrics-per-second 3 --interval-ms 10000`
+ * does (a round spans 4 seconds of a 10-second scrape interval): 2,470 rows,
+ * 247 GPUs on 31 hosts, 10 metrics over 4 timestamps (with `rows`, that many
+ * rows of the same 247 GPUs, round after round). Returns `path`.
+ */
+export async function writeExportShaped(path: string, rows = EXPORT_ROWS): Promise<string> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const writer = file.writable.getWriter();
+  await writeDcgmCsv({
+    rows,
+    out: path,
+    hosts: EXPORT_SHAPE.hosts!,
+    gpus: EXPORT_SHAPE.gpus,
+    metricsPerSecond: EXPORT_SHAPE.metricsPerSecond,
+    seed: 1,
+    intervalMs: 10_000,
+  }, writer);
+  await writer.close(); // closes the file too
+  return path;
+}
+
+/** A DCGM export a test runs on. */
+export interface ExportCase {
+  /** Names the file in the test's name: "generated export" or "real export". */
+  label: string;
+  /** The file's path; the generated one is written into `dir` first. */
+  file(dir: string): Promise<string>;
+  /** The GPU of its first row (`gpu="0"`, `nvidia0`). */
+  first: { uuid: string; host: string };
+}
+
+/** The generated export ({@linkcode writeExportShaped}), the case every checkout has. */
+export const GENERATED_EXPORT: ExportCase = {
+  label: "generated export",
+  file: (dir) => writeExportShaped(join(dir, "export.csv")),
+  first: { uuid: "GPU-a08ff49b-6f77-2632-716c-43069c43a8c3", host: "sim-dgx1-hgpu-001" },
+};
+
+const REAL_EXPORT_CASE: ExportCase = {
+  label: "real export",
+  file: () => Promise.resolve(REAL_EXPORT),
+  first: { uuid: "GPU-5fd4f087-86f3-7a43-b711-4771313afc50", host: "mtv5-dgx1-hgpu-031" },
+};
+
+/**
+ * The exports a test of the real export's shape runs on: the generated one
+ * always (so a fresh clone skips nothing), the real one as well where present.
+ */
+export function exportCases(): ExportCase[] {
+  return HAS_REAL_EXPORT ? [GENERATED_EXPORT, REAL_EXPORT_CASE] : [GENERATED_EXPORT];
 }

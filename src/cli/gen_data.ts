@@ -6,10 +6,13 @@
  * ```sh
  * deno task gen-data --rows 1920 --hosts 4 --seed 1 --out data/sample.csv  # the committed sample
  * deno task gen-data --rows 2000000 --hosts 32 --out /tmp/big.csv
+ * deno task gen-data --rows 2470 --hosts 31 --gpus 247 --metrics-per-second 3 --out export.csv  # the real export's shape
  * ```
  *
  * Flags: `--rows N` (required, data rows after the header), `--out FILE`
  * (required, `-` for stdout), `--hosts H` (default 4, 8 GPUs each),
+ * `--gpus G` (GPUs in all, default 8 × H), `--metrics-per-second M`
+ * (timestamps advance within a round after every M metrics, default 10),
  * `--seed S` (default 1), `--interval-ms MS` between scrape rounds (default
  * 1000). A bad flag prints one line naming it and exits with status 2.
  *
@@ -26,6 +29,10 @@ export interface GenDataArgs {
   out: string;
   /** Number of hosts, 8 GPUs each. */
   hosts: number;
+  /** GPUs in all (the last host may have fewer); all of the hosts' when absent. */
+  gpus?: number;
+  /** Metrics per second of a scrape round (the timestamp advances after each this many); the generator's default when absent. */
+  metricsPerSecond?: number;
   /** PRNG seed. */
   seed: number;
   /** Time between scrape rounds, ms. */
@@ -34,11 +41,13 @@ export interface GenDataArgs {
 
 /** Usage line printed with `--help`. */
 export const GEN_DATA_USAGE =
-  "usage: gen_data.ts --rows N --out FILE|- [--hosts H=4] [--seed S=1] [--interval-ms MS=1000]";
+  "usage: gen_data.ts --rows N --out FILE|- [--hosts H=4] [--gpus G=8H] [--metrics-per-second M=10] [--seed S=1] [--interval-ms MS=1000]";
 
 const INTEGER_FLAGS = {
   "--rows": { key: "rows", min: 0, max: Number.MAX_SAFE_INTEGER },
   "--hosts": { key: "hosts", min: 1, max: 999 },
+  "--gpus": { key: "gpus", min: 1, max: 999 * 8 },
+  "--metrics-per-second": { key: "metricsPerSecond", min: 1, max: 1000 },
   "--seed": { key: "seed", min: 0, max: 2 ** 32 - 1 },
   "--interval-ms": { key: "intervalMs", min: 1, max: 86_400_000 },
 } as const;
@@ -80,6 +89,11 @@ export function parseGenDataArgs(args: readonly string[]): GenDataArgs | "help" 
     }
     result[spec.key] = n;
   }
+  if (result.gpus !== undefined && result.gpus > result.hosts * 8) {
+    throw new RangeError(
+      `--gpus ${result.gpus} is more than --hosts ${result.hosts} hold (8 GPUs each)`,
+    );
+  }
   return result;
 }
 
@@ -98,7 +112,13 @@ export async function writeDcgmCsv(
   writer: WritableStreamDefaultWriter<Uint8Array>,
 ): Promise<void> {
   const encoder = new TextEncoder();
-  const lines = dcgmLines({ hosts: args.hosts, seed: args.seed, intervalMs: args.intervalMs });
+  const lines = dcgmLines({
+    hosts: args.hosts,
+    gpus: args.gpus,
+    metricsPerSecond: args.metricsPerSecond,
+    seed: args.seed,
+    intervalMs: args.intervalMs,
+  });
   let pending = dcgmHeaderLine() + "\n";
   for (let i = 0; i < args.rows; i++) {
     pending += lines.next().value + "\n";

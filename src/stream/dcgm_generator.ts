@@ -55,6 +55,17 @@ export interface DcgmGeneratorOptions {
   hosts?: number;
   /** GPUs per host. @default 8 */
   gpusPerHost?: number;
+  /**
+   * GPUs in all, filled host by host, so the last host may have fewer (the
+   * reference export: 247 on 31 hosts). @default hosts × gpusPerHost
+   */
+  gpus?: number;
+  /**
+   * Metrics scraped per second of a round: within a round the timestamp
+   * advances one second after every this many metrics (the reference export:
+   * 3, so one round spans 4 timestamps). @default 10 (one timestamp per round)
+   */
+  metricsPerSecond?: number;
   /** PRNG seed; the same seed gives the same file. @default 1 */
   seed?: number;
   /** Time of the first scrape round, epoch ms. @default Date.parse("2025-07-18T20:42:34Z") */
@@ -65,15 +76,31 @@ export interface DcgmGeneratorOptions {
   hostPrefix?: string;
 }
 
-/** Defaults of {@linkcode DcgmGeneratorOptions}. */
-export const DEFAULT_DCGM_GENERATOR_OPTIONS: Readonly<Required<DcgmGeneratorOptions>> = {
+/** Defaults of {@linkcode DcgmGeneratorOptions} (`gpus` defaults to all of the hosts' GPUs). */
+export const DEFAULT_DCGM_GENERATOR_OPTIONS: Readonly<
+  Required<Omit<DcgmGeneratorOptions, "gpus">>
+> = {
   hosts: 4,
   gpusPerHost: 8,
+  metricsPerSecond: 10,
   seed: 1,
   startMs: Date.parse("2025-07-18T20:42:34Z"),
   intervalMs: 1000,
   hostPrefix: "sim-dgx1-hgpu-",
 };
+
+/**
+ * The reference export's shape: 247 GPUs on 31 hosts, 10 metrics scraped
+ * over 4 seconds; one round of it is {@linkcode EXPORT_ROWS} rows.
+ */
+export const EXPORT_SHAPE: Readonly<DcgmGeneratorOptions> = {
+  hosts: 31,
+  gpusPerHost: 8,
+  gpus: 247,
+  metricsPerSecond: 3,
+};
+/** Rows of the reference export: 247 GPUs × 10 metrics. */
+export const EXPORT_ROWS = 2470;
 
 /**
  * Fills defaults and validates.
@@ -83,7 +110,8 @@ export const DEFAULT_DCGM_GENERATOR_OPTIONS: Readonly<Required<DcgmGeneratorOpti
 export function resolveDcgmGeneratorOptions(
   options: DcgmGeneratorOptions = {},
 ): Required<DcgmGeneratorOptions> {
-  const o = { ...DEFAULT_DCGM_GENERATOR_OPTIONS, ...stripUndefined(options) };
+  const given = stripUndefined(options);
+  const o = { ...DEFAULT_DCGM_GENERATOR_OPTIONS, ...given };
   const positiveInt = (name: keyof DcgmGeneratorOptions, value: number, max: number) => {
     if (!Number.isSafeInteger(value) || value < 1 || value > max) {
       throw new RangeError(`${name} must be an integer in 1..${max}, got ${value}`);
@@ -91,12 +119,15 @@ export function resolveDcgmGeneratorOptions(
   };
   positiveInt("hosts", o.hosts, 999);
   positiveInt("gpusPerHost", o.gpusPerHost, 64);
+  const gpus = given.gpus ?? o.hosts * o.gpusPerHost;
+  positiveInt("gpus", gpus, o.hosts * o.gpusPerHost);
+  positiveInt("metricsPerSecond", o.metricsPerSecond, 1000);
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`seed must be an integer, got ${o.seed}`);
   if (!Number.isFinite(o.startMs) || Number.isNaN(new Date(o.startMs).getTime())) {
     throw new RangeError(`startMs must be a valid epoch time in ms, got ${o.startMs}`);
   }
   positiveInt("intervalMs", o.intervalMs, 86_400_000);
-  return o;
+  return { ...o, gpus };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -166,9 +197,10 @@ export function* dcgmLines(options: DcgmGeneratorOptions = {}): Generator<string
     return { prefix, labelsHead, labelsTail };
   });
   for (let round = 0;; round++) {
-    const ts = quoteCsvField(formatTimestamp(o.startMs + round * o.intervalMs));
     const samples = gpus.map((g) => step(g, random));
-    for (const metric of DCGM_METRICS) {
+    for (const [m, metric] of DCGM_METRICS.entries()) {
+      const second = Math.floor(m / o.metricsPerSecond) * 1000;
+      const ts = quoteCsvField(formatTimestamp(o.startMs + round * o.intervalMs + second));
       for (let i = 0; i < gpus.length; i++) {
         const f = fixed[i];
         const labels = `${f.labelsHead},__name__="${metric}",${f.labelsTail}`;
@@ -185,7 +217,7 @@ function makeGpus(o: Required<DcgmGeneratorOptions>, random: () => number): Gpu[
   const gpus: Gpu[] = [];
   for (let h = 1; h <= o.hosts; h++) {
     const host = `${o.hostPrefix}${String(h).padStart(3, "0")}`;
-    for (let index = 0; index < o.gpusPerHost; index++) {
+    for (let index = 0; index < o.gpusPerHost && gpus.length < o.gpus; index++) {
       let uuid = makeUuid(random);
       while (seen.has(uuid)) uuid = makeUuid(random);
       seen.add(uuid);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type GenDataArgs, parseGenDataArgs, writeDcgmCsv } from "../../src/cli/gen_data.ts";
 import { dcgmHeaderLine, dcgmLines } from "../../src/stream/dcgm_generator.ts";
 import { loadCsvRows } from "../../src/stream/csv_reader.ts";
+import { parseCsvText } from "../../src/stream/csv_rows.ts";
 import { gpuKeyOf } from "../../src/record/gpu_key.ts";
 
 const SCRIPT = new URL("../../src/cli/gen_data.ts", import.meta.url).pathname;
@@ -42,6 +43,21 @@ Deno.test("parseGenDataArgs reads every flag, in both --flag value and --flag=va
       "15000",
     ]),
     { rows: 10, out: "x.csv", hosts: 2, seed: 9, intervalMs: 15000 },
+  );
+});
+
+Deno.test("parseGenDataArgs reads --gpus and --metrics-per-second, and --gpus must fit the hosts", () => {
+  assert.deepStrictEqual(
+    parseGenDataArgs(["--rows=1", "--out=-", "--hosts=31", "--gpus=247", "--metrics-per-second=3"]),
+    { rows: 1, out: "-", hosts: 31, gpus: 247, metricsPerSecond: 3, seed: 1, intervalMs: 1000 },
+  );
+  assert.strictEqual(
+    parseError(["--rows=1", "--out=-", "--hosts=2", "--gpus=17"]),
+    "--gpus 17 is more than --hosts 2 hold (8 GPUs each)",
+  );
+  assert.match(
+    parseError(["--rows=1", "--out=-", "--metrics-per-second=0"]),
+    /^--metrics-per-second must/,
   );
 });
 
@@ -123,6 +139,15 @@ Deno.test("gen_data writes a file that reads back with no bad row", async () => 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("gen_data in the export's shape writes 247 GPUs on 31 hosts over 4 timestamps", async () => {
+  const args = ["--rows", "2470", "--hosts", "31", "--gpus", "247", "--metrics-per-second", "3"];
+  const { text } = await generate(parseGenDataArgs([...args, "--out", "-"]) as GenDataArgs);
+  const rows = parseCsvText(text, { strict: true });
+  assert.strictEqual(rows.length, 2470);
+  const count = (key: string) => new Set(rows.map((r) => r.fields[key])).size;
+  assert.deepStrictEqual([count("uuid"), count("Hostname"), count("timestamp")], [247, 31, 4]);
 });
 
 Deno.test("gen_data prints one line naming a bad flag and exits with status 2", async () => {

@@ -6,25 +6,18 @@
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { join } from "node:path";
-import { freePort } from "../_helpers.ts";
-export { freePort };
+import {
+  exportCases,
+  freePort,
+  GENERATED_EXPORT,
+  HAS_REAL_EXPORT,
+  REAL_EXPORT,
+  writeExportShaped,
+} from "../_helpers.ts";
+export { exportCases, freePort, GENERATED_EXPORT, HAS_REAL_EXPORT, REAL_EXPORT, writeExportShaped };
 
 /** The repository root. */
 export const ROOT = fromFileUrl(new URL("../../", import.meta.url));
-
-/** The real DCGM export, when this checkout has ../shared beside it. */
-export const REAL_EXPORT = fromFileUrl(
-  new URL("../../../shared/data/dcgm_metrics_sample.csv", import.meta.url),
-);
-
-/** Whether the real export is present (tests that need it are ignored otherwise). */
-export const HAS_REAL_EXPORT = (() => {
-  try {
-    return Deno.statSync(REAL_EXPORT).isFile;
-  } catch {
-    return false;
-  }
-})();
 
 /** A spawned gputel process whose output is captured. */
 export class Gputel implements AsyncDisposable {

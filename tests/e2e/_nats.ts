@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { freePort, getJson, ROOT, waitUntil } from "./_harness.ts";
+import { freePort, getJson, waitUntil } from "./_harness.ts";
 
 /** Whether `nats-server` is on the PATH. */
 export const HAS_NATS: boolean = (() => {
@@ -188,24 +188,4 @@ export async function apiRows(base: string): Promise<ApiRows> {
 interface ApiRecord {
   metrics: Record<string, number>;
   source_timestamp?: string;
-}
-
-/** Writes a generated DCGM-shaped CSV of `rows` rows (31 hosts, like the real export) to `path`. */
-export async function generatedCsv(path: string, rows: number): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "src/cli/gen_data.ts",
-      "--rows",
-      String(rows),
-      "--hosts",
-      "31",
-      "--out",
-      path,
-    ],
-    cwd: ROOT,
-  }).output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return path;
 }

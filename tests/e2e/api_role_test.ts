@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { checkExposition } from "../obs/_prom_check.ts";
 import {
   freePort,
+  GENERATED_EXPORT,
   getJson,
   Gputel,
-  HAS_REAL_EXPORT,
-  REAL_EXPORT,
   ROOT,
   startAllInOne,
   waitForHttp,
@@ -111,21 +110,24 @@ interface PageLike {
 
 Deno.test({
   name:
-    "After the real export, /metrics has exactly 247 DCGM_FI_DEV_GPU_UTIL samples on collect and api",
-  ignore: !HAS_REAL_EXPORT,
+    "After the export-shaped file, /metrics has exactly 247 DCGM_FI_DEV_GPU_UTIL samples on collect and api",
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "gputel-metrics-e2e-" });
-    const { server, base: collectBase } = await collectInto(dir, REAL_EXPORT, 2470);
+    const csv = await GENERATED_EXPORT.file(dir);
+    const { server, base: collectBase } = await collectInto(dir, csv, 2470);
     await using _server = server;
     assert.equal(await utilSamples(collectBase), 247);
     const { api, base } = await startApi(dir, 2470);
     await using _api = api;
     assert.equal(await utilSamples(base), 247);
     const text = await (await fetch(`${base}/metrics`)).text();
-    assert.match(
-      text,
-      /^DCGM_FI_DEV_GPU_UTIL\{gpu="0",UUID="GPU-5fd4f087-86f3-7a43-b711-4771313afc50",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="mtv5-dgx1-hgpu-031",hostname="mtv5-dgx1-hgpu-031",instance="mtv5-dgx1-hgpu-031:9400"\} -?[0-9.]+$/m,
-    );
+    const { uuid, host } = GENERATED_EXPORT.first;
+    const line = `DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="${uuid}",device="nvidia0",` +
+      `modelName="NVIDIA H100 80GB HBM3",Hostname="${host}",hostname="${host}",` +
+      `instance="${host}:9400"}`;
+    const sample = text.split("\n").find((l) => l.startsWith(`${line} `));
+    assert.ok(sample !== undefined, `no sample ${line} in:\n${text}`);
+    assert.match(sample.slice(line.length + 1), /^-?[0-9.]+$/);
     api.kill("SIGTERM");
     server.kill("SIGTERM");
     assert.equal((await api.wait()).code, 0);

@@ -6,11 +6,10 @@ import {
   freePort,
   getJson,
   Gputel,
-  HAS_REAL_EXPORT,
   jsonlLines,
-  REAL_EXPORT,
   waitForHttp,
   waitUntil,
+  writeExportShaped,
 } from "./_harness.ts";
 
 interface BrokerPorts {
@@ -45,14 +44,15 @@ function collector(dir: string, ports: BrokerPorts, group: string): Gputel {
   ]);
 }
 
-/** Streams the real export once with confirms into a broker on `dir`, then SIGKILLs the broker. */
+/** Streams the export-shaped file once with confirms into a broker on `dir`, then SIGKILLs the broker. */
 async function streamThenKill(dir: string, ports: BrokerPorts): Promise<void> {
+  const csv = await writeExportShaped(`${dir}.csv`);
   const b = broker(dir, ports);
   await waitForHttp(`http://127.0.0.1:${ports.admin}/health`, b);
   const s = new Gputel([
     "stream",
     "--csv",
-    REAL_EXPORT,
+    csv,
     "--rate",
     "0",
     "--no-loop",
@@ -100,7 +100,6 @@ async function consumeAfterRestart(
 Deno.test({
   name:
     "confirmed messages survive SIGKILL of the broker: a new group after restart gets all 2,470",
-  ignore: !HAS_REAL_EXPORT,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "gputel-dur-" });
     const ports = { port: freePort(), admin: freePort() };
@@ -113,7 +112,6 @@ Deno.test({
 Deno.test({
   name:
     "random bytes appended to the newest segment after SIGKILL are cut; a new group still gets 2,470",
-  ignore: !HAS_REAL_EXPORT,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "gputel-dur-" });
     const ports = { port: freePort(), admin: freePort() };
@@ -131,7 +129,6 @@ Deno.test({
 Deno.test({
   name:
     "a torn newest batch and a flipped byte in an older one: the broker starts, reports both, delivers the rest",
-  ignore: !HAS_REAL_EXPORT,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "gputel-dur-" });
     const ports = { port: freePort(), admin: freePort() };

@@ -3,12 +3,11 @@ import {
   freePort,
   getJson,
   Gputel,
-  HAS_REAL_EXPORT,
   jsonlLines,
-  REAL_EXPORT,
   startAllInOne,
   waitForHttp,
   waitUntil,
+  writeExportShaped,
 } from "./_harness.ts";
 
 interface BrokerStats {
@@ -30,10 +29,11 @@ function collector(dataDir: string, brokerPort: number, apiPort: number, id = "c
 }
 
 Deno.test({
-  name: "A collector SIGKILLed twice mid-stream and restarted stores the real export exactly once",
-  ignore: !HAS_REAL_EXPORT,
+  name:
+    "A collector SIGKILLed twice mid-stream and restarted stores the export-shaped file exactly once",
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "gputel-kill-" });
+    const csv = await writeExportShaped(`${dir}/export.csv`);
     const [port, admin, api] = [freePort(), freePort(), freePort()];
     await using broker = new Gputel([
       "broker",
@@ -51,7 +51,7 @@ Deno.test({
     await using stream = new Gputel([
       "stream",
       "--csv",
-      REAL_EXPORT,
+      csv,
       "--broker",
       `127.0.0.1:${port}`,
       "--rate",

@@ -4,11 +4,10 @@ import {
   freePort,
   getJson,
   Gputel,
-  HAS_REAL_EXPORT,
   jsonlLines,
-  REAL_EXPORT,
   waitForHttp,
   waitUntil,
+  writeExportShaped,
 } from "./_harness.ts";
 
 interface Ports {
@@ -66,10 +65,10 @@ async function groupMembers(admin: number, group: string): Promise<number> {
 
 Deno.test({
   name:
-    "two collectors in group A split the real export with no overlap; group B's collector gets all",
-  ignore: !HAS_REAL_EXPORT,
+    "two collectors in group A split the export-shaped file with no overlap; group B's collector gets all",
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "gputel-groups-" });
+    const csv = await writeExportShaped(`${root}/export.csv`);
     const { ports, proc: broker } = startBroker(root);
     await using _b = broker;
     await waitForHttp(`http://127.0.0.1:${ports.admin}/health`, broker);
@@ -91,7 +90,7 @@ Deno.test({
     const stream = new Gputel([
       "stream",
       "--csv",
-      REAL_EXPORT,
+      csv,
       "--rate",
       "0",
       "--no-loop",
@@ -126,9 +125,9 @@ Deno.test({
 
 Deno.test({
   name: "SIGKILL of one collector mid-stream: the other takes over and the union holds all 2,470",
-  ignore: !HAS_REAL_EXPORT,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "gputel-kill-" });
+    const csv = await writeExportShaped(`${root}/export.csv`);
     const { ports, proc: broker } = startBroker(root);
     await using _b = broker;
     await waitForHttp(`http://127.0.0.1:${ports.admin}/health`, broker);
@@ -144,7 +143,7 @@ Deno.test({
     const stream = new Gputel([
       "stream",
       "--csv",
-      REAL_EXPORT,
+      csv,
       "--rate",
       "500",
       "--workers",

@@ -3,8 +3,15 @@ import { heavyTestLock } from "../_helpers.ts";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
-import { apiRows, generatedCsv, type NatsServer, natsTest, startCluster } from "./_nats.ts";
+import {
+  freePort,
+  getJson,
+  Gputel,
+  waitForHttp,
+  waitUntil,
+  writeExportShaped,
+} from "./_harness.ts";
+import { apiRows, type NatsServer, natsTest, startCluster } from "./_nats.ts";
 
 const ROWS = 20_000;
 
@@ -69,7 +76,7 @@ natsTest(
     const servers = await startCluster(dir);
     try {
       const urls = servers.map((s) => s.url).join(",");
-      const csv = await generatedCsv(join(dir, "export.csv"), ROWS);
+      const csv = await writeExportShaped(join(dir, "export.csv"), ROWS);
       const data = join(dir, "data");
       const collect = async (id: string): Promise<Collector> => {
         const api = freePort();

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeTestCert } from "../net/_cert.ts";
-import { freePort, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
-import { generatedCsv, NatsServer, natsTest } from "./_nats.ts";
+import { freePort, Gputel, waitForHttp, waitUntil, writeExportShaped } from "./_harness.ts";
+import { NatsServer, natsTest } from "./_nats.ts";
 
 natsTest(
   "with a token and TLS on nats-server, stream and collect need --token and --tls-ca; a wrong token stops collect at once",
@@ -34,7 +34,7 @@ natsTest(
         ...["--api-port", String(api), "--token", "s3cret-token", ...tls],
       ]);
       await waitForHttp(`http://127.0.0.1:${api}/health`, collector);
-      const csv = await generatedCsv(join(dir, "rows.csv"), 100);
+      const csv = await writeExportShaped(join(dir, "rows.csv"), 100);
       const stream = new Gputel([
         ...["stream", "--broker", url, "--csv", csv, "--rate", "0", "--no-loop"],
         ...["--token", "s3cret-token", ...tls],

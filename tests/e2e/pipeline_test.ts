@@ -1,31 +1,23 @@
 import assert from "node:assert/strict";
-import {
-  getJson,
-  Gputel,
-  HAS_REAL_EXPORT,
-  jsonlLines,
-  REAL_EXPORT,
-  startAllInOne,
-  waitUntil,
-} from "./_harness.ts";
+import { exportCases, getJson, Gputel, jsonlLines, startAllInOne, waitUntil } from "./_harness.ts";
 
 interface GpuList {
   total: number;
   gpus: { id: string; hostname: string; gpu_index: string }[];
 }
 
-Deno.test({
-  name: "the real DCGM export streams through broker,collect into 2,470 JSONL lines for 247 GPUs",
-  ignore: !HAS_REAL_EXPORT,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-" });
+for (const ex of exportCases()) {
+  Deno.test(`the ${ex.label} streams through broker,collect into 2,470 JSONL lines for 247 GPUs`, async () => {
+    const root = await Deno.makeTempDir({ prefix: "gputel-e2e-" });
+    const csv = await ex.file(root);
+    const dir = `${root}/data`;
     const servers = await startAllInOne(dir);
     await using server = servers.proc;
     const { port, api } = servers;
     const stream = new Gputel([
       "stream",
       "--csv",
-      REAL_EXPORT,
+      csv,
       "--rate",
       "0",
       "--no-loop",
@@ -68,6 +60,6 @@ Deno.test({
     server.kill("SIGTERM");
     const end = await server.wait();
     assert.equal(end.code, 0, end.output);
-    await Deno.remove(dir, { recursive: true });
-  },
-});
+    await Deno.remove(root, { recursive: true });
+  });
+}

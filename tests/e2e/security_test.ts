@@ -4,12 +4,11 @@ import { mulberry32 as prng } from "../../src/stream/prng.ts";
 import {
   freePort,
   Gputel,
-  HAS_REAL_EXPORT,
   jsonlLines,
-  REAL_EXPORT,
   startAllInOne,
   waitForHttp,
   waitUntil,
+  writeExportShaped,
 } from "./_harness.ts";
 
 const TOKEN = "e2e-T0ken";
@@ -112,10 +111,10 @@ async function junkConnection(port: number, rnd: () => number, oversized: boolea
 
 Deno.test({
   name:
-    "after 300 junk connections a tokened stream of the real export still stores all 2,470 records",
-  ignore: !HAS_REAL_EXPORT,
+    "after 300 junk connections a tokened stream of the export-shaped file still stores all 2,470 records",
   async fn() {
     const s = await startServers();
+    const csv = await writeExportShaped(`${s.dir}/export.csv`);
     await using proc = s.proc;
     const rnd = prng(0x300);
     for (let i = 0; i < 300; i += 20) {
@@ -126,7 +125,7 @@ Deno.test({
     await using stream = new Gputel([
       "stream",
       "--csv",
-      REAL_EXPORT,
+      csv,
       "--broker",
       `127.0.0.1:${s.port}`,
       "--no-loop",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gpuKeyOf, noKeyReason } from "../../src/record/gpu_key.ts";
 import { loadCsvRows } from "../../src/stream/csv_reader.ts";
-import { HAS_REAL_EXPORT, REAL_EXPORT } from "../stream/_real_export.ts";
+import { exportCases, withDir } from "../_helpers.ts";
 
 Deno.test("gpuKeyOf prefers uuid over gpu_id", () => {
   assert.strictEqual(gpuKeyOf({ gpu_id: 0, uuid: "GPU-a" }), "GPU-a");
@@ -45,15 +45,14 @@ Deno.test("noKeyReason names the columns it looked for", () => {
   assert.strictEqual(noKeyReason("serial"), "row has no value in the key column serial");
 });
 
-Deno.test({
-  name: "gpuKeyOf finds 247 distinct GPUs in the real export, where gpu_id alone finds 8",
-  ignore: !HAS_REAL_EXPORT,
-  fn: async () => {
-    const rows = await loadCsvRows(REAL_EXPORT);
-    const keys = new Set(rows.map((r) => gpuKeyOf(r.fields)));
-    assert.strictEqual(keys.size, 247);
-    assert.ok(!keys.has(undefined));
-    const byIndex = new Set(rows.map((r) => gpuKeyOf(r.fields, "gpu_id")));
-    assert.strictEqual(byIndex.size, 8);
-  },
-});
+for (const ex of exportCases()) {
+  Deno.test(`gpuKeyOf finds 247 distinct GPUs in the ${ex.label}, where gpu_id alone finds 8`, () =>
+    withDir(async (dir) => {
+      const rows = await loadCsvRows(await ex.file(dir));
+      const keys = new Set(rows.map((r) => gpuKeyOf(r.fields)));
+      assert.strictEqual(keys.size, 247);
+      assert.ok(!keys.has(undefined));
+      const byIndex = new Set(rows.map((r) => gpuKeyOf(r.fields, "gpu_id")));
+      assert.strictEqual(byIndex.size, 8);
+    }));
+}

@@ -3,6 +3,7 @@ import Papa from "papaparse";
 import { RecordError } from "../../src/collect/errors.ts";
 import { decodeMessage, isIdentityColumn, toRecord } from "../../src/record/telemetry_record.ts";
 import type { TelemetryMessage } from "../../src/record/message.ts";
+import { exportCases, withDir } from "../_helpers.ts";
 
 const UUID = "GPU-5fd4f087-86f3-7a43-b711-4771313afc50";
 const LABELS_RAW =
@@ -283,40 +284,33 @@ Deno.test("decodeMessage rejects bytes that are not a telemetry message with Rec
   }
 });
 
-const SAMPLE = new URL("../../../shared/data/dcgm_metrics_sample.csv", import.meta.url);
-const hasSample = (() => {
-  try {
-    return Deno.statSync(SAMPLE).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-Deno.test({
-  name: "toRecord keys the DCGM sample by uuid: 247 GPUs on 31 hosts, 10 metrics",
-  ignore: !hasSample,
-  fn() {
-    const parsed = Papa.parse<Record<string, string>>(Deno.readTextFileSync(SAMPLE), {
-      header: true,
-      skipEmptyLines: true,
-    });
-    const gpus = new Set<string>();
-    const hosts = new Set<string>();
-    const metrics = new Set<string>();
-    for (const row of parsed.data) {
-      const fields: Record<string, string | number> = {};
-      for (const [k, v] of Object.entries(row) as [string, string][]) {
-        if (k === "timestamp" || v === "") continue;
-        fields[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+for (const ex of exportCases()) {
+  Deno.test(`toRecord keys the ${ex.label} by uuid: 247 GPUs on 31 hosts, 10 metrics`, () =>
+    withDir(async (dir) => {
+      const parsed = Papa.parse<Record<string, string>>(
+        await Deno.readTextFile(await ex.file(dir)),
+        {
+          header: true,
+          skipEmptyLines: true,
+        },
+      );
+      const gpus = new Set<string>();
+      const hosts = new Set<string>();
+      const metrics = new Set<string>();
+      for (const row of parsed.data) {
+        const fields: Record<string, string | number> = {};
+        for (const [k, v] of Object.entries(row) as [string, string][]) {
+          if (k === "timestamp" || v === "") continue;
+          fields[k] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+        }
+        const record = toRecord(String(row.uuid), { timestamp: row.timestamp, fields });
+        gpus.add(record.gpu_id);
+        hosts.add(record.labels.hostname);
+        for (const m of Object.keys(record.metrics)) metrics.add(m);
+        assertEquals(record.labels.driver_version, "535.129.03");
+        assertEquals("__name__" in record.labels, false);
       }
-      const record = toRecord(String(row.uuid), { timestamp: row.timestamp, fields });
-      gpus.add(record.gpu_id);
-      hosts.add(record.labels.hostname);
-      for (const m of Object.keys(record.metrics)) metrics.add(m);
-      assertEquals(record.labels.driver_version, "535.129.03");
-      assertEquals("__name__" in record.labels, false);
-    }
-    assertEquals(parsed.data.length, 2470);
-    assertEquals([gpus.size, hosts.size, metrics.size], [247, 31, 10]);
-  },
-});
+      assertEquals(parsed.data.length, 2470);
+      assertEquals([gpus.size, hosts.size, metrics.size], [247, 31, 10]);
+    }));
+}

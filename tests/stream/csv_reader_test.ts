@@ -4,7 +4,7 @@ import type { CsvRow } from "../../src/stream/csv_rows.ts";
 import type { BadRow } from "../../src/stream/csv_errors.ts";
 import { DCGM_COLUMNS } from "../../src/stream/dcgm_generator.ts";
 import { rejected } from "./_thrown.ts";
-import { HAS_REAL_EXPORT, REAL_EXPORT } from "./_real_export.ts";
+import { exportCases, withDir } from "../_helpers.ts";
 import { collect, fixture, streamOf } from "./_csv_sources.ts";
 
 Deno.test("readCsvRows returns a summary and readCsvBatches yields the same rows in batches", async () => {
@@ -98,39 +98,39 @@ Deno.test("readCsvRows streams 250,000 DCGM rows (110 MB) under a 48 MB heap lim
   assert.ok(result.labelBytes > 250_000 * 200, `labels_raw bytes ${result.labelBytes}`);
 });
 
-Deno.test({
-  name: "readCsvRows reads all 2,470 rows of the real DCGM export with no bad row",
-  ignore: !HAS_REAL_EXPORT,
-  fn: async () => {
-    const bad: BadRow[] = [];
-    const rows = readCsvRows(REAL_EXPORT, { onBadRow: (b) => bad.push(b) });
-    const lines: number[] = [];
-    let first: CsvRow | undefined;
-    let next = await rows.next();
-    while (!next.done) {
-      first ??= next.value;
-      lines.push(next.value.line);
-      next = await rows.next();
-    }
-    assert.deepStrictEqual(next.value, { header: [...DCGM_COLUMNS], rows: 2470, badRows: 0 });
-    assert.deepStrictEqual(bad, []);
-    assert.deepStrictEqual(lines, Array.from({ length: 2470 }, (_, i) => i + 2));
-    assert.deepStrictEqual(first, {
-      line: 2,
-      fields: {
-        timestamp: "2025-07-18T20:42:34Z",
-        metric_name: "DCGM_FI_DEV_GPU_UTIL",
-        gpu_id: 0,
-        device: "nvidia0",
-        uuid: "GPU-5fd4f087-86f3-7a43-b711-4771313afc50",
-        modelName: "NVIDIA H100 80GB HBM3",
-        Hostname: "mtv5-dgx1-hgpu-031",
-        value: 0,
-        labels_raw: 'DCGM_FI_DRIVER_VERSION="535.129.03",Hostname="mtv5-dgx1-hgpu-031",' +
-          'UUID="GPU-5fd4f087-86f3-7a43-b711-4771313afc50",__name__="DCGM_FI_DEV_GPU_UTIL",' +
-          'device="nvidia0",gpu="0",instance="mtv5-dgx1-hgpu-031:9400",job="dgx_dcgm_exporter",' +
-          'modelName="NVIDIA H100 80GB HBM3"',
-      },
-    });
-  },
-});
+for (const ex of exportCases()) {
+  Deno.test(`readCsvRows reads all 2,470 rows of the ${ex.label} with no bad row`, () =>
+    withDir(async (dir) => {
+      const bad: BadRow[] = [];
+      const rows = readCsvRows(await ex.file(dir), { onBadRow: (b) => bad.push(b) });
+      const lines: number[] = [];
+      let first: CsvRow | undefined;
+      let next = await rows.next();
+      while (!next.done) {
+        first ??= next.value;
+        lines.push(next.value.line);
+        next = await rows.next();
+      }
+      assert.deepStrictEqual(next.value, { header: [...DCGM_COLUMNS], rows: 2470, badRows: 0 });
+      assert.deepStrictEqual(bad, []);
+      assert.deepStrictEqual(lines, Array.from({ length: 2470 }, (_, i) => i + 2));
+      const { host, uuid } = ex.first;
+      assert.deepStrictEqual(first, {
+        line: 2,
+        fields: {
+          timestamp: "2025-07-18T20:42:34Z",
+          metric_name: "DCGM_FI_DEV_GPU_UTIL",
+          gpu_id: 0,
+          device: "nvidia0",
+          uuid,
+          modelName: "NVIDIA H100 80GB HBM3",
+          Hostname: host,
+          value: 0,
+          labels_raw: `DCGM_FI_DRIVER_VERSION="535.129.03",Hostname="${host}",` +
+            `UUID="${uuid}",__name__="DCGM_FI_DEV_GPU_UTIL",` +
+            `device="nvidia0",gpu="0",instance="${host}:9400",job="dgx_dcgm_exporter",` +
+            'modelName="NVIDIA H100 80GB HBM3"',
+        },
+      });
+    }));
+}
