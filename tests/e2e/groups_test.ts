@@ -152,7 +152,13 @@ Deno.test({
       "--broker",
       `127.0.0.1:${ports.port}`,
     ]);
-    await new Promise((r) => setTimeout(r, 2000));
+    let streaming = true;
+    stream.wait().then(() => (streaming = false));
+    await waitUntil(
+      "k1 to store its first lines",
+      async () => (await jsonlLines(`${root}/k1`)).length > 0,
+    );
+    assert.ok(streaming, "the kill must land mid-stream");
     k1.proc.kill("SIGKILL");
     const killedHad = (await jsonlLines(`${root}/k1`)).length;
     const { code, output } = await stream.wait();
