@@ -33,7 +33,7 @@ export function createAdminApp(server: BrokerServer, guard: HttpGuardOptions = {
     "/stats",
     (c) =>
       c.json({
-        ...brokerStats(server.core, server.counters, server.log.storage, server.log),
+        ...brokerStats(server.core, server.counters, server.storage, server.log),
         http,
       }),
   );
@@ -61,7 +61,7 @@ export function createAdminApp(server: BrokerServer, guard: HttpGuardOptions = {
   app.get(
     "/metrics",
     (c) =>
-      c.body(brokerMetrics(server.core, server.counters, server.log.storage, server.log), 200, {
+      c.body(brokerMetrics(server.core, server.counters, server.storage, server.log), 200, {
         "content-type": PROM_CONTENT_TYPE,
       }),
   );

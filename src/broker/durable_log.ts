@@ -1,19 +1,18 @@
 /**
- * Joins the core's in-memory index to the on-disk log: appends go to disk
- * first (in offset order per partition), then into the core, and become
- * deliverable once durable per the fsync policy; evicted blobs are read back
- * with their CRC checked; group offsets and retention are applied here.
- * Without storage (`--no-persist`) it appends to memory only.
+ * Joins the core's in-memory index to a {@linkcode LogStore}: appends go to
+ * the store first (in offset order per partition), then into the core, and
+ * become deliverable once the store says they are durable; evicted blobs are
+ * read back from the store; group offsets and retention are passed to it.
+ * The store is files on disk (`FileLogStore`) or, with
+ * `--no-persist`, memory only (`MemoryLogStore`).
  *
  * @module
  */
 import { BadRequestError } from "../protocol/errors.ts";
-import type { Logger } from "../obs/log.ts";
 import type { BrokerCore } from "./core.ts";
+import type { LogStore, PartitionLoss } from "./log_store.ts";
 import type { StoredBatch } from "./partition_log.ts";
-import type { BatchLocation, PartitionFiles } from "./store/partition_files.ts";
-import { countFrom } from "./store/high_water.ts";
-import type { BrokerStorage, GroupOffsets } from "./store/storage.ts";
+import type { GroupOffsets } from "./store/metadata.ts";
 
 /** A batch arrived before an earlier one of the same producer: refused, to be resent in order. */
 export class SequenceGapError extends Error {
@@ -40,58 +39,22 @@ export interface RetentionOptions {
   retentionBytes: number;
 }
 
-/** The broker's log: memory index plus optional disk. */
+/** The broker's log: the core's memory index over a {@linkcode LogStore}. */
 export class DurableLog {
   /** In-memory topics the log appends to. */
   readonly core: BrokerCore;
-  /** Disk storage; undefined for an in-memory broker. */
-  readonly storage: BrokerStorage | undefined;
+  /** Where batches are kept: files or memory. */
+  readonly store: LogStore;
   /** Resent batches recognised by their producer sequence and not stored again. */
   duplicatesIgnored = 0;
-  #log: Logger;
   #chains = new Map<string, Promise<unknown>>();
   #lost = new Map<string, number>();
 
-  /** Restores what `storage` recovered into `core`. */
-  constructor(core: BrokerCore, storage: BrokerStorage | undefined, logger: Logger) {
+  /** Restores what `store` recovered into `core`. */
+  constructor(core: BrokerCore, store: LogStore) {
     this.core = core;
-    this.storage = storage;
-    this.#log = logger;
-    if (!storage) return;
-    let batches = 0;
-    for (const t of storage.recovered) {
-      core.topic(t.name, t.partitions.length);
-      t.partitions.forEach((files, p) => {
-        for (const loc of files.locations()) {
-          const e = loc.entry;
-          core.log(t.name, p).producers.record(e.producerId, e.sequence, e.baseOffset);
-          core.restoreBatch(t.name, p, {
-            bytes: e.blobLength,
-            count: e.count,
-            loc,
-            baseOffset: e.baseOffset,
-            appendedAt: e.appendedAt,
-          });
-          batches++;
-        }
-        const log = core.log(t.name, p);
-        const plan = t.plans[p];
-        for (const r of plan.lost) log.addHole(r.from, r.to);
-        log.skipTo(plan.start);
-      });
-    }
-    for (const [topic, groups] of Object.entries(storage.groups)) {
-      if (!core.topics.has(topic)) continue;
-      const plans = storage.recovered.find((t) => t.name === topic)?.plans ?? [];
-      for (const [group, committed] of Object.entries(groups)) {
-        core.restoreGroup(topic, group, committed);
-        const lost = plans.reduce((n, plan, p) => n + countFrom(plan.lost, committed[p] ?? 0), 0);
-        if (lost === 0) continue;
-        this.noteLost(topic, group, lost);
-        logger.error("a group lost messages it had not consumed", { topic, group, messages: lost });
-      }
-    }
-    if (batches > 0) logger.info("restored the log", { topics: storage.recovered.length, batches });
+    this.store = store;
+    store.restore(core, (topic, group, messages) => this.noteLost(topic, group, messages));
   }
 
   /** Counts messages a group lost before consuming them (recovery, corrupt batches). */
@@ -100,10 +63,9 @@ export class DurableLog {
     this.#lost.set(k, (this.#lost.get(k) ?? 0) + messages);
   }
 
-  /** A partition's lost messages and epoch (0 and 0 without storage). */
-  partitionLoss(topic: string, partition: number): { lost: number; epoch: number } {
-    const f = this.storage?.filesOf(topic)?.[partition];
-    return { lost: f?.lostMessages ?? 0, epoch: f?.highWater?.epochs.length ?? 0 };
+  /** A partition's lost messages and epoch (0 and 0 in memory). */
+  partitionLoss(topic: string, partition: number): PartitionLoss {
+    return this.store.partitionLoss(topic, partition);
   }
 
   /** Messages `group` of `topic` lost before consuming them. */
@@ -142,7 +104,8 @@ export class DurableLog {
     const own = blob.buffer.byteLength - blob.length <= OWN_BUFFER_SLACK;
     const kept = stable && blob.length >= KEEP_VIEW_BYTES && own ? blob : blob.slice();
     const key = `${topic}\0${partition}`;
-    let files: PartitionFiles | undefined;
+    const partitions = t.logs.length;
+    let written = false; // a new batch went to a store that syncs it: mark it durable after
     const step = (this.#chains.get(key) ?? Promise.resolve()).catch(() => {}).then(async () => {
       const log = this.core.log(topic, partition);
       const seen = log.producers.check(producer.producerId, producer.sequence);
@@ -159,33 +122,20 @@ export class DurableLog {
       }
       const baseOffset = log.endOffset;
       const appendedAt = this.core.options.clock.now();
-      let loc: BatchLocation | undefined;
-      if (this.storage) {
-        files = (await this.storage.topic(topic, t.logs.length))[partition];
-        loc = await this.storage.append(
-          files,
-          { baseOffset, count, appendedAt, ...producer },
-          kept,
-        );
-      }
+      const record = { baseOffset, count, appendedAt, ...producer };
+      const writing = this.store.write(topic, partitions, partition, record, kept);
+      const loc = writing && await writing;
       log.producers.record(producer.producerId, producer.sequence, baseOffset);
-      return this.core.publish(
-        topic,
-        partition,
-        { blob: kept, count, loc, baseOffset, appendedAt },
-        !this.storage,
-      );
+      written = writing !== undefined;
+      const b = { blob: kept, count, loc, baseOffset, appendedAt };
+      return this.core.publish(topic, partition, b, !written);
     });
     this.#chains.set(key, step);
     const stored = await step;
-    if (this.storage && files) {
-      await this.storage.durable(files);
-      this.core.markDurable(topic, partition, stored.baseOffset + stored.count);
-    } else if (this.storage) {
-      // A duplicate: wait until what holds the original is durable too.
-      const all = await this.storage.topic(topic, t.logs.length);
-      await this.storage.durable(all[partition]);
-    }
+    // A duplicate waits, too, until what holds the original is durable.
+    const syncing = this.store.durable(topic, partitions, partition);
+    if (syncing) await syncing;
+    if (written) this.core.markDurable(topic, partition, stored.baseOffset + stored.count);
     return stored;
   }
 
@@ -195,65 +145,30 @@ export class DurableLog {
    * A failure here is retried, and reported, by the first append.
    */
   prepare(topic: string): void {
-    if (!this.storage) return;
-    this.storage.topic(topic, this.core.topic(topic).logs.length).catch(() => {});
+    this.store.prepare(topic, this.core.topic(topic).logs.length);
   }
 
   /** A batch's blob: from memory, or read back from disk (undefined when corrupt). */
   readBlob(batch: StoredBatch): Promise<Uint8Array | undefined> | Uint8Array | undefined {
-    if (batch.blob) return batch.blob;
-    if (!this.storage || batch.loc === undefined) return undefined;
-    return this.storage.read(batch.loc as BatchLocation);
+    return batch.blob ?? this.store.read(batch.loc);
   }
 
   /** Persists every group's committed offsets (when changed). */
   async saveGroups(): Promise<void> {
-    if (!this.storage) return;
     const out: GroupOffsets = {};
     for (const t of this.core.topics.values()) {
       if (t.groups.size === 0) continue;
       out[t.name] = {};
       for (const g of t.groups.values()) out[t.name][g.name] = g.cursors.map((c) => c.committed());
     }
-    await this.storage.saveGroups(out);
+    await this.store.saveGroups(out);
   }
 
   /**
-   * Deletes closed segments that every group has consumed, and those past
-   * the age or size limits. Data deleted before a group consumed it is
-   * counted (the group's `dropped`) and logged.
+   * Applies retention: the store deletes what every group consumed and what
+   * is past the age or size limits (the file store: whole closed segments).
    */
-  async applyRetention(o: RetentionOptions): Promise<void> {
-    if (!this.storage) return;
-    const now = this.core.options.clock.now();
-    for (const t of this.core.topics.values()) {
-      const files = await this.storage.topic(t.name, t.logs.length);
-      for (let p = 0; p < t.logs.length; p++) {
-        const groups = [...t.groups.values()];
-        const low = groups.length > 0 ? Math.min(...groups.map((g) => g.committed(p))) : -1;
-        const removed = await files[p].removeOldest((seg, bytesLeft) =>
-          seg.endOffset <= low ||
-          (o.retentionMs > 0 && seg.newestAppend < now - o.retentionMs) ||
-          (o.retentionBytes > 0 && bytesLeft > o.retentionBytes)
-        );
-        if (removed.segments === 0) continue;
-        this.storage.counters.segmentsRemoved += removed.segments;
-        t.logs[p].trimBefore(removed.start);
-        const unconsumed = groups.filter((g) => g.committed(p) < removed.start)
-          .map((g) => `${g.name}:${removed.start - g.committed(p)}`);
-        const fields = {
-          topic: t.name,
-          partition: p,
-          segments: removed.segments,
-          bytes: removed.bytes,
-        };
-        if (unconsumed.length > 0) {
-          this.#log.warn("retention deleted messages some groups had not consumed", {
-            ...fields,
-            dropped: unconsumed.join(","),
-          });
-        } else this.#log.debug("retention deleted consumed segments", fields);
-      }
-    }
+  applyRetention(o: RetentionOptions): Promise<void> {
+    return this.store.applyRetention(this.core, o);
   }
 }

@@ -19,6 +19,9 @@ import { Connections } from "./connections.ts";
 import { BrokerCore } from "./core.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { DurableLog } from "./durable_log.ts";
+import { FileLogStore } from "./file_log_store.ts";
+import { MemoryLogStore } from "./log_store.ts";
+import type { BrokerStorage } from "./store/storage.ts";
 import type { BrokerContext } from "./frame_handler.ts";
 import { OwnershipWriter, restoreOwnership } from "./ownership_file.ts";
 import { type ServerCounters, zeroServerCounters } from "./server_counters.ts";
@@ -51,6 +54,8 @@ export class BrokerServer implements AsyncDisposable {
   readonly core: BrokerCore;
   /** Log of published batches. */
   readonly log: DurableLog;
+  /** The files under the log (for their counters in /stats); undefined in memory. */
+  readonly storage: BrokerStorage | undefined;
   /** Connection and request counters. */
   readonly counters: ServerCounters;
   /** The ticker (ack and session timeouts, offset saves, retention). */
@@ -73,6 +78,7 @@ export class BrokerServer implements AsyncDisposable {
     const core = log.core;
     this.core = core;
     this.log = log;
+    this.storage = options.storage;
     this.#logger = logger;
     this.#ownership = options.storage ? new OwnershipWriter(options.storage.dir) : undefined;
     this.counters = zeroServerCounters();
@@ -82,7 +88,7 @@ export class BrokerServer implements AsyncDisposable {
       log: this.log,
       clock,
       logger,
-      serverId: options.storage?.id ?? `mem-${crypto.randomUUID()}`,
+      serverId: log.store.id,
       maxSubscriptions: limits.maxSubscriptions,
       sessionTimeoutMs: limits.sessionTimeoutMs,
       maxBatchMessages: limits.maxBatchMessages,
@@ -141,7 +147,10 @@ export class BrokerServer implements AsyncDisposable {
       rejoinGraceMs: options.rejoinGraceMs ?? limits.sessionTimeoutMs,
       clock: options.clock ?? systemClock,
     });
-    const log = new DurableLog(core, options.storage, logger);
+    const store = options.storage
+      ? new FileLogStore(options.storage, logger)
+      : new MemoryLogStore();
+    const log = new DurableLog(core, store);
     for (const name of options.topics ?? DEFAULT_TOPICS) {
       core.topic(name);
       log.prepare(name);

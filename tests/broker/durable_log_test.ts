@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../src/clock.ts";
 import { BrokerCore, type Output } from "../../src/broker/core.ts";
+import { FileLogStore } from "../../src/broker/file_log_store.ts";
 import { DurableLog } from "../../src/broker/durable_log.ts";
 import { BrokerStorage } from "../../src/broker/store/storage.ts";
 import { silentLogger } from "../../src/obs/log.ts";
@@ -24,7 +25,7 @@ async function setup(segmentBytes = 2048) {
     fsync: "never",
   });
   const core = new BrokerCore({ clock, partitions: 1 });
-  const log = new DurableLog(core, storage, silentLogger);
+  const log = new DurableLog(core, new FileLogStore(storage, silentLogger));
   return {
     dir,
     clock,
@@ -124,7 +125,7 @@ Deno.test("a large stable blob in its own buffer is kept as is, others are copie
     const open = async () => {
       const storage = await BrokerStorage.open({ dir, logger: silentLogger, fsync: "always" });
       const core = new BrokerCore({ clock: new ManualClock(1_000_000), partitions: 1 });
-      return { storage, core, log: new DurableLog(core, storage, silentLogger) };
+      return { storage, core, log: new DurableLog(core, new FileLogStore(storage, silentLogger)) };
     };
     const large = () => {
       const b = new BatchBuilder();

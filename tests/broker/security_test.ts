@@ -51,7 +51,7 @@ Deno.test("a broker with a token refuses HELLO without it or with a wrong one, a
   link.close();
   await link.done;
   assert.equal(server.counters.unauthorized, 2);
-  const metrics = brokerMetrics(server.core, server.counters, server.log.storage);
+  const metrics = brokerMetrics(server.core, server.counters, server.storage);
   assert.match(metrics, /^gputel_broker_unauthorized_total 2$/m, "alertable in Prometheus too");
 });
 

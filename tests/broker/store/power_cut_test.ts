@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
 import { BrokerCore } from "../../../src/broker/core.ts";
+import { FileLogStore } from "../../../src/broker/file_log_store.ts";
 import { DurableLog } from "../../../src/broker/durable_log.ts";
 import { BrokerStorage } from "../../../src/broker/store/storage.ts";
 import { PowerCut, SimDisk } from "../../../src/fs/sim_disk.ts";
@@ -34,7 +35,7 @@ async function open(disk: SimDisk) {
     files: disk,
   });
   const core = new BrokerCore({ clock: new ManualClock(1_000_000), partitions: PARTITIONS });
-  return { storage, core, log: new DurableLog(core, storage, silentLogger) };
+  return { storage, core, log: new DurableLog(core, new FileLogStore(storage, silentLogger)) };
 }
 
 interface Confirmed {
