@@ -9,7 +9,7 @@
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ApiReader } from "./reader.ts";
-import { StorageReadError } from "../collect/errors.ts";
+import { StorageReadError } from "../query/errors.ts";
 import { parseRfc3339 } from "../record/rfc3339.ts";
 import { httpGuard, type HttpGuardOptions } from "../net/http_guard.ts";
 import type { TelemetryReader } from "../query/query.ts";

@@ -8,11 +8,10 @@
 import {
   QueryError,
   StorageReadError,
-  StoreClosedError,
-  StoreFailedError,
   UnknownGpuError,
   UnknownHostError,
-} from "../collect/errors.ts";
+} from "../query/errors.ts";
+import { StoreClosedError, StoreFailedError } from "../collect/errors.ts";
 import type { InvalidParam, Problem } from "../obs/problem.ts";
 
 export { type InvalidParam, type Problem, PROBLEM_CONTENT_TYPE } from "../obs/problem.ts";

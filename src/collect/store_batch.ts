@@ -6,7 +6,7 @@
  * @module
  */
 
-import { RecordError } from "./errors.ts";
+import { RecordError } from "../record/errors.ts";
 import { formatOrigin } from "../record/origin.ts";
 import { decodeMessage, type TelemetryRecord, toRecord } from "../record/telemetry_record.ts";
 import { parseRfc3339 } from "../record/rfc3339.ts";

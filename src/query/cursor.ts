@@ -9,7 +9,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { QueryError } from "../collect/errors.ts";
+import { QueryError } from "./errors.ts";
 
 /** The longest cursor accepted, in characters. */
 export const MAX_CURSOR_LENGTH = 4096;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { StorageReadError } from "../collect/errors.ts";
+import { StorageReadError } from "./errors.ts";
 import { readRange, splitLines } from "../datadir/jsonl_files.ts";
 import type { MemoryWindow, WindowEntry } from "./memory_window.ts";
 import type { ReadRequest } from "./query.ts";

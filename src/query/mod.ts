@@ -46,9 +46,4 @@ export {
   type ResolvedDataDirViewOptions,
 } from "./data_dir_view.ts";
 export type { Clock } from "../clock.ts";
-export {
-  QueryError,
-  StorageReadError,
-  UnknownGpuError,
-  UnknownHostError,
-} from "../collect/errors.ts";
+export { QueryError, StorageReadError, UnknownGpuError, UnknownHostError } from "./errors.ts";

@@ -7,7 +7,7 @@
  */
 
 import { type CursorScope, decodeCursor, encodeCursor } from "./cursor.ts";
-import { UnknownGpuError, UnknownHostError } from "../collect/errors.ts";
+import { UnknownGpuError, UnknownHostError } from "./errors.ts";
 import { compareGpus, mergeGpuInfo } from "./gpu_info.ts";
 import type { GpuInfo, MemoryStats, WindowEntry } from "./memory_window.ts";
 import type { TelemetryRecord } from "../record/telemetry_record.ts";

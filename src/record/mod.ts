@@ -22,4 +22,4 @@ export {
 } from "./telemetry_record.ts";
 export { parsePromLabels, type PromLabels } from "./prom_labels.ts";
 export { parseRfc3339 } from "./rfc3339.ts";
-export { RecordError } from "../collect/errors.ts";
+export { RecordError } from "./errors.ts";

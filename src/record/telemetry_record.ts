@@ -7,7 +7,7 @@
  */
 
 import type { FieldValue, TelemetryMessage } from "./message.ts";
-import { RecordError } from "../collect/errors.ts";
+import { RecordError } from "./errors.ts";
 import { addLabel, identityColumnOf, identityLabels } from "./identity_labels.ts";
 import { MAX_RFC3339_LENGTH, parseRfc3339 } from "./rfc3339.ts";
 import { fieldNamesProblem, keyProblem, LIMITS, messageBytesProblem } from "./limits.ts";

@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createApiApp } from "../../src/api/app.ts";
-import { StorageReadError, StoreClosedError } from "../../src/collect/errors.ts";
+import { StorageReadError } from "../../src/query/errors.ts";
+import { StoreClosedError } from "../../src/collect/errors.ts";
 import type { TelemetryReader } from "../../src/query/query.ts";
 
 const GPU = {

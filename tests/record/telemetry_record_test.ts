@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
 import Papa from "papaparse";
-import { RecordError } from "../../src/collect/errors.ts";
+import { RecordError } from "../../src/record/errors.ts";
 import { decodeMessage, isIdentityColumn, toRecord } from "../../src/record/telemetry_record.ts";
 import type { TelemetryMessage } from "../../src/record/message.ts";
 import { exportCases, withDir } from "../_helpers.ts";

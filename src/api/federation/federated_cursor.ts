@@ -8,7 +8,7 @@
  * @module
  */
 
-import { QueryError } from "../../collect/errors.ts";
+import { QueryError } from "../../query/errors.ts";
 import { type CursorScope, fromBase64Url, scopeHash, toBase64Url } from "../../query/cursor.ts";
 
 /** A collector's position: `"s"` not started, `"d"` done, else its own `next_cursor`. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { UnknownGpuError } from "../../collect/errors.ts";
+import { UnknownGpuError } from "../../query/errors.ts";
 import type { GpuInfo, MemoryStats } from "../../query/memory_window.ts";
 import {
   type GpuList,

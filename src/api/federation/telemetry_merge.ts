@@ -8,7 +8,7 @@
  */
 
 import type { CursorScope } from "../../query/cursor.ts";
-import { UnknownGpuError } from "../../collect/errors.ts";
+import { UnknownGpuError } from "../../query/errors.ts";
 import type { TelemetryPage, TelemetryParams } from "../../query/query.ts";
 import type { TelemetryRecord } from "../../record/telemetry_record.ts";
 import { recordDigest } from "./dedup.ts";
