@@ -126,7 +126,7 @@ try {
     );
     await measure(
       `1h window, ${RECORDS} records, from files`,
-      new TelemetryQuery([store]),
+      new TelemetryQuery([store.reads]),
       windowPath,
       QUERIES,
     );
@@ -138,7 +138,7 @@ try {
       maxEntries: RECORDS,
       maxMemory: RECORDS,
     });
-    const memoryOnly = new TelemetryQuery([store]);
+    const memoryOnly = new TelemetryQuery([store.reads]);
     await measure(`1h window, ${RECORDS} records, from memory`, memoryOnly, windowPath, QUERIES);
   }
   {
@@ -164,11 +164,16 @@ try {
     await using store = await CollectorStore.open({ dir: manyDir, fsync: false });
     await measure(
       `/api/v1/gpus, ${GPUS} GPUs`,
-      new TelemetryQuery([store]),
+      new TelemetryQuery([store.reads]),
       () => "/api/v1/gpus",
       50,
     );
-    await measure(`/metrics, ${GPUS} GPUs`, new TelemetryQuery([store]), () => "/metrics", 50);
+    await measure(
+      `/metrics, ${GPUS} GPUs`,
+      new TelemetryQuery([store.reads]),
+      () => "/metrics",
+      50,
+    );
   }
 } finally {
   await Deno.remove(root, { recursive: true });

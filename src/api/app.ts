@@ -46,7 +46,7 @@ import {
 /** What the API serves from. Small, so tests and other roles can fake it. */
 export interface ApiDeps {
   /**
-   * The read side (e.g. `new TelemetryQuery([store])`); `undefined` while
+   * The read side (e.g. `new TelemetryQuery([store.reads])`); `undefined` while
    * the collector is still opening its store, which the API answers with 503.
    * Called once per request with its context (a reader may read its query
    * parameters or set response headers).
@@ -192,7 +192,7 @@ const routes = {
  *
  * @example
  * ```ts
- * const app = createApiApp({ reader: () => new TelemetryQuery([store]) });
+ * const app = createApiApp({ reader: () => new TelemetryQuery([store.reads]) });
  * const res = await app.request("/api/v1/gpus");
  * ```
  */

@@ -6,7 +6,7 @@
  * ```ts
  * import { createApiApp } from "./src/api/mod.ts";
  * import { TelemetryQuery } from "./src/collect/mod.ts";
- * const query = new TelemetryQuery([store]);
+ * const query = new TelemetryQuery([store.reads]);
  * Deno.serve({ port: 8080 }, createApiApp({ reader: () => query }).fetch);
  * ```
  *

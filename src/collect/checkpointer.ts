@@ -16,7 +16,7 @@ import type { Checkpoint, PartitionPosition } from "../datadir/checkpoint.ts";
 import type { TailFlush } from "./file_tail.ts";
 import { deleteJournalsBefore, JournalFile } from "../datadir/journal.ts";
 import { syncDir, type WriteHandles } from "../datadir/jsonl_files.ts";
-import type { GpuFile } from "./store_recovery.ts";
+import type { StoreFile } from "./store_recovery.ts";
 import type { CommitGroup } from "./store_round.ts";
 
 /** Default of {@linkcode CheckpointerOptions.intervalMs}. */
@@ -40,7 +40,7 @@ export interface CheckpointerOptions {
   /** The journal generation rounds append to first. */
   journal: JournalFile;
   /** A file of the store, by name. */
-  fileOf: (name: string) => GpuFile;
+  fileOf: (name: string) => StoreFile;
   /** Write handles of the GPU files (used by checkpoints only). */
   handles: WriteHandles;
   /** Asks the store to run {@linkcode Checkpointer.begin} between two rounds. */
@@ -159,7 +159,7 @@ export class Checkpointer {
     const files = this.#dirtyFiles;
     const ids = this.#dirtyPositions;
     const sizes = new Map<string, number>();
-    const flushes: { file: GpuFile; flush: TailFlush }[] = [];
+    const flushes: { file: StoreFile; flush: TailFlush }[] = [];
     for (const name of files) {
       const file = this.#o.fileOf(name);
       sizes.set(name, file.index.size);
@@ -203,7 +203,7 @@ export class Checkpointer {
   }
 
   async #record(
-    flushes: readonly { file: GpuFile; flush: TailFlush }[],
+    flushes: readonly { file: StoreFile; flush: TailFlush }[],
     sizes: ReadonlyMap<string, number>,
     positions: readonly PartitionPosition[],
     gen: number,

@@ -9,7 +9,7 @@
  * await using store = await CollectorStore.open({ dir: "data/collector-1" });
  * const result = await store.write({ topic, group, partition, messages });
  * // ack up to the batch's last offset only now
- * const query = new TelemetryQuery([store]);
+ * const query = new TelemetryQuery([store.reads]);
  * ```
  *
  * @module

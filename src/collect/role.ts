@@ -130,7 +130,7 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
         error: String(e),
       }),
   });
-  const query = new TelemetryQuery([store]);
+  const query = new TelemetryQuery([store.reads]);
   const counters: CollectCounters = {
     deliveries: 0,
     stored: 0,

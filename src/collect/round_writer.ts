@@ -13,7 +13,7 @@ import { FileTail } from "./file_tail.ts";
 import type { JournalFile } from "../datadir/journal.ts";
 import { encodeJournalEntry } from "../datadir/journal_codec.ts";
 import type { CommitGroup } from "./store_round.ts";
-import type { GpuFile } from "./store_recovery.ts";
+import type { StoreFile } from "./store_recovery.ts";
 import { TimeIndex } from "../query/time_index.ts";
 
 /** What {@linkcode writeRound} writes with. */
@@ -25,7 +25,7 @@ export interface RoundIo {
   /** The journal generation to append to. */
   journal: JournalFile;
   /** The store's files by name; a name missing here is a new file. */
-  files: ReadonlyMap<string, GpuFile>;
+  files: ReadonlyMap<string, StoreFile>;
 }
 
 /**
@@ -44,8 +44,8 @@ export async function writeRound(
   io: RoundIo,
   group: CommitGroup,
   onCutFailure: (error: unknown) => void,
-): Promise<(name: string) => GpuFile> {
-  const targets = new Map<string, GpuFile>();
+): Promise<(name: string) => StoreFile> {
+  const targets = new Map<string, StoreFile>();
   const blocks = [];
   for (const [name, lines] of group.files) {
     const file = io.files.get(name) ?? {

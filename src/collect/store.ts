@@ -12,17 +12,10 @@ import { join } from "node:path";
 import { Checkpoint, CHECKPOINT_FILE_NAME } from "../datadir/checkpoint.ts";
 import { type DirLock, lockDir } from "./dir_lock.ts";
 import { StoreClosedError } from "./errors.ts";
-import { readWindowOrFile } from "../query/file_reader.ts";
 import { JournalFile } from "../datadir/journal.ts";
-import {
-  type GpuInfo,
-  type MemoryStats,
-  MemoryWindow,
-  type WindowEntry,
-} from "../query/memory_window.ts";
-import type { ReadRequest, TelemetrySource } from "../query/query.ts";
-import type { TelemetryRecord } from "../record/telemetry_record.ts";
-import { recoverDir } from "./store_recovery.ts";
+import { resolveMemoryWindowOptions } from "../query/memory_window.ts";
+import { StoredReads } from "../query/stored_reads.ts";
+import { recoverDir, type StoreFile } from "./store_recovery.ts";
 import {
   type CollectorStoreOptions,
   initialStoreStats,
@@ -54,7 +47,13 @@ export {
  * // ack the batch only now
  * ```
  */
-export class CollectorStore implements TelemetrySource, AsyncDisposable {
+export class CollectorStore implements AsyncDisposable {
+  /**
+   * The read side: the memory window and each GPU's file through its index
+   * (`new TelemetryQuery([store.reads])`). Reads throw
+   * {@linkcode StoreClosedError} after {@linkcode close}.
+   */
+  readonly reads: StoredReads<StoreFile>;
   readonly #options: ResolvedCollectorStoreOptions;
   readonly #lock: DirLock;
   readonly #parts: StoreWriterParts;
@@ -69,6 +68,7 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
     this.#options = options;
     this.#lock = lock;
     this.#parts = parts;
+    this.reads = parts.reads;
     this.#writer = new StoreWriter(options, parts);
   }
 
@@ -89,23 +89,26 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
     let journal: JournalFile | undefined;
     try {
       checkpoint = await Checkpoint.open(join(resolved.dir, CHECKPOINT_FILE_NAME));
-      const window = new MemoryWindow(resolved);
+      // The store answers reads once it exists; recovery fills the read side before.
+      let store: CollectorStore | undefined;
+      const reads = new StoredReads<StoreFile>({
+        window: resolveMemoryWindowOptions(resolved),
+        counters: () => store!.#parts.stats,
+        stats: () => store!.stats(),
+        check: () => {
+          if (store!.#closing !== undefined) throw new StoreClosedError(store!.dir);
+        },
+      });
       const report = await recoverDir(resolved.dir, checkpoint, {
         fsync: resolved.fsync,
         indexEvery: resolved.indexEvery,
-        onEntry: (entry) => window.add(entry),
+        reads,
       });
       const stats = initialStoreStats(report);
       journal = await JournalFile.create(resolved.dir, report.journalGen, resolved.fsync);
-      const { files, keys } = report;
-      return new CollectorStore(resolved, lock, {
-        checkpoint,
-        journal,
-        files,
-        keys,
-        window,
-        stats,
-      });
+      const { files } = report;
+      store = new CollectorStore(resolved, lock, { checkpoint, journal, files, reads, stats });
+      return store;
     } catch (error) {
       journal?.close();
       checkpoint?.close();
@@ -182,48 +185,6 @@ export class CollectorStore implements TelemetrySource, AsyncDisposable {
   /** Counters: records stored, duplicates skipped, invalid, files, bytes, recovery. */
   stats(): StoreStats {
     return { ...this.#parts.stats, ...this.#writer.stats() };
-  }
-
-  /** The memory window's limits and usage. */
-  memoryStats(): MemoryStats {
-    return this.#parts.window.memoryStats();
-  }
-
-  /** Metadata of every GPU seen (kept even when its records left memory). */
-  gpus(): GpuInfo[] {
-    return this.#parts.window.gpus();
-  }
-
-  /** Metadata of one GPU, or `undefined`. */
-  gpu(gpuId: string): GpuInfo | undefined {
-    return this.#parts.window.gpu(gpuId);
-  }
-
-  /** The newest records in memory for a GPU, oldest first. */
-  newest(gpuId: string, limit: number): TelemetryRecord[] {
-    return this.#parts.window.newest(gpuId, limit);
-  }
-
-  /** Lines in the GPU's file (0 when unknown): the next page's high-water mark. */
-  highWater(gpuId: string): number {
-    return this.#parts.keys.get(gpuId)?.index.lines ?? 0;
-  }
-
-  /**
-   * Entries of a GPU for a request, sorted by `(ts, seq)`: from memory when
-   * the memory window covers the window, else from the file via its index.
-   *
-   * @throws {StoreClosedError} after {@linkcode close}
-   */
-  async read(gpuId: string, request: ReadRequest): Promise<WindowEntry[]> {
-    if (this.#closing !== undefined) throw new StoreClosedError(this.dir);
-    return await readWindowOrFile(
-      this.#parts.window,
-      this.#parts.keys.get(gpuId),
-      gpuId,
-      request,
-      this.#parts.stats,
-    );
   }
 
   /**

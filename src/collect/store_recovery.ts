@@ -15,30 +15,21 @@ import type { Checkpoint } from "../datadir/checkpoint.ts";
 import { StoreDataError } from "./errors.ts";
 import { isGpuFileName } from "../datadir/file_name.ts";
 import { replayJournals } from "./journal_replay.ts";
-import { scanLines, truncateFile } from "../datadir/jsonl_files.ts";
-import type { WindowEntry } from "../query/memory_window.ts";
-import { parseRecordLine } from "../record/stored_line.ts";
+import { truncateFile } from "../datadir/jsonl_files.ts";
+import type { GpuFile, StoredReads } from "../query/stored_reads.ts";
 import { FileTail } from "./file_tail.ts";
 import { TimeIndex } from "../query/time_index.ts";
 
-/** A GPU file the store appends to. */
-export interface GpuFile {
-  /** File name inside the data dir. */
-  name: string;
-  /** Full path. */
-  path: string;
-  /** Index of its committed lines; `index.size` is its committed size. */
-  index: TimeIndex;
-  /** A live store's committed bytes not yet written to the file. */
+/** A GPU file the store appends to; `index.size` is its committed size. */
+export interface StoreFile extends GpuFile {
+  /** Its committed bytes not yet written to the file. */
   tail?: FileTail;
 }
 
 /** What recovery found and did. */
 export interface RecoveryReport {
   /** Files by name, indexed. */
-  files: Map<string, GpuFile>;
-  /** GPU key → file, from the records read. */
-  keys: Map<string, GpuFile>;
+  files: Map<string, StoreFile>;
   /** Uncheckpointed bytes cut from the ends of files. */
   truncatedBytes: number;
   /** Files removed because the checkpoint had no entry for them. */
@@ -67,8 +58,8 @@ export interface RecoverOptions {
   fsync: boolean;
   /** Lines per index block. */
   indexEvery: number;
-  /** Called with each record read back, in file order per file. */
-  onEntry: (entry: WindowEntry) => void;
+  /** The store's read side: every record read back is added to it, in file order per file. */
+  reads: StoredReads<StoreFile>;
 }
 
 /**
@@ -86,7 +77,6 @@ export async function recoverDir(
 ): Promise<RecoveryReport> {
   const report: RecoveryReport = {
     files: new Map(),
-    keys: new Map(),
     truncatedBytes: 0,
     removedFiles: 0,
     shortFiles: 0,
@@ -135,19 +125,11 @@ export async function recoverDir(
     const committed = committedSizes.get(name) ?? 0;
     const actual = sizes.get(name)!;
     const index = new TimeIndex(options.indexEvery);
-    const file: GpuFile = { name, path, index };
-    const scanned = await scanLines(path, actual, (line) => {
-      const parsed = parseRecordLine(line);
-      const seq = file.index.lines;
-      file.index.append(parsed?.ts ?? NaN, line.length + 1);
-      if (parsed === undefined) {
-        report.corruptLines++;
-        return;
-      }
-      report.records++;
-      if (!report.keys.has(parsed.record.gpu_id)) report.keys.set(parsed.record.gpu_id, file);
-      options.onEntry({ seq, ts: parsed.ts, record: parsed.record });
-    });
+    const file: StoreFile = { name, path, index };
+    const scan = await options.reads.scan(file, actual);
+    report.records += scan.records;
+    report.corruptLines += scan.corrupt;
+    const scanned = scan.bytes;
     if (scanned !== committed) {
       // Short file, or a torn last line: keep whole lines only.
       if (scanned < actual) await truncateFile(path, scanned, options.fsync);

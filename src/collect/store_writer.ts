@@ -13,11 +13,11 @@ import { StoreBackloggedError, StoreFailedError } from "./errors.ts";
 import { cachedGpuFileName } from "../datadir/file_name.ts";
 import type { JournalFile } from "../datadir/journal.ts";
 import { WriteHandles } from "../datadir/jsonl_files.ts";
-import type { MemoryWindow } from "../query/memory_window.ts";
+import type { StoredReads } from "../query/stored_reads.ts";
 import { writeRound } from "./round_writer.ts";
 import type { StoreBatch, WriteResult } from "./store_batch.ts";
 import type { ResolvedCollectorStoreOptions, StoreStats } from "./store_options.ts";
-import type { GpuFile } from "./store_recovery.ts";
+import type { StoreFile } from "./store_recovery.ts";
 import { type CommitGroup, planRound } from "./store_round.ts";
 
 /** What a {@linkcode StoreWriter} writes to, from the store's open. */
@@ -27,11 +27,9 @@ export interface StoreWriterParts {
   /** The journal generation to append to first. */
   journal: JournalFile;
   /** Files by name. */
-  files: Map<string, GpuFile>;
-  /** GPU key → its file. */
-  keys: Map<string, GpuFile>;
-  /** The memory window. */
-  window: MemoryWindow;
+  files: Map<string, StoreFile>;
+  /** The read side: what a round commits becomes readable through it. */
+  reads: StoredReads<StoreFile>;
   /** The store's counters, updated in place. */
   stats: StoreStats;
 }
@@ -170,8 +168,8 @@ export class StoreWriter {
   }
 
   // Indexes a committed group's lines and adds them to the memory window.
-  #index(group: CommitGroup, fileOf: (name: string) => GpuFile): void {
-    const { files, keys, window, stats } = this.#p;
+  #index(group: CommitGroup, fileOf: (name: string) => StoreFile): void {
+    const { files, reads, stats } = this.#p;
     stats.commits++;
     for (const [name, lines] of group.files) {
       const file = fileOf(name);
@@ -182,8 +180,7 @@ export class StoreWriter {
       for (const line of lines.entries) {
         const seq = file.index.lines;
         file.index.append(line.ts, line.bytes);
-        if (!keys.has(line.record.gpu_id)) keys.set(line.record.gpu_id, file);
-        window.add({ seq, ts: line.ts, record: line.record });
+        reads.add(file, { seq, ts: line.ts, record: line.record });
       }
       stats.records_stored += lines.entries.length;
       stats.records_total += lines.entries.length;

@@ -13,22 +13,10 @@
 
 import { join } from "node:path";
 import { CHECKPOINT_FILE_NAME, JOURNAL_KEY } from "../datadir/checkpoint.ts";
-import { readWindowOrFile } from "./file_reader.ts";
 import { isGpuFileName } from "../datadir/file_name.ts";
 import { JournalTailView } from "./journal_tail_view.ts";
-import { scanLines } from "../datadir/jsonl_files.ts";
-import {
-  type GpuInfo,
-  type MemoryStats,
-  MemoryWindow,
-  type MemoryWindowOptions,
-  resolveMemoryWindowOptions,
-  type WindowEntry,
-} from "./memory_window.ts";
-import type { ReadRequest, TelemetrySource } from "./query.ts";
-import type { TelemetryRecord } from "../record/telemetry_record.ts";
-import type { GpuFile } from "../collect/store_recovery.ts";
-import { parseRecordLine } from "../record/stored_line.ts";
+import { type MemoryWindowOptions, resolveMemoryWindowOptions } from "./memory_window.ts";
+import { type GpuFile, StoredReads } from "./stored_reads.ts";
 import { DEFAULT_INDEX_EVERY, TimeIndex } from "./time_index.ts";
 
 /** Options of {@linkcode CollectorDirView}. */
@@ -66,12 +54,6 @@ export interface DirViewStats extends Record<string, number> {
   query_file_blocks: number;
 }
 
-interface ViewState {
-  window: MemoryWindow;
-  files: Map<string, GpuFile>;
-  keys: Map<string, GpuFile>;
-}
-
 /**
  * Follows one collector dir, read-only. Call {@linkcode refresh} to catch up;
  * queries answer from what the last refresh indexed.
@@ -80,10 +62,12 @@ interface ViewState {
  * ```ts
  * await using view = new CollectorDirView({ dir: "data/collector-1" });
  * await view.refresh();
- * new TelemetryQuery([view]).listGpus();
+ * new TelemetryQuery([view.reads]).listGpus();
  * ```
  */
-export class CollectorDirView implements TelemetrySource, AsyncDisposable {
+export class CollectorDirView implements AsyncDisposable {
+  /** The read side: what the last refresh indexed. */
+  readonly reads: StoredReads;
   /**
    * The acked rounds the collector's journal holds past its checkpoint (a
    * second source: what a collector killed and not restarted has not yet
@@ -92,9 +76,8 @@ export class CollectorDirView implements TelemetrySource, AsyncDisposable {
   readonly tail: JournalTailView;
   readonly #dir: string;
   readonly #indexEvery: number;
-  readonly #windowOptions: Required<MemoryWindowOptions>;
-  #state: ViewState;
-  #stats: DirViewStats = zeroStats();
+  readonly #files = new Map<string, GpuFile>();
+  readonly #stats: DirViewStats = zeroStats();
   #kv: Deno.Kv | undefined;
   #refreshing: Promise<void> | undefined;
   #closed = false;
@@ -117,17 +100,16 @@ export class CollectorDirView implements TelemetrySource, AsyncDisposable {
     this.#dir = options.dir;
     this.tail = new JournalTailView(options.dir);
     this.#indexEvery = indexEvery;
-    this.#windowOptions = resolveMemoryWindowOptions(options);
-    this.#state = this.#emptyState();
+    this.reads = new StoredReads({
+      window: resolveMemoryWindowOptions(options),
+      counters: () => this.#stats,
+      stats: () => this.stats(),
+    });
   }
 
   /** The collector dir. */
   get dir(): string {
     return this.#dir;
-  }
-
-  #emptyState(): ViewState {
-    return { window: new MemoryWindow(this.#windowOptions), files: new Map(), keys: new Map() };
   }
 
   /**
@@ -157,15 +139,14 @@ export class CollectorDirView implements TelemetrySource, AsyncDisposable {
       }
     }
     sizes.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const shrank = sizes.some(([name, size]) =>
-      size < (this.#state.files.get(name)?.index.size ?? 0)
-    );
+    const shrank = sizes.some(([name, size]) => size < (this.#files.get(name)?.index.size ?? 0));
     if (shrank) {
       // A restarted collector corrected a short file: start over.
       const rebuilds = this.#stats.rebuilds + 1;
       const refreshes = this.#stats.refreshes;
-      this.#state = this.#emptyState();
-      this.#stats = { ...zeroStats(), rebuilds, refreshes };
+      this.reads.reset();
+      this.#files.clear();
+      Object.assign(this.#stats, zeroStats(), { rebuilds, refreshes });
     }
     for (const [name, size] of sizes) await this.#follow(name, size);
     const gen = (await kv.get<number>(JOURNAL_KEY)).value;
@@ -192,73 +173,29 @@ export class CollectorDirView implements TelemetrySource, AsyncDisposable {
 
   // Indexes the lines of one file between what is indexed and `committed`.
   async #follow(name: string, committed: number): Promise<void> {
-    const state = this.#state;
-    let file = state.files.get(name);
-    if (file === undefined) {
-      file = { name, path: join(this.#dir, name), index: new TimeIndex(this.#indexEvery) };
-    }
-    const from = file.index.size;
-    if (committed <= from && state.files.has(name)) return;
-    const gpuFile = file;
+    const known = this.#files.get(name);
+    const file = known ??
+      { name, path: join(this.#dir, name), index: new TimeIndex(this.#indexEvery) };
+    if (known !== undefined && committed <= file.index.size) return;
     try {
-      const scanned = await scanLines(gpuFile.path, committed, (line) => {
-        const parsed = parseRecordLine(line);
-        const seq = gpuFile.index.lines;
-        gpuFile.index.append(parsed?.ts ?? NaN, line.length + 1);
-        if (parsed === undefined) {
-          this.#stats.corrupt_lines++;
-          return;
-        }
-        if (!state.keys.has(parsed.record.gpu_id)) state.keys.set(parsed.record.gpu_id, gpuFile);
-        state.window.add({ seq, ts: parsed.ts, record: parsed.record });
-        this.#stats.records_total++;
-      }, from);
-      this.#stats.bytes += scanned;
+      const scan = await this.reads.scan(file, committed);
+      this.#stats.records_total += scan.records;
+      this.#stats.corrupt_lines += scan.corrupt;
+      this.#stats.bytes += scan.bytes;
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       this.#stats.missing_files++;
       return;
     }
-    if (!state.files.has(name)) {
-      state.files.set(name, gpuFile);
+    if (known === undefined) {
+      this.#files.set(name, file);
       this.#stats.files++;
     }
-  }
-
-  /** Metadata of every GPU seen. */
-  gpus(): GpuInfo[] {
-    return this.#state.window.gpus();
-  }
-
-  /** Metadata of one GPU, or `undefined`. */
-  gpu(gpuId: string): GpuInfo | undefined {
-    return this.#state.window.gpu(gpuId);
-  }
-
-  /** The newest records in memory for a GPU, oldest first. */
-  newest(gpuId: string, limit: number): TelemetryRecord[] {
-    return this.#state.window.newest(gpuId, limit);
-  }
-
-  /** Lines indexed in the GPU's file (0 when unknown). */
-  highWater(gpuId: string): number {
-    return this.#state.keys.get(gpuId)?.index.lines ?? 0;
-  }
-
-  /** Entries of a GPU for a request, sorted by `(ts, seq)`, from memory or the file. */
-  read(gpuId: string, request: ReadRequest): Promise<WindowEntry[]> {
-    const { window, keys } = this.#state;
-    return readWindowOrFile(window, keys.get(gpuId), gpuId, request, this.#stats);
   }
 
   /** Counters. */
   stats(): DirViewStats {
     return { ...this.#stats };
-  }
-
-  /** The memory window's limits and usage. */
-  memoryStats(): MemoryStats {
-    return this.#state.window.memoryStats();
   }
 
   /** Waits for a refresh in progress and closes the checkpoint. Safe to call twice. */

@@ -205,7 +205,7 @@ export class DataDirView implements AsyncDisposable {
         maxMemory: this.#options.maxMemory,
       });
       this.#views.push(view);
-      this.#sources.push(view, view.tail);
+      this.#sources.push(view.reads, view.tail);
     }
   }
 

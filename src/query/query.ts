@@ -131,7 +131,7 @@ const MAX_AT_ONE_TIME = 100_000;
  *
  * @example
  * ```ts
- * const query = new TelemetryQuery([store]);
+ * const query = new TelemetryQuery([store.reads]);
  * const page = await query.telemetry({ gpuId: "GPU-1", limit: 100 });
  * ```
  */

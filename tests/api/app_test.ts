@@ -48,7 +48,7 @@ async function withApp(
         message(11, "../../etc/passwd", 700, "host-b", 2),
       ],
     });
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     await fn(
       createApiApp({ reader: () => query, stats: () => ({ subscriber: { acks: 3 } }) }),
       store,

@@ -21,7 +21,7 @@ async function withApp(fn: (app: ReturnType<typeof createApiApp>) => Promise<voi
       }))
     );
     await store.write({ topic: "t", group: "g", partition: 0, messages });
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     await fn(createApiApp({ reader: () => query, onInternalError: (e) => console.error(e) }));
   } finally {
     await store.close();

@@ -21,7 +21,7 @@ async function withApp(
       partition: 0,
       messages: [{ offset: 0, key: "gpu-a", payload }],
     });
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     await fn(createApiApp({ reader: () => query }, options));
   } finally {
     await store.close();

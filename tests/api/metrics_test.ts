@@ -69,7 +69,10 @@ Deno.test("gpuMetricName keeps DCGM_FI_ names and prefixes and sanitises the oth
 
 Deno.test("renderMetrics writes the latest value of every GPU metric in dcgm-exporter's scheme", () =>
   withStore((store) => {
-    const text = renderMetrics({ reader: new TelemetryQuery([store]), counters: { nacked: 2 } });
+    const text = renderMetrics({
+      reader: new TelemetryQuery([store.reads]),
+      counters: { nacked: 2 },
+    });
     const samples = checkExposition(text);
     const gpu = samples.filter((s) => !s.name.startsWith("gputel_collector_"));
     assertEquals(gpu.map((s) => `${s.name}${s.labels} ${s.value}`), [
@@ -91,7 +94,7 @@ Deno.test("renderMetrics writes the latest value of every GPU metric in dcgm-exp
 
 Deno.test("GET /metrics serves the exposition with Prometheus' content type", () =>
   withStore(async (store) => {
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     const app = createApiApp({ reader: () => query, counters: () => ({ deliveries: 3 }) });
     const res = await app.request("/metrics");
     assertEquals(res.status, 200);
@@ -130,7 +133,7 @@ Deno.test("every metric and label NVIDIA's DCGM dashboard (Grafana 12239) querie
         })
       ),
     });
-    const samples = checkExposition(renderMetrics({ reader: new TelemetryQuery([store]) }));
+    const samples = checkExposition(renderMetrics({ reader: new TelemetryQuery([store.reads]) }));
     for (const metric of metrics) {
       const found = samples.filter((s) => s.name === metric);
       assertEquals(found.length, 1, metric);

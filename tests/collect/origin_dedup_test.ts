@@ -45,7 +45,7 @@ for (const [label, maxEntries] of [["memory", 1000], ["the files", 1]] as const)
       await write(0, range(0, 20));
       await write(1, range(10, 30));
       await write(2, [...range(15, 25), ...range(29, 31)]);
-      const query = new TelemetryQuery(stores);
+      const query = new TelemetryQuery(stores.map((s) => s.reads));
       const stored = stores.reduce((n, s) => n + s.stats().records_stored, 0);
       assertEquals(stored, 20 + 20 + 12);
       for (let limit = 1; limit <= 8; limit++) {

@@ -47,8 +47,8 @@ Deno.test("CollectorStore keeps hostile keys inside the dir, one distinct file e
       assertEquals(gpuFileName(records[0].gpu_id), name);
     }
     await using store = await CollectorStore.open({ dir, fsync: false });
-    assertEquals(store.gpus().map((g) => g.id).sort(), [...HOSTILE].sort());
-    for (const key of HOSTILE) assertEquals(store.highWater(key), 2);
+    assertEquals(store.reads.gpus().map((g) => g.id).sort(), [...HOSTILE].sort());
+    for (const key of HOSTILE) assertEquals(store.reads.highWater(key), 2);
     assertEquals(await Deno.readTextFile(join(dir, "collector.lock")), `${Deno.pid}\n`);
   }));
 

@@ -51,10 +51,10 @@ Deno.test("CollectorStore serves a round's lines from memory and files alike bef
     await store.checkpoint();
     await store.write(batch(messages(40, 100, () => "gpu-a")));
     const read = async (from: number, to: number) =>
-      (await store.read("gpu-a", {
+      (await store.reads.read("gpu-a", {
         startMs: T0 + from * 1000,
         endMs: T0 + to * 1000,
-        maxSeq: store.highWater("gpu-a"),
+        maxSeq: store.reads.highWater("gpu-a"),
         limit: 1000,
       })).map((e) => e.record.metrics.seq);
     const range = (from: number, to: number) =>
@@ -104,11 +104,11 @@ Deno.test("CollectorStore keeps nothing of a round whose journal entry fails, an
         Deno.FsFile.prototype.syncData = syncData;
       }
       assertEquals(store.stats().journal_bytes, journalBytes);
-      assertEquals([store.nextOffset("t", "g", 0), store.highWater("gpu-2")], [4, 0]);
+      assertEquals([store.nextOffset("t", "g", 0), store.reads.highWater("gpu-2")], [4, 0]);
       assertEquals(store.stats().records_total, 4);
       // The broker redelivers the failed range.
       assertEquals((await store.write(batch(messages(4, 8, (o) => `gpu-${o % 3}`)))).stored, 4);
-      assertEquals(store.highWater("gpu-2"), 1);
+      assertEquals(store.reads.highWater("gpu-2"), 1);
     }
     await using store = await CollectorStore.open({ dir });
     assertEquals(store.stats().records_total, 8);
@@ -131,7 +131,7 @@ Deno.test("CollectorStore keeps serving and storing when a checkpoint fails, and
     await assertRejects(() => store.checkpoint());
     assertEquals([store.stats().checkpoint_failures, errors.length], [1, 1]);
     await store.write(batch(messages(4, 6, (o) => (o % 2 ? "gpu-b" : "gpu-a"))));
-    assertEquals(store.newest("gpu-b", 10).map((r) => r.metrics.seq), [1, 3, 5]);
+    assertEquals(store.reads.newest("gpu-b", 10).map((r) => r.metrics.seq), [1, 3, 5]);
     await Deno.remove(join(dir, "gpu-b.jsonl"));
     await store.checkpoint();
     assertEquals(await seqsIn(join(dir, "gpu-a.jsonl")), [0, 2, 4]);

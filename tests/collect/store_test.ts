@@ -211,9 +211,9 @@ Deno.test("CollectorStore rebuilds the memory window and GPU metadata at open", 
       await store.write(batch(messages(0, 10, () => "gpu-a")));
     }
     await using store = await CollectorStore.open({ dir, fsync: false, maxEntries: 3 });
-    assertEquals(store.newest("gpu-a", 10).map((r) => r.metrics.seq), [7, 8, 9]);
-    assertEquals(store.highWater("gpu-a"), 10);
-    assertEquals(store.gpu("gpu-a"), {
+    assertEquals(store.reads.newest("gpu-a", 10).map((r) => r.metrics.seq), [7, 8, 9]);
+    assertEquals(store.reads.highWater("gpu-a"), 10);
+    assertEquals(store.reads.gpu("gpu-a"), {
       id: "gpu-a",
       hostname: "host-a",
       gpu_index: "0",
@@ -222,7 +222,7 @@ Deno.test("CollectorStore rebuilds the memory window and GPU metadata at open", 
       last_seen: new Date(T0 + 9000).toISOString(),
       latest: { seq: 9 },
     });
-    assertEquals(store.memoryStats().records, 3);
+    assertEquals(store.reads.memoryStats().records, 3);
   }));
 
 Deno.test("CollectorStore refuses a dir another store holds, naming the holder's pid", () =>
@@ -278,7 +278,7 @@ Deno.test("CollectorStore close is safe twice and later writes fail with StoreCl
     assertEquals((await pending).stored, 2);
     await assertRejects(() => store.write(batch(messages(2, 3, () => "gpu-a"))), StoreClosedError);
     await assertRejects(
-      () => store.read("gpu-a", { startMs: 0, endMs: 1, maxSeq: 1, limit: 1 }),
+      () => store.reads.read("gpu-a", { startMs: 0, endMs: 1, maxSeq: 1, limit: 1 }),
       StoreClosedError,
     );
   }));

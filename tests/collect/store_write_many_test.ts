@@ -40,7 +40,7 @@ Deno.test("CollectorStore.writeMany stores several partitions in one round with 
     assertEquals(await tagged(dir, "gpu-0.jsonl"), [0, 3, 102, 6, 9]);
     assertEquals(await tagged(dir, "gpu-1.jsonl"), [1, 4, 100, 7, 10]);
     assertEquals(await tagged(dir, "gpu-2.jsonl"), [2, 5, 101, 8, 11]);
-    assertEquals(store.highWater("gpu-0"), 5);
+    assertEquals(store.reads.highWater("gpu-0"), 5);
     // A redelivery of the whole round stores nothing.
     const again = await store.writeMany([
       batch(messages(0, 12, keyOf), 0),

@@ -15,18 +15,18 @@ Deno.test("CollectorDirView follows a live store across refreshes without taking
     await using view = new CollectorDirView({ dir });
     await store.write(batch(messages(0, 3, () => "gpu-a")));
     await view.refresh();
-    assertEquals(view.gpus(), [], "nothing before the store's checkpoint");
+    assertEquals(view.reads.gpus(), [], "nothing before the store's checkpoint");
     await store.checkpoint();
     await view.refresh();
-    const query = new TelemetryQuery([view]);
+    const query = new TelemetryQuery([view.reads]);
     assertEquals(query.listGpus().gpus.map((g) => [g.id, g.latest]), [["gpu-a", { seq: 2 }]]);
     assertEquals(seqs((await query.telemetry({ gpuId: "gpu-a", limit: 10 })).data), [0, 1, 2]);
 
     await store.write(batch(messages(3, 5, (o) => (o === 4 ? "gpu-b" : "gpu-a"))));
     await store.checkpoint();
-    assertEquals(view.highWater("gpu-a"), 3, "nothing new before a refresh");
+    assertEquals(view.reads.highWater("gpu-a"), 3, "nothing new before a refresh");
     await view.refresh();
-    assertEquals(view.highWater("gpu-a"), 4);
+    assertEquals(view.reads.highWater("gpu-a"), 4);
     assertEquals(seqs((await query.telemetry({ gpuId: "gpu-a", limit: 10 })).data), [0, 1, 2, 3]);
     assertEquals(seqs(query.newest("gpu-b", 5)), [4]);
     assertEquals(view.stats().records_total, 5);
@@ -45,7 +45,7 @@ Deno.test("CollectorDirView never reads bytes past a file's committed size", () 
     });
     await using view = new CollectorDirView({ dir });
     await view.refresh();
-    assertEquals([view.highWater("gpu-a"), view.stats().records_total], [2, 2]);
+    assertEquals([view.reads.highWater("gpu-a"), view.stats().records_total], [2, 2]);
     assertEquals(view.stats().corrupt_lines, 0);
   }));
 
@@ -53,7 +53,7 @@ Deno.test("CollectorDirView leaves a dir without a checkpoint alone and creates 
   withDir(async (dir) => {
     await using view = new CollectorDirView({ dir });
     await view.refresh();
-    assertEquals(view.gpus(), []);
+    assertEquals(view.reads.gpus(), []);
     assertEquals([...Deno.readDirSync(dir)], []);
   }));
 
@@ -64,15 +64,15 @@ Deno.test("CollectorDirView starts over when a committed size shrinks", () =>
     await store.close();
     await using view = new CollectorDirView({ dir });
     await view.refresh();
-    assertEquals(view.highWater("gpu-a"), 3);
+    assertEquals(view.reads.highWater("gpu-a"), 3);
     // A restarted collector corrects the size of a file found short.
     const first = (await Deno.readTextFile(join(dir, "gpu-a.jsonl"))).indexOf("\n") + 1;
     const kv = await Deno.openKv(join(dir, "checkpoint.kv"));
     await kv.set(["f", gpuFileName("gpu-a")], first);
     kv.close();
     await view.refresh();
-    assertEquals([view.highWater("gpu-a"), view.stats().rebuilds], [1, 1]);
-    assertEquals(seqs(view.newest("gpu-a", 10)), [0]);
+    assertEquals([view.reads.highWater("gpu-a"), view.stats().rebuilds], [1, 1]);
+    assertEquals(seqs(view.reads.newest("gpu-a", 10)), [0]);
   }));
 
 Deno.test("CollectorDirView answers old windows from the file once records left memory", () =>
@@ -82,7 +82,7 @@ Deno.test("CollectorDirView answers old windows from the file once records left 
     await store.checkpoint();
     await using view = new CollectorDirView({ dir, maxEntries: 10, indexEvery: 16 });
     await view.refresh();
-    const query = new TelemetryQuery([view]);
+    const query = new TelemetryQuery([view.reads]);
     const T0 = Date.UTC(2026, 10, 27, 17, 0, 0);
     const page = await query.telemetry({
       gpuId: "gpu-a",

@@ -71,7 +71,7 @@ for (const [label, maxEntries] of [["memory", 1000], ["the file", 1]] as const) 
   Deno.test(`TelemetryQuery includes entries on both window bounds when served from ${label}`, () =>
     withStores(1, { maxEntries, indexEvery: 4 }, async ([store]) => {
       await store.write(batch(Array.from({ length: 20 }, (_, i) => message(i, "gpu-1", i * 1000))));
-      const query = new TelemetryQuery([store]);
+      const query = new TelemetryQuery([store.reads]);
       const window = (s: number, e: number, limit = 100) =>
         query.telemetry({ gpuId: "gpu-1", startMs: T0 + s, endMs: T0 + e, limit });
       assertEquals(seqs(await window(5000, 5000)), [5]);
@@ -88,7 +88,7 @@ for (const [label, maxEntries] of [["memory", 1000], ["the file", 1]] as const) 
     withStores(1, { maxEntries, indexEvery: 2 }, async ([store]) => {
       const times = [5, 1, 9, 3, 3, 7, 0, 8];
       await store.write(batch(times.map((t, i) => message(i, "gpu-1", t * 1000))));
-      const query = new TelemetryQuery([store]);
+      const query = new TelemetryQuery([store.reads]);
       const page = await query.telemetry({ gpuId: "gpu-1", limit: 100 });
       assertEquals(seqs(page), [6, 1, 3, 4, 0, 5, 7, 2]);
       assertEquals(await pageAll(query, { gpuId: "gpu-1", limit: 3 }), [[6, 1, 3], [4, 0, 5], [
@@ -112,7 +112,7 @@ for (const [label, maxEntries] of [["memory", 1000], ["the file", 1]] as const) 
 Deno.test("TelemetryQuery pages with a cursor that stays stable while new data arrives", () =>
   withStores(1, { maxEntries: 5, indexEvery: 4 }, async ([store]) => {
     await store.write(batch(Array.from({ length: 10 }, (_, i) => message(i, "gpu-1", i * 1000))));
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     const params = { gpuId: "gpu-1", startMs: T0, endMs: T0 + 100_000, limit: 4 };
     const first = await query.telemetry(params);
     assertEquals(seqs(first), [0, 1, 2, 3]);
@@ -133,7 +133,7 @@ Deno.test("TelemetryQuery pages across many records from the file without repeat
     await store.write(
       batch(Array.from({ length: n }, (_, i) => message(i, "gpu-1", Math.floor(i / 3) * 1000))),
     );
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     const all = (await pageAll(query, { gpuId: "gpu-1", limit: 97 })).flat();
     assertEquals(all, Array.from({ length: n }, (_, i) => i));
   }));
@@ -145,7 +145,7 @@ Deno.test("TelemetryQuery filters by metric and returns only that metric", () =>
       { ...message(1, "gpu-1", 1000, { metric_name: "util", value: 87 }) },
       message(2, "gpu-1", 2000),
     ]));
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     const page = await query.telemetry({ gpuId: "gpu-1", metric: "util", limit: 10 });
     assertEquals(page.data.map((r) => r.metrics), [{ util: 87 }]);
     assertEquals((await query.telemetry({ gpuId: "gpu-1", metric: "nope", limit: 10 })).data, []);
@@ -159,7 +159,7 @@ Deno.test("TelemetryQuery lists GPUs and hosts, filtered by hostname", () =>
       message(2, "gpu-c", 2000, { Hostname: "host-a", gpu_id: 2 }),
       message(3, "gpu-d", 3000, { Hostname: undefined }),
     ]));
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     const list = query.listGpus();
     assertEquals(list.total, 4);
     assertEquals(list.gpus.map((g) => [g.id, g.hostname, g.gpu_index]), [
@@ -187,7 +187,7 @@ Deno.test("TelemetryQuery lists GPUs and hosts, filtered by hostname", () =>
 Deno.test("TelemetryQuery rejects unknown GPUs and foreign cursors", () =>
   withStores(1, {}, async ([store]) => {
     await store.write(batch([message(0, "gpu-1", 0), message(1, "gpu-1", 1000)]));
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     await assertRejects(() => query.telemetry({ gpuId: "x", limit: 1 }), {
       name: "UnknownGpuError",
     });
@@ -221,7 +221,7 @@ Deno.test("TelemetryQuery merges a GPU found in several collectors' dirs", () =>
       ),
     );
     await b.write(batch([message(0, "gpu-2", 0)], 1));
-    const query = new TelemetryQuery([a, b]);
+    const query = new TelemetryQuery([a.reads, b.reads]);
     const pages = [];
     let cursor: string | undefined;
     do {
@@ -260,7 +260,7 @@ Deno.test("TelemetryQuery reads only the index blocks a narrow window needs, not
   withStores(1, { maxEntries: 100, indexEvery: 64 }, async ([store]) => {
     const n = 10_000;
     await store.write(batch(Array.from({ length: n }, (_, i) => message(i, "gpu-1", i * 1000))));
-    const query = new TelemetryQuery([store]);
+    const query = new TelemetryQuery([store.reads]);
     const page = await query.telemetry({
       gpuId: "gpu-1",
       startMs: T0 + 5000_000,
