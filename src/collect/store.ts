@@ -89,7 +89,9 @@ export class CollectorStore implements AsyncDisposable {
     let journal: JournalFile | undefined;
     try {
       checkpoint = await Checkpoint.open(join(resolved.dir, CHECKPOINT_FILE_NAME));
-      // The store answers reads once it exists; recovery fills the read side before.
+      // Recovery fills the read side before the store exists; the store
+      // answers for it (counters, closed) from then on.
+      // deno-lint-ignore prefer-const
       let store: CollectorStore | undefined;
       const reads = new StoredReads<StoreFile>({
         window: resolveMemoryWindowOptions(resolved),
