@@ -17,6 +17,7 @@ export type { ApiReader } from "./reader.ts";
 import { renderMetrics } from "./metrics.ts";
 import { isDashboardPath, mountDashboard, openWithDashboard } from "./dashboard/mod.ts";
 import { mountOpsRoutes } from "./ops_routes.ts";
+import { DEFAULT_MAX_WINDOW_MS } from "./query_window.ts";
 import {
   badParameter,
   HttpProblem,
@@ -91,9 +92,6 @@ export interface ApiOptions {
   /** Bearer token and HTTP limits, checked before any route (see `httpGuard`). @default {{}} */
   guard?: HttpGuardOptions;
 }
-
-/** Default of {@linkcode ApiOptions.maxWindowMs}: 31 days. */
-export const DEFAULT_MAX_WINDOW_MS = 31 * 24 * 3_600_000;
 
 /** Default of {@linkcode ApiOptions.title}. */
 export const DEFAULT_API_TITLE = "gputel query API";

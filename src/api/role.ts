@@ -19,25 +19,25 @@ import { createApiApp } from "./app.ts";
 export interface ApiRoleOptions {
   /** The data dir the collectors write under (`<dataDir>/<id>/`). */
   dataDir: string;
-  /** Bind address. @default {"127.0.0.1"} */
+  /** Bind address. @default {DEFAULT_HOST} */
   host?: string;
-  /** Port; 0 picks a free one. @default {8080} */
+  /** Port; 0 picks a free one. @default {DEFAULT_API_PORT} */
   apiPort?: number;
-  /** Newest records kept in memory per GPU, per collector dir. @default {1000} */
+  /** Newest records kept in memory per GPU, per collector dir. @default {DEFAULT_MAX_ENTRIES} */
   maxEntries?: number;
-  /** Records kept in memory per collector dir. @default {500000} */
+  /** Records kept in memory per collector dir. @default {DEFAULT_MAX_MEMORY} */
   maxMemory?: number;
-  /** A request refreshes the view when the last refresh is older than this (ms). @default {500} */
+  /** A request refreshes the view when the last refresh is older than this (ms). @default {DEFAULT_MIN_REFRESH_MS} */
   minRefreshMs?: number;
   /** Requests need `Authorization: Bearer <token>` (except `GET /health`); unset lets all in. */
   token?: string;
   /** Serve HTTPS with this certificate. */
   tls?: TlsServerConfig;
-  /** Widest telemetry query window, ms. @default {2678400000} (31 days) */
+  /** Widest telemetry query window, ms. @default {DEFAULT_MAX_WINDOW_MS} (31 days) */
   maxWindowMs?: number;
-  /** Largest request body, bytes. @default {65536} */
+  /** Largest request body, bytes. @default {DEFAULT_MAX_BODY_BYTES} */
   maxBodyBytes?: number;
-  /** Longest request URL, characters. @default {8192} */
+  /** Longest request URL, characters. @default {DEFAULT_MAX_URL_LENGTH} */
   maxUrlLength?: number;
   /** Where to log. */
   logger: Logger;

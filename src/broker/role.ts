@@ -4,31 +4,33 @@
  * @module
  */
 import { join } from "node:path";
+import { DEFAULT_HOST } from "../net/serve.ts";
 import type { Logger } from "../obs/log.ts";
 import { rateLimitedLogger } from "../obs/rate_limited_log.ts";
 import { createAdminApp } from "./admin.ts";
 import { type BrokerServer, type BrokerServerOptions, startBrokerServer } from "./server.ts";
+import { DEFAULT_ADMIN_PORT } from "./server_options.ts";
 import { BrokerStorage, type FsyncPolicy } from "./store/storage.ts";
 
 /** Options of {@linkcode startBrokerRole}. */
 export interface BrokerRoleOptions extends Omit<BrokerServerOptions, "storage"> {
-  /** Admin HTTP port; 0 picks a free one. @default {9090} */
+  /** Admin HTTP port; 0 picks a free one. @default {DEFAULT_ADMIN_PORT} */
   adminPort?: number;
   /** Persist the log under `<dataDir>/broker`; undefined keeps it in memory only. */
   dataDir?: string;
-  /** When the data dir is fsynced. @default {"always"} */
+  /** When the data dir is fsynced. @default {DEFAULT_FSYNC} */
   fsync?: FsyncPolicy;
-  /** Interval of the "interval" fsync policy, ms. @default {1000} */
+  /** Interval of the "interval" fsync policy, ms. @default {DEFAULT_FSYNC_INTERVAL_MS} */
   fsyncIntervalMs?: number;
-  /** Size at which a log segment is rolled. @default {67108864} */
+  /** Size at which a log segment is rolled. @default {DEFAULT_SEGMENT_BYTES} */
   segmentBytes?: number;
   /** Most log files kept open at once. @default {DEFAULT_MAX_OPEN_FILES} */
   maxOpenFiles?: number;
   /** Accept a new identity or restarted groups when that metadata is lost. @default {false} */
   repairMetadata?: boolean;
-  /** Largest admin request body, bytes. @default {65536} */
+  /** Largest admin request body, bytes. @default {DEFAULT_MAX_BODY_BYTES} */
   maxBodyBytes?: number;
-  /** Longest admin request URL, characters. @default {8192} */
+  /** Longest admin request URL, characters. @default {DEFAULT_MAX_URL_LENGTH} */
   maxUrlLength?: number;
   /** Where the role logs. */
   logger: Logger;
@@ -71,8 +73,8 @@ export async function startBrokerRole(options: BrokerRoleOptions): Promise<Broke
       maxUrlLength: options.maxUrlLength,
     });
     http = Deno.serve({
-      hostname: options.host ?? "127.0.0.1",
-      port: options.adminPort ?? 9090,
+      hostname: options.host ?? DEFAULT_HOST,
+      port: options.adminPort ?? DEFAULT_ADMIN_PORT,
       ...options.tls,
       onListen: () => {},
     }, app.fetch);

@@ -13,6 +13,7 @@ import { systemClock, type TimerClock } from "../clock.ts";
 import type { Logger } from "../obs/log.ts";
 import { silentLogger } from "../obs/log.ts";
 import { rateLimitedLogger } from "../obs/rate_limited_log.ts";
+import { DEFAULT_HOST } from "../net/serve.ts";
 import { TokenCheck } from "../net/token.ts";
 import { acceptLoop, connectionLimit, openFileLimit } from "./accept_loop.ts";
 import { Connections } from "./connections.ts";
@@ -27,6 +28,9 @@ import { OwnershipWriter, restoreOwnership } from "./ownership_file.ts";
 import { type ServerCounters, zeroServerCounters } from "./server_counters.ts";
 import {
   type BrokerServerOptions,
+  DEFAULT_PORT,
+  DEFAULT_RETENTION_BYTES,
+  DEFAULT_RETENTION_MS,
   DEFAULT_TOPICS,
   resolveServerLimits,
   type ServerLimits,
@@ -100,8 +104,8 @@ export class BrokerServer implements AsyncDisposable {
     };
     this.#connections = new Connections(ctx, limits);
     const retention = {
-      retentionMs: options.retentionMs ?? 0,
-      retentionBytes: options.retentionBytes ?? 0,
+      retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS,
+      retentionBytes: options.retentionBytes ?? DEFAULT_RETENTION_BYTES,
     };
     this.ticker = new BrokerTicker(clock, {
       core,
@@ -113,7 +117,7 @@ export class BrokerServer implements AsyncDisposable {
       applyRetention: () => this.log.applyRetention(retention),
       logger,
     });
-    const bind = { hostname: options.host ?? "127.0.0.1", port: options.port ?? 9000 };
+    const bind = { hostname: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT };
     this.#listener = options.tls
       ? Deno.listenTls({ ...bind, cert: options.tls.cert, key: options.tls.key })
       : Deno.listen(bind);

@@ -7,6 +7,7 @@
 import type { TimerClock } from "../clock.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
+import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/mod.ts";
 import type { BrokerCoreOptions } from "./core.ts";
 import type { RetentionOptions } from "./durable_log.ts";
@@ -19,16 +20,24 @@ export const DEFAULT_MAX_SUBSCRIPTIONS = 64;
 /** Default {@linkcode BrokerServerOptions.maxBatchMessages}. */
 export const DEFAULT_MAX_BATCH_MESSAGES = 100_000;
 /** Default {@linkcode BrokerServerOptions.topics}: what stream and collect use by default. */
-export const DEFAULT_TOPICS: readonly string[] = ["telemetry"];
+export const DEFAULT_TOPICS: readonly string[] = [DEFAULT_TOPIC];
 /** Default {@linkcode BrokerServerOptions.sessionTimeoutMs}. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+/** Default {@linkcode BrokerServerOptions.port}: the broker's client port. */
+export const DEFAULT_PORT = 9000;
+/** Default port of the broker role's admin HTTP API (`/health`, `/stats`, `/metrics`). */
+export const DEFAULT_ADMIN_PORT = 9090;
+/** Default {@linkcode RetentionOptions.retentionMs}: keep segments until consumed. */
+export const DEFAULT_RETENTION_MS = 0;
+/** Default {@linkcode RetentionOptions.retentionBytes}: no size limit per partition. */
+export const DEFAULT_RETENTION_BYTES = 0;
 
 /** Options of `startBrokerServer`. */
 export interface BrokerServerOptions
   extends Omit<BrokerCoreOptions, "clock">, Partial<RetentionOptions> {
-  /** Address to bind. @default {"127.0.0.1"} */
+  /** Address to bind. @default {DEFAULT_HOST} */
   host?: string;
-  /** Port to bind; 0 picks a free one. @default {9000} */
+  /** Port to bind; 0 picks a free one. @default {DEFAULT_PORT} */
   port?: number;
   /** Largest frame accepted, bytes. @default {16777216} */
   maxFrameBytes?: number;
@@ -40,7 +49,7 @@ export interface BrokerServerOptions
   maxConnections?: number;
   /** Most messages in one PUBLISH; a larger batch is answered ERROR LIMIT. @default {100000} */
   maxBatchMessages?: number;
-  /** Topics created at start (clients may create more, within `maxTopics`). @default {["telemetry"]} */
+  /** Topics created at start (clients may create more, within `maxTopics`). @default {DEFAULT_TOPICS} */
   topics?: readonly string[];
   /** Clients must send this in HELLO; unset or empty lets every client in. */
   token?: string;

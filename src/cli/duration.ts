@@ -64,3 +64,35 @@ export function parseDuration(text: string): number {
   }
   return Number(ms);
 }
+
+const FORMAT_UNITS: readonly (readonly [string, number])[] = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["m", 60_000],
+  ["s", 1_000],
+  ["ms", 1],
+];
+
+/**
+ * Writes `ms` the way a user would type it, in the largest unit that holds it
+ * whole: `10000` → `"10s"`, `2678400000` → `"31d"`, `0` → `"0"`. Help shows
+ * defaults this way. Whole days come out as `d`, which only the flags that
+ * take days (`--max-window`) parse back.
+ *
+ * @param ms a whole number of milliseconds, >= 0
+ * @throws {RangeError} when `ms` is negative or not whole
+ *
+ * @example
+ * ```ts
+ * formatDuration(1_500); // "1500ms"
+ * formatDuration(300_000); // "5m"
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new RangeError(`Not a whole, non-negative number of ms: ${ms}`);
+  }
+  if (ms === 0) return "0";
+  const [unit, size] = FORMAT_UNITS.find(([, size]) => ms % size === 0)!;
+  return `${ms / size}${unit}`;
+}

@@ -4,7 +4,9 @@
  * @module
  */
 
-import type { GputelOptions } from "./options.ts";
+import { formatDuration } from "./duration.ts";
+import type { GputelOptions, HostPort } from "./options.ts";
+import { formatSize } from "./size.ts";
 import type { Role } from "./roles.ts";
 
 /** What kind of value a flag takes; `bool` flags take none on the command line. */
@@ -34,9 +36,13 @@ export interface FlagSpec<K extends keyof GputelOptions = keyof GputelOptions> {
   readonly roles: readonly Role[];
   /** Placeholder for its value in help; when absent, {@linkcode placeholderOf} derives it. */
   readonly value?: string;
-  /** Default as text, parsed like user input; absent when it has none. */
-  readonly default?: string;
-  /** Shown in help instead of {@linkcode FlagSpec.default}, when set. */
+  /**
+   * The value when the flag is not given: the library's `DEFAULT_*` constant
+   * for the field, never a copy of it. Help writes it out with
+   * {@linkcode defaultTextOf}; absent when the flag has none.
+   */
+  readonly default?: Value<K>;
+  /** Shown in help instead of {@linkcode FlagSpec.default}, for a default computed at run time. */
   readonly defaultText?: string;
   /** One line of help: what it does. */
   readonly help: string;
@@ -75,4 +81,23 @@ export function placeholderOf(flag: Pick<FlagSpec, "type" | "value">): string {
  */
 export function envNameOf(flag: Pick<FlagSpec, "name">): string {
   return `GPUTEL_${flag.name.toUpperCase().replaceAll("-", "_")}`;
+}
+
+/**
+ * A flag's default as help shows it, written the way a user would type it
+ * (`64MiB`, `10s`, `127.0.0.1:9000`), so that the flag's own parser reads it
+ * back as {@linkcode FlagSpec.default}; {@linkcode FlagSpec.defaultText}
+ * when set; `undefined` when it has neither.
+ */
+export function defaultTextOf(flag: AnyFlagSpec): string | undefined {
+  if (flag.defaultText !== undefined) return flag.defaultText;
+  const value: unknown = flag.default;
+  if (value === undefined) return undefined;
+  if (flag.type === "duration") return formatDuration(value as number);
+  if (flag.type === "size") return formatSize(value as number);
+  if (flag.type === "host:port") {
+    const { host, port } = value as HostPort;
+    return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  }
+  return Array.isArray(value) ? value.join(",") : String(value);
 }

@@ -25,7 +25,7 @@ export const API_FLAGS: readonly AnyFlagSpec[] = [
     key: "collectorTimeoutMs",
     type: "duration",
     roles: ["api"],
-    default: `${DEFAULT_COLLECTOR_TIMEOUT_MS / 1000}s`,
+    default: DEFAULT_COLLECTOR_TIMEOUT_MS,
     help: "a slower collector fails a request unless partial=true",
     expect: "a duration from 1ms to 5m, like 500ms or 2s",
     parse: (text) => {

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { DEFAULT_MAX_WINDOW_MS } from "../api/query_window.ts";
+import { DEFAULT_MAX_ENTRIES } from "../query/memory_window.ts";
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { NAME } from "./_flag_values.ts";
 import { parseWindow } from "./flags_security.ts";
@@ -37,7 +39,7 @@ export const COLLECT_FLAGS: readonly AnyFlagSpec[] = [
     key: "maxEntries",
     type: "int",
     roles: ["collect", "api"],
-    default: "1000",
+    default: DEFAULT_MAX_ENTRIES,
     help: "newest records kept in memory per GPU",
     expect: "an integer from 1 to 1000000",
     parse: (text) => parseIntInRange(text, 1, 1_000_000),
@@ -47,7 +49,7 @@ export const COLLECT_FLAGS: readonly AnyFlagSpec[] = [
     key: "maxMemory",
     type: "int",
     roles: ["collect", "api"],
-    default: "1000000",
+    default: 1_000_000,
     help: "most records in memory over all GPUs (api: per dir)",
     expect: "an integer from 1 to 1000000000 (records)",
     parse: (text) => parseIntInRange(text, 1, 1_000_000_000),
@@ -57,7 +59,7 @@ export const COLLECT_FLAGS: readonly AnyFlagSpec[] = [
     key: "maxWindowMs",
     type: "duration",
     roles: ["collect", "api"],
-    default: "31d",
+    default: DEFAULT_MAX_WINDOW_MS,
     help: "widest start_time..end_time of a telemetry query",
     expect: "a duration like 24h or whole days like 31d (up to 3650d)",
     parse: parseWindow,

@@ -7,7 +7,11 @@ import type { AnyFlagSpec } from "./flag_spec.ts";
 import { NAME, PORT, port } from "./_flag_values.ts";
 import { parseBrokerTarget } from "./flags_nats.ts";
 import { parseHost, parseIntInRange, parseName, parseNonEmpty } from "./values.ts";
-import type { LogFormat } from "../obs/log.ts";
+import { DEFAULT_ADMIN_PORT, DEFAULT_PORT } from "../broker/server_options.ts";
+import { DEFAULT_API_PORT, DEFAULT_HOST } from "../net/serve.ts";
+import { DEFAULT_LOG_FORMAT, type LogFormat } from "../obs/log.ts";
+import { DEFAULT_TOPIC } from "../record/topic.ts";
+import { DEFAULT_WORKERS } from "../stream/role.ts";
 
 /** Flags shared by several roles: listeners, data dir, broker address, topic, workers, log format. */
 export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
@@ -17,7 +21,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     type: "string",
     roles: ["broker", "collect", "api"],
     value: "HOST",
-    default: "127.0.0.1",
+    default: DEFAULT_HOST,
     help: "address the listeners bind to",
     expect: "a host name or IP address",
     parse: parseHost,
@@ -28,7 +32,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     type: "int",
     roles: ["broker"],
     value: "PORT",
-    default: "9000",
+    default: DEFAULT_PORT,
     help: "broker port for clients; 0 = any free port",
     expect: PORT,
     parse: port,
@@ -39,7 +43,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     type: "int",
     roles: ["broker"],
     value: "PORT",
-    default: "9090",
+    default: DEFAULT_ADMIN_PORT,
     help: "admin HTTP port (health, stats, metrics); 0 = any free",
     expect: PORT,
     parse: port,
@@ -50,7 +54,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     type: "int",
     roles: ["collect", "api"],
     value: "PORT",
-    default: "8080",
+    default: DEFAULT_API_PORT,
     help: "query API HTTP port; 0 = any free port",
     expect: PORT,
     parse: port,
@@ -74,7 +78,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     type: "host:port",
     roles: ["stream", "collect"],
     value: "ADDR",
-    default: "127.0.0.1:9000",
+    default: { host: DEFAULT_HOST, port: DEFAULT_PORT },
     help: "broker HOST:PORT, or nats://h1:4222,…",
     expect:
       "HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:9000), or nats://HOST:PORT[,nats://HOST:PORT…]",
@@ -86,7 +90,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     type: "string",
     roles: ["stream", "collect"],
     value: "NAME",
-    default: "telemetry",
+    default: DEFAULT_TOPIC,
     help: "topic to publish to and consume from",
     expect: NAME,
     parse: parseName,
@@ -96,7 +100,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     key: "workers",
     type: "int",
     roles: ["stream", "collect"],
-    default: "4",
+    default: DEFAULT_WORKERS,
     help: "concurrent publishers (stream) / consumers (collect)",
     expect: "an integer from 1 to 256",
     parse: (text) => parseIntInRange(text, 1, 256),
@@ -107,7 +111,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     type: "string",
     roles: ["broker", "stream", "collect", "api", "compact"],
     value: "text|json",
-    default: "text",
+    default: DEFAULT_LOG_FORMAT,
     help: "stderr log lines as text or one JSON object each",
     expect: "text or json",
     parse: parseLogFormat,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULT_NVML_LIB } from "../stream/sources/nvml_ffi.ts";
 import { DEFAULT_LIVE_INTERVAL_MS, MIN_LIVE_INTERVAL_MS } from "../stream/sources/source.ts";
 import { BOOL, durationAtLeast } from "./_flag_values.ts";
 import { UsageError } from "./errors.ts";
@@ -56,7 +57,7 @@ export const LIVE_FLAGS: readonly AnyFlagSpec[] = [
     key: "intervalMs",
     type: "duration",
     roles: ["stream"],
-    default: `${DEFAULT_LIVE_INTERVAL_MS / 1000}s`,
+    default: DEFAULT_LIVE_INTERVAL_MS,
     help: "time between readings of a live source",
     expect: `a duration of at least ${MIN_LIVE_INTERVAL_MS}ms, like 500ms, 1s or 10s`,
     parse: durationAtLeast(MIN_LIVE_INTERVAL_MS),
@@ -78,7 +79,7 @@ export const LIVE_FLAGS: readonly AnyFlagSpec[] = [
     type: "string",
     roles: ["stream"],
     value: "PATH",
-    defaultText: "libnvidia-ml.so.1",
+    defaultText: DEFAULT_NVML_LIB,
     help: "NVML library --source nvml loads",
     expect: "a path to libnvidia-ml.so",
     parse: parseNonEmpty,
@@ -109,7 +110,7 @@ export const LIVE_FLAGS: readonly AnyFlagSpec[] = [
     key: "once",
     type: "bool",
     roles: ["stream"],
-    default: "false",
+    default: false,
     help: "print one reading of a live source as JSON lines and exit (no broker)",
     expect: BOOL,
     parse: parseBool,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_URL_LENGTH } from "../net/http_limits.ts";
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { parseDuration } from "./duration.ts";
 import { parseSize } from "./size.ts";
@@ -94,7 +95,7 @@ export const SECURITY_FLAGS: readonly AnyFlagSpec[] = [
     key: "maxBodyBytes",
     type: "size",
     roles: ["broker", "collect", "api"],
-    default: "64KiB",
+    default: DEFAULT_MAX_BODY_BYTES,
     help: "largest HTTP request body (413 above it)",
     expect: "a size from 1 byte to 1GiB, like 64KiB",
     parse: (text) => {
@@ -108,7 +109,7 @@ export const SECURITY_FLAGS: readonly AnyFlagSpec[] = [
     key: "maxUrlLength",
     type: "int",
     roles: ["broker", "collect", "api"],
-    default: "8192",
+    default: DEFAULT_MAX_URL_LENGTH,
     help: "longest HTTP request URL, characters (414 above it)",
     expect: "an integer from 64 to 1048576",
     parse: (text) => parseIntInRange(text, 64, 1_048_576),

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { envNameOf, placeholderOf } from "./flag_spec.ts";
+import { defaultTextOf, envNameOf, placeholderOf } from "./flag_spec.ts";
 import { findFlag, flagsFor } from "./flags.ts";
 import { type Command, commandName, type Role } from "./roles.ts";
 
@@ -96,7 +96,7 @@ export function commandHelp(command: Command): string {
     const left = `  --${flag.name} ${placeholderOf(flag)}`.trimEnd().padEnd(FLAG_COLUMN - 1);
     const needed = !command.demo && flag.requiredBy?.some((role) => command.roles.includes(role));
     const local = flag.name === "broker" && command.roles.includes("broker");
-    const shown = local ? "this process's broker" : flag.defaultText ?? flag.default;
+    const shown = local ? "this process's broker" : defaultTextOf(flag);
     const note = needed
       ? flag.requiredUnless === undefined ? "required" : `or --${flag.requiredUnless}`
       : flag.type === "bool"

@@ -65,11 +65,11 @@ export async function natsTransport(
   };
   const group = { group: o.group, ackWaitMs: o.ackTimeoutMs, maxDeliveries: o.maxDeliveries };
   return {
-    sink: (bufferMessages = o.buffer) =>
+    sink: (bufferMessages = o.bufferMessages) =>
       mod.JetStreamSink.connect({
         nats,
         topic,
-        batchSize: o.batch,
+        batchSize: o.batchSize,
         lingerMs: o.lingerMs,
         bufferMessages,
         logger: logger.child("stream"),

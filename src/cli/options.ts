@@ -108,7 +108,7 @@ export interface GputelOptions {
   /** `--follow`: read the file as it grows (tail -F); never loops. @default false */
   follow: boolean;
   /** `--batch`: messages per publish batch. @default 500 */
-  batch: number;
+  batchSize: number;
   /** `--linger`: how long a batch waits to fill before it is sent, ms. @default 5 */
   lingerMs: number;
   /** `--key`: column whose value keys messages; unset = detect the GPU (uuid first). */
@@ -126,7 +126,7 @@ export interface GputelOptions {
   /** `--quiet`: no progress lines. @default false */
   quiet: boolean;
   /** `--buffer`: most unconfirmed messages stream holds in memory before reading waits. @default 20_000 */
-  buffer: number;
+  bufferMessages: number;
   /** `--drain-timeout`: after a stop, how long stream waits for confirms, ms. @default 10_000 */
   drainTimeoutMs: number;
   /** `--log-format`: stderr log lines as `text` or one JSON object per line. @default "text" */
@@ -151,11 +151,11 @@ export interface GputelOptions {
   /** `--max-frame-bytes`: largest frame a broker client may send. @default 16_777_216 */
   maxFrameBytes: number;
   /** `--max-batch`: most messages in one PUBLISH the broker takes. @default 100_000 */
-  maxBatch: number;
+  maxBatchMessages: number;
   /** `--max-connections`: most client connections the broker holds open. @default 1024 */
   maxConnections: number;
   /** `--max-subscriptions`: most subscriptions on one broker connection. @default 64 */
-  maxSubscriptions: number;
+  maxSubscriptionsPerConnection: number;
   /** `--topics`: topics the broker creates at start, comma-separated. @default "telemetry" */
   brokerTopics: string;
   /** `--max-topics`: most topics the broker holds (dead-letter topics not counted). @default 64 */

@@ -168,7 +168,7 @@ function resolve(
       options[flag.key] = repeatable ? values : values[0];
       sources[flag.key] = label;
     } else if (flag.default !== undefined) {
-      options[flag.key] = convert(flag, flag.default, `default of --${flag.name}`);
+      options[flag.key] = structuredClone(flag.default);
     } else if (repeatable) {
       options[flag.key] = [];
     }

@@ -54,3 +54,31 @@ export function parseSize(text: string): number {
   }
   return Number(bytes);
 }
+
+const FORMAT_UNITS: readonly (readonly [string, number])[] = [
+  ["TiB", 2 ** 40],
+  ["GiB", 2 ** 30],
+  ["MiB", 2 ** 20],
+  ["KiB", 2 ** 10],
+];
+
+/**
+ * Writes `bytes` the way a user would type it: in the largest binary unit
+ * that holds it whole (`65536` → `"64KiB"`), else as a bare number of bytes
+ * (`1000` → `"1000"`, `0` → `"0"`). {@linkcode parseSize} reads it back.
+ *
+ * @param bytes a whole number of bytes, >= 0
+ * @throws {RangeError} when `bytes` is negative or not whole
+ *
+ * @example
+ * ```ts
+ * formatSize(67_108_864); // "64MiB"
+ * ```
+ */
+export function formatSize(bytes: number): string {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new RangeError(`Not a whole, non-negative number of bytes: ${bytes}`);
+  }
+  const unit = bytes === 0 ? undefined : FORMAT_UNITS.find(([, size]) => bytes % size === 0);
+  return unit === undefined ? String(bytes) : `${bytes / unit[1]}${unit[0]}`;
+}

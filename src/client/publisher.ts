@@ -13,6 +13,8 @@ import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "
 import { formatAddress, type Link, openLink } from "./link.ts";
 import { PartitionBatches } from "./partition_batches.ts";
 import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_LINGER_MS,
   type Pending,
   type PublisherCounters,
   type PublisherOptions,
@@ -72,8 +74,8 @@ export class Publisher implements Sink, AsyncDisposable {
     this.#o = {
       clientId: "publisher",
       token: "",
-      batchSize: 500,
-      lingerMs: 5,
+      batchSize: DEFAULT_BATCH_SIZE,
+      lingerMs: DEFAULT_LINGER_MS,
       window: 32,
       bufferMessages: 100_000,
       giveUpAfterMs: 0,

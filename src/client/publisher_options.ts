@@ -12,6 +12,11 @@ export const STORAGE_RETRY_MS = 200;
 /** Longest pause before resending batches the broker could not store, ms. */
 export const STORAGE_RETRY_MAX_MS = 5000;
 
+/** Default {@linkcode PublisherOptions.batchSize}. */
+export const DEFAULT_BATCH_SIZE = 500;
+/** Default {@linkcode PublisherOptions.lingerMs}. */
+export const DEFAULT_LINGER_MS = 5;
+
 /** Options of {@linkcode Publisher}. */
 export interface PublisherOptions {
   /** Broker to publish to. */
@@ -24,9 +29,9 @@ export interface PublisherOptions {
   token?: string;
   /** Speak TLS to the broker, trusting these CAs; unset speaks plain TCP. */
   tls?: TlsClientConfig;
-  /** Messages per batch. @default {500} */
+  /** Messages per batch. @default {DEFAULT_BATCH_SIZE} */
   batchSize?: number;
-  /** Longest a partial batch waits before it is sent, ms. @default {5} */
+  /** Longest a partial batch waits before it is sent, ms. @default {DEFAULT_LINGER_MS} */
   lingerMs?: number;
   /** Most unconfirmed batches on the wire. @default {32} */
   window?: number;

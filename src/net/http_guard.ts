@@ -11,10 +11,7 @@ import { bodyLimit } from "hono/body-limit";
 import { problemResponse } from "../obs/problem.ts";
 import { bearerToken, TokenCheck } from "./token.ts";
 
-/** Default {@linkcode HttpGuardOptions.maxBodyBytes}: 64 KiB (the APIs take no bodies). */
-export const DEFAULT_MAX_BODY_BYTES = 65_536;
-/** Default {@linkcode HttpGuardOptions.maxUrlLength}: 8 KiB, like common proxies. */
-export const DEFAULT_MAX_URL_LENGTH = 8192;
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_URL_LENGTH } from "./http_limits.ts";
 
 /** Default {@linkcode HttpGuardOptions.openPaths}: the liveness probe. */
 export const DEFAULT_OPEN_PATHS: readonly string[] = ["/health"];

@@ -6,14 +6,18 @@
  */
 import type { TlsServerConfig } from "./tls.ts";
 
-/** Default bind address of an HTTP API: loopback only. */
-export const DEFAULT_API_HOST = "127.0.0.1";
+/**
+ * Default bind address of every gputel listener (the broker's TCP port, its
+ * admin API, the query API): loopback only, so nothing is reachable from
+ * another machine until `--host` says so.
+ */
+export const DEFAULT_HOST = "127.0.0.1";
 /** Default port of an HTTP API. */
 export const DEFAULT_API_PORT = 8080;
 
 /** Where and how to serve. */
 export interface ServeOptions {
-  /** Bind address. @default {DEFAULT_API_HOST} */
+  /** Bind address. @default {DEFAULT_HOST} */
   host?: string;
   /** Port; 0 picks a free one. @default {DEFAULT_API_PORT} */
   port?: number;
@@ -41,7 +45,7 @@ export function serveApp(
   fetch: (request: Request) => Response | Promise<Response>,
 ): ServedApp {
   const server = Deno.serve({
-    hostname: options.host ?? DEFAULT_API_HOST,
+    hostname: options.host ?? DEFAULT_HOST,
     port: options.port ?? DEFAULT_API_PORT,
     ...options.tls,
     onListen: () => {},

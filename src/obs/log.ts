@@ -11,6 +11,9 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 /** Output format of a log line. */
 export type LogFormat = "text" | "json";
 
+/** Default {@linkcode LoggerOptions.format}: lines for people. */
+export const DEFAULT_LOG_FORMAT: LogFormat = "text";
+
 /** Structured fields attached to a line. */
 export type LogFields = Record<string, unknown>;
 
@@ -34,7 +37,7 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 export interface LoggerOptions {
   /** Lowest level written. @default {"info"} */
   level?: LogLevel;
-  /** Line format. @default {"text"} */
+  /** Line format. @default {DEFAULT_LOG_FORMAT} */
   format?: LogFormat;
   /** Where lines go. @default writes to stderr */
   write?: (line: string) => void;
@@ -48,7 +51,7 @@ const stderr = (line: string) => Deno.stderr.writeSync(encoder.encode(line + "\n
 /** Creates a logger. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const min = RANK[options.level ?? "info"];
-  const format = options.format ?? "text";
+  const format = options.format ?? DEFAULT_LOG_FORMAT;
   const write = options.write ?? stderr;
   const component = options.component;
   const emit = (level: LogLevel, msg: string, fields: LogFields = {}) => {

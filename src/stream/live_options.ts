@@ -26,7 +26,7 @@ export interface LiveStreamOptions {
   connect: (bufferMessages: number) => Promise<StreamPublisher>;
   /** Most samples held (waiting, in hand, unconfirmed). @default {DEFAULT_BUFFER_MESSAGES} */
   bufferMessages?: number;
-  /** Stop after this long, ms; 0 = until the signal. @default {0} */
+  /** Stop after this long, ms; 0 = until the signal. @default {DEFAULT_DURATION_MS} */
   durationMs?: number;
   /** Rows to keep (all when empty). @default {[]} */
   filters?: RowFilter[];

@@ -24,6 +24,7 @@ import {
   type StreamPublisher,
 } from "./role.ts";
 import { inShard, matchesFilters } from "./row_filter.ts";
+import { DEFAULT_DURATION_MS } from "./workers.ts";
 import { encodeMessage } from "./row_message.ts";
 import type { LiveSample } from "./sources/source.ts";
 
@@ -96,7 +97,7 @@ export class LiveRun {
       () => this.#progress(meter, "stream progress", this.#result()),
       o.progressMs ?? DEFAULT_PROGRESS_MS,
     );
-    const durationMs = o.durationMs ?? 0;
+    const durationMs = o.durationMs ?? DEFAULT_DURATION_MS;
     const timer = durationMs > 0 ? setTimeout(() => stop.abort(), durationMs) : undefined;
     let final: LiveStreamResult;
     try {

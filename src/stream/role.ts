@@ -11,21 +11,29 @@
 import { type Clock, systemClock } from "../clock.ts";
 import type { BrokerAddress } from "../client/link.ts";
 import { Publisher } from "../client/publisher.ts";
+import { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS } from "../client/publisher_options.ts";
 import type { Sink } from "../client/sink.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
+import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { BadRowRun, DEFAULT_MAX_BAD_ROWS } from "./bad_rows.ts";
 import type { BadRow } from "./csv_errors.ts";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
 import { ProgressMeter } from "./progress.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";
 import { csvRowSource } from "./row_source.ts";
-import { type Sleep, startWorkers } from "./workers.ts";
+import { DEFAULT_DURATION_MS, type Sleep, startWorkers } from "./workers.ts";
 
 /** Default {@linkcode StreamRoleOptions.drainTimeoutMs}. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** Default {@linkcode StreamRoleOptions.bufferMessages}. */
 export const DEFAULT_BUFFER_MESSAGES = 20_000;
+/** Default {@linkcode StreamRoleOptions.rate}: one message per second per worker. */
+export const DEFAULT_RATE = 1;
+/** Default {@linkcode StreamRoleOptions.workers}. */
+export const DEFAULT_WORKERS = 4;
+/** Default {@linkcode StreamRoleOptions.loop}: replay the file until stopped. */
+export const DEFAULT_LOOP = true;
 /** Default {@linkcode StreamRoleOptions.progressMs}. */
 export const DEFAULT_PROGRESS_MS = 10_000;
 // The real-time stop at the end of --duration comes this much after the
@@ -46,24 +54,24 @@ export interface StreamRoleOptions {
   token?: string;
   /** Speak TLS to the broker, trusting these CAs. */
   tls?: TlsClientConfig;
-  /** Topic to publish to. @default {"telemetry"} */
+  /** Topic to publish to. @default {DEFAULT_TOPIC} */
   topic?: string;
-  /** Rate-limited senders sharing the file. @default {4} */
+  /** Rate-limited senders sharing the file. @default {DEFAULT_WORKERS} */
   workers?: number;
-  /** Messages/s per worker; 0 = as fast as the broker accepts. @default {1} */
+  /** Messages/s per worker; 0 = as fast as the broker accepts. @default {DEFAULT_RATE} */
   rate?: number;
-  /** Stop after this long, ms; 0 = until the file ends (no loop) or the signal. @default {0} */
+  /** Stop after this long, ms; 0 = until the file ends (no loop) or the signal. @default {DEFAULT_DURATION_MS} */
   durationMs?: number;
-  /** Replay the file forever (not with `follow`). @default {true} */
+  /** Replay the file forever (not with `follow`). @default {DEFAULT_LOOP} */
   loop?: boolean;
   /**
    * Read the file as it grows (tail -F), across rotation and truncation,
    * until the signal or the duration's end; never loops. @default {false}
    */
   follow?: boolean;
-  /** Messages per published batch. @default {500} */
-  batch?: number;
-  /** How long a batch waits for more messages, ms. @default {5} */
+  /** Messages per published batch. @default {DEFAULT_BATCH_SIZE} */
+  batchSize?: number;
+  /** How long a batch waits for more messages, ms. @default {DEFAULT_LINGER_MS} */
   lingerMs?: number;
   /** Most unconfirmed messages held in memory; reading waits above it. @default {DEFAULT_BUFFER_MESSAGES} */
   bufferMessages?: number;
@@ -161,7 +169,7 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
   checkOptions(o);
   const clock = o.clock ?? systemClock;
   const log = o.logger;
-  const durationMs = o.durationMs ?? 0;
+  const durationMs = o.durationMs ?? DEFAULT_DURATION_MS;
   const drainMs = o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   const stop = new AbortController();
   const stopped = new Promise<void>((resolve) =>
@@ -173,12 +181,12 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
   const pub = await (o.connect ?? (() =>
     Publisher.connect({
       broker: o.broker!,
-      topic: o.topic ?? "telemetry",
+      topic: o.topic ?? DEFAULT_TOPIC,
       clientId: "stream",
       token: o.token,
       tls: o.tls,
-      batchSize: o.batch ?? 500,
-      lingerMs: o.lingerMs ?? 5,
+      batchSize: o.batchSize ?? DEFAULT_BATCH_SIZE,
+      lingerMs: o.lingerMs ?? DEFAULT_LINGER_MS,
       bufferMessages: o.bufferMessages ?? DEFAULT_BUFFER_MESSAGES,
       logger: log,
     })))();
@@ -192,7 +200,7 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
       idle.clear();
       for (const wake of waiting) wake();
     },
-    loop: !o.follow && (o.loop ?? true),
+    loop: !o.follow && (o.loop ?? DEFAULT_LOOP),
     follow: o.follow,
     signal: stop.signal,
     onEvent: (e) => e.kind === "resumed" ? log.info(e.message) : log.warn(e.message),
@@ -214,8 +222,8 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
       idle.add(wake);
       return () => idle.delete(wake);
     },
-    rate: o.rate ?? 1,
-    workers: o.workers ?? 4,
+    rate: o.rate ?? DEFAULT_RATE,
+    workers: o.workers ?? DEFAULT_WORKERS,
     durationMs,
     key: o.key,
     filters: o.filters,

@@ -30,6 +30,9 @@ export type IdleWatch = (wake: () => void) => () => void;
 /** Waits `ms` milliseconds, or less when `signal` aborts; never rejects. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
+/** Default {@linkcode WorkerOptions.durationMs}: no deadline, run until the rows end or the signal. */
+export const DEFAULT_DURATION_MS = 0;
+
 /** Where workers hand messages: a `Publisher`, or a fake in tests. */
 export interface MessageSink {
   /**
@@ -174,7 +177,7 @@ export function startWorkers(o: WorkerOptions): Workers {
     handed: 0,
     waiting: 0,
   };
-  const durationMs = o.durationMs ?? 0;
+  const durationMs = o.durationMs ?? DEFAULT_DURATION_MS;
   // The duration counts from the first chunk read, so the time it takes to
   // open and parse the start of the file is not taken from it.
   let deadline = Infinity;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_DURATION_MS, parseDuration } from "../../src/cli/duration.ts";
+import { formatDuration, MAX_DURATION_MS, parseDuration } from "../../src/cli/duration.ts";
 
 Deno.test("parseDuration reads each unit and compound durations as milliseconds", () => {
   const cases: [string, number][] = [
@@ -50,4 +50,24 @@ Deno.test("parseDuration refuses fractions of a millisecond and durations a time
     message: `Duration "597h" is longer than 2147483647 ms`,
   });
   assert.throws(() => parseDuration(`${MAX_DURATION_MS + 1}ms`), { name: "RangeError" });
+});
+
+Deno.test("formatDuration writes the largest whole unit, and parseDuration reads it back", () => {
+  const cases: [number, string][] = [
+    [0, "0"],
+    [1, "1ms"],
+    [5, "5ms"],
+    [1_500, "1500ms"],
+    [10_000, "10s"],
+    [90_000, "90s"],
+    [300_000, "5m"],
+    [5_400_000, "90m"],
+    [3_600_000, "1h"],
+    [31 * 86_400_000, "31d"],
+  ];
+  for (const [ms, text] of cases) {
+    assert.equal(formatDuration(ms), text);
+    if (!text.endsWith("d")) assert.equal(parseDuration(text), ms);
+  }
+  for (const bad of [-1, 1.5, Number.NaN]) assert.throws(() => formatDuration(bad), RangeError);
 });

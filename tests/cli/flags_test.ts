@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { envNameOf, placeholderOf } from "../../src/cli/flag_spec.ts";
+import { defaultTextOf, envNameOf, placeholderOf } from "../../src/cli/flag_spec.ts";
 import { DEMO_REFUSED, findFlag, FLAGS, flagsFor } from "../../src/cli/flags.ts";
 import type { GputelOptions } from "../../src/cli/options.ts";
 import { parseCommand } from "../../src/cli/roles.ts";
@@ -40,7 +40,7 @@ const FIELDS: Record<keyof GputelOptions, true> = {
   rate: true,
   durationMs: true,
   loop: true,
-  batch: true,
+  batchSize: true,
   lingerMs: true,
   key: true,
   filters: true,
@@ -51,7 +51,7 @@ const FIELDS: Record<keyof GputelOptions, true> = {
   follow: true,
   maxBadRows: true,
   quiet: true,
-  buffer: true,
+  bufferMessages: true,
   drainTimeoutMs: true,
   logFormat: true,
   group: true,
@@ -62,9 +62,9 @@ const FIELDS: Record<keyof GputelOptions, true> = {
   collectors: true,
   collectorTimeoutMs: true,
   maxFrameBytes: true,
-  maxBatch: true,
+  maxBatchMessages: true,
   maxConnections: true,
-  maxSubscriptions: true,
+  maxSubscriptionsPerConnection: true,
   brokerTopics: true,
   maxTopics: true,
   maxPartitionsTotal: true,
@@ -93,10 +93,20 @@ Deno.test("flag names are unique lower-case words joined by dashes", () => {
   for (const name of all) assert.match(name, /^[a-z]+(-[a-z]+)*$/);
 });
 
-Deno.test("every default parses with its own flag's parser", () => {
+Deno.test("every default, written out as help shows it, parses back to itself with its own flag's parser", () => {
+  let checked = 0;
   for (const flag of FLAGS) {
-    if (flag.default !== undefined) flag.parse(flag.default);
+    if (flag.default === undefined) continue;
+    if (flag.type === "bool") {
+      assert.equal(typeof flag.default, "boolean", flag.name);
+      continue;
+    }
+    const text = defaultTextOf(flag);
+    assert.ok(text !== undefined, flag.name);
+    assert.deepEqual(flag.parse(text), flag.default, `--${flag.name}: help says ${text}`);
+    checked++;
   }
+  assert.ok(checked >= 40, `only ${checked} defaults checked`);
 });
 
 Deno.test("every flag has help, an expectation and at least one role", () => {

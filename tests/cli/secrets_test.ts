@@ -95,7 +95,13 @@ Deno.test("token and limit flags parse, and bad values name the flag", () => {
     "1KiB",
   ]).options;
   assert.deepEqual(
-    [o.maxConnections, o.maxBatch, o.maxFrameBytes, o.maxSubscriptions, o.maxWindowMs],
+    [
+      o.maxConnections,
+      o.maxBatchMessages,
+      o.maxFrameBytes,
+      o.maxSubscriptionsPerConnection,
+      o.maxWindowMs,
+    ],
     [10, 50, 1 << 20, 3, 7 * 86_400_000],
   );
   assert.deepEqual([o.maxUrlLength, o.maxBodyBytes], [1024, 1024]);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseSize } from "../../src/cli/size.ts";
+import { formatSize, parseSize } from "../../src/cli/size.ts";
 
 Deno.test("parseSize reads bare bytes, decimal units and binary units", () => {
   const cases: [string, number][] = [
@@ -43,4 +43,23 @@ Deno.test("parseSize refuses fractions of a byte and sizes beyond safe integers"
     name: "RangeError",
     message: `Size "9999TiB" is larger than 9007199254740991 bytes`,
   });
+});
+
+Deno.test("formatSize writes the largest whole binary unit, else bytes, and parseSize reads it back", () => {
+  const cases: [number, string][] = [
+    [0, "0"],
+    [1000, "1000"],
+    [1024, "1KiB"],
+    [65_536, "64KiB"],
+    [1_048_576, "1MiB"],
+    [1_048_577, "1048577"],
+    [64 * 1024 * 1024, "64MiB"],
+    [3 * 2 ** 30, "3GiB"],
+    [2 ** 40, "1TiB"],
+  ];
+  for (const [bytes, text] of cases) {
+    assert.equal(formatSize(bytes), text);
+    assert.equal(parseSize(text), bytes);
+  }
+  for (const bad of [-1, 0.5]) assert.throws(() => formatSize(bad), RangeError);
 });

@@ -25,11 +25,11 @@ import { UpstreamClient } from "./upstream.ts";
 export interface FederatedApiRoleOptions {
   /** The collectors (`--collectors`). */
   collectors: CollectorsSpec;
-  /** A collector that has not answered within this many ms has failed. @default {2000} */
+  /** A collector that has not answered within this many ms has failed. @default {DEFAULT_COLLECTOR_TIMEOUT_MS} */
   collectorTimeoutMs?: number;
-  /** Bind address. @default {"127.0.0.1"} */
+  /** Bind address. @default {DEFAULT_HOST} */
   host?: string;
-  /** Port; 0 picks a free one. @default {8080} */
+  /** Port; 0 picks a free one. @default {DEFAULT_API_PORT} */
   apiPort?: number;
   /** Required from clients and sent to collectors as `Authorization: Bearer`. */
   token?: string;
@@ -37,11 +37,11 @@ export interface FederatedApiRoleOptions {
   tls?: TlsServerConfig;
   /** PEM certificates to trust for collectors that serve HTTPS. */
   caCerts?: string[];
-  /** Widest telemetry query window, ms. @default {2678400000} (31 days) */
+  /** Widest telemetry query window, ms. @default {DEFAULT_MAX_WINDOW_MS} (31 days) */
   maxWindowMs?: number;
-  /** Largest request body, bytes. @default {65536} */
+  /** Largest request body, bytes. @default {DEFAULT_MAX_BODY_BYTES} */
   maxBodyBytes?: number;
-  /** Longest request URL, characters. @default {8192} */
+  /** Longest request URL, characters. @default {DEFAULT_MAX_URL_LENGTH} */
   maxUrlLength?: number;
   /** Resolves `dns:` names (tests inject one). @default {Deno.resolveDns} */
   resolve?: DnsResolver;

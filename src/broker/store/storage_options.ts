@@ -11,15 +11,22 @@ import type { Logger } from "../../obs/log.ts";
 /** When PUBLISH_OK may be sent relative to fdatasync. */
 export type FsyncPolicy = "always" | "interval" | "never";
 
+/** Default {@linkcode BrokerStorageOptions.fsync}: a publish is confirmed once it is on disk. */
+export const DEFAULT_FSYNC: FsyncPolicy = "always";
+/** Default {@linkcode BrokerStorageOptions.fsyncIntervalMs}. */
+export const DEFAULT_FSYNC_INTERVAL_MS = 1000;
+/** Default {@linkcode BrokerStorageOptions.segmentBytes}: 64 MiB. */
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
 /** Options of {@linkcode BrokerStorage.open}. */
 export interface BrokerStorageOptions {
   /** The broker's own directory (e.g. `<data-dir>/broker`). */
   dir: string;
-  /** When appended batches are fsynced. @default {"always"} */
+  /** When appended batches are fsynced. @default {DEFAULT_FSYNC} */
   fsync?: FsyncPolicy;
-  /** Sync period for `interval`, ms. @default {1000} */
+  /** Sync period for `interval`, ms. @default {DEFAULT_FSYNC_INTERVAL_MS} */
   fsyncIntervalMs?: number;
-  /** Roll to a new segment past this size. @default {67108864} */
+  /** Roll to a new segment past this size. @default {DEFAULT_SEGMENT_BYTES} */
   segmentBytes?: number;
   /** Most descriptors the log keeps open. @default {DEFAULT_MAX_OPEN_FILES} */
   maxOpenFiles?: number;
@@ -67,9 +74,9 @@ export type ResolvedStorageOptions = Required<BrokerStorageOptions>;
 export function resolveStorageOptions(options: BrokerStorageOptions): ResolvedStorageOptions {
   const o: ResolvedStorageOptions = {
     ...options,
-    fsync: options.fsync ?? "always",
-    fsyncIntervalMs: options.fsyncIntervalMs ?? 1000,
-    segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
+    fsync: options.fsync ?? DEFAULT_FSYNC,
+    fsyncIntervalMs: options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS,
+    segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
     maxOpenFiles: options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
     repairMetadata: options.repairMetadata ?? false,
     files: options.files ?? realFiles,
