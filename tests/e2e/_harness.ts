@@ -19,6 +19,56 @@ export { exportCases, freePort, GENERATED_EXPORT, HAS_REAL_EXPORT, REAL_EXPORT, 
 /** The repository root. */
 export const ROOT = fromFileUrl(new URL("../../", import.meta.url));
 
+/** An address a role names in its startup line: the broker's TCP port, its admin API, a query API. */
+export type Bound = "tcp" | "admin" | "api";
+
+/** The flag that sets each {@linkcode Bound} address's port. */
+export const PORT_FLAGS: Readonly<Record<Bound, string>> = {
+  tcp: "--port",
+  admin: "--admin-port",
+  api: "--api-port",
+};
+
+/** The startup lines that name bound addresses: `broker listening`, `collector storing`, `api serving`. */
+const STARTUP = /^(?:\S+ \S+ +(?:\[[^\]]*\] )?)?(broker listening|collector storing|api serving) /;
+
+/**
+ * The ports named by the roles' startup lines in `output`, in either log
+ * format: `tcp=127.0.0.1:4222 admin=http://127.0.0.1:9090` (text) or
+ * `{"msg":"broker listening","tcp":"127.0.0.1:4222",…}` (`--log-format json`).
+ */
+export function boundPorts(output: string): Partial<Record<Bound, number>> {
+  const found: Partial<Record<Bound, number>> = {};
+  const take = (name: string, address: unknown) => {
+    const port = /:(\d+)(?:\/|$| )/.exec(String(address))?.[1];
+    if (name in PORT_FLAGS && port !== undefined) found[name as Bound] = Number(port);
+  };
+  for (const line of output.split("\n")) {
+    if (line.startsWith("{")) {
+      const fields = (() => {
+        try {
+          return JSON.parse(line);
+        } catch {
+          return undefined;
+        }
+      })();
+      if (!STARTUP.test(`${fields?.msg} `)) continue;
+      for (const name of Object.keys(PORT_FLAGS)) if (name in fields) take(name, fields[name]);
+    } else if (STARTUP.test(line)) {
+      for (const m of line.matchAll(/ (tcp|admin|api)=("[^"]*"|\S+)/g)) {
+        take(m[1], m[2].replaceAll('"', ""));
+      }
+    }
+  }
+  return found;
+}
+
+/** Where a spawned process writes its coverage profile: `deno task coverage` sets it apart from the tests' own. */
+function coverageEnv(): Record<string, string> {
+  const dir = Deno.env.get("GPUTEL_SPAWNED_COVERAGE_DIR");
+  return dir === undefined ? {} : { DENO_COVERAGE_DIR: dir };
+}
+
 /** A spawned gputel process whose output is captured. */
 export class Gputel implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
@@ -26,20 +76,51 @@ export class Gputel implements AsyncDisposable {
   #out: string[] = [];
   #pumps: Promise<void>[];
   #status: Promise<Deno.CommandStatus>;
+  #exited = false;
 
-  /** Spawns `deno run -A main.ts ...args` in the repository root. */
-  constructor(args: string[], env: Record<string, string> = {}) {
+  /**
+   * Spawns `deno run -A main.ts ...args` in the repository root; with
+   * `nofile`, under `ulimit -n nofile`.
+   */
+  constructor(args: string[], env: Record<string, string> = {}, options: { nofile?: number } = {}) {
     this.args = args;
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "main.ts", ...args],
+    const deno = [Deno.execPath(), "run", "--allow-all", "main.ts", ...args];
+    const [cmd, ...argv] = options.nofile === undefined
+      ? deno
+      : ["bash", "-c", `ulimit -n ${options.nofile}; exec "$@"`, "bash", ...deno];
+    this.child = new Deno.Command(cmd, {
+      args: argv,
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
       stdin: "null",
-      env,
+      env: { ...coverageEnv(), ...env },
     }).spawn();
     this.#pumps = [this.#pump(this.child.stdout), this.#pump(this.child.stderr)];
-    this.#status = this.child.status;
+    this.#status = this.child.status.finally(() => (this.#exited = true));
+  }
+
+  /**
+   * Waits until the startup lines name every address in `names` (roles bound
+   * to port 0 report the port they got) and returns their ports. Throws with
+   * the output if the process exits first or `timeoutMs` passes.
+   */
+  async bound<K extends Bound>(
+    names: readonly K[],
+    timeoutMs = 30_000,
+  ): Promise<Record<K, number>> {
+    const missing = () => names.filter((n) => boundPorts(this.output)[n] === undefined);
+    await waitUntil(`${this.args[0]} to name its ${names.join(", ")} address`, () => {
+      if (missing().length > 0 && this.#exited) {
+        throw new Error(
+          `${this.args.join(" ")} exited before naming ${missing()}:\n${this.output}`,
+        );
+      }
+      return missing().length === 0;
+    }, timeoutMs).catch((err) => {
+      throw new Error(`${err.message}; output:\n${this.output}`);
+    });
+    return boundPorts(this.output) as Record<K, number>;
   }
 
   async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -170,6 +251,38 @@ export async function consumeIds(
   return { counts, distinct };
 }
 
+/** A spawned role and the ports it bound. */
+export type Started<K extends Bound> = { proc: Gputel } & Record<K, number>;
+
+/**
+ * Spawns `gputel ...args`, binding port 0 for each address in `names` whose
+ * flag `args` does not set, and reads the ports it got from its startup lines
+ * (no free-port guess, so no race with other tests under `--parallel`).
+ * Unless `health` is false (HTTPS servers), waits until its admin and query
+ * APIs answer over HTTP. The caller owns the process.
+ */
+export async function startRole<K extends Bound>(
+  args: string[],
+  names: readonly K[],
+  options: { env?: Record<string, string>; health?: boolean; timeoutMs?: number; nofile?: number } =
+    {},
+): Promise<Started<K>> {
+  const unset = names.filter((n) => !args.includes(PORT_FLAGS[n]));
+  const zeros = unset.flatMap((n) => [PORT_FLAGS[n], "0"]);
+  const proc = new Gputel([...args, ...zeros], options.env, { nofile: options.nofile });
+  try {
+    const ports = await proc.bound(names, options.timeoutMs);
+    for (const n of names) {
+      if (n === "tcp" || options.health === false) continue;
+      await waitForHttp(`http://127.0.0.1:${ports[n]}/health`, proc, options.timeoutMs);
+    }
+    return { proc, ...ports };
+  } catch (err) {
+    await proc[Symbol.asyncDispose]();
+    throw err;
+  }
+}
+
 /** A spawned `gputel broker,collect` and its ports. */
 export interface AllInOne {
   proc: Gputel;
@@ -179,7 +292,7 @@ export interface AllInOne {
 }
 
 /**
- * Spawns `gputel broker,collect` with its data in `dir` on free ports, plus
+ * Spawns `gputel broker,collect` with its data in `dir` on port 0, plus
  * `flags`. Unless `wait` is false (HTTPS servers), waits until its admin and
  * query APIs answer over HTTP. The caller owns the process.
  */
@@ -188,16 +301,12 @@ export async function startAllInOne(
   flags: string[] = [],
   options: { env?: Record<string, string>; wait?: boolean } = {},
 ): Promise<AllInOne> {
-  const [port, admin, api] = [freePort(), freePort(), freePort()];
-  const proc = new Gputel([
-    ...["broker,collect", "--data-dir", dir, "--port", String(port)],
-    ...["--admin-port", String(admin), "--api-port", String(api), ...flags],
-  ], options.env);
-  if (options.wait !== false) {
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, proc);
-    await waitForHttp(`http://127.0.0.1:${api}/health`, proc);
-  }
-  return { proc, port, admin, api };
+  const { proc, tcp, admin, api } = await startRole(
+    ["broker,collect", "--data-dir", dir, ...flags],
+    ["tcp", "admin", "api"],
+    { env: options.env, health: options.wait },
+  );
+  return { proc, port: tcp, admin, api };
 }
 
 /** A broker (restartable on the same ports and data) and a collector, data under one root. */
@@ -206,32 +315,29 @@ export interface BrokerAndCollector {
   admin: number;
   api: number;
   collector: Gputel;
-  /** Starts the broker (again) and waits for its admin API. */
+  /** Starts the broker again on the ports it first got, and waits for its admin API. */
   startBroker(): Promise<Gputel>;
 }
 
 /**
  * Starts `gputel broker` (data in `root/b`) and `gputel collect` (data in
- * `root/c`) on free ports and waits until both answer. The caller owns the
- * processes: it kills and restarts the broker as its test needs.
+ * `root/c`) on port 0 and waits until both answer. The caller owns the
+ * processes: it kills and restarts the broker as its test needs. A restart
+ * binds the ports the first start got, as a real restart would (the
+ * collector reconnects to that address); only then is a port taken by
+ * another process in between possible.
  */
 export async function startBrokerAndCollector(
   root: string,
 ): Promise<BrokerAndCollector & { broker: Gputel }> {
-  const [port, admin, api] = [freePort(), freePort(), freePort()];
-  const startBroker = async () => {
-    const broker = new Gputel([
-      ...["broker", "--data-dir", join(root, "b")],
-      ...["--port", String(port), "--admin-port", String(admin)],
-    ]);
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
-    return broker;
-  };
-  const broker = await startBroker();
-  const collector = new Gputel([
-    ...["collect", "--data-dir", join(root, "c"), "--broker", `127.0.0.1:${port}`],
-    ...["--api-port", String(api)],
-  ]);
-  await waitForHttp(`http://127.0.0.1:${api}/health`, collector);
+  const args = ["broker", "--data-dir", join(root, "b")];
+  const { proc: broker, tcp: port, admin } = await startRole(args, ["tcp", "admin"]);
+  const startBroker = async () =>
+    (await startRole([...args, "--port", `${port}`, "--admin-port", `${admin}`], ["tcp", "admin"]))
+      .proc;
+  const { proc: collector, api } = await startRole(
+    ["collect", "--data-dir", join(root, "c"), "--broker", `127.0.0.1:${port}`],
+    ["api"],
+  );
   return { port, admin, api, broker, collector, startBroker };
 }

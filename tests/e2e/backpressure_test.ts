@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Publisher } from "../../src/client/publisher.ts";
 import { Subscriber } from "../../src/client/subscriber.ts";
-import { consumeIds, freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
+import { consumeIds, getJson, startRole, waitUntil } from "./_harness.ts";
 
 const BOUND = 2 * 1024 * 1024;
 /**
@@ -24,25 +24,15 @@ async function vmRssKiB(pid: number): Promise<number> {
 }
 
 /**
- * A broker with a 2 MiB topic bound on free ports, a subscriber that takes
+ * A broker with a 2 MiB topic bound on port 0, a subscriber that takes
  * 1,000 messages of credit and then waits (paused: nothing acked), and a
  * publisher with a 4,000-message buffer.
  */
 async function pausedConsumer(storage: string[]) {
-  const [port, admin] = [freePort(), freePort()];
-  const broker = new Gputel([
-    "broker",
-    ...storage,
-    "--port",
-    String(port),
-    "--admin-port",
-    String(admin),
-    "--max-topic-bytes",
-    String(BOUND),
-    "--partitions",
-    "2",
-  ]);
-  await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+  const { proc: broker, tcp: port, admin } = await startRole(
+    ["broker", ...storage, "--max-topic-bytes", String(BOUND), "--partitions", "2"],
+    ["tcp", "admin"],
+  );
   const addr = { host: "127.0.0.1", port };
   const sub = await Subscriber.connect({
     broker: addr,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Publisher } from "../../src/client/publisher.ts";
 import { Subscriber } from "../../src/client/subscriber.ts";
-import { consumeIds, freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
+import { consumeIds, getJson, startRole, waitUntil } from "./_harness.ts";
 
 /** Mounts a small tmpfs, or explains why it cannot (not root, no mount permission). */
 async function mountTmpfs(dir: string, size: string): Promise<string | undefined> {
@@ -30,21 +30,12 @@ Deno.test("a broker whose disk fills refuses publishes, stays up, and resumes wh
   try {
     const filler = join(mnt, "filler");
     await Deno.writeFile(filler, new Uint8Array(1536 * 1024));
-    const [port, admin] = [freePort(), freePort()];
-    await using broker = new Gputel([
-      "broker",
-      "--data-dir",
-      mnt,
-      "--port",
-      String(port),
-      "--admin-port",
-      String(admin),
-      "--partitions",
-      "2",
-      "--segment-bytes",
-      "256KiB",
-    ]);
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+    const started = await startRole(
+      ["broker", "--data-dir", mnt, "--partitions", "2", "--segment-bytes", "256KiB"],
+      ["tcp", "admin"],
+    );
+    await using _broker = started.proc;
+    const { tcp: port, admin } = started;
     const addr = { host: "127.0.0.1", port };
     await using pub = await Publisher.connect({
       broker: addr,

@@ -1,59 +1,33 @@
 import assert from "node:assert/strict";
 import { CollectorStore } from "../../src/collect/store.ts";
 import {
-  freePort,
   getJson,
   Gputel,
   jsonlLines,
-  waitForHttp,
+  startRole,
   waitUntil,
   writeExportShaped,
 } from "./_harness.ts";
+import { withDir } from "../_helpers.ts";
 
 interface Ports {
   port: number;
   admin: number;
 }
 
-function startBroker(dataDir: string): { ports: Ports; proc: Gputel } {
-  const ports = { port: freePort(), admin: freePort() };
-  const proc = new Gputel([
-    "broker",
-    "--data-dir",
-    dataDir,
-    "--port",
-    String(ports.port),
-    "--admin-port",
-    String(ports.admin),
-    "--session-timeout",
-    "2s",
-  ]);
-  return { ports, proc };
+async function startBroker(dataDir: string): Promise<{ ports: Ports; proc: Gputel }> {
+  const { proc, tcp, admin } = await startRole(
+    ["broker", "--data-dir", dataDir, "--session-timeout", "2s"],
+    ["tcp", "admin"],
+  );
+  return { ports: { port: tcp, admin }, proc };
 }
 
-function startCollector(
-  ports: Ports,
-  group: string,
-  dir: string,
-  id: string,
-): { api: number; proc: Gputel } {
-  const api = freePort();
-  const proc = new Gputel([
-    "collect",
-    "--broker",
-    `127.0.0.1:${ports.port}`,
-    "--group",
-    group,
-    "--data-dir",
-    dir,
-    "--id",
-    id,
-    "--api-port",
-    String(api),
-    "--workers",
-    "1",
-  ]);
-  return { api, proc };
+function startCollector(ports: Ports, group: string, dir: string, id: string) {
+  return startRole([
+    ...["collect", "--broker", `127.0.0.1:${ports.port}`, "--group", group],
+    ...["--data-dir", dir, "--id", id, "--workers", "1"],
+  ], ["api"]);
 }
 
 async function groupMembers(admin: number, group: string): Promise<number> {
@@ -66,128 +40,125 @@ async function groupMembers(admin: number, group: string): Promise<number> {
 Deno.test({
   name:
     "two collectors in group A split the export-shaped file with no overlap; group B's collector gets all",
-  async fn() {
-    const root = await Deno.makeTempDir({ prefix: "gputel-groups-" });
-    const csv = await writeExportShaped(`${root}/export.csv`);
-    const { ports, proc: broker } = startBroker(root);
-    await using _b = broker;
-    await waitForHttp(`http://127.0.0.1:${ports.admin}/health`, broker);
-    const a1 = startCollector(ports, "A", `${root}/a1`, "a1");
-    const a2 = startCollector(ports, "A", `${root}/a2`, "a2");
-    const b1 = startCollector(ports, "B", `${root}/b1`, "b1");
-    await using _a1 = a1.proc;
-    await using _a2 = a2.proc;
-    await using _b1 = b1.proc;
-    await waitUntil(
-      "group A has 2 members",
-      async () => (await groupMembers(ports.admin, "A")) === 2,
-    );
-    await waitUntil(
-      "group B has 1 member",
-      async () => (await groupMembers(ports.admin, "B")) === 1,
-    );
+  fn: () =>
+    withDir(async (root) => {
+      const csv = await writeExportShaped(`${root}/export.csv`);
+      const { ports, proc: broker } = await startBroker(root);
+      await using _b = broker;
+      await using _a1 = (await startCollector(ports, "A", `${root}/a1`, "a1")).proc;
+      await using _a2 = (await startCollector(ports, "A", `${root}/a2`, "a2")).proc;
+      await using _b1 = (await startCollector(ports, "B", `${root}/b1`, "b1")).proc;
+      await waitUntil(
+        "group A has 2 members",
+        async () => (await groupMembers(ports.admin, "A")) === 2,
+      );
+      await waitUntil(
+        "group B has 1 member",
+        async () => (await groupMembers(ports.admin, "B")) === 1,
+      );
 
-    const stream = new Gputel([
-      "stream",
-      "--csv",
-      csv,
-      "--rate",
-      "0",
-      "--no-loop",
-      "--broker",
-      `127.0.0.1:${ports.port}`,
-    ]);
-    const { code, output } = await stream.wait();
-    assert.equal(code, 0, output);
+      const stream = new Gputel([
+        "stream",
+        "--csv",
+        csv,
+        "--rate",
+        "0",
+        "--no-loop",
+        "--broker",
+        `127.0.0.1:${ports.port}`,
+      ]);
+      const { code, output } = await stream.wait();
+      assert.equal(code, 0, output);
 
-    await waitUntil(
-      "group A stored 2,470",
-      async () =>
-        (await jsonlLines(`${root}/a1`)).length + (await jsonlLines(`${root}/a2`)).length >= 2470,
-    );
-    await waitUntil(
-      "group B stored 2,470",
-      async () => (await jsonlLines(`${root}/b1`)).length >= 2470,
-    );
-    const l1 = await jsonlLines(`${root}/a1`);
-    const l2 = await jsonlLines(`${root}/a2`);
-    const lb = await jsonlLines(`${root}/b1`);
-    assert.equal(l1.length + l2.length, 2470);
-    assert.ok(l1.length > 0 && l2.length > 0, `split ${l1.length}/${l2.length}`);
-    const s1 = new Set(l1);
-    assert.equal(l2.filter((l) => s1.has(l)).length, 0, "no record in both collectors of group A");
-    assert.equal(new Set([...l1, ...l2]).size, 2470);
-    assert.equal(lb.length, 2470);
-    assert.deepEqual(new Set(lb), new Set([...l1, ...l2]));
-    await Deno.remove(root, { recursive: true });
-  },
+      await waitUntil(
+        "group A stored 2,470",
+        async () =>
+          (await jsonlLines(`${root}/a1`)).length + (await jsonlLines(`${root}/a2`)).length >= 2470,
+      );
+      await waitUntil(
+        "group B stored 2,470",
+        async () => (await jsonlLines(`${root}/b1`)).length >= 2470,
+      );
+      const l1 = await jsonlLines(`${root}/a1`);
+      const l2 = await jsonlLines(`${root}/a2`);
+      const lb = await jsonlLines(`${root}/b1`);
+      assert.equal(l1.length + l2.length, 2470);
+      assert.ok(l1.length > 0 && l2.length > 0, `split ${l1.length}/${l2.length}`);
+      const s1 = new Set(l1);
+      assert.equal(
+        l2.filter((l) => s1.has(l)).length,
+        0,
+        "no record in both collectors of group A",
+      );
+      assert.equal(new Set([...l1, ...l2]).size, 2470);
+      assert.equal(lb.length, 2470);
+      assert.deepEqual(new Set(lb), new Set([...l1, ...l2]));
+    }),
 });
 
 Deno.test({
   name: "SIGKILL of one collector mid-stream: the other takes over and the union holds all 2,470",
-  async fn() {
-    const root = await Deno.makeTempDir({ prefix: "gputel-kill-" });
-    const csv = await writeExportShaped(`${root}/export.csv`);
-    const { ports, proc: broker } = startBroker(root);
-    await using _b = broker;
-    await waitForHttp(`http://127.0.0.1:${ports.admin}/health`, broker);
-    const k1 = startCollector(ports, "K", `${root}/k1`, "k1");
-    const k2 = startCollector(ports, "K", `${root}/k2`, "k2");
-    await using _k1 = k1.proc;
-    await using _k2 = k2.proc;
-    await waitUntil(
-      "group K has 2 members",
-      async () => (await groupMembers(ports.admin, "K")) === 2,
-    );
+  fn: () =>
+    withDir(async (root) => {
+      const csv = await writeExportShaped(`${root}/export.csv`);
+      const { ports, proc: broker } = await startBroker(root);
+      await using _b = broker;
+      const k1 = await startCollector(ports, "K", `${root}/k1`, "k1");
+      await using _k1 = k1.proc;
+      await using _k2 = (await startCollector(ports, "K", `${root}/k2`, "k2")).proc;
+      await waitUntil(
+        "group K has 2 members",
+        async () => (await groupMembers(ports.admin, "K")) === 2,
+      );
 
-    const stream = new Gputel([
-      "stream",
-      "--csv",
-      csv,
-      "--rate",
-      "500",
-      "--workers",
-      "1",
-      "--no-loop",
-      "--broker",
-      `127.0.0.1:${ports.port}`,
-    ]);
-    let streaming = true;
-    stream.wait().then(() => (streaming = false));
-    await waitUntil(
-      "k1 to store its first lines",
-      async () => (await jsonlLines(`${root}/k1`)).length > 0,
-    );
-    assert.ok(streaming, "the kill must land mid-stream");
-    k1.proc.kill("SIGKILL");
-    const killedHad = (await jsonlLines(`${root}/k1`)).length;
-    const { code, output } = await stream.wait();
-    assert.equal(code, 0, output);
-    assert.ok(killedHad > 0 && killedHad < 2470, `killed collector had stored ${killedHad}`);
+      const stream = new Gputel([
+        "stream",
+        "--csv",
+        csv,
+        "--rate",
+        "500",
+        "--workers",
+        "1",
+        "--no-loop",
+        "--broker",
+        `127.0.0.1:${ports.port}`,
+      ]);
+      let streaming = true;
+      stream.wait().then(() => (streaming = false));
+      await waitUntil(
+        "k1 to store its first lines",
+        async () => (await jsonlLines(`${root}/k1`)).length > 0,
+      );
+      assert.ok(streaming, "the kill must land mid-stream");
+      k1.proc.kill("SIGKILL");
+      const killedHad = (await jsonlLines(`${root}/k1`)).length;
+      const { code, output } = await stream.wait();
+      assert.equal(code, 0, output);
+      assert.ok(killedHad > 0 && killedHad < 2470, `killed collector had stored ${killedHad}`);
 
-    // The killed collector's last acknowledged rounds are in its journal until
-    // its dir is opened again: recover it as its restart would.
-    await k1.proc.wait();
-    await (await CollectorStore.open({ dir: `${root}/k1/k1` })).close();
-    const union = async () =>
-      new Set([...await jsonlLines(`${root}/k1`), ...await jsonlLines(`${root}/k2`)]);
-    await waitUntil(
-      "the union holds 2,470 distinct records",
-      async () => (await union()).size >= 2470,
-    );
-    assert.equal((await union()).size, 2470);
-    const stats = await getJson<
-      { topics: { groups: { name: string; counters: { redelivered: number } }[] }[] }
-    >(
-      `http://127.0.0.1:${ports.admin}/stats`,
-    );
-    const k = stats.topics.flatMap((t) => t.groups).find((g) => g.name === "K")!;
-    const total = (await jsonlLines(`${root}/k1`)).length + (await jsonlLines(`${root}/k2`)).length;
-    // Duplicates can only come from what was redelivered after the kill.
-    assert.ok(
-      total - 2470 <= k.counters.redelivered,
-      `${total - 2470} duplicates, ${k.counters.redelivered} redelivered`,
-    );
-    await Deno.remove(root, { recursive: true });
-  },
+      // The killed collector's last acknowledged rounds are in its journal until
+      // its dir is opened again: recover it as its restart would.
+      await k1.proc.wait();
+      await (await CollectorStore.open({ dir: `${root}/k1/k1` })).close();
+      const union = async () =>
+        new Set([...await jsonlLines(`${root}/k1`), ...await jsonlLines(`${root}/k2`)]);
+      await waitUntil(
+        "the union holds 2,470 distinct records",
+        async () => (await union()).size >= 2470,
+      );
+      assert.equal((await union()).size, 2470);
+      const stats = await getJson<
+        { topics: { groups: { name: string; counters: { redelivered: number } }[] }[] }
+      >(
+        `http://127.0.0.1:${ports.admin}/stats`,
+      );
+      const k = stats.topics.flatMap((t) => t.groups).find((g) => g.name === "K")!;
+      const total = (await jsonlLines(`${root}/k1`)).length +
+        (await jsonlLines(`${root}/k2`)).length;
+      // Duplicates can only come from what was redelivered after the kill.
+      assert.ok(
+        total - 2470 <= k.counters.redelivered,
+        `${total - 2470} duplicates, ${k.counters.redelivered} redelivered`,
+      );
+    }),
 });

@@ -9,58 +9,11 @@ import {
   type Frame,
   FrameType,
 } from "../../src/protocol/mod.ts";
-import { freePort, getJson, ROOT, waitForHttp, waitUntil } from "./_harness.ts";
+import { getJson, startRole, waitUntil } from "./_harness.ts";
 
-/** `gputel broker` under `ulimit -n 1024`, its output captured. */
-class LimitedBroker implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  #out: string[] = [];
-  #pumps: Promise<void>[];
-
-  constructor(dir: string, port: number, admin: number) {
-    const cmd = [
-      Deno.execPath(),
-      ...["run", "--allow-all", "main.ts", "broker", "--data-dir", dir],
-      ...["--port", String(port), "--admin-port", String(admin)],
-    ].map((a) => `'${a}'`).join(" ");
-    this.child = new Deno.Command("bash", {
-      args: ["-c", `ulimit -n 1024; exec ${cmd}`],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-      stdin: "null",
-    }).spawn();
-    this.#pumps = [this.#pump(this.child.stdout), this.#pump(this.child.stderr)];
-  }
-
-  async #pump(s: ReadableStream<Uint8Array>): Promise<void> {
-    for await (const chunk of s.pipeThrough(new TextDecoderStream())) this.#out.push(chunk);
-  }
-
-  get output(): string {
-    return this.#out.join("");
-  }
-
-  async stop(): Promise<number> {
-    try {
-      this.child.kill("SIGTERM");
-    } catch {
-      // exited
-    }
-    const s = await this.child.status;
-    await Promise.all(this.#pumps);
-    return s.code;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch {
-      // exited
-    }
-    await this.child.status;
-    await Promise.all(this.#pumps);
-  }
+/** Starts `gputel broker` on `dir` under `ulimit -n 1024`, on port 0. */
+function limitedBroker(dir: string) {
+  return startRole(["broker", "--data-dir", dir], ["tcp", "admin"], { nofile: 1024 });
 }
 
 interface Stats {
@@ -86,12 +39,11 @@ Deno.test({
     "3,000 topic names on one connection under ulimit -n 1024: ERROR LIMIT past --max-topics, the broker serves others, keeps descriptors for its log, and restarts",
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "gputel-flood-" });
-    const [port, admin] = [freePort(), freePort()];
     const dir = join(root, "b");
     try {
       {
-        await using broker = new LimitedBroker(dir, port, admin);
-        await waitForHttp(`http://127.0.0.1:${admin}/health`, broker as never);
+        const { proc: broker, tcp: port, admin } = await limitedBroker(dir);
+        await using _broker = broker;
         const frames: Frame[] = [];
         const link = await openLink({ host: "127.0.0.1", port }, {
           clientId: "flood",
@@ -143,14 +95,15 @@ Deno.test({
         );
         for (const c of conns) c.close();
         assert.equal(await publishConfirmed(port, 100), 100, "new clients are served again");
-        assert.equal(await broker.stop(), 0, broker.output);
+        broker.kill("SIGTERM");
+        assert.equal((await broker.wait()).code, 0, broker.output);
         const lines = broker.output.split("\n");
         assert.ok(lines.filter((l) => /accept failed/.test(l)).length <= 1, "once per episode");
         const emfile = lines.filter((l) => /Too many open files/.test(l) && !/accept/.test(l));
         assert.deepEqual(emfile, [], "no file of the broker ever failed to open");
       }
-      await using again = new LimitedBroker(dir, port, admin);
-      await waitForHttp(`http://127.0.0.1:${admin}/health`, again as never);
+      const { proc: again, tcp: port, admin } = await limitedBroker(dir);
+      await using _again = again;
       const stats = await getJson<Stats>(`http://127.0.0.1:${admin}/stats`);
       assert.equal(stats.topics.length, 64, "every topic came back");
       assert.ok(stats.storage.open_files <= stats.storage.max_open_files);
