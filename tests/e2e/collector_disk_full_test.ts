@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Publisher } from "../../src/client/publisher.ts";
-import { freePort, getJson, Gputel, jsonlLines, waitForHttp, waitUntil } from "./_harness.ts";
+import { getJson, jsonlLines, startRole, waitUntil } from "./_harness.ts";
 
 /** Mounts a small tmpfs, or explains why it cannot (not root, no mount permission). */
 async function mountTmpfs(dir: string, size: string): Promise<string | undefined> {
@@ -35,31 +35,18 @@ Deno.test("a collector whose disk fills acks nothing unwritten, stays up, and ca
   }
   const root = await Deno.makeTempDir({ prefix: "gputel-cfull-" });
   try {
-    const [port, admin, api] = [freePort(), freePort(), freePort()];
-    await using broker = new Gputel([
-      "broker",
-      "--data-dir",
-      join(root, "b"),
-      "--port",
-      String(port),
-      "--admin-port",
-      String(admin),
-      "--ack-timeout",
-      "1s",
-      "--max-deliveries",
-      "1000",
-    ]);
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
-    await using collector = new Gputel([
-      "collect",
-      "--data-dir",
-      mnt,
-      "--broker",
-      `127.0.0.1:${port}`,
-      "--api-port",
-      String(api),
-    ]);
-    await waitForHttp(`http://127.0.0.1:${api}/health`, collector);
+    const b = await startRole([
+      ...["broker", "--data-dir", join(root, "b")],
+      ...["--ack-timeout", "1s", "--max-deliveries", "1000"],
+    ], ["tcp", "admin"]);
+    await using _broker = b.proc;
+    const { tcp: port, admin } = b;
+    const c = await startRole(
+      ["collect", "--data-dir", mnt, "--broker", `127.0.0.1:${port}`],
+      ["api"],
+    );
+    await using collector = c.proc;
+    const { api } = c;
     // Leave about 400 KiB free: the checkpoint and some lines fit, the rest does not.
     const free = async () => {
       const out = await new Deno.Command("df", { args: ["-B1", "--output=avail", mnt] }).output();

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import {
-  freePort,
   getJson,
   Gputel,
   jsonlLines,
   startAllInOne,
-  waitForHttp,
+  startRole,
   waitUntil,
   writeExportShaped,
 } from "./_harness.ts";
@@ -14,18 +13,8 @@ interface BrokerStats {
   topics: { name: string; groups: { name: string; lag: number; in_flight: number }[] }[];
 }
 
-function collector(dataDir: string, brokerPort: number, apiPort: number, id = "c1"): Gputel {
-  return new Gputel([
-    "collect",
-    "--broker",
-    `127.0.0.1:${brokerPort}`,
-    "--data-dir",
-    dataDir,
-    "--id",
-    id,
-    "--api-port",
-    String(apiPort),
-  ]);
+function collectArgs(dataDir: string, brokerPort: number, id = "c1"): string[] {
+  return ["collect", "--broker", `127.0.0.1:${brokerPort}`, "--data-dir", dataDir, "--id", id];
 }
 
 Deno.test({
@@ -34,20 +23,11 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "gputel-kill-" });
     const csv = await writeExportShaped(`${dir}/export.csv`);
-    const [port, admin, api] = [freePort(), freePort(), freePort()];
-    await using broker = new Gputel([
-      "broker",
-      "--port",
-      String(port),
-      "--admin-port",
-      String(admin),
-      "--data-dir",
-      `${dir}/broker`,
-    ]);
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+    const b = await startRole(["broker", "--data-dir", `${dir}/broker`], ["tcp", "admin"]);
+    await using _broker = b.proc;
+    const { tcp: port, admin } = b;
     const data = `${dir}/collectors`;
-    let current = collector(data, port, api);
-    await waitForHttp(`http://127.0.0.1:${api}/health`, current);
+    let { proc: current, api } = await startRole(collectArgs(data, port), ["api"]);
     await using stream = new Gputel([
       "stream",
       "--csv",
@@ -69,8 +49,7 @@ Deno.test({
       current.kill("SIGKILL");
       const { code } = await current.wait();
       killed.push(code);
-      current = collector(data, port, api);
-      await waitForHttp(`http://127.0.0.1:${api}/health`, current);
+      ({ proc: current, api } = await startRole(collectArgs(data, port), ["api"]));
     }
     await using last = current;
     const streamed = await stream.wait();
@@ -104,8 +83,7 @@ Deno.test("A second collector with the same --id on the same data dir exits 2 wi
   const servers = await startAllInOne(dir, ["--id", "same"]);
   await using first = servers.proc;
   const { port } = servers;
-  const api2 = freePort();
-  await using second = collector(dir, port, api2, "same");
+  await using second = new Gputel([...collectArgs(dir, port, "same"), "--api-port", "0"]);
   const { code, output } = await second.wait();
   assert.equal(code, 2, output);
   assert.match(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { TelemetryRecord } from "../../src/record/telemetry_record.ts";
-import { freePort, getJson, Gputel, waitForHttp, waitUntil } from "./_harness.ts";
+import { getJson, Gputel, startRole, waitUntil } from "./_harness.ts";
 
 const GPU = "GPU-fed00000-0000-0000-0000-000000000001";
 const ROWS = 3000;
@@ -9,6 +9,7 @@ const ROWS = 3000;
 interface Collector {
   id: string;
   dir: string;
+  /** Its API port: 0 until its first start binds one; a restart binds the same (the federated API lists it). */
   api: number;
   proc?: Gputel;
 }
@@ -33,12 +34,12 @@ async function seqsOf(c: Collector): Promise<number[]> {
   return page.data.map((r) => Number(r.metrics.seq));
 }
 
-function start(c: Collector, broker: number): Gputel {
-  c.proc = new Gputel([
+async function start(c: Collector, broker: number): Promise<void> {
+  const started = await startRole([
     ...["collect", "--broker", `127.0.0.1:${broker}`, "--group", "fed", "--workers", "1"],
     ...["--data-dir", c.dir, "--id", c.id, "--api-port", String(c.api)],
-  ]);
-  return c.proc;
+  ], ["api"]);
+  [c.proc, c.api] = [started.proc, started.api];
 }
 
 async function stop(c: Collector): Promise<void> {
@@ -56,22 +57,30 @@ Deno.test({
     const csv = join(root, "one_gpu.csv");
     const rows = Array.from({ length: ROWS }, (_, i) => `${GPU},fed-host,0,${i}`);
     await Deno.writeTextFile(csv, ["uuid,Hostname,gpu_id,seq", ...rows].join("\n") + "\n");
-    const [port, admin] = [freePort(), freePort()];
     // One partition: every record of the GPU is in it, and it moves whole between collectors.
-    await using broker = new Gputel([
-      ...["broker", "--data-dir", join(root, "broker"), "--partitions", "1"],
-      ...["--port", String(port), "--admin-port", String(admin), "--session-timeout", "2s"],
-    ]);
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+    const started = await startRole(
+      [
+        "broker",
+        "--data-dir",
+        join(root, "broker"),
+        "--partitions",
+        "1",
+        "--session-timeout",
+        "2s",
+      ],
+      ["tcp", "admin"],
+    );
+    await using _broker = started.proc;
+    const { tcp: port, admin } = started;
     const collectors: Collector[] = ["c0", "c1", "c2"].map((id) => ({
       id,
       dir: join(root, id),
-      api: freePort(),
+      api: 0,
     }));
     const [c0, c1, c2] = collectors;
     try {
       // Scale 1: c0 owns the partition.
-      start(c0, port);
+      await start(c0, port);
       await waitUntil("c0 joined", async () => (await memberIds(admin)).length === 1);
       await using stream = new Gputel([
         ...["stream", "--csv", csv, "--broker", `127.0.0.1:${port}`, "--workers", "1"],
@@ -79,8 +88,8 @@ Deno.test({
       ]);
       await waitUntil("c0 stored rows", async () => (await seqsOf(c0)).length >= 40, 60_000);
       // Scale 3, then 2: c0 leaves mid-stream and the partition moves to c1 or c2.
-      start(c1, port);
-      start(c2, port);
+      await start(c1, port);
+      await start(c2, port);
       await waitUntil("three members", async () => (await memberIds(admin)).length === 3, 60_000);
       await stop(c0);
       let moved: Collector | undefined;
@@ -104,11 +113,8 @@ Deno.test({
       assert.ok(confirmed > 100 && confirmed < ROWS, `confirmed ${confirmed}`);
 
       // The stopped collectors come back and serve their own files.
-      start(c0, port);
-      start(moved!, port);
-      for (const c of collectors) {
-        await waitForHttp(`http://127.0.0.1:${c.api}/health`, c.proc!);
-      }
+      await start(c0, port);
+      await start(moved!, port);
       await waitUntil("every confirmed row stored", async () => {
         const all = new Set((await Promise.all(collectors.map(seqsOf))).flat());
         return all.size === confirmed;
@@ -121,13 +127,12 @@ Deno.test({
         assert.ok(seqs.length > 0, `collector c${i} holds none of the GPU's records`);
       }
 
-      const apiPort = freePort();
-      await using api = new Gputel([
-        ...["api", "--api-port", String(apiPort), "--collector-timeout", "2s", "--collectors"],
+      const federated = await startRole([
+        ...["api", "--collector-timeout", "2s", "--collectors"],
         collectors.map((c) => `http://127.0.0.1:${c.api}`).join(","),
-      ]);
-      const base = `http://127.0.0.1:${apiPort}`;
-      await waitForHttp(`${base}/health`, api);
+      ], ["api"]);
+      await using _api = federated.proc;
+      const base = `http://127.0.0.1:${federated.api}`;
       const seqs: number[] = [];
       const times: number[] = [];
       let cursor: string | null = null;
