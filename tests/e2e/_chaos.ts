@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import { ChaosCluster, type FaultCounts, sleep } from "./_chaos_cluster.ts";
-import { freePort, getJson, Gputel, jsonlLines, waitForHttp } from "./_harness.ts";
+import { getJson, Gputel, jsonlLines, startRole } from "./_harness.ts";
 
 /** How a chaos run goes. */
 export interface ChaosOptions {
@@ -238,18 +238,14 @@ async function check(
   log: (l: string) => void,
 ): Promise<ChaosResult> {
   for (const p of [...cluster.stopped]) p.kill("SIGCONT");
-  const apiPort = freePort();
   const stored = async () => (await jsonlLines(cluster.collectDir)).length;
   let apiCounts: Map<number, number>;
   {
-    await using api = new Gputel([
-      "api",
-      "--data-dir",
-      cluster.collectDir,
-      "--api-port",
-      String(apiPort),
-    ]);
-    await waitForHttp(`http://127.0.0.1:${apiPort}/health`, api, 60_000);
+    const started = await startRole(["api", "--data-dir", cluster.collectDir], ["api"], {
+      timeoutMs: 60_000,
+    });
+    await using _api = started.proc;
+    const apiPort = started.api;
     apiCounts = await converge(
       () => rowCounts(`http://127.0.0.1:${apiPort}`),
       expected,

@@ -1,12 +1,14 @@
 /**
  * The processes of a chaos run: one broker on fixed ports and data dir, and
  * collectors of one group, each with a stable id and API port, that can be
- * killed, stopped, continued and restarted by signal.
+ * killed, stopped, continued and restarted by signal. Each process binds
+ * port 0 on its first start; a restart binds the port it got then, as a real
+ * restart would (clients reconnect to that address).
  *
  * @module
  */
 import { join } from "node:path";
-import { freePort, Gputel, waitForHttp } from "./_harness.ts";
+import { type Gputel, startRole } from "./_harness.ts";
 
 /** Every fault a chaos run can inject, counted. */
 export interface FaultCounts {
@@ -31,8 +33,10 @@ export const CHAOS_BROKER_FLAGS = [
 /** The broker and collectors of a chaos run. */
 export class ChaosCluster implements AsyncDisposable {
   readonly root: string;
-  readonly port = freePort();
-  readonly adminPort = freePort();
+  /** The broker's TCP port: 0 until its first start. */
+  port = 0;
+  /** The broker's admin port: 0 until its first start. */
+  adminPort = 0;
   readonly collectDir: string;
   readonly faults: FaultCounts = {
     brokerSigkill: 0,
@@ -45,7 +49,7 @@ export class ChaosCluster implements AsyncDisposable {
   broker: Gputel | undefined;
   /** Collector id → its process while running (stopped ones included). */
   readonly collectors = new Map<string, Gputel>();
-  /** Collector id → its API port (kept across restarts). */
+  /** Collector id → its API port (bound on its first start, kept across restarts). */
   readonly apiPorts = new Map<string, number>();
   /** Processes stopped by SIGSTOP, continued later. */
   readonly stopped = new Set<Gputel>();
@@ -64,13 +68,17 @@ export class ChaosCluster implements AsyncDisposable {
 
   /** Starts the broker (again) and waits for its admin API. */
   async startBroker(): Promise<void> {
-    this.broker = new Gputel([
-      "broker",
-      ...["--port", String(this.port), "--admin-port", String(this.adminPort)],
-      ...["--data-dir", join(this.root, "broker")],
-      ...CHAOS_BROKER_FLAGS,
-    ]);
-    await waitForHttp(`http://127.0.0.1:${this.adminPort}/health`, this.broker, 60_000);
+    const started = await startRole(
+      [
+        "broker",
+        ...["--port", String(this.port), "--admin-port", String(this.adminPort)],
+        ...["--data-dir", join(this.root, "broker")],
+        ...CHAOS_BROKER_FLAGS,
+      ],
+      ["tcp", "admin"],
+      { timeoutMs: 60_000 },
+    );
+    [this.broker, this.port, this.adminPort] = [started.proc, started.tcp, started.admin];
   }
 
   /** Signals the broker; SIGKILL and SIGTERM are followed by a restart after `downMs`. */
@@ -91,14 +99,17 @@ export class ChaosCluster implements AsyncDisposable {
 
   /** Starts collector `id` (a new one, or a restart on its own dir). */
   async startCollector(id: string): Promise<void> {
-    if (!this.apiPorts.has(id)) this.apiPorts.set(id, freePort());
-    const c = new Gputel([
-      "collect",
-      ...["--broker", this.brokerAddr, "--data-dir", this.collectDir, "--id", id],
-      ...["--workers", "1", "--api-port", String(this.apiPorts.get(id))],
-    ]);
-    this.collectors.set(id, c);
-    await waitForHttp(`http://127.0.0.1:${this.apiPorts.get(id)}/health`, c, 60_000);
+    const { proc, api } = await startRole(
+      [
+        "collect",
+        ...["--broker", this.brokerAddr, "--data-dir", this.collectDir, "--id", id],
+        ...["--workers", "1", "--api-port", String(this.apiPorts.get(id) ?? 0)],
+      ],
+      ["api"],
+      { timeoutMs: 60_000 },
+    );
+    this.collectors.set(id, proc);
+    this.apiPorts.set(id, api);
   }
 
   /** Signals a collector: SIGKILL and SIGTERM end it (wait for exit); SIGSTOP pauses it `ms`. */

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { checkExposition } from "../obs/_prom_check.ts";
 import {
-  freePort,
   GENERATED_EXPORT,
   getJson,
   Gputel,
   ROOT,
   startAllInOne,
-  waitForHttp,
+  startRole,
   waitUntil,
 } from "./_harness.ts";
 
@@ -41,10 +40,8 @@ async function collectInto(dir: string, csv: string, rows: number) {
 
 /** Starts `gputel api` on `dir` and waits until it shows `rows` records (it follows checkpoints). */
 async function startApi(dir: string, rows: number) {
-  const port = freePort();
-  const api = new Gputel(["api", "--data-dir", dir, "--api-port", String(port)]);
+  const { proc: api, api: port } = await startRole(["api", "--data-dir", dir], ["api"]);
   const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/health`, api);
   await waitUntil(`${rows} records on the api role`, async () => {
     const stats = await getJson<{ records_total: number }>(`${base}/stats`);
     return stats.records_total >= rows;

@@ -14,7 +14,7 @@ import {
   writeDayCsv,
   writeFleetCsv,
 } from "./_dashboard_data.ts";
-import { freePort, Gputel, startAllInOne, waitForHttp, waitUntil } from "./_harness.ts";
+import { startAllInOne, startRole, waitUntil } from "./_harness.ts";
 
 // The page's globals, as the callbacks below (which run in the browser) use them.
 interface PageElement {
@@ -284,12 +284,9 @@ async function browserSteps(t: Deno.TestContext, dir: string): Promise<void> {
       async () => {
         const all = [...inputIds, ...FRESH].sort();
         for (const source of [["--data-dir", join(dir, "data")], ["--collectors", base]]) {
-          const apiPort = freePort();
-          await using api = new Gputel([
-            ...["api", "--api-port", String(apiPort), "--token", TOKEN, ...source],
-          ]);
-          const apiBase = `http://127.0.0.1:${apiPort}`;
-          await waitForHttp(`${apiBase}/health`, api);
+          const started = await startRole(["api", "--token", TOKEN, ...source], ["api"]);
+          await using _api = started.proc;
+          const apiBase = `http://127.0.0.1:${started.api}`;
           const view = await browser.context.newPage();
           view.on("pageerror", (e) => void pageErrors.push(e.message));
           await view.addInitScript((t) => sessionStorage.setItem("gputel-token", t), TOKEN);

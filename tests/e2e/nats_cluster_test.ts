@@ -3,14 +3,7 @@ import { heavyTestLock } from "../_helpers.ts";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import {
-  freePort,
-  getJson,
-  Gputel,
-  waitForHttp,
-  waitUntil,
-  writeExportShaped,
-} from "./_harness.ts";
+import { getJson, Gputel, startRole, waitUntil, writeExportShaped } from "./_harness.ts";
 import { apiRows, type NatsServer, natsTest, startCluster } from "./_nats.ts";
 
 const ROWS = 20_000;
@@ -79,12 +72,14 @@ natsTest(
       const csv = await writeExportShaped(join(dir, "export.csv"), ROWS);
       const data = join(dir, "data");
       const collect = async (id: string): Promise<Collector> => {
-        const api = freePort();
-        const proc = new Gputel([
-          ...["collect", "--broker", urls, "--data-dir", data, "--id", id, "--workers", "2"],
-          ...["--api-port", String(api), "--ack-timeout", "3s"],
-        ]);
-        await waitForHttp(`http://127.0.0.1:${api}/health`, proc, 60_000);
+        const { proc, api } = await startRole(
+          [
+            ...["collect", "--broker", urls, "--data-dir", data, "--id", id, "--workers", "2"],
+            ...["--ack-timeout", "3s"],
+          ],
+          ["api"],
+          { timeoutMs: 60_000 },
+        );
         return { api, proc, stored: 0 };
       };
       const c1 = await collect("c1");
@@ -142,10 +137,9 @@ natsTest(
       const acks = /JetStream publish acks.*/.exec(output)?.[0] ?? "(no ack latency line)";
       console.log(`publish during failover: ${ROWS} rows in ${seconds.toFixed(1)} s; ${acks}`);
 
-      const apiPort = freePort();
-      await using api = new Gputel(["api", "--data-dir", data, "--api-port", String(apiPort)]);
-      const base = `http://127.0.0.1:${apiPort}`;
-      await waitForHttp(`${base}/health`, api);
+      const reader = await startRole(["api", "--data-dir", data], ["api"]);
+      await using _api = reader.proc;
+      const base = `http://127.0.0.1:${reader.api}`;
       // c1's unacked batches come back to c2 after the 3 s ack wait.
       await waitUntil(
         "every row through the API",

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  freePort,
   Gputel,
   HAS_REAL_EXPORT,
   REAL_EXPORT,
-  waitForHttp,
+  startRole,
   waitUntil,
   writeExportShaped,
 } from "./_harness.ts";
@@ -33,20 +32,15 @@ async function streamInto(
   await using server = await NatsServer.start(dir);
   const file = typeof csv === "string" ? csv : await csv(dir);
   const data = join(dir, "data");
-  const collector = (id: string) => {
-    const api = freePort();
-    const proc = new Gputel([
+  const collector = (id: string) =>
+    startRole([
       ...["collect", "--broker", server.url, "--data-dir", data, "--id", id],
-      ...["--api-port", String(api), "--workers", "2"],
-    ]);
-    return { api, proc };
-  };
-  const c1 = collector("c1");
-  const c2 = collector("c2");
+      ...["--workers", "2"],
+    ], ["api"]);
+  const c1 = await collector("c1");
   await using _c1 = c1.proc;
+  const c2 = await collector("c2");
   await using _c2 = c2.proc;
-  await waitForHttp(`http://127.0.0.1:${c1.api}/health`, c1.proc);
-  await waitForHttp(`http://127.0.0.1:${c2.api}/health`, c2.proc);
   const stream = new Gputel([
     ...["stream", "--broker", server.url, "--csv", file, "--rate", "0", "--no-loop"],
   ]);
@@ -54,10 +48,9 @@ async function streamInto(
   assert.equal(code, 0, output);
   assert.match(output, new RegExp(`confirmed=${rows}\\b`));
 
-  const apiPort = freePort();
-  await using api = new Gputel(["api", "--data-dir", data, "--api-port", String(apiPort)]);
-  const base = `http://127.0.0.1:${apiPort}`;
-  await waitForHttp(`${base}/health`, api);
+  const started = await startRole(["api", "--data-dir", data], ["api"]);
+  await using _api = started.proc;
+  const base = `http://127.0.0.1:${started.api}`;
   await waitUntil(
     `${rows} rows through the API`,
     async () => (await apiRows(base)).records >= rows,

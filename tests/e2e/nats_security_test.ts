@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeTestCert } from "../net/_cert.ts";
-import { freePort, Gputel, waitForHttp, waitUntil, writeExportShaped } from "./_harness.ts";
+import { Gputel, startRole, waitUntil, writeExportShaped } from "./_harness.ts";
 import { NatsServer, natsTest } from "./_nats.ts";
 
 natsTest(
@@ -28,12 +28,12 @@ natsTest(
       assert.equal(refused.code, 1, refused.output);
       assert.match(refused.output, /NATS .* refused the connection: .*Authorization/i);
 
-      const api = freePort();
-      await using collector = new Gputel([
+      const c = await startRole([
         ...["collect", "--broker", url, "--data-dir", join(dir, "data"), "--id", "c1"],
-        ...["--api-port", String(api), "--token", "s3cret-token", ...tls],
-      ]);
-      await waitForHttp(`http://127.0.0.1:${api}/health`, collector);
+        ...["--token", "s3cret-token", ...tls],
+      ], ["api"]);
+      await using _collector = c.proc;
+      const { api } = c;
       const csv = await writeExportShaped(join(dir, "rows.csv"), 100);
       const stream = new Gputel([
         ...["stream", "--broker", url, "--csv", csv, "--rate", "0", "--no-loop"],

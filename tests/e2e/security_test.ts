@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import { makeTestCert } from "../net/_cert.ts";
 import { mulberry32 as prng } from "../../src/stream/prng.ts";
 import {
-  freePort,
   Gputel,
   jsonlLines,
   startAllInOne,
-  waitForHttp,
+  startRole,
   waitUntil,
   writeExportShaped,
 } from "./_harness.ts";
@@ -216,12 +215,10 @@ Deno.test({
 
 Deno.test("binding a non-loopback address without a token warns at start; with one it does not", async () => {
   for (const token of [undefined, TOKEN]) {
-    const [port, admin] = [freePort(), freePort()];
-    await using broker = new Gputel(
-      ["broker", "--host", "0.0.0.0", "--port", String(port), "--admin-port", String(admin)],
-      token ? { GPUTEL_TOKEN: token, GPUTEL_NO_PERSIST: "1" } : { GPUTEL_NO_PERSIST: "1" },
-    );
-    await waitForHttp(`http://127.0.0.1:${admin}/health`, broker);
+    const { proc: broker } = await startRole(["broker", "--host", "0.0.0.0"], ["tcp", "admin"], {
+      env: token ? { GPUTEL_TOKEN: token, GPUTEL_NO_PERSIST: "1" } : { GPUTEL_NO_PERSIST: "1" },
+    });
+    await using _broker = broker;
     broker.kill("SIGTERM");
     const { code, output } = await broker.wait();
     assert.equal(code, 0);
