@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Gputel, startRole } from "./_harness.ts";
+import { type Gputel, roleReady, spawnRole, startRole } from "./_harness.ts";
 
 /** Every fault a chaos run can inject, counted. */
 export interface FaultCounts {
@@ -99,16 +99,14 @@ export class ChaosCluster implements AsyncDisposable {
 
   /** Starts collector `id` (a new one, or a restart on its own dir). */
   async startCollector(id: string): Promise<void> {
-    const { proc, api } = await startRole(
-      [
-        "collect",
-        ...["--broker", this.brokerAddr, "--data-dir", this.collectDir, "--id", id],
-        ...["--workers", "1", "--api-port", String(this.apiPorts.get(id) ?? 0)],
-      ],
-      ["api"],
-      { timeoutMs: 60_000 },
-    );
+    const proc = spawnRole([
+      "collect",
+      ...["--broker", this.brokerAddr, "--data-dir", this.collectDir, "--id", id],
+      ...["--workers", "1", "--api-port", String(this.apiPorts.get(id) ?? 0)],
+    ], ["api"]);
+    // Known as running at once: a scale-up deciding what to start next sees it.
     this.collectors.set(id, proc);
+    const { api } = await roleReady(proc, ["api"], { timeoutMs: 60_000 });
     this.apiPorts.set(id, api);
   }
 

@@ -254,29 +254,58 @@ export async function consumeIds(
 /** A spawned role and the ports it bound. */
 export type Started<K extends Bound> = { proc: Gputel } & Record<K, number>;
 
+/** How {@linkcode startRole} spawns and waits. */
+export interface RoleOptions {
+  /** Environment of the process. */
+  env?: Record<string, string>;
+  /** Wait until its admin and query APIs answer over HTTP (not for HTTPS servers). @default true */
+  health?: boolean;
+  /** Deadline of each wait. @default 30 s for the startup line, 20 s for each API */
+  timeoutMs?: number;
+  /** Run under `ulimit -n nofile`. */
+  nofile?: number;
+}
+
 /**
  * Spawns `gputel ...args`, binding port 0 for each address in `names` whose
- * flag `args` does not set, and reads the ports it got from its startup lines
- * (no free-port guess, so no race with other tests under `--parallel`).
- * Unless `health` is false (HTTPS servers), waits until its admin and query
- * APIs answer over HTTP. The caller owns the process.
+ * flag `args` does not set. {@linkcode roleReady} then reads the ports it got.
+ */
+export function spawnRole(args: string[], names: readonly Bound[], options: RoleOptions = {}) {
+  const unset = names.filter((n) => !args.includes(PORT_FLAGS[n]));
+  const zeros = unset.flatMap((n) => [PORT_FLAGS[n], "0"]);
+  return new Gputel([...args, ...zeros], options.env, { nofile: options.nofile });
+}
+
+/**
+ * Reads the ports `proc` got from its startup lines (no free-port guess, so
+ * no race with other tests under `--parallel`) and, unless `health` is
+ * false, waits until its admin and query APIs answer over HTTP.
+ */
+export async function roleReady<K extends Bound>(
+  proc: Gputel,
+  names: readonly K[],
+  options: RoleOptions = {},
+): Promise<Record<K, number>> {
+  const ports = await proc.bound(names, options.timeoutMs);
+  for (const n of names) {
+    if (n === "tcp" || options.health === false) continue;
+    await waitForHttp(`http://127.0.0.1:${ports[n]}/health`, proc, options.timeoutMs);
+  }
+  return ports;
+}
+
+/**
+ * {@linkcode spawnRole} then {@linkcode roleReady}; the process is killed if
+ * it does not get ready. The caller owns the process.
  */
 export async function startRole<K extends Bound>(
   args: string[],
   names: readonly K[],
-  options: { env?: Record<string, string>; health?: boolean; timeoutMs?: number; nofile?: number } =
-    {},
+  options: RoleOptions = {},
 ): Promise<Started<K>> {
-  const unset = names.filter((n) => !args.includes(PORT_FLAGS[n]));
-  const zeros = unset.flatMap((n) => [PORT_FLAGS[n], "0"]);
-  const proc = new Gputel([...args, ...zeros], options.env, { nofile: options.nofile });
+  const proc = spawnRole(args, names, options);
   try {
-    const ports = await proc.bound(names, options.timeoutMs);
-    for (const n of names) {
-      if (n === "tcp" || options.health === false) continue;
-      await waitForHttp(`http://127.0.0.1:${ports[n]}/health`, proc, options.timeoutMs);
-    }
-    return { proc, ...ports };
+    return { proc, ...await roleReady(proc, names, options) };
   } catch (err) {
     await proc[Symbol.asyncDispose]();
     throw err;
