@@ -23,6 +23,20 @@ export async function withDir(fn: (dir: string) => Promise<void>, sub?: string):
   }
 }
 
+/** Polls `check` until it returns true, or throws with `what` after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
 /**
  * A loopback TCP port that was free a moment ago (bound and released). A
  * server that can bind port 0 and report its port avoids the race this has.

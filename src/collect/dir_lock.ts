@@ -47,7 +47,15 @@ export async function lockDir(dir: string): Promise<DirLock> {
     close() {
       if (closed) return;
       closed = true;
-      file.close();
+      // Unlock before closing: the lock belongs to the open file, which a
+      // child process forked at this moment (Deno.Command, before its exec)
+      // or an op still holding the file would keep locked after close alone;
+      // a reopen right after close then saw StoreLockedError.
+      try {
+        file.unlockSync();
+      } finally {
+        file.close();
+      }
     },
   };
 }

@@ -12,9 +12,18 @@ import {
   GENERATED_EXPORT,
   HAS_REAL_EXPORT,
   REAL_EXPORT,
+  waitUntil,
   writeExportShaped,
 } from "../_helpers.ts";
-export { exportCases, freePort, GENERATED_EXPORT, HAS_REAL_EXPORT, REAL_EXPORT, writeExportShaped };
+export {
+  exportCases,
+  freePort,
+  GENERATED_EXPORT,
+  HAS_REAL_EXPORT,
+  REAL_EXPORT,
+  waitUntil,
+  writeExportShaped,
+};
 
 /** The repository root. */
 export const ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -169,20 +178,6 @@ export async function waitForHttp(url: string, proc: Gputel, timeoutMs = 20_000)
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms; output:\n${proc.output}`);
-}
-
-/** Polls `check` until it returns true, or throws with `what` after `timeoutMs`. */
-export async function waitUntil(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /** Every line of every `*.jsonl` file under `dir` (recursively). */

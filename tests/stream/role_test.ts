@@ -4,6 +4,7 @@ import { CsvRowError } from "../../src/stream/csv_errors.ts";
 import { runStream, type StreamPublisher } from "../../src/stream/role.ts";
 import { createLogger } from "../../src/obs/log.ts";
 import { ManualClock } from "../../src/clock.ts";
+import { waitUntil } from "../_helpers.ts";
 
 const RAGGED = fromFileUrl(new URL("../fixtures/ragged.csv", import.meta.url));
 const WIDE = fromFileUrl(new URL("../fixtures/wide.csv", import.meta.url));
@@ -203,12 +204,13 @@ Deno.test("runStream writes a progress line every progressMs while it runs", asy
     signal: stop.signal,
     connect: () => Promise.resolve(new FakePublisher()),
   });
-  while (!lines.some((l) => l.includes("stream progress"))) {
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  // Lines written before the row went out say read=0; wait for the one after it.
+  const afterRow = () =>
+    lines.find((l) => l.includes("stream progress read=1 published=1 confirmed=1 "));
+  await waitUntil("a progress line after the row", () => afterRow() !== undefined, 10_000);
   stop.abort();
   await running;
-  const progress = lines.find((l) => l.includes("stream progress"))!;
+  const progress = afterRow()!;
   assert.match(
     progress,
     /INFO {2}stream progress read=1 published=1 confirmed=1 retried=0 skipped=0 rate=\d+$/,

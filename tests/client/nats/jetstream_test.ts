@@ -9,6 +9,7 @@ import {
 import type { SourceDelivery } from "../../../src/client/source.ts";
 import { decodeBatch } from "../../../src/protocol/mod.ts";
 import { NatsServer, natsTest } from "../../e2e/_nats.ts";
+import { waitUntil } from "../../e2e/_harness.ts";
 
 const topic = { topic: "t", partitions: 4, replicas: 1, maxAgeMs: 0, maxBytesPerPartition: 0 };
 const group = (name: string) => ({ group: name, ackWaitMs: 30_000, maxDeliveries: 3 });
@@ -83,7 +84,8 @@ natsTest("JetStream: a resend after a lost publish ack is stored once (message i
   await sink.publish("GPU-1", encoder.encode("0"));
   await server.kill("SIGSTOP"); // the batch reaches the socket, its ack cannot come
   const flushed = sink.flush();
-  await new Promise((r) => setTimeout(r, 1_000));
+  // The ack cannot come while the server is stopped: wait for the resend it causes.
+  await waitUntil("the batch to be resent", () => sink.counters.retried >= 1);
   await server.kill("SIGCONT");
   await flushed;
   assert.ok(sink.counters.retried >= 1, "the batch was resent");
