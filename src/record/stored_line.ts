@@ -7,9 +7,9 @@
 
 import type { TelemetryRecord } from "./telemetry_record.ts";
 import { parseRfc3339 } from "./rfc3339.ts";
+import { decodeUtf8Strict } from "./utf8.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 // Lines are encoded into shared slabs with encodeInto: a TextEncoder.encode
 // per line allocated a buffer each time and cost ~9× the encoding itself. A
@@ -24,15 +24,19 @@ let slabAt = 0;
  * a shared buffer: keep or write them, never change them.
  */
 export function encodeRecordLine(record: TelemetryRecord): Uint8Array {
-  const text = JSON.stringify(record) + "\n";
+  // The newline is set as a byte: appending it to the text cost a string
+  // concatenation that encodeInto then had to flatten.
+  const text = JSON.stringify(record);
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  if (slab.length - slabAt < text.length * 3) {
-    slab = new Uint8Array(Math.max(SLAB_BYTES, text.length * 3));
+  const most = text.length * 3 + 1;
+  if (slab.length - slabAt < most) {
+    slab = new Uint8Array(Math.max(SLAB_BYTES, most));
     slabAt = 0;
   }
   const { written } = encoder.encodeInto(text, slab.subarray(slabAt));
-  const line = slab.subarray(slabAt, slabAt + written);
-  slabAt += written;
+  slab[slabAt + written] = 0x0a;
+  const line = slab.subarray(slabAt, slabAt + written + 1);
+  slabAt += written + 1;
   return line;
 }
 
@@ -56,7 +60,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 export function parseRecordLine(line: Uint8Array): StoredLine | undefined {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(line));
+    value = JSON.parse(decodeUtf8Strict(line));
   } catch {
     return undefined;
   }

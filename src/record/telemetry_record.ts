@@ -11,6 +11,7 @@ import { RecordError } from "./errors.ts";
 import { addLabel, identityColumnOf, identityLabels } from "./identity_labels.ts";
 import { MAX_RFC3339_LENGTH, parseRfc3339 } from "./rfc3339.ts";
 import { fieldNamesProblem, keyProblem, LIMITS, messageBytesProblem } from "./limits.ts";
+import { decodeUtf8Strict } from "./utf8.ts";
 
 /** A metric value: numbers, or strings and booleans when the source has them. */
 export type MetricValue = number | string | boolean;
@@ -42,8 +43,6 @@ export const MAX_FIELDS: number = LIMITS.maxFields;
 
 export { isIdentityColumn } from "./identity_labels.ts";
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
 function isFieldValue(value: unknown): value is FieldValue {
   return typeof value === "string" || typeof value === "boolean" ||
     (typeof value === "number" && Number.isFinite(value));
@@ -74,7 +73,7 @@ export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
   if (tooBig !== undefined) throw new RecordError(tooBig);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(bytes));
+    parsed = JSON.parse(decodeUtf8Strict(bytes));
   } catch (cause) {
     throw new RecordError(`payload is not UTF-8 JSON: ${(cause as Error).message}`, { cause });
   }
