@@ -1,13 +1,16 @@
 /**
  * The collector's per-record work, per message of the bundled DCGM sample:
  * payload → message (decodeMessage), message → record (toRecord), record →
- * JSONL line (encodeRecordLine). `deno task bench-convert`.
+ * JSONL line (encodeRecordLine); and the same for the record payload the
+ * streamer publishes (decodePayload, then recordLineOf: no conversion, no
+ * encoding). `deno task bench-convert`.
  *
  * @module
  */
 import { systemClock } from "../src/clock.ts";
 import { decodeMessage, toRecord } from "../src/record/telemetry_record.ts";
-import { encodeRecordLine } from "../src/record/stored_line.ts";
+import { encodeRecordLine, recordLineOf } from "../src/record/stored_line.ts";
+import { decodePayload } from "../src/record/record_payload.ts";
 import { readCsvRows } from "../src/stream/csv_reader.ts";
 import { encodeMessage, rowToMessage } from "../src/stream/row_message.ts";
 
@@ -35,4 +38,16 @@ Deno.bench("encodeRecordLine", { group: "collector" }, () => {
 Deno.bench("all three", { group: "collector" }, () => {
   const k = keyed[next()];
   encodeRecordLine(toRecord(k.key, decodeMessage(k.payload)));
+});
+
+const encoder = new TextEncoder();
+const recordPayloads = keyed.map((k, j) => ({
+  key: k.key,
+  payload: encoder.encode(JSON.stringify(records[j])),
+}));
+Deno.bench("record payload: decodePayload + recordLineOf", { group: "collector" }, () => {
+  const k = recordPayloads[next()];
+  const { record, verbatim } = decodePayload(k.key, k.payload);
+  if (verbatim) recordLineOf(k.payload, "0123456789ab:0:1");
+  else encodeRecordLine(record);
 });

@@ -8,9 +8,10 @@
 
 import { RecordError } from "../record/errors.ts";
 import { formatOrigin } from "../record/origin.ts";
-import { decodeMessage, type TelemetryRecord, toRecord } from "../record/telemetry_record.ts";
+import { type DecodedPayload, decodePayload } from "../record/record_payload.ts";
+import type { TelemetryRecord } from "../record/telemetry_record.ts";
 import { parseRfc3339 } from "../record/rfc3339.ts";
-import { encodeRecordLine } from "../record/stored_line.ts";
+import { encodeRecordLine, recordLineOf } from "../record/stored_line.ts";
 
 /** One broker message of a batch. */
 export interface StoreMessage {
@@ -18,7 +19,7 @@ export interface StoreMessage {
   offset: number;
   /** The GPU key. */
   key: string;
-  /** UTF-8 JSON of a `TelemetryMessage`. */
+  /** UTF-8 JSON of a `TelemetryMessage`, or of the `TelemetryRecord` to store (see `decodePayload`). */
   payload: Uint8Array;
 }
 
@@ -126,21 +127,25 @@ export function prepareBatch(
       result.skipped++;
       continue;
     }
-    let record: TelemetryRecord;
+    let decoded: DecodedPayload;
     try {
-      record = toRecord(message.key, decodeMessage(message.payload));
+      decoded = decodePayload(message.key, message.payload);
     } catch (error) {
       if (!(error instanceof RecordError)) throw error;
       result.invalid.push({ offset: message.offset, error: error.message });
       next = message.offset + 1;
       continue;
     }
-    if (batch.origin !== undefined) {
-      record._o = formatOrigin(batch.origin, batch.partition, message.offset);
-    }
+    const { record, verbatim } = decoded;
+    const origin = batch.origin === undefined
+      ? undefined
+      : formatOrigin(batch.origin, batch.partition, message.offset);
+    if (origin !== undefined) record._o = origin;
     const name = options.fileNameOf(record.gpu_id);
     next = message.offset + 1;
-    const line = encodeRecordLine(record);
+    // A record payload is stored as it came (its origin added); a message is
+    // converted and encoded.
+    const line = verbatim ? recordLineOf(message.payload, origin) : encodeRecordLine(record);
     let file = files.get(name);
     if (file === undefined) files.set(name, file = { parts: [], size: 0, entries: [] });
     file.parts.push(line);

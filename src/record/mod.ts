@@ -20,6 +20,7 @@ export {
   type TelemetryRecord,
   toRecord,
 } from "./telemetry_record.ts";
+export { type DecodedPayload, decodePayload } from "./record_payload.ts";
 export { parsePromLabels, type PromLabels } from "./prom_labels.ts";
 export { parseRfc3339 } from "./rfc3339.ts";
 export { RecordError } from "./errors.ts";

@@ -28,16 +28,48 @@ export function encodeRecordLine(record: TelemetryRecord): Uint8Array {
   // concatenation that encodeInto then had to flatten.
   const text = JSON.stringify(record);
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-  const most = text.length * 3 + 1;
-  if (slab.length - slabAt < most) {
-    slab = new Uint8Array(Math.max(SLAB_BYTES, most));
+  const at = room(text.length * 3 + 1);
+  const { written } = encoder.encodeInto(text, slab.subarray(at));
+  return finishLine(at, at + written);
+}
+
+/**
+ * The stored line of a record whose JSON is `json` (one line, `{` to `}`,
+ * as `decodePayload` says when it is `verbatim`), with `_o: origin` added as
+ * its last field when given: the line {@linkcode encodeRecordLine} gives for
+ * the record with that `_o`, made without encoding anything but the origin.
+ * The bytes are a view into a shared buffer: keep or write them, never
+ * change them.
+ *
+ * @param json the record's JSON bytes
+ * @param origin the `_o` value (`<log>:<partition>:<offset>`, no characters to escape)
+ */
+export function recordLineOf(json: Uint8Array, origin?: string): Uint8Array {
+  const at = room(json.length + (origin === undefined ? 1 : origin.length + 10));
+  if (origin === undefined) {
+    slab.set(json, at);
+    return finishLine(at, at + json.length);
+  }
+  slab.set(json.subarray(0, json.length - 1), at);
+  let end = at + json.length - 1;
+  end += encoder.encodeInto(`,"_o":"${origin}"}`, slab.subarray(end)).written;
+  return finishLine(at, end);
+}
+
+// Where `bytes` more bytes go in the slab (a new slab when they do not fit).
+function room(bytes: number): number {
+  if (slab.length - slabAt < bytes) {
+    slab = new Uint8Array(Math.max(SLAB_BYTES, bytes));
     slabAt = 0;
   }
-  const { written } = encoder.encodeInto(text, slab.subarray(slabAt));
-  slab[slabAt + written] = 0x0a;
-  const line = slab.subarray(slabAt, slabAt + written + 1);
-  slabAt += written + 1;
-  return line;
+  return slabAt;
+}
+
+// Ends the line written at [at, end) with a newline and takes it from the slab.
+function finishLine(at: number, end: number): Uint8Array {
+  slab[end] = 0x0a;
+  slabAt = end + 1;
+  return slab.subarray(at, end + 1);
 }
 
 /** A line read back: the record and its timestamp in epoch ms. */

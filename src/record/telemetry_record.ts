@@ -43,12 +43,20 @@ export const MAX_FIELDS: number = LIMITS.maxFields;
 
 export { isIdentityColumn } from "./identity_labels.ts";
 
-function isFieldValue(value: unknown): value is FieldValue {
+/** Whether `value` can be a field or metric value: a string, a boolean or a finite number. */
+export function isFieldValue(value: unknown): value is FieldValue {
   return typeof value === "string" || typeof value === "boolean" ||
     (typeof value === "number" && Number.isFinite(value));
 }
 
-function checkTimestamp(value: unknown, field: string): string {
+/**
+ * `value` when it is an RFC 3339 date-time string.
+ *
+ * @param value the value to check
+ * @param field its name, for the error
+ * @throws {RecordError} naming `field` otherwise
+ */
+export function checkTimestamp(value: unknown, field: string): string {
   if (typeof value !== "string" || parseRfc3339(value) === undefined) {
     const shown = typeof value === "string"
       ? JSON.stringify(value.slice(0, MAX_RFC3339_LENGTH + 1))
@@ -56,6 +64,30 @@ function checkTimestamp(value: unknown, field: string): string {
     throw new RecordError(`${field} is not an RFC 3339 date-time: ${shown}`);
   }
   return value;
+}
+
+/**
+ * Parses the UTF-8 JSON payload of a broker message into an object: the
+ * first step of {@linkcode decodeMessage} and of `decodePayload`.
+ *
+ * @param bytes the payload
+ * @returns the JSON object (not an array)
+ * @throws {RecordError} when the payload is too large, not UTF-8, not JSON
+ *   or not a JSON object
+ */
+export function parsePayload(bytes: Uint8Array): Record<string, unknown> {
+  const tooBig = messageBytesProblem(bytes.length);
+  if (tooBig !== undefined) throw new RecordError(tooBig);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decodeUtf8Strict(bytes));
+  } catch (cause) {
+    throw new RecordError(`payload is not UTF-8 JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new RecordError("payload is not a JSON object");
+  }
+  return parsed as Record<string, unknown>;
 }
 
 /**
@@ -69,18 +101,17 @@ function checkTimestamp(value: unknown, field: string): string {
  *   telemetry message
  */
 export function decodeMessage(bytes: Uint8Array): TelemetryMessage {
-  const tooBig = messageBytesProblem(bytes.length);
-  if (tooBig !== undefined) throw new RecordError(tooBig);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decodeUtf8Strict(bytes));
-  } catch (cause) {
-    throw new RecordError(`payload is not UTF-8 JSON: ${(cause as Error).message}`, { cause });
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new RecordError("payload is not a JSON object");
-  }
-  const obj = parsed as Record<string, unknown>;
+  return messageOf(parsePayload(bytes));
+}
+
+/**
+ * Validates a parsed payload object as a telemetry message.
+ *
+ * @param obj the payload's JSON object (see {@linkcode parsePayload})
+ * @returns the message
+ * @throws {RecordError} when it is not a telemetry message
+ */
+export function messageOf(obj: Record<string, unknown>): TelemetryMessage {
   const timestamp = checkTimestamp(obj.timestamp, "timestamp");
   const fields = obj.fields;
   if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { toRecord } from "../record/telemetry_record.ts";
+import { type TelemetryRecord, toRecord } from "../record/telemetry_record.ts";
 import { fieldNamesProblem } from "../record/limits.ts";
 import type { TelemetryMessage } from "../record/message.ts";
 
@@ -27,11 +27,23 @@ import type { TelemetryMessage } from "../record/message.ts";
  * ```
  */
 export function messageProblem(key: string, message: TelemetryMessage): string | undefined {
+  const checked = storableRecord(key, message);
+  return typeof checked === "string" ? checked : undefined;
+}
+
+/**
+ * The record the collector would store for `message` keyed by `key` (what
+ * the streamer publishes: see `decodePayload`), or why it would refuse it.
+ *
+ * @param key the GPU key
+ * @param message the message
+ * @returns the record, or the collector's reason as a sentence
+ */
+export function storableRecord(key: string, message: TelemetryMessage): TelemetryRecord | string {
   const names = fieldNamesProblem(Object.keys(message.fields));
   if (names !== undefined) return names;
   try {
-    toRecord(key, message);
-    return undefined;
+    return toRecord(key, message);
   } catch (err) {
     return (err as Error).message;
   }

@@ -12,9 +12,9 @@ import { DEFAULT_BURST_SECONDS, RateLimiter } from "./rate_limiter.ts";
 import { messageBytesProblem } from "../record/limits.ts";
 import { noKeyReason } from "../record/gpu_key.ts";
 import { inShard, matchesFilters, type RowFilter, type Shard } from "./row_filter.ts";
-import { isoTime, type KeyedMessage, rowToMessage } from "./row_message.ts";
-import { messageProblem } from "./row_check.ts";
-import type { TelemetryMessage } from "../record/message.ts";
+import { isoTime, rowToMessage } from "./row_message.ts";
+import { storableRecord } from "./row_check.ts";
+import type { TelemetryRecord } from "../record/telemetry_record.ts";
 
 /** What a pull's wait for the next row gives when the row source went idle first. */
 const IDLE: unique symbol = Symbol("idle");
@@ -264,8 +264,8 @@ export function startWorkers(o: WorkerOptions): Workers {
   // the sink copies each payload before its publish settles. This spares
   // the allocator a short-lived buffer per message.
   let scratch = new Uint8Array(64 * 1024);
-  const encode = (message: TelemetryMessage): Uint8Array => {
-    const json = JSON.stringify(message);
+  const encode = (record: TelemetryRecord): Uint8Array => {
+    const json = JSON.stringify(record);
     if (json.length * 3 > scratch.length) scratch = new Uint8Array(json.length * 3);
     return scratch.subarray(0, encoder.encodeInto(json, scratch).written);
   };
@@ -278,8 +278,8 @@ export function startWorkers(o: WorkerOptions): Workers {
       if (typeof item === "string") {
         counts[item]++;
       } else {
-        item.message.timestamp = isoTime(clock.now());
-        const payload = encode(item.message);
+        item.record.timestamp = isoTime(clock.now());
+        const payload = encode(item.record);
         const tooBig = messageBytesProblem(payload.length);
         if (tooBig !== undefined) {
           counts.rejected++;
@@ -303,8 +303,12 @@ export function startWorkers(o: WorkerOptions): Workers {
   return { counts, done, started };
 }
 
-/** A row sorted out before it takes a token, or the message it becomes. */
-type Sorted = "filtered" | "noKey" | "rejected" | KeyedMessage;
+/**
+ * A row sorted out before it takes a token, or the record it is published
+ * as: the collector stores a record payload as it comes (see
+ * `decodePayload`), so the record built to check the row is what is sent.
+ */
+type Sorted = "filtered" | "noKey" | "rejected" | { key: string; record: TelemetryRecord };
 
 /** Sorts rows into messages to send and the counted reasons not to. */
 class RowClassifier {
@@ -331,12 +335,12 @@ class RowClassifier {
       return "noKey";
     }
     if (!inShard(keyed.key, o.shard)) return "filtered";
-    const problem = messageProblem(keyed.key, keyed.message);
-    if (problem !== undefined) {
-      o.onRejected?.(row, problem);
+    const record = storableRecord(keyed.key, keyed.message);
+    if (typeof record === "string") {
+      o.onRejected?.(row, record);
       return "rejected";
     }
-    return keyed;
+    return { key: keyed.key, record };
   }
 }
 

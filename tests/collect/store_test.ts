@@ -6,6 +6,7 @@ import { gpuFileName } from "../../src/datadir/file_name.ts";
 import { CollectorStore, resolveCollectorStoreOptions } from "../../src/collect/store.ts";
 import { batch, jsonlFiles, lines, messages, payload, T0 } from "./_store_helpers.ts";
 import { withDir as withTempDir } from "../_helpers.ts";
+import { decodePayload } from "../../src/record/record_payload.ts";
 
 const withDir = (fn: (dir: string) => Promise<void>) => withTempDir(fn, "collector-1");
 
@@ -326,4 +327,47 @@ Deno.test("CollectorStore refuses to open GPU files whose checkpoint is missing 
         "move them out of the way or give this collector another --id",
     });
     assertEquals((await lines(join(dir, "gpu-a.jsonl"))).length, 3);
+  }));
+
+Deno.test("CollectorStore stores a record payload (what the streamer sends) byte for byte as the message it checks, origin included, and refuses a forged one", () =>
+  withDir(async (dir) => {
+    const records = Array.from({ length: 6 }, (_, o) => ({
+      offset: o,
+      key: `gpu-${o % 2}`,
+      payload: new TextEncoder().encode(
+        JSON.stringify(decodePayload(`gpu-${o % 2}`, payload(o)).record),
+      ),
+    }));
+    const forged = new TextEncoder().encode(
+      JSON.stringify({ ...decodePayload("gpu-0", payload(6)).record, gpu_id: "gpu-9" }),
+    );
+    records.push({ offset: 6, key: "gpu-0", payload: forged });
+    const viaRecords = join(dir, "records");
+    const viaMessages = join(dir, "messages");
+    for (
+      const [at, list] of [[viaRecords, records], [
+        viaMessages,
+        messages(0, 6, (o) => `gpu-${o % 2}`),
+      ]] as const
+    ) {
+      await using store = await CollectorStore.open({ dir: at });
+      const result = await store.write({ ...batch([...list]), origin: "0123456789ab" });
+      assertEquals(result.stored, 6);
+      assertEquals(
+        result.invalid,
+        at === viaRecords ? [{ offset: 6, error: "record gpu_id is not the message key" }] : [],
+      );
+      await store.checkpoint();
+      assertEquals(
+        store.newest("gpu-1", 10).map((r) => r._o),
+        [1, 3, 5].map((o) => `0123456789ab:0:${o}`),
+      );
+    }
+    const stored = await lines(join(viaRecords, "gpu-0.jsonl"));
+    assertEquals(stored, await lines(join(viaMessages, "gpu-0.jsonl")));
+    assertEquals(stored.map((l) => JSON.parse(l)._o), [0, 2, 4].map((o) => `0123456789ab:0:${o}`));
+    assertEquals(
+      await lines(join(viaRecords, "gpu-1.jsonl")),
+      await lines(join(viaMessages, "gpu-1.jsonl")),
+    );
   }));

@@ -9,6 +9,7 @@
 import { ManualClock } from "../../src/clock.ts";
 import type { CsvRow } from "../../src/stream/csv_rows.ts";
 import type { MessageSink } from "../../src/stream/workers.ts";
+import type { TelemetryRecord } from "../../src/record/telemetry_record.ts";
 
 /** A scheduler for `parties` sleepers sharing one clock. */
 export class VirtualTime {
@@ -68,7 +69,8 @@ export interface Received {
   key: string;
   /** Virtual time at which it was handed over. */
   at: number;
-  payload: { timestamp: string; source_timestamp?: string; fields: Record<string, unknown> };
+  /** The record the workers published (see `decodePayload`). */
+  payload: TelemetryRecord;
 }
 
 /** A sink that records what it is handed, with the clock's time. */

@@ -101,7 +101,7 @@ Deno.test("stream workers at rate 0 send every row of a finite source without sl
   });
   // One chunk at a time enters the sink, so rows keep file order.
   assert.deepEqual(
-    sink.received.map((m) => m.payload.fields.value),
+    sink.received.map((m) => m.payload.metrics.value),
     rows.map((r) => r.fields.value),
   );
 });
@@ -259,7 +259,7 @@ Deno.test("stream workers skip and report rows the collector would refuse, and t
     signal: new AbortController().signal,
   });
   await run.done;
-  assert.deepEqual(sink.received.map((m) => m.payload.fields.value), [1, 4]);
+  assert.deepEqual(sink.received.map((m) => m.payload.metrics.value), [1, 4]);
   assert.deepEqual(rejected, [
     "3: message has no metric: no metric_name/value and no numeric field",
     "4: message has 1101 fields; at most 1024 allowed",
