@@ -63,7 +63,15 @@ export interface PipelineOptions {
   nats: boolean;
 }
 
-type Rates = Record<"floor" | "direct" | "pipeline" | "jetstream", number[]>;
+/** One run: rows/s, and CPU time per row (all processes, user + system). */
+interface Run {
+  rate: number;
+  cpuUs: number;
+  /** CPU µs per row of each process, when there are several. */
+  parts?: string;
+}
+
+type Runs = Record<"floor" | "direct" | "pipeline" | "jetstream", Run[]>;
 
 /**
  * CSV → JSONL rows/s: the floor (read, split, JSON-wrap, append; one
@@ -77,7 +85,7 @@ export async function benchPipeline(o: PipelineOptions): Promise<BenchResult[]> 
   const withNats = o.nats && await onPath("nats-server");
   try {
     const csv = await generateCsv(dir, o.rows, o.hosts);
-    const rates: Rates = { floor: [], direct: [], pipeline: [], jetstream: [] };
+    const rates: Runs = { floor: [], direct: [], pipeline: [], jetstream: [] };
     for (let i = 0; i < o.reps; i++) {
       const at = `${dir}/${i}`;
       await Deno.mkdir(at);
@@ -88,20 +96,26 @@ export async function benchPipeline(o: PipelineOptions): Promise<BenchResult[]> 
       await Deno.remove(at, { recursive: true });
     }
     const scenario = `CSV → JSONL, ${o.rows} rows, ${o.hosts * 8} GPUs`;
-    const row = (system: string, runs: number[]): BenchResult & { vs_floor: number } => {
-      const ratios = runs.map((r, i) => round(r / rates.floor[i]));
+    const rateOf = (runs: Run[]) => medianOf(runs.map((r) => r.rate));
+    const row = (system: string, runs: Run[]): BenchResult & PipelineRow => {
+      const ratios = runs.map((r, i) => round(r.rate / rates.floor[i].rate));
       const vsFloor = medianOf(ratios);
-      const all = `runs: ${runs.map((r) => Math.round(r).toLocaleString("en-US")).join(", ")}`;
+      const cpuUs = medianOf(runs.map((r) => r.cpuUs));
+      const cpuVsFloor = round(medianOf(rates.floor.map((r) => r.cpuUs)) / cpuUs);
+      const all = `runs: ${
+        runs.map((r) => Math.round(r.rate).toLocaleString("en-US")).join(", ")
+      }; CPU µs/row: ${runs.map((r) => r.parts ?? round(r.cpuUs)).join(", ")}`;
       const vsDirect = system === DIRECT_SYSTEM
         ? ""
-        : `, ${round(medianOf(runs) / medianOf(rates.direct))}× direct`;
+        : `, ${round(rateOf(runs) / rateOf(rates.direct))}× direct`;
       const note = system === FLOOR_SYSTEM
         ? all
-        : `${vsFloor}× the floor (each run: ${ratios.join(", ")})${vsDirect}; ${all}`;
+        : `${vsFloor}× the floor (each run: ${ratios.join(", ")})${vsDirect}; ` +
+          `by CPU per row ${cpuVsFloor}× the floor; ${all}`;
       return {
         scenario,
         system,
-        msgs_per_s: Math.round(medianOf(runs)),
+        msgs_per_s: Math.round(rateOf(runs)),
         mb_per_s: null,
         p50_ms: null,
         p99_ms: null,
@@ -109,6 +123,8 @@ export async function benchPipeline(o: PipelineOptions): Promise<BenchResult[]> 
         acked: !system.startsWith("floor"),
         note,
         vs_floor: vsFloor,
+        cpu_us_per_row: round(cpuUs),
+        cpu_vs_floor: cpuVsFloor,
       };
     };
     const out: BenchResult[] = [
@@ -133,18 +149,29 @@ export const DIRECT_SYSTEM = "direct (one process, no broker)";
 /** See {@linkcode FLOOR_SYSTEM}. */
 export const PIPELINE_SYSTEM = "gputel stream → broker,collect";
 
+/** What a CSV → JSONL row adds to the common fields. */
+interface PipelineRow {
+  /** Its median rows/s ÷ the floor's, run by run (the median of those). */
+  vs_floor: number;
+  /** Median CPU time per row, all its processes, µs. */
+  cpu_us_per_row: number;
+  /** The floor's CPU per row ÷ this one's: the ratio a busy machine moves least. */
+  cpu_vs_floor: number;
+}
+
 /** The median (the lower middle value of an even count). */
 function medianOf(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[(sorted.length - 1) >> 1];
 }
 
-/** Rows/s of `bench/floor.ts` or `bench/direct.ts` over `csv`. */
-async function oneProcessRate(script: string, csv: string, args: string[]): Promise<number> {
+/** Rows/s and CPU of `bench/floor.ts` or `bench/direct.ts` over `csv`. */
+async function oneProcessRate(script: string, csv: string, args: string[]): Promise<Run> {
   const proc = Proc.deno(script, `${ROOT}bench/${script}.ts`, ["--csv", csv, ...args]);
   const d = await proc.json<{ rows: number; start: number; end: number }>(600_000);
+  const cpu = await proc.cpuSeconds(); // its work is done; only the close is left
   await proc.finish();
-  return d.rows / ((d.end - d.start) / 1000);
+  return { rate: d.rows / ((d.end - d.start) / 1000), cpuUs: cpu * 1e6 / d.rows };
 }
 
 /**
@@ -157,7 +184,7 @@ async function pipelineRate(
   dir: string,
   rows: number,
   nats: boolean,
-): Promise<number> {
+): Promise<Run> {
   const [port, admin, api] = [freePort(), freePort(), freePort()];
   const natsServer = nats ? await startNatsServer(`${dir}/nats`) : undefined;
   const broker = natsServer ? `nats://127.0.0.1:${natsServer.port}` : `127.0.0.1:${port}`;
@@ -170,6 +197,7 @@ async function pipelineRate(
     ]);
   try {
     await waitForPort(api);
+    const serverIdle = await server.cpuSeconds();
     const started = performance.now();
     const stream = Proc.deno("stream", "main.ts", [
       ...["stream", "--csv", csv, "--broker", broker, "--rate", "0", "--no-loop", "--quiet"],
@@ -177,16 +205,30 @@ async function pipelineRate(
     // Poll the collector's own counter: re-reading every JSONL file on each
     // poll cost this process up to a core near the end of a run, taken from
     // the two the pipeline runs on.
+    // The stream's CPU is sampled as it runs: once it exits it is reaped, and
+    // its /proc entry with it (the last 50 ms of it are not counted).
+    let streamCpu = 0;
     const until = Date.now() + 600_000;
     while ((await storedRecords(api)) < rows && Date.now() < until) {
+      streamCpu = Math.max(streamCpu, (await stream.cpuSeconds()) || 0);
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
+    const us = (cpu: number) => round(cpu * 1e6 / rows);
+    const streamUs = us(Math.max(streamCpu, (await stream.cpuSeconds()) || 0));
+    const serverUs = us(await server.cpuSeconds() - serverIdle);
+    const natsUs = natsServer ? us(await natsServer.proc.cpuSeconds()) : 0;
     await stream.finish();
     await server.stop(); // a clean stop writes the last checkpoint
     const lines = await storedLines(`${dir}/bench`);
     if (lines !== rows) throw new Error(`pipeline stored ${lines} lines, not ${rows}`);
-    return rows / seconds;
+    const total = round(streamUs + serverUs + natsUs);
+    const nat = natsServer ? ` + nats-server ${natsUs}` : "";
+    return {
+      rate: rows / seconds,
+      cpuUs: total,
+      parts: `${total} (stream ${streamUs} + ${server.name} ${serverUs}${nat})`,
+    };
   } finally {
     await server.stop();
     await natsServer?.proc.stop();
