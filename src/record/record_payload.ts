@@ -10,7 +10,7 @@
  * @module
  */
 
-import { RecordError } from "../collect/errors.ts";
+import { RecordError } from "./errors.ts";
 import { fieldNamesProblem, keyProblem } from "./limits.ts";
 import {
   checkTimestamp,

@@ -359,7 +359,7 @@ Deno.test("CollectorStore stores a record payload (what the streamer sends) byte
       );
       await store.checkpoint();
       assertEquals(
-        store.newest("gpu-1", 10).map((r) => r._o),
+        store.reads.newest("gpu-1", 10).map((r) => r._o),
         [1, 3, 5].map((o) => `0123456789ab:0:${o}`),
       );
     }
@@ -383,7 +383,7 @@ Deno.test("CollectorStore keeps one labels object for a GPU's records with equal
     await store.write(
       batch([...messages(3, 5, () => "gpu-0"), { offset: 5, key: "gpu-0", payload: other }]),
     );
-    const records = store.newest("gpu-0", 10);
+    const records = store.reads.newest("gpu-0", 10);
     assertEquals(records.length, 6);
     for (const r of records.slice(1, 5)) assertEquals(r.labels === records[0].labels, true);
     assertEquals(records[0].labels, { hostname: "host-a", gpu_index: "0" });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RecordError } from "../../src/collect/errors.ts";
+import { RecordError } from "../../src/record/errors.ts";
 import { decodePayload } from "../../src/record/record_payload.ts";
 import { encodeRecordLine, recordLineOf } from "../../src/record/stored_line.ts";
 import { toRecord } from "../../src/record/telemetry_record.ts";
