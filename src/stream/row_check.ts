@@ -52,9 +52,9 @@ export function storableRecord(key: string, message: TelemetryMessage): Telemetr
 /**
  * A checked record as the JSON it is published as, made when the row is
  * read, and where its `timestamp` is: the row is stamped when it is sent
- * ({@linkcode stampedJson}). Keeping one string per row between the two,
- * instead of the record's objects, spared the streamer most of its garbage
- * collection (those objects outlived the young generation).
+ * ({@linkcode stampedJson}). Between the two a row in flight holds one
+ * string, not the record's objects (a chunk of rows waits for its tokens
+ * and its turn, long enough for them to leave the young generation).
  */
 export interface RecordJson {
   /** `JSON.stringify(record)`. */
