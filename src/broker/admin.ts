@@ -9,7 +9,8 @@ import { httpGuard, type HttpGuardOptions, newHttpGuardCounters } from "../net/h
 import { PROM_CONTENT_TYPE } from "../obs/prometheus.ts";
 import { problem } from "../obs/problem.ts";
 import type { BrokerServer } from "./server.ts";
-import { brokerMetrics, brokerStats, topicStats } from "./stats.ts";
+import { brokerMetrics } from "./metrics.ts";
+import { brokerStats, topicStats } from "./stats.ts";
 
 /**
  * Builds the admin app for a running broker server. With `guard.token` set,

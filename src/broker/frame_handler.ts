@@ -92,54 +92,8 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
     }
     case FrameType.PUBLISH:
       return await publish(ctx, s, f);
-    case FrameType.SUBSCRIBE: {
-      if (s.subs.has(f.subscriptionId)) {
-        throw new BadRequestError(
-          `subscription ${f.subscriptionId} already exists on this connection`,
-        );
-      }
-      if (s.subs.size >= ctx.maxSubscriptions) {
-        sendError(
-          s,
-          f.subscriptionId,
-          ErrorCode.LIMIT,
-          `at most ${ctx.maxSubscriptions} subscriptions per connection`,
-        );
-        return;
-      }
-      const memberId = `c${s.id}.s${f.subscriptionId}`;
-      const replaced = ctx.core.subscribe(memberId, f.topic, f.group, {
-        messages: f.creditMessages,
-        bytes: f.creditBytes,
-      }, f.memberKey);
-      if (replaced !== undefined) {
-        // The older connection of this member (not yet seen closed) gets
-        // nothing more; its acks are ignored.
-        ctx.members.delete(replaced);
-        ctx.logger.warn("member rejoined; replacing its older connection", {
-          key: f.memberKey.slice(0, 200),
-          old: replaced,
-          member: memberId,
-        });
-      }
-      s.subs.set(f.subscriptionId, memberId);
-      ctx.members.set(memberId, { session: s, subscriptionId: f.subscriptionId });
-      s.fc.send(encodeFrame({
-        type: FrameType.SUBSCRIBE_OK,
-        subscriptionId: f.subscriptionId,
-        memberId,
-        ackTimeoutMs: ctx.core.options.ackTimeoutMs,
-        sessionTimeoutMs: ctx.sessionTimeoutMs,
-      }));
-      ctx.logger.info("member joined", {
-        member: memberId,
-        key: f.memberKey.slice(0, 200),
-        topic: f.topic,
-        group: f.group,
-      });
-      ctx.schedulePump();
-      return;
-    }
+    case FrameType.SUBSCRIBE:
+      return subscribe(ctx, s, f);
     case FrameType.ACK:
     case FrameType.NACK: {
       const memberId = s.subs.get(f.subscriptionId);
@@ -152,6 +106,58 @@ export async function handleFrame(ctx: BrokerContext, s: Session, f: Frame): Pro
     default:
       throw new ProtocolError(`a client may not send ${frameTypeName(f.type)}`);
   }
+}
+
+function subscribe(
+  ctx: BrokerContext,
+  s: Session,
+  f: Extract<Frame, { type: typeof FrameType.SUBSCRIBE }>,
+): void {
+  if (s.subs.has(f.subscriptionId)) {
+    throw new BadRequestError(
+      `subscription ${f.subscriptionId} already exists on this connection`,
+    );
+  }
+  if (s.subs.size >= ctx.maxSubscriptions) {
+    sendError(
+      s,
+      f.subscriptionId,
+      ErrorCode.LIMIT,
+      `at most ${ctx.maxSubscriptions} subscriptions per connection`,
+    );
+    return;
+  }
+  const memberId = `c${s.id}.s${f.subscriptionId}`;
+  const replaced = ctx.core.subscribe(memberId, f.topic, f.group, {
+    messages: f.creditMessages,
+    bytes: f.creditBytes,
+  }, f.memberKey);
+  if (replaced !== undefined) {
+    // The older connection of this member (not yet seen closed) gets
+    // nothing more; its acks are ignored.
+    ctx.members.delete(replaced);
+    ctx.logger.warn("member rejoined; replacing its older connection", {
+      key: f.memberKey.slice(0, 200),
+      old: replaced,
+      member: memberId,
+    });
+  }
+  s.subs.set(f.subscriptionId, memberId);
+  ctx.members.set(memberId, { session: s, subscriptionId: f.subscriptionId });
+  s.fc.send(encodeFrame({
+    type: FrameType.SUBSCRIBE_OK,
+    subscriptionId: f.subscriptionId,
+    memberId,
+    ackTimeoutMs: ctx.core.options.ackTimeoutMs,
+    sessionTimeoutMs: ctx.sessionTimeoutMs,
+  }));
+  ctx.logger.info("member joined", {
+    member: memberId,
+    key: f.memberKey.slice(0, 200),
+    topic: f.topic,
+    group: f.group,
+  });
+  ctx.schedulePump();
 }
 
 async function hello(ctx: BrokerContext, s: Session, f: Frame): Promise<void> {

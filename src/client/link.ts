@@ -77,6 +77,40 @@ export interface Link {
 export async function openLink(addr: BrokerAddress, options: LinkOptions): Promise<Link> {
   const where = formatAddress(addr);
   const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const stream = await dial(addr, where, timeoutMs, options.tls);
+  const fc = new FrameConnection(stream, { maxFrameBytes: options.maxFrameBytes });
+  const frames = fc.frames();
+  const lease = new LeaseClock(); // before HELLO: leases count from no later than its send
+  const serverId = await greet(fc, frames, where, timeoutMs, options);
+  const ping = () => {
+    if (!fc.closed) fc.send(encodeFrame({ type: FrameType.PING, nonce: lease.nextPing() }));
+  };
+  const heartbeat = setInterval(ping, options.heartbeatMs ?? 2000);
+  const done = readFrames(frames, where, lease, options.onFrame).finally(() => {
+    clearInterval(heartbeat);
+    lease.close();
+    fc.close();
+  });
+  return {
+    fc,
+    serverId,
+    lease,
+    ping,
+    done,
+    close: () => {
+      lease.close();
+      fc.close();
+    },
+  };
+}
+
+/** Connects over TCP and, with `tls`, completes the TLS handshake, within `timeoutMs` each. */
+async function dial(
+  addr: BrokerAddress,
+  where: string,
+  timeoutMs: number,
+  tlsConfig: TlsClientConfig | undefined,
+): Promise<Deno.Conn> {
   let conn: Deno.TcpConn;
   try {
     conn = await Deno.connect({
@@ -91,34 +125,39 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
     throw new BrokerUnavailableError(`Cannot connect to broker ${where}: ${why}`, { cause });
   }
   conn.setNoDelay(true);
-  let stream: Deno.Conn = conn;
-  if (options.tls) {
-    const tls = await Deno.startTls(conn, {
-      hostname: addr.host,
-      caCerts: options.tls.caCerts ?? [],
-    });
-    const timer = setTimeout(() => tls.close(), timeoutMs);
+  if (!tlsConfig) return conn;
+  const tls = await Deno.startTls(conn, { hostname: addr.host, caCerts: tlsConfig.caCerts ?? [] });
+  const timer = setTimeout(() => tls.close(), timeoutMs);
+  try {
+    await tls.handshake();
+  } catch (cause) {
     try {
-      await tls.handshake();
-    } catch (cause) {
-      try {
-        tls.close();
-      } catch {
-        // already closed
-      }
-      const msg = `TLS handshake with broker ${where} failed: ${(cause as Error).message}`;
-      if (isCertificateError(cause)) {
-        throw new BrokerRefusedError(`${msg} (check --tls-ca)`, { cause });
-      }
-      throw new BrokerUnavailableError(msg, { cause });
-    } finally {
-      clearTimeout(timer);
+      tls.close();
+    } catch {
+      // already closed
     }
-    stream = tls;
+    const msg = `TLS handshake with broker ${where} failed: ${(cause as Error).message}`;
+    if (isCertificateError(cause)) {
+      throw new BrokerRefusedError(`${msg} (check --tls-ca)`, { cause });
+    }
+    throw new BrokerUnavailableError(msg, { cause });
+  } finally {
+    clearTimeout(timer);
   }
-  const fc = new FrameConnection(stream, { maxFrameBytes: options.maxFrameBytes });
-  const frames = fc.frames();
-  const lease = new LeaseClock();
+  return tls;
+}
+
+/**
+ * Sends HELLO and reads the answer within `timeoutMs`; returns the
+ * broker's log identity. Closes the connection when it fails.
+ */
+async function greet(
+  fc: FrameConnection,
+  frames: AsyncGenerator<Frame>,
+  where: string,
+  timeoutMs: number,
+  options: LinkOptions,
+): Promise<string> {
   fc.send(encodeFrame({
     type: FrameType.HELLO,
     version: PROTOCOL_VERSION,
@@ -140,9 +179,7 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
     }
     throw new BrokerUnavailableError(
       `Broker ${where} sent garbage during HELLO: ${(cause as Error).message}`,
-      {
-        cause,
-      },
+      { cause },
     );
   } finally {
     clearTimeout(timer);
@@ -165,41 +202,28 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
       `Broker ${where} answered HELLO with frame type ${first.value.type}`,
     );
   }
-  const ping = () => {
-    if (!fc.closed) fc.send(encodeFrame({ type: FrameType.PING, nonce: lease.nextPing() }));
-  };
-  const heartbeat = setInterval(ping, options.heartbeatMs ?? 2000);
-  const done = (async (): Promise<Error> => {
-    try {
-      for await (const f of frames) {
-        if (f.type === FrameType.PONG) lease.heard(f.nonce);
-        options.onFrame(f);
-      }
-      return new BrokerUnavailableError(`Broker ${where} closed the connection`);
-    } catch (err) {
-      return new BrokerUnavailableError(
-        `Connection to broker ${where} failed: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    } finally {
-      clearInterval(heartbeat);
-      lease.close();
-      fc.close();
+  return first.value.serverId;
+}
+
+/** Hands every frame to `onFrame` until the connection ends; resolves with the reason. */
+async function readFrames(
+  frames: AsyncGenerator<Frame>,
+  where: string,
+  lease: LeaseClock,
+  onFrame: (frame: Frame) => void,
+): Promise<Error> {
+  try {
+    for await (const f of frames) {
+      if (f.type === FrameType.PONG) lease.heard(f.nonce);
+      onFrame(f);
     }
-  })();
-  return {
-    fc,
-    serverId: first.value.serverId,
-    lease,
-    ping,
-    done,
-    close: () => {
-      lease.close();
-      fc.close();
-    },
-  };
+    return new BrokerUnavailableError(`Broker ${where} closed the connection`);
+  } catch (err) {
+    return new BrokerUnavailableError(
+      `Connection to broker ${where} failed: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { brokerMetrics } from "../../src/broker/stats.ts";
+import { brokerMetrics } from "../../src/broker/metrics.ts";
 import { createAdminApp } from "../../src/broker/admin.ts";
 import { startBrokerServer } from "../../src/broker/server.ts";
 import { BrokerRefusedError, BrokerRequestError } from "../../src/client/errors.ts";
