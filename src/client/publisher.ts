@@ -6,18 +6,18 @@
  *
  * @module
  */
-import { type Logger, silentLogger } from "../obs/log.ts";
 import { encodeFrame, encodeHead, ErrorCode, type Frame, FrameType } from "../protocol/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
 import { formatAddress, type Link, openLink } from "./link.ts";
 import { PartitionBatches } from "./partition_batches.ts";
+import { StorageBackoff } from "./storage_backoff.ts";
 import {
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_LINGER_MS,
   type Pending,
   type PublisherCounters,
   type PublisherOptions,
+  type ResolvedPublisherOptions,
+  resolvePublisherOptions,
   STORAGE_RETRY_MAX_MS,
   STORAGE_RETRY_MS,
 } from "./publisher_options.ts";
@@ -48,11 +48,7 @@ export class Publisher implements Sink, AsyncDisposable {
     batches: 0,
     reconnects: 0,
   };
-  #o: Required<Omit<PublisherOptions, "token" | "logger" | "tls">> & {
-    token: string;
-    logger: Logger;
-    tls?: PublisherOptions["tls"];
-  };
+  #o: ResolvedPublisherOptions;
   #batches: PartitionBatches | null = null;
   #sequences: number[] = [];
   /** Random id that makes resends idempotent (the broker stores a batch once). */
@@ -62,8 +58,7 @@ export class Publisher implements Sink, AsyncDisposable {
   #nextId = 1;
   #link: Link | null = null;
   #linger: ReturnType<typeof setTimeout> | undefined;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #refusedInARow = 0; // storage refusals since the last confirm
+  #backoff: StorageBackoff;
   #waiters = new Waiters();
   #fatal: Error | null = null;
   #closed = false;
@@ -71,17 +66,8 @@ export class Publisher implements Sink, AsyncDisposable {
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(options: PublisherOptions) {
-    this.#o = {
-      clientId: "publisher",
-      token: "",
-      batchSize: DEFAULT_BATCH_SIZE,
-      lingerMs: DEFAULT_LINGER_MS,
-      window: 32,
-      bufferMessages: 100_000,
-      giveUpAfterMs: 0,
-      logger: silentLogger,
-      ...options,
-    };
+    this.#o = resolvePublisherOptions(options);
+    this.#backoff = new StorageBackoff(this.counters, this.#o.logger, () => this.#sendMore());
   }
 
   /**
@@ -147,7 +133,7 @@ export class Publisher implements Sink, AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#linger);
-    clearTimeout(this.#retryTimer);
+    this.#backoff.cancel();
     this.#fatal ??= new BrokerUnavailableError("publisher closed");
     this.#link?.close();
     this.#waiters.wakeAll();
@@ -183,18 +169,9 @@ export class Publisher implements Sink, AsyncDisposable {
     this.#sendMore();
   }
 
-  /** Sends nothing for `ms` (one timer, however many refusals arrive meanwhile). */
-  #pauseSending(ms: number): void {
-    if (this.#retryTimer !== undefined) return;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.#sendMore();
-    }, ms);
-  }
-
   #sendMore(): void {
     const link = this.#link;
-    if (!link || link.fc.closed || this.#retryTimer !== undefined) return;
+    if (!link || link.fc.closed || this.#backoff.paused) return;
     for (const b of this.#pending.values()) {
       if (this.#inflight >= this.#o.window) break;
       if (b.sent) continue;
@@ -225,11 +202,7 @@ export class Publisher implements Sink, AsyncDisposable {
       this.#pending.delete(f.correlationId);
       this.#inflight--;
       this.counters.confirmed += b.count;
-      if (this.#refusedInARow > 0) {
-        this.#o.logger.info("the broker stores batches again", { refusals: this.#refusedInARow });
-        this.#refusedInARow = 0;
-        this.counters.storageBackoffMs = 0;
-      }
+      this.#backoff.confirmed();
       // The broker has every byte, so the write is done with the blob.
       if (!b.resent) this.#batches!.recycle(b.blob);
       this.#sendMore();
@@ -245,16 +218,7 @@ export class Publisher implements Sink, AsyncDisposable {
         this.#inflight--;
         this.counters.retried += b.count;
         this.counters.refusals++;
-        if (this.#retryTimer !== undefined) return; // one pause covers the refusals of a window
-        const delay = backoffDelay(this.#refusedInARow++, {
-          initialMs: STORAGE_RETRY_MS,
-          maxMs: STORAGE_RETRY_MAX_MS,
-        });
-        this.counters.storageBackoffMs = delay;
-        if (this.#refusedInARow === 1) {
-          this.#o.logger.warn(`the broker cannot store batches (${f.message}); backing off`);
-        }
-        this.#pauseSending(delay);
+        this.#backoff.refused(f.message);
         return;
       }
       this.#fatal = new BrokerRequestError(

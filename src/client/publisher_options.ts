@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Logger } from "../obs/log.ts";
+import { type Logger, silentLogger } from "../obs/log.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { BrokerAddress } from "./link.ts";
 
@@ -16,6 +16,26 @@ export const STORAGE_RETRY_MAX_MS = 5000;
 export const DEFAULT_BATCH_SIZE = 500;
 /** Default {@linkcode PublisherOptions.lingerMs}. */
 export const DEFAULT_LINGER_MS = 5;
+
+/** {@linkcode PublisherOptions} with defaults filled. */
+export type ResolvedPublisherOptions =
+  & Required<Omit<PublisherOptions, "token" | "logger" | "tls">>
+  & { token: string; logger: Logger; tls?: PublisherOptions["tls"] };
+
+/** Fills the defaults of {@linkcode PublisherOptions}. */
+export function resolvePublisherOptions(options: PublisherOptions): ResolvedPublisherOptions {
+  return {
+    clientId: "publisher",
+    token: "",
+    batchSize: DEFAULT_BATCH_SIZE,
+    lingerMs: DEFAULT_LINGER_MS,
+    window: 32,
+    bufferMessages: 100_000,
+    giveUpAfterMs: 0,
+    logger: silentLogger,
+    ...options,
+  };
+}
 
 /** Options of {@linkcode Publisher}. */
 export interface PublisherOptions {
