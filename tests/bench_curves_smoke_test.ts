@@ -3,7 +3,15 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-const CURVES = ["broker_partitions", "broker_payload", "broker_startup"];
+const CURVES = [
+  "broker_partitions",
+  "broker_payload",
+  "broker_startup",
+  "pipeline_gpus",
+  "pipeline_scale",
+  "collector_records",
+  "collector_gpus",
+];
 
 Deno.test("deno task curves --smoke measures every curve and writes its JSON and SVG", async () => {
   const out = await Deno.makeTempDir({ prefix: "gputel-curves-" });

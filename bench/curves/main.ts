@@ -10,6 +10,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { brokerPartitionsCurve, brokerPayloadCurve } from "./broker_curve.ts";
+import { collectorGpusCurve, collectorRecordsCurve } from "./collector_curve.ts";
+import { pipelineGpusCurve, pipelineScaleCurve } from "./pipeline_curve.ts";
 import { brokerStartupCurve } from "./startup_curve.ts";
 import { type CurveRun, machineNow, type Mode, writeCurve } from "./_report.ts";
 
@@ -17,6 +19,10 @@ const CURVES: Record<string, (mode: Mode) => Promise<CurveRun>> = {
   broker_partitions: brokerPartitionsCurve,
   broker_payload: brokerPayloadCurve,
   broker_startup: brokerStartupCurve,
+  pipeline_gpus: pipelineGpusCurve,
+  pipeline_scale: pipelineScaleCurve,
+  collector_records: collectorRecordsCurve,
+  collector_gpus: collectorGpusCurve,
 };
 const USAGE = `usage: deno task curves [--smoke | --quick | --full] [--out DIR] [--only ${
   Object.keys(CURVES).join(",")

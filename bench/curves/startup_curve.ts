@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { freePort, Proc } from "../_procs.ts";
 import { percentile } from "../_stats.ts";
+import { acceptsWithin } from "./_accepts.ts";
 import { BrokerLog, LOG_TOPIC } from "./_broker_log.ts";
 import type { CurveRun, Mode, Point } from "./_report.ts";
 
@@ -26,21 +27,6 @@ interface Start {
   readMb: number;
   rssMib: number;
   messages: number;
-}
-
-/** Polls a TCP connect every 2 ms (the shared helper's 50 ms would blur the timing). */
-async function acceptsWithin(port: number, proc: Proc, timeoutMs: number): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  while (performance.now() < until) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  }
-  await proc.stop();
-  throw new Error(`broker did not accept connections within ${timeoutMs} ms`);
 }
 
 /** Drops the page cache of every file under `dir` (only these files: `dd iflag=nocache`). */
