@@ -48,7 +48,7 @@ export async function renderSvg(
     data: { values: points as Record<string, unknown>[] },
     config: { font: "sans-serif", view: { stroke: "#ccc" }, legend: { orient: "bottom" } },
     hconcat: chart.panels.map((p) => ({
-      width: 300,
+      width: 250,
       height: 220,
       mark: { type: "line", point: true, tooltip: false },
       transform: [{ filter: `isValid(datum[${JSON.stringify(p.field)}])` }],

@@ -116,6 +116,19 @@ async function curve(
     if (byRecords) {
       const state = new CollectorState(join(root, "c1"), s.gpusAt);
       for (const n of s.records) {
+        const last = points.at(-1);
+        const budget = Deno.systemMemoryInfo().available / 4;
+        const predicted = last ? (Number(last.rss_mib) * 1048576 * n) / Number(last.records) : 0;
+        if (predicted > budget) {
+          // This machine is shared: a collector that would take over a quarter of what is
+          // free is not started. The curve so far shows the growth to extrapolate from.
+          build.push(
+            `${n.toLocaleString("en-US")} not run: at the growth measured so far its RSS ` +
+              `would be ~${(predicted / 1e9).toFixed(1)} GB, over a quarter of the ` +
+              `${(budget * 4 / 1e9).toFixed(1)} GB available`,
+          );
+          break;
+        }
         const t = performance.now();
         await state.growTo(n);
         build.push(

@@ -16,9 +16,16 @@ const SIZES: Record<Mode, { gpus: number[]; rows: number; counts: number[] }> = 
   quick: { gpus: [10, 100, 1_000, 10_000], rows: 200_000, counts: [1, 2, 4, 10] },
   full: { gpus: [10, 100, 1_000, 10_000], rows: 1_000_000, counts: [1, 2, 4, 10] },
 };
+/** Rows of the streamer/collector layouts (7 runs), smaller so the full curve takes minutes. */
+const SCALE_ROWS: Record<Mode, number> = {
+  smoke: 2_000,
+  quick: 200_000,
+  full: 500_000,
+};
 
 /** A point from a measure: rows/s, CPU per row per role, syscalls per row, RSS. */
 function pointOf(series: string, x: number, rows: number, m: PipelineMeasure): Point {
+  const cpu = Object.values(m.cpu_s).reduce((a, b) => a + b, 0);
   const perRow = (v: number | undefined) => v === undefined ? null : round((v / rows) * 1e6);
   const calls = (name: string) =>
     m.syscalls[name] === undefined ? null : Math.round((m.syscalls[name] / rows) * 1000) / 1000;
@@ -31,10 +38,12 @@ function pointOf(series: string, x: number, rows: number, m: PipelineMeasure): P
     stream_cpu_us_per_row: perRow(m.cpu_s.stream),
     collect_cpu_us_per_row: perRow(m.cpu_s.collect),
     broker_cpu_us_per_row: perRow(m.cpu_s.broker),
-    cpu_pct_ours: Math.round(
-      (Object.values(m.cpu_s).reduce((a, b) => a + b, 0) / m.seconds) * 100,
-    ),
+    // All roles' CPU per row: the cost, whatever share of the cores the run got.
+    cpu_us_per_row: perRow(cpu),
+    cpu_pct_ours: Math.round((cpu / m.seconds) * 100),
     machine_cpu_pct: m.machine_cpu_pct,
+    // The rest of the machine's busy time went to other work on the shared VM.
+    others_cpu_pct: Math.max(0, Math.round(m.machine_cpu_pct - (cpu / m.seconds) * 100)),
     collect_rss_mib: m.collect_rss_mib,
     files: m.files,
     openat_per_row: calls("openat"),
@@ -88,6 +97,7 @@ export async function pipelineGpusCurve(mode: Mode): Promise<CurveRun> {
       panels: [
         { field: "rows_per_s", title: "rows/s" },
         { field: "collect_cpu_us_per_row", title: "broker,collect CPU per row, µs" },
+        { field: "fdatasync_per_row", title: "broker,collect fdatasync calls per row" },
         { field: "openat_per_row", title: "broker,collect openat calls per row" },
       ],
     },
@@ -97,7 +107,7 @@ export async function pipelineGpusCurve(mode: Mode): Promise<CurveRun> {
 
 /** Total rows/s with 1, 2, 4, 10 streamers (one collector) and 1, 2, 4, 10 collectors (one streamer). */
 export async function pipelineScaleCurve(mode: Mode): Promise<CurveRun> {
-  const s = SIZES[mode];
+  const s = { ...SIZES[mode], rows: SCALE_ROWS[mode] };
   const root = await Deno.makeTempDir({ prefix: "gputel-curve-scale-" });
   const points: Point[] = [];
   const gpus = 1_000;
@@ -152,6 +162,7 @@ export async function pipelineScaleCurve(mode: Mode): Promise<CurveRun> {
       xTitle: "processes of that role (log scale)",
       panels: [
         { field: "rows_per_s", title: "rows/s (all together)" },
+        { field: "cpu_us_per_row", title: "CPU per row, all processes, µs" },
         { field: "cpu_pct_ours", title: "CPU of the run's processes, % of one core" },
         { field: "collect_rss_mib", title: "largest collector peak RSS, MiB" },
       ],
