@@ -28,12 +28,23 @@ const CLIENT = `${ROOT}bench/gputel_client.ts`;
 /** Runs one configuration against a fresh broker process. */
 export async function benchGputel(
   run: GputelRun,
-): Promise<BenchResult & { broker_rss_mib: number; cpu_s: Record<string, number> }> {
+): Promise<
+  BenchResult & {
+    broker_rss_mib: number;
+    cpu_s: Record<string, number>;
+    /** Batches the broker stored (persisted runs). */
+    broker_batches?: number;
+    /** The broker's fdatasync rounds (persisted runs). */
+    broker_syncs?: number;
+  }
+> {
   const dir = await Deno.makeTempDir({ prefix: "gputel-bench-" });
-  const { proc: broker, port } = run.nats ? await startNatsServer(dir) : await startBroker(dir, [
-    ...["--partitions", String(run.partitions ?? 8), "--max-topic-bytes", "512MiB"],
-    ...(run.persisted ? ["--fsync", "always"] : ["--no-persist"]),
-  ]);
+  const { proc: broker, port, admin } = run.nats
+    ? { ...await startNatsServer(dir), admin: undefined }
+    : await startBroker(dir, [
+      ...["--partitions", String(run.partitions ?? 8), "--max-topic-bytes", "512MiB"],
+      ...(run.persisted ? ["--fsync", "always"] : ["--no-persist"]),
+    ]);
   const target = [
     "--port",
     String(port),
@@ -72,6 +83,10 @@ export async function benchGputel(
     await Promise.all([...pubs, ...subs].map((p) => p.finish()));
     const got = reports.filter((r) => r.role === "sub").reduce((n, r) => n + r.messages, 0);
     const rss = (await broker.peakRssKiB()) / 1024;
+    // Batches stored and fdatasync rounds: how the broker's work was grouped.
+    const storage = admin && run.persisted
+      ? (await (await fetch(`http://127.0.0.1:${admin}/stats`)).json()).storage
+      : undefined;
     const result = fromReports(
       {
         scenario: `${run.pubs} pub + ${run.subs} sub`,
@@ -87,7 +102,13 @@ export async function benchGputel(
       run.size,
     );
     if (got !== run.messages) result.note = `delivered ${got} of ${run.messages}`;
-    return { ...result, broker_rss_mib: Math.round(rss), cpu_s: cpu };
+    return {
+      ...result,
+      broker_rss_mib: Math.round(rss),
+      cpu_s: cpu,
+      broker_batches: storage?.writes,
+      broker_syncs: storage?.syncs,
+    };
   } finally {
     await broker.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

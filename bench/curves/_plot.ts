@@ -46,7 +46,11 @@ export async function renderSvg(
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: chart.title, subtitle: chart.subtitle },
     data: { values: points as Record<string, unknown>[] },
-    config: { font: "sans-serif", view: { stroke: "#ccc" }, legend: { orient: "bottom" } },
+    config: {
+      font: "sans-serif",
+      view: { stroke: "#ccc" },
+      legend: { orient: "bottom", labelLimit: 400, columns: 2 },
+    },
     hconcat: chart.panels.map((p) => ({
       width: 250,
       height: 220,
@@ -57,7 +61,7 @@ export async function renderSvg(
           field: chart.x,
           type: "quantitative",
           title: chart.xTitle,
-          scale: chart.xLog === false ? { zero: false } : { type: "log" },
+          scale: chart.xLog === false ? { zero: false } : { type: "log", nice: false },
           axis: { tickCount: 6 },
         },
         y: {

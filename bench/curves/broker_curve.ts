@@ -22,7 +22,8 @@ const SIZES = {
     partitions: [1, 2, 4, 8, 16, 32, 64],
     payloads: [64, 256, 1024, 4096, 16384],
     messages: 3e6,
-    bytes: 4e9,
+    // 4 GB of 16 KiB payloads once left the subscriber idle past its 1.5 s cutoff.
+    bytes: 1e9,
   },
 };
 
@@ -57,6 +58,10 @@ async function point(
     pub_cpu_us_per_msg: us(r.cpu_s.pub0),
     sub_cpu_us_per_msg: us(r.cpu_s.sub0),
     broker_rss_mib: r.broker_rss_mib,
+    msgs_per_batch: r.broker_batches ? Math.round(messages / r.broker_batches) : null,
+    batches_per_sync: r.broker_batches && r.broker_syncs
+      ? Math.round((r.broker_batches / r.broker_syncs) * 10) / 10
+      : null,
   };
   if (r.note) p.note = r.note;
   console.error(`curves: broker ${series} ${x}: ${JSON.stringify(p)}`);
