@@ -40,6 +40,18 @@ Deno.test("deno task curves --smoke measures every curve and writes its JSON and
       const drawn = svg.match(/aria-roledescription="point"/g)?.length ?? 0;
       assert.ok(drawn >= report.points.length * 2, `${curve}: ${drawn} points drawn`);
     }
+    // The SVGs can be drawn again from the JSON alone.
+    for (const curve of CURVES) await Deno.remove(`${out}/${curve}.svg`);
+    const redraw = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "bench/curves/redraw.ts", out],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(redraw.success, new TextDecoder().decode(redraw.stderr));
+    for (const curve of CURVES) {
+      assert.match(await Deno.readTextFile(`${out}/${curve}.svg`), /^<svg /, `${curve} redrawn`);
+    }
   } finally {
     await Deno.remove(out, { recursive: true });
   }

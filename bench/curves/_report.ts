@@ -95,10 +95,14 @@ export async function writeCurve(
   };
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(join(dir, `${run.curve}.json`), JSON.stringify(report, null, 2) + "\n");
-  const load = report.machine.loadavg_start.map((l) => l.toFixed(1)).join("/");
-  const subtitle = `${report.date.slice(0, 16).replace("T", " ")} UTC, ${mode} mode, ` +
-    `${report.machine.cpus} shared cores (load ${load} at start), commit ${report.commit}`;
-  const svg = await renderSvg({ ...run.chart, subtitle }, run.points);
-  await Deno.writeTextFile(join(dir, `${run.curve}.svg`), svg);
+  await Deno.writeTextFile(join(dir, `${run.curve}.svg`), await drawReport(report));
   return report;
+}
+
+/** The SVG of a report: its chart, with the date, mode, machine load and commit under the title. */
+export function drawReport(report: CurveReport): Promise<string> {
+  const load = report.machine.loadavg_start.map((l) => l.toFixed(1)).join("/");
+  const subtitle = `${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.mode} mode, ` +
+    `${report.machine.cpus} shared cores (load ${load} at start), commit ${report.commit}`;
+  return renderSvg({ ...report.chart, subtitle }, report.points);
 }

@@ -42,7 +42,7 @@ async function point(
   const pct = (s: number | undefined) => s === undefined ? null : Math.round((s / seconds) * 100);
   // CPU per message does not depend on the share of the cores the run got.
   const us = (s: number | undefined) =>
-    s === undefined ? null : Math.round((s / messages) * 1e7) / 10;
+    s === undefined ? null : Math.round((s / messages) * 1e8) / 100;
   const p: Point = {
     series,
     x,
