@@ -17,7 +17,7 @@ import type { TailFlush } from "./file_tail.ts";
 import { deleteJournalsBefore, JournalFile } from "../datadir/journal.ts";
 import { syncDir, type WriteHandles } from "../datadir/jsonl_files.ts";
 import type { StoreFile } from "./store_recovery.ts";
-import type { CommitGroup } from "./store_round.ts";
+import type { CommitGroup } from "./round_plan.ts";
 
 /** Default of {@linkcode CheckpointerOptions.intervalMs}. */
 export const DEFAULT_CHECKPOINT_MS = 1000;

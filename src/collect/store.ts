@@ -23,10 +23,10 @@ import {
   type ResolvedCollectorStoreOptions,
   type StoreStats,
 } from "./store_options.ts";
-import type { StoreBatch, WriteResult } from "./store_batch.ts";
+import type { StoreBatch, WriteResult } from "./round_batch.ts";
 import { StoreWriter, type StoreWriterParts } from "./store_writer.ts";
 
-export type { StoreBatch, StoreMessage, WriteResult } from "./store_batch.ts";
+export type { StoreBatch, StoreMessage, WriteResult } from "./round_batch.ts";
 export {
   type CollectorStoreOptions,
   DEFAULT_FSYNC,

@@ -14,11 +14,11 @@ import { cachedGpuFileName } from "../datadir/file_name.ts";
 import type { JournalFile } from "../datadir/journal.ts";
 import { WriteHandles } from "../datadir/jsonl_files.ts";
 import type { StoredReads } from "../query/stored_reads.ts";
-import { writeRound } from "./round_writer.ts";
-import type { StoreBatch, WriteResult } from "./store_batch.ts";
+import { writeRound } from "./round_commit.ts";
+import type { StoreBatch, WriteResult } from "./round_batch.ts";
 import type { ResolvedCollectorStoreOptions, StoreStats } from "./store_options.ts";
 import type { StoreFile } from "./store_recovery.ts";
-import { type CommitGroup, planRound } from "./store_round.ts";
+import { type CommitGroup, planRound } from "./round_plan.ts";
 
 /** What a {@linkcode StoreWriter} writes to, from the store's open. */
 export interface StoreWriterParts {

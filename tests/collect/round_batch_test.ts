@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
-import { prepareBatch, type StoreMessage } from "../../src/collect/store_batch.ts";
+import { prepareBatch, type StoreMessage } from "../../src/collect/round_batch.ts";
 
 const encoder = new TextEncoder();
 const TS = "2026-11-27T17:00:00Z";

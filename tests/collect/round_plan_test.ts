@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
-import type { StoreMessage } from "../../src/collect/store_batch.ts";
-import { planRound, type RoundOptions } from "../../src/collect/store_round.ts";
+import type { StoreMessage } from "../../src/collect/round_batch.ts";
+import { planRound, type RoundOptions } from "../../src/collect/round_plan.ts";
 
 const encoder = new TextEncoder();
 

@@ -12,7 +12,7 @@ import {
   type PreparedLine,
   type StoreBatch,
   type WriteResult,
-} from "./store_batch.ts";
+} from "./round_batch.ts";
 
 /** The lines a round appends to one file, in order. */
 export interface GroupFile {

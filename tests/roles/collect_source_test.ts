@@ -1,8 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Source, SourceDelivery } from "../../src/client/source.ts";
-import { startCollectRole } from "../../src/collect/role.ts";
+import { startCollectRole } from "../../src/collect/collector.ts";
 import { silentLogger } from "../../src/obs/log.ts";
-import { messages } from "./_store_helpers.ts";
+import { messages } from "../collect/_store_helpers.ts";
 
 /** A Source fed by the test: hands out the given deliveries, records acks and nacks. */
 class ScriptedSource implements Source {

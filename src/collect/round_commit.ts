@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { FileTail } from "./file_tail.ts";
 import type { JournalFile } from "../datadir/journal.ts";
 import { encodeJournalEntry } from "../datadir/journal_codec.ts";
-import type { CommitGroup } from "./store_round.ts";
+import type { CommitGroup } from "./round_plan.ts";
 import type { StoreFile } from "./store_recovery.ts";
 import { TimeIndex } from "../query/time_index.ts";
 
