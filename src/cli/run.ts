@@ -11,7 +11,7 @@
 import type { ApiRole } from "../api/role.ts";
 import type { FederatedApiRole } from "../api/federation/role.ts";
 import type { BrokerRole } from "../broker/role.ts";
-import type { CollectRole } from "../collect/collector.ts";
+import type { CollectRole } from "../roles/collect.ts";
 import type { Logger } from "../obs/log.ts";
 import type { StreamResult } from "../stream/role.ts";
 import { isLoopbackHost } from "../net/token.ts";
@@ -106,7 +106,7 @@ export async function runRoles(
       ? { host: o.broker.host, port: broker.server.addr.port }
       : o.broker;
     if (roles.has("collect")) {
-      const { startCollectRole } = await import("../collect/collector.ts");
+      const { startCollectRole } = await import("../roles/collect.ts");
       collect = await startCollectRole({
         broker: brokerAddr,
         connect: nats?.source,

@@ -16,7 +16,7 @@ import type { CommitGroup } from "./round_plan.ts";
 import type { StoreFile } from "./store_recovery.ts";
 import { TimeIndex } from "../query/time_index.ts";
 
-/** What {@linkcode writeRound} writes with. */
+/** What {@linkcode commitRound} writes with. */
 export interface RoundIo {
   /** The data dir. */
   dir: string;
@@ -40,7 +40,7 @@ export interface RoundIo {
  *
  * @throws {Error} what the file system threw
  */
-export async function writeRound(
+export async function commitRound(
   io: RoundIo,
   group: CommitGroup,
   onCutFailure: (error: unknown) => void,

@@ -14,7 +14,7 @@ import { cachedGpuFileName } from "../datadir/file_name.ts";
 import type { JournalFile } from "../datadir/journal.ts";
 import { WriteHandles } from "../datadir/jsonl_files.ts";
 import type { StoredReads } from "../query/stored_reads.ts";
-import { writeRound } from "./round_commit.ts";
+import { commitRound } from "./round_commit.ts";
 import type { StoreBatch, WriteResult } from "./round_batch.ts";
 import type { ResolvedCollectorStoreOptions, StoreStats } from "./store_options.ts";
 import type { StoreFile } from "./store_recovery.ts";
@@ -138,7 +138,7 @@ export class StoreWriter {
     if (plan.group !== undefined) {
       const journal = this.#checkpointer.journal;
       const io = { dir, indexEvery, journal, files: this.#p.files };
-      const fileOf = await writeRound(io, plan.group, (error) => void (this.#failure = error));
+      const fileOf = await commitRound(io, plan.group, (error) => void (this.#failure = error));
       this.#index(plan.group, fileOf);
       this.#checkpointer.committed(plan.group);
     }

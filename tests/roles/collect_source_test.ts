@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Source, SourceDelivery } from "../../src/client/source.ts";
-import { startCollectRole } from "../../src/collect/collector.ts";
+import { startCollectRole } from "../../src/roles/collect.ts";
 import { silentLogger } from "../../src/obs/log.ts";
 import { messages } from "../collect/_store_helpers.ts";
 
