@@ -8,7 +8,7 @@
 
 import type { FieldValue, TelemetryMessage } from "./message.ts";
 import { RecordError } from "./errors.ts";
-import { addLabel, identityColumnOf, identityLabels } from "./identity_labels.ts";
+import { addLabel, identityColumnOf, identityLabels } from "./columns.ts";
 import { MAX_RFC3339_LENGTH, parseRfc3339 } from "./rfc3339.ts";
 import { fieldNamesProblem, keyProblem, LIMITS, messageBytesProblem } from "./limits.ts";
 import { decodeUtf8Strict } from "./utf8.ts";
@@ -41,7 +41,7 @@ export const MAX_KEY_LENGTH: number = LIMITS.maxKeyLength;
 /** The most fields a message may carry (from the shared {@linkcode LIMITS} table). */
 export const MAX_FIELDS: number = LIMITS.maxFields;
 
-export { isIdentityColumn } from "./identity_labels.ts";
+export { isIdentityColumn } from "./columns.ts";
 
 /** Whether `value` can be a field or metric value: a string, a boolean or a finite number. */
 export function isFieldValue(value: unknown): value is FieldValue {

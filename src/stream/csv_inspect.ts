@@ -7,7 +7,7 @@
  */
 import { CsvRecordParser } from "./csv_parser.ts";
 import { normalizeHeader } from "./csv_header.ts";
-import { GPU_INDEX_COLUMN, GPU_UUID_COLUMNS } from "../record/gpu_key.ts";
+import { GPU_INDEX_COLUMN, GPU_UUID_COLUMNS } from "../record/columns.ts";
 
 /** How many leading bytes {@linkcode csvStartProblem} looks at: 64 KiB. */
 export const INSPECT_BYTES = 65_536;

@@ -7,7 +7,7 @@
 
 import type { Clock } from "../clock.ts";
 import type { FieldValue, TelemetryMessage } from "../record/message.ts";
-import { gpuKeyOf } from "../record/gpu_key.ts";
+import { gpuKeyOf } from "../record/columns.ts";
 
 /** Options of {@linkcode rowToMessage}. */
 export interface RowMessageOptions {

@@ -10,7 +10,7 @@ import type { Clock } from "../clock.ts";
 import type { CsvRow } from "./csv_rows.ts";
 import { DEFAULT_BURST_SECONDS, RateLimiter } from "./rate_limiter.ts";
 import { messageBytesProblem } from "../record/limits.ts";
-import { noKeyReason } from "../record/gpu_key.ts";
+import { noKeyReason } from "../record/columns.ts";
 import { inShard, matchesFilters, type RowFilter, type Shard } from "./row_filter.ts";
 import { isoTime, rowToMessage } from "./row_message.ts";
 import { type RecordJson, recordJson, stampedJson, storableRecord } from "./row_check.ts";

@@ -3,7 +3,7 @@ import { type GenDataArgs, parseGenDataArgs, writeDcgmCsv } from "../../src/cli/
 import { dcgmHeaderLine, dcgmLines } from "../../src/stream/dcgm_generator.ts";
 import { loadCsvRows } from "../../src/stream/csv_reader.ts";
 import { parseCsvText } from "../../src/stream/csv_rows.ts";
-import { gpuKeyOf } from "../../src/record/gpu_key.ts";
+import { gpuKeyOf } from "../../src/record/columns.ts";
 
 const SCRIPT = new URL("../../src/cli/gen_data.ts", import.meta.url).pathname;
 const SAMPLE = new URL("../../data/sample.csv", import.meta.url);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { gpuKeyOf, noKeyReason } from "../../src/record/gpu_key.ts";
+import { gpuKeyOf, noKeyReason } from "../../src/record/columns.ts";
 import { loadCsvRows } from "../../src/stream/csv_reader.ts";
 import { exportCases, withDir } from "../_helpers.ts";
 
