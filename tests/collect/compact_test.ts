@@ -39,8 +39,8 @@ async function stored(dir: string): Promise<number[]> {
 Deno.test("compact keeps each origin once across collector dirs, never writes a live one, and is idempotent", async () => {
   const root = await Deno.makeTempDir({ prefix: "gputel_compact_" });
   try {
-    (await fill(join(root, "c1"), 5, 20)).close();
-    (await fill(join(root, "c2"), 15, 30)).close();
+    await (await fill(join(root, "c1"), 5, 20)).close();
+    await (await fill(join(root, "c2"), 15, 30)).close();
     // c0 is held by a running collector whose newest round is only in its journal.
     const live = await fill(join(root, "c0"), 0, 10);
     await live.checkpoint();
