@@ -41,7 +41,6 @@ export class StoreWriter {
   readonly #checkpointer: Checkpointer;
   readonly #handles = new WriteHandles();
   readonly #fileName = cachedGpuFileName();
-  readonly #lastLabels = new Map<string, Record<string, string>>();
   #tail: Promise<unknown> = Promise.resolve();
   #failure: unknown;
 
@@ -168,17 +167,6 @@ export class StoreWriter {
     });
   }
 
-  // A GPU's records nearly always carry the labels of its record before:
-  // those records then share one labels object (never changed once stored),
-  // so the memory window holds a GPU's labels once, not once per record (up
-  // to 500,000 records, each with its own labels object before).
-  #sameLabels(name: string, labels: Record<string, string>): Record<string, string> {
-    const last = this.#lastLabels.get(name);
-    if (last !== undefined && equalLabels(last, labels)) return last;
-    this.#lastLabels.set(name, labels);
-    return labels;
-  }
-
   // Indexes a committed group's lines and adds them to the memory window.
   #index(group: CommitGroup, fileOf: (name: string) => StoreFile): void {
     const { files, reads, stats } = this.#p;
@@ -192,7 +180,6 @@ export class StoreWriter {
       for (const line of lines.entries) {
         const seq = file.index.lines;
         file.index.append(line.ts, line.bytes);
-        line.record.labels = this.#sameLabels(name, line.record.labels);
         reads.add(file, { seq, ts: line.ts, record: line.record });
       }
       stats.records_stored += lines.entries.length;
@@ -200,15 +187,4 @@ export class StoreWriter {
       stats.bytes += lines.size;
     }
   }
-}
-
-// Same labels, in the same order (so the records encode alike too).
-function equalLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  const names = Object.keys(a);
-  let count = 0;
-  for (const name in b) {
-    if (names[count] !== name || a[name] !== b[name]) return false;
-    count++;
-  }
-  return count === names.length;
 }

@@ -371,26 +371,3 @@ Deno.test("CollectorStore stores a record payload (what the streamer sends) byte
       await lines(join(viaMessages, "gpu-1.jsonl")),
     );
   }));
-
-Deno.test("CollectorStore keeps one labels object for a GPU's records with equal labels, and a new one when they change", () =>
-  withDir(async (dir) => {
-    await using store = await CollectorStore.open({ dir });
-    const other = new TextEncoder().encode(JSON.stringify({
-      timestamp: new Date(T0 + 9000).toISOString(),
-      fields: { metric_name: "seq", value: 9, Hostname: "host-b", gpu_id: 0 },
-    }));
-    await store.write(batch(messages(0, 3, () => "gpu-0")));
-    await store.write(
-      batch([...messages(3, 5, () => "gpu-0"), { offset: 5, key: "gpu-0", payload: other }]),
-    );
-    const records = store.reads.newest("gpu-0", 10);
-    assertEquals(records.length, 6);
-    for (const r of records.slice(1, 5)) assertEquals(r.labels === records[0].labels, true);
-    assertEquals(records[0].labels, { hostname: "host-a", gpu_index: "0" });
-    assertEquals(records[5].labels, { hostname: "host-b", gpu_index: "0" });
-    await store.checkpoint();
-    const stored = (await lines(join(dir, "gpu-0.jsonl"))).map((l) =>
-      JSON.parse(l).labels.hostname
-    );
-    assertEquals(stored, ["host-a", "host-a", "host-a", "host-a", "host-a", "host-b"]);
-  }));
