@@ -13,7 +13,8 @@ import { messageBytesProblem } from "../record/limits.ts";
 import { noKeyReason } from "../record/columns.ts";
 import { inShard, matchesFilters, type RowFilter, type Shard } from "./row_filter.ts";
 import { isoTime, rowToMessage } from "./row_message.ts";
-import { type RecordJson, recordJson, stampedJson, storableRecord } from "./row_check.ts";
+import { storableRecord } from "./row_check.ts";
+import type { TelemetryRecord } from "../record/telemetry_record.ts";
 
 /** What a pull's wait for the next row gives when the row source went idle first. */
 const IDLE: unique symbol = Symbol("idle");
@@ -263,7 +264,8 @@ export function startWorkers(o: WorkerOptions): Workers {
   // the sink copies each payload before its publish settles. This spares
   // the allocator a short-lived buffer per message.
   let scratch = new Uint8Array(64 * 1024);
-  const encode = (json: string): Uint8Array => {
+  const encode = (record: TelemetryRecord): Uint8Array => {
+    const json = JSON.stringify(record);
     if (json.length * 3 > scratch.length) scratch = new Uint8Array(json.length * 3);
     return scratch.subarray(0, encoder.encodeInto(json, scratch).written);
   };
@@ -276,7 +278,8 @@ export function startWorkers(o: WorkerOptions): Workers {
       if (typeof item === "string") {
         counts[item]++;
       } else {
-        const payload = encode(stampedJson(item.record, isoTime(clock.now())));
+        item.record.timestamp = isoTime(clock.now());
+        const payload = encode(item.record);
         const tooBig = messageBytesProblem(payload.length);
         if (tooBig !== undefined) {
           counts.rejected++;
@@ -305,7 +308,7 @@ export function startWorkers(o: WorkerOptions): Workers {
  * as: the collector stores a record payload as it comes (see
  * `decodePayload`), so the record built to check the row is what is sent.
  */
-type Sorted = "filtered" | "noKey" | "rejected" | { key: string; record: RecordJson };
+type Sorted = "filtered" | "noKey" | "rejected" | { key: string; record: TelemetryRecord };
 
 /** Sorts rows into messages to send and the counted reasons not to. */
 class RowClassifier {
@@ -337,7 +340,7 @@ class RowClassifier {
       o.onRejected?.(row, record);
       return "rejected";
     }
-    return { key: keyed.key, record: recordJson(record) };
+    return { key: keyed.key, record };
   }
 }
 
