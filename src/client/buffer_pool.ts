@@ -10,6 +10,7 @@
 export class BufferPool {
   #free: Uint8Array[] = [];
   #size: number;
+  #step: number;
   #maxBytes: number;
 
   /**
@@ -19,6 +20,7 @@ export class BufferPool {
    */
   constructor(size: number, maxBytes: number) {
     this.#size = size;
+    this.#step = size;
     this.#maxBytes = maxBytes;
   }
 
@@ -27,10 +29,17 @@ export class BufferPool {
     return this.#free.length;
   }
 
+  /** Bytes of the free buffers held. */
+  get freeBytes(): number {
+    return this.#free.length * this.#size;
+  }
+
   /** A buffer of at least `minBytes` (a used one when the pool has it; not zeroed). */
   get(minBytes: number): Uint8Array {
     if (minBytes > this.#size) {
-      this.#size = Math.max(minBytes, this.#size * 2);
+      // Grown to what is asked, in whole steps of the first size: doubling
+      // would leave up to half of every buffer unused.
+      this.#size = Math.ceil(minBytes / this.#step) * this.#step;
       this.#free = [];
     }
     return this.#free.pop() ?? new Uint8Array(this.#size);

@@ -16,12 +16,6 @@ interface Route {
   key: Uint8Array;
 }
 
-/**
- * Most bytes of confirmed batch buffers kept for reuse: confirms arrive in
- * bursts (one per fsync round), so the pool must hold a burst's worth.
- */
-const POOL_BYTES = 32 * 1024 * 1024;
-
 /** Most keys whose routes are cached before the cache starts over. */
 const ROUTE_CACHE_SIZE = 65_536;
 
@@ -31,14 +25,21 @@ export class PartitionBatches {
   readonly partitions: number;
   #builders: BatchBuilder[];
   #routes = new Map<string, Route>();
-  #pool = new BufferPool(64 * 1024, POOL_BYTES);
+  #pool: BufferPool;
+  #maxBytes: number;
+  #held = 0;
 
   /**
    * Creates empty builders for `partitions` partitions.
    * @param partitions the topic's partition count
+   * @param maxBytes most bytes of buffers under taken batches and kept free
+   *   for reuse, together: confirms arrive in bursts (one per fsync round),
+   *   so the pool keeps what the taken batches leave room for
    */
-  constructor(partitions: number) {
+  constructor(partitions: number, maxBytes: number) {
     this.partitions = partitions;
+    this.#maxBytes = maxBytes;
+    this.#pool = new BufferPool(64 * 1024, maxBytes);
     this.#builders = Array.from(
       { length: partitions },
       () => new BatchBuilder(64 * 1024, (n) => this.#pool.get(n)),
@@ -71,13 +72,43 @@ export class PartitionBatches {
     return this.#builders[p].bytes;
   }
 
-  /** Takes partition `p`'s batch blob; the partition starts a new one. */
+  /**
+   * Takes partition `p`'s batch blob; the partition starts a new one. A blob
+   * filling at most a quarter of its buffer (a batch sealed early by the
+   * linger timer or a flush) is copied into a buffer of its own size and the
+   * large one goes back to the pool at once: while confirms are slow every
+   * sealed batch waits in memory, and each would otherwise hold a whole
+   * batch-sized buffer however few messages it carries.
+   */
   take(p: number): Uint8Array {
-    return this.#builders[p].take();
+    let blob = this.#builders[p].take();
+    if (blob.length * 4 <= blob.buffer.byteLength) {
+      const own = blob.slice();
+      this.#keep(blob.subarray(0, 0)); // the buffer, not the batch, goes back
+      blob = own;
+    }
+    this.#held += blob.buffer.byteLength;
+    return blob;
   }
 
-  /** Gives a confirmed batch's buffer back for reuse (only when nothing else can read it). */
-  recycle(blob: Uint8Array): void {
-    this.#pool.release(blob);
+  /** Bytes of the buffers under taken batches not given back yet (see {@linkcode done}). */
+  get heldBytes(): number {
+    return this.#held;
+  }
+
+  /**
+   * Gives a taken batch's buffer back once the batch is confirmed. `reuse`
+   * only when nothing else can read it any more (no earlier write of it may
+   * still be queued on a connection).
+   */
+  done(blob: Uint8Array, reuse: boolean): void {
+    this.#held -= blob.buffer.byteLength;
+    if (reuse) this.#keep(blob);
+  }
+
+  /** Pools a buffer while taken and free buffers stay within maxBytes. */
+  #keep(view: Uint8Array): void {
+    const room = this.#maxBytes - this.#held - this.#pool.freeBytes;
+    if (view.buffer.byteLength <= room) this.#pool.release(view);
   }
 }

@@ -13,6 +13,7 @@ import { formatAddress, type Link, openLink } from "./link.ts";
 import { PartitionBatches } from "./partition_batches.ts";
 import { StorageBackoff } from "./storage_backoff.ts";
 import {
+  DEFAULT_BUFFER_BYTES,
   type Pending,
   type PublisherCounters,
   type PublisherOptions,
@@ -24,7 +25,13 @@ import {
 import type { Sink } from "./sink.ts";
 import { Waiters } from "./waiters.ts";
 
-export { type PublisherCounters, type PublisherOptions, STORAGE_RETRY_MAX_MS, STORAGE_RETRY_MS };
+export {
+  DEFAULT_BUFFER_BYTES,
+  type PublisherCounters,
+  type PublisherOptions,
+  STORAGE_RETRY_MAX_MS,
+  STORAGE_RETRY_MS,
+};
 
 /**
  * Publishes keyed messages to one topic.
@@ -87,6 +94,11 @@ export class Publisher implements Sink, AsyncDisposable {
     return this.counters.published - this.counters.confirmed;
   }
 
+  /** Bytes of batch buffers under sealed batches not confirmed yet: about `bufferBytes` at most. */
+  get bufferedBytes(): number {
+    return this.#batches?.heldBytes ?? 0;
+  }
+
   /**
    * Queues one message; waits while the buffer is full.
    *
@@ -107,6 +119,7 @@ export class Publisher implements Sink, AsyncDisposable {
   offer(key: string, payload: Uint8Array): boolean {
     if (this.#fatal || this.unconfirmed >= this.#o.bufferMessages) return false;
     const batches = this.#batches!;
+    if (batches.heldBytes >= this.#o.bufferBytes) return false;
     const p = batches.add(key, payload);
     this.counters.published++;
     if (batches.count(p) >= this.#o.batchSize || batches.bytes(p) >= 1 << 20) this.#seal(p);
@@ -204,7 +217,7 @@ export class Publisher implements Sink, AsyncDisposable {
       this.counters.confirmed += b.count;
       this.#backoff.confirmed();
       // The broker has every byte, so the write is done with the blob.
-      if (!b.resent) this.#batches!.recycle(b.blob);
+      this.#batches!.done(b.blob, !b.resent);
       this.#sendMore();
       this.#waiters.wakeAll();
       return;
@@ -250,7 +263,7 @@ export class Publisher implements Sink, AsyncDisposable {
         });
         this.#metadata = null;
         if (first) {
-          this.#batches = new PartitionBatches(partitions);
+          this.#batches = new PartitionBatches(partitions, this.#o.bufferBytes);
           this.#sequences = new Array(partitions).fill(0);
         } else if (partitions !== this.#batches!.partitions) {
           this.#o.logger.warn("topic partition count changed; keeping the old count", {

@@ -16,6 +16,8 @@ export const STORAGE_RETRY_MAX_MS = 5000;
 export const DEFAULT_BATCH_SIZE = 500;
 /** Default {@linkcode PublisherOptions.lingerMs}. */
 export const DEFAULT_LINGER_MS = 5;
+/** Default {@linkcode PublisherOptions.bufferBytes}: 32 MiB. */
+export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024;
 
 /** {@linkcode PublisherOptions} with defaults filled. */
 export type ResolvedPublisherOptions =
@@ -31,6 +33,7 @@ export function resolvePublisherOptions(options: PublisherOptions): ResolvedPubl
     lingerMs: DEFAULT_LINGER_MS,
     window: 32,
     bufferMessages: 100_000,
+    bufferBytes: DEFAULT_BUFFER_BYTES,
     giveUpAfterMs: 0,
     logger: silentLogger,
     ...options,
@@ -57,6 +60,13 @@ export interface PublisherOptions {
   window?: number;
   /** Most messages held unconfirmed (building, queued, in flight); publish() waits above it. @default {100000} */
   bufferMessages?: number;
+  /**
+   * Most bytes of batch buffers under sealed, unconfirmed batches (queued or
+   * in flight) and kept for reuse; publish() waits above it, as above
+   * `bufferMessages`. Bounds the publisher's memory whatever the broker's
+   * pace. @default {DEFAULT_BUFFER_BYTES}
+   */
+  bufferBytes?: number;
   /** Give up when the broker stays unreachable this long, ms; 0 = never. @default {0} */
   giveUpAfterMs?: number;
   /** Where the publisher logs. */

@@ -91,3 +91,70 @@ Deno.test("a batch sent again after a reconnect is stored once but its buffer is
   assert.equal(released.some((t) => t.includes("sent-twice")), false, "resent buffer reused");
   assert.equal(released.filter((t) => t.includes("sent-once")).length, 1);
 });
+
+Deno.test("while the broker confirms nothing, the publisher's batch buffers stay within bufferBytes and a batch sealed early holds only its own size", async () => {
+  const broker = await startBrokerServer({ port: 0, partitions: 1 });
+  // The broker takes batches but stores (and so confirms) none until the gate opens.
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const append = broker.log.append.bind(broker.log);
+  broker.log.append = async (...args) => {
+    await gate;
+    return append(...args);
+  };
+  const bufferBytes = 2 * 1024 * 1024;
+  const addr = { host: "127.0.0.1", port: broker.addr.port };
+  const pub = await Publisher.connect({
+    broker: addr,
+    topic: "t",
+    batchSize: 500,
+    window: 8,
+    bufferMessages: 1_000_000,
+    bufferBytes,
+  });
+  try {
+    // 100 batches of one 1,000-byte message each, sealed by flush (as the
+    // linger timer seals them when messages trickle in).
+    const small = new Uint8Array(1_000).fill(7);
+    for (let i = 0; i < 100; i++) {
+      // offer, not publish: were each batch to hold a whole batch-sized
+      // buffer, the bound would be reached here and publish would wait forever.
+      if (!pub.offer("k", small)) break;
+      pub.flush().catch(() => {});
+    }
+    assert.ok(
+      pub.bufferedBytes <= 100 * 1_100,
+      `100 one-message batches hold ${pub.bufferedBytes} bytes of buffers`,
+    );
+    assert.equal(pub.counters.published, 100);
+    // Then full batches until the byte bound makes publish wait.
+    let waited = false;
+    const filling = (async () => {
+      for (let i = 0; i < 20_000; i++) {
+        if (!pub.offer("k", small)) {
+          waited = true;
+          await pub.publish("k", small);
+        }
+      }
+    })();
+    await until("publish waits for room", () => waited);
+    // A batch is sealed before the check that stops the next message, so
+    // one batch buffer (500 messages, rounded up to 64 KiB) may go over.
+    const oneBatch = Math.ceil(500 * 1_010 * 1.25 / 65_536) * 65_536;
+    assert.ok(
+      pub.bufferedBytes <= bufferBytes + oneBatch,
+      `${pub.bufferedBytes} bytes of batch buffers held, bound ${bufferBytes}`,
+    );
+    assert.ok(pub.unconfirmed < 5_000, `${pub.unconfirmed} unconfirmed: bytes bound it, not count`);
+    open();
+    await filling;
+    await pub.flush();
+    assert.equal(pub.counters.confirmed, 20_100);
+    assert.equal(pub.bufferedBytes, 0, "every confirmed batch gave its buffer back");
+    assert.equal(broker.core.log("t", 0).endOffset, 20_100);
+  } finally {
+    open();
+    await pub.close();
+    await broker.close();
+  }
+});

@@ -16,6 +16,7 @@ import { type Logger, silentLogger } from "../../obs/log.ts";
 import { backoffDelay } from "../backoff.ts";
 import { BrokerUnavailableError } from "../errors.ts";
 import { PartitionBatches } from "../partition_batches.ts";
+import { DEFAULT_BUFFER_BYTES } from "../publisher_options.ts";
 import type { Sink } from "../sink.ts";
 import {
   connectNats,
@@ -123,7 +124,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
       throw new RangeError(`batchSize must be an integer <= ${OFFSET_STRIDE}`);
     }
     this.#stream = streamName(o.topic.topic);
-    this.#batches = new PartitionBatches(partitions);
+    this.#batches = new PartitionBatches(partitions, DEFAULT_BUFFER_BYTES);
     this.#queues = Array.from({ length: partitions }, () => []);
     this.#sequences = new Array(partitions).fill(0);
     this.#pumps = new Array(partitions).fill(null);
@@ -237,6 +238,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
           expect: { streamName: this.#stream },
         });
         queue.shift();
+        this.#batches.done(b.blob, false); // not reused: the NATS client may still hold it
         attempt = 0;
         if (this.#latencies.length < MAX_LATENCY_SAMPLES) {
           this.#latencies.push(performance.now() - sentAt);
