@@ -106,9 +106,13 @@ export class PartitionBatches {
     if (reuse) this.#keep(blob);
   }
 
-  /** Pools a buffer while taken and free buffers stay within maxBytes. */
+  /** Pools a buffer while taken and free buffers stay within maxBytes (and the slack below). */
   #keep(view: Uint8Array): void {
-    const room = this.#maxBytes - this.#held - this.#pool.freeBytes;
+    // Slack of one buffer per partition: the partitions' batches fill
+    // together, so taken batches can pass the bound by one each, and at the
+    // bound each confirm must hand its buffer on to the next batch.
+    const slack = this.partitions * view.buffer.byteLength;
+    const room = this.#maxBytes + slack - this.#held - this.#pool.freeBytes;
     if (view.buffer.byteLength <= room) this.#pool.release(view);
   }
 }
