@@ -10,7 +10,12 @@
  * deno task bench-stream --csv big.csv        # an existing file
  * deno task bench-stream --cpu-prof DIR       # also write a V8 CPU profile of the streamer
  * deno task bench-stream -- --buffer 20000    # extra flags for the streamer
+ * deno task bench-stream --downstream broker,collect   # a slower downstream
+ * deno task bench-stream --v8-flags none      # the streamer without the binary's V8 flags
  * ```
+ *
+ * Each run also times `bench/floor.ts` (read, split, JSON-wrap, append; one
+ * process) on the same file first, and reports the streamer as a ratio of it.
  *
  * The broker gets a `--max-topic-bytes` larger than the file, so its memory
  * bound never holds the streamer back; it exits when the stream is done.
@@ -19,6 +24,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { freePort } from "../tests/_helpers.ts";
+import { GPUTEL_RUNTIME_FLAGS } from "./_procs.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -26,6 +32,10 @@ interface BenchArgs {
   rows: number;
   csv?: string;
   cpuProf?: string;
+  /** The role(s) the streamer publishes into: `broker`, or `broker,collect` (slower downstream). */
+  downstream: "broker" | "broker,collect";
+  /** Run the streamer without the binary's V8 flags. */
+  bareV8: boolean;
   /** Extra stream flags, after `--`. */
   streamFlags: string[];
 }
@@ -33,14 +43,28 @@ interface BenchArgs {
 function parseArgs(all: string[]): BenchArgs {
   const dashes = all.indexOf("--");
   const args = dashes < 0 ? all : all.slice(0, dashes);
-  const out: BenchArgs = { rows: 2_000_000, streamFlags: dashes < 0 ? [] : all.slice(dashes + 1) };
+  const out: BenchArgs = {
+    rows: 2_000_000,
+    downstream: "broker",
+    bareV8: false,
+    streamFlags: dashes < 0 ? [] : all.slice(dashes + 1),
+  };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1]];
     if (value === undefined) throw new RangeError(`${flag} needs a value`);
     if (flag === "--rows") out.rows = Number(value);
     else if (flag === "--csv") out.csv = value;
     else if (flag === "--cpu-prof") out.cpuProf = value;
-    else throw new RangeError(`unknown flag ${flag} (expected --rows, --csv or --cpu-prof)`);
+    else if (flag === "--downstream" && (value === "broker" || value === "broker,collect")) {
+      out.downstream = value;
+    } else if (flag === "--v8-flags" && (value === "binary" || value === "none")) {
+      out.bareV8 = value === "none";
+    } else {
+      throw new RangeError(
+        `unknown flag or value ${flag} ${value} (expected --rows N, --csv FILE, --cpu-prof DIR, ` +
+          "--downstream broker|broker,collect, --v8-flags binary|none)",
+      );
+    }
   }
   if (!Number.isSafeInteger(out.rows) || out.rows < 1) {
     throw new RangeError(`rows must be a positive integer, got ${out.rows}`);
@@ -58,13 +82,13 @@ function peakRss(pid: number): number | undefined {
   }
 }
 
-function gputel(args: string[], denoFlags: string[] = []): Deno.ChildProcess {
+function gputel(args: string[], denoFlags: string[] = [], bareV8 = false): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    // The same V8 flag compile.sh builds the binary with.
     args: [
       "run",
       "--allow-all",
-      "--v8-flags=--max-semi-space-size=16",
+      // The same V8 flags compile.sh builds the binary with, unless asked not to.
+      ...(bareV8 ? [] : GPUTEL_RUNTIME_FLAGS),
       ...denoFlags,
       "main.ts",
       ...args,
@@ -92,6 +116,24 @@ async function waitForBroker(port: number): Promise<void> {
   throw new Error(`broker on port ${port} did not start`);
 }
 
+/** Rows/s of bench/floor.ts over `csv` (its output removed after). */
+async function floorRate(csv: string, out: string): Promise<number> {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "bench/floor.ts", "--csv", csv, "--out", out],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!run.success) throw new Error("bench/floor.ts failed");
+  await Deno.remove(out);
+  const d = JSON.parse(new TextDecoder().decode(run.stdout)) as {
+    rows: number;
+    start: number;
+    end: number;
+  };
+  return d.rows / ((d.end - d.start) / 1000);
+}
+
 function machine(): string {
   const cpu = /model name\s*:\s*(.+)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1];
   return `${
@@ -113,17 +155,15 @@ async function main(): Promise<void> {
       if (!gen.success) throw new Error("gen-data failed");
     }
     const size = (await Deno.stat(csv)).size;
+    // The floor (bench/floor.ts: read, split, JSON-wrap, append) on the same
+    // file in the same run, so the streamer is reported as a ratio of it.
+    const floor = await floorRate(csv, `${dir}/floor.jsonl`);
     const port = freePort();
     const broker = gputel([
-      "broker",
-      "--port",
-      String(port),
-      "--admin-port",
-      String(freePort()),
-      "--data-dir",
-      `${dir}/data`,
-      "--max-topic-bytes",
-      String(Math.max(256 << 20, size * 2)),
+      args.downstream,
+      ...["--port", String(port), "--admin-port", String(freePort())],
+      ...["--data-dir", `${dir}/data`, "--max-topic-bytes", String(Math.max(256 << 20, size * 2))],
+      ...(args.downstream === "broker,collect" ? ["--api-port", String(freePort())] : []),
     ]);
     const brokerOut = text(broker.stderr);
     broker.stdout.cancel();
@@ -136,6 +176,7 @@ async function main(): Promise<void> {
           ...args.streamFlags,
         ],
         args.cpuProf ? [`--cpu-prof`, `--cpu-prof-dir=${args.cpuProf}`] : [],
+        args.bareV8,
       );
       const out = text(stream.stderr);
       stream.stdout.cancel();
@@ -152,10 +193,14 @@ async function main(): Promise<void> {
           date: new Date().toISOString(),
           machine: machine(),
           file: { path: args.csv ?? "generated", bytes: size },
+          downstream: args.downstream,
+          v8_flags: args.bareV8 ? "none" : GPUTEL_RUNTIME_FLAGS.join(" "),
           stream_flags: args.streamFlags,
           confirmed,
           seconds: Number(seconds.toFixed(2)),
           rows_per_s: Math.round(confirmed / seconds),
+          floor_rows_per_s: Math.round(floor),
+          vs_floor: Number((confirmed / seconds / floor).toFixed(2)),
           stream_peak_rss_mb: Number((peak / 2 ** 20).toFixed(1)),
         },
         null,
