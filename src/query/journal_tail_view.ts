@@ -15,9 +15,9 @@ import { byTimeThenSeq, entryMatcher } from "./file_reader.ts";
 import { decodeJournal } from "../datadir/journal_codec.ts";
 import { listJournals } from "../datadir/journal.ts";
 import { splitLines } from "../datadir/jsonl_files.ts";
-import { type GpuInfo, type MemoryStats, MemoryWindow, type WindowEntry } from "./memory_window.ts";
-import type { ReadRequest, TelemetrySource } from "./query.ts";
-import type { TelemetryRecord } from "../record/telemetry_record.ts";
+import { type MemoryStats, MemoryWindow, type WindowEntry } from "./memory_window.ts";
+import type { ReadRequest, TelemetrySource } from "./source.ts";
+import { WindowAnswers } from "./window_answers.ts";
 import { parseRecordLine } from "../record/stored_line.ts";
 
 /** Counters of a {@linkcode JournalTailView}. */
@@ -29,7 +29,7 @@ export interface JournalTailStats extends Record<string, number> {
 }
 
 /** Journal records past a collector's checkpoint, as a query source. */
-export class JournalTailView implements TelemetrySource {
+export class JournalTailView extends WindowAnswers implements TelemetrySource {
   readonly #dir: string;
   #window = newWindow();
   #seq = new Map<string, number>();
@@ -41,7 +41,13 @@ export class JournalTailView implements TelemetrySource {
    * @param dir the collector's dir
    */
   constructor(dir: string) {
+    super();
     this.#dir = dir;
+  }
+
+  /** The tail's records. */
+  protected override get window(): MemoryWindow {
+    return this.#window;
   }
 
   /**
@@ -99,21 +105,6 @@ export class JournalTailView implements TelemetrySource {
         if (typeof entry.record._o === "string") yield entry.record._o;
       }
     }
-  }
-
-  /** Metadata of every GPU in the tail. */
-  gpus(): GpuInfo[] {
-    return this.#window.gpus();
-  }
-
-  /** Metadata of one GPU, or `undefined`. */
-  gpu(gpuId: string): GpuInfo | undefined {
-    return this.#window.gpu(gpuId);
-  }
-
-  /** The newest records of a GPU in the tail, oldest first. */
-  newest(gpuId: string, limit: number): TelemetryRecord[] {
-    return this.#window.newest(gpuId, limit);
   }
 
   /** Records of the GPU in the tail. */

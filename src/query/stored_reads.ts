@@ -9,16 +9,15 @@
 
 import { scanLines } from "../datadir/jsonl_files.ts";
 import { parseRecordLine } from "../record/stored_line.ts";
-import type { TelemetryRecord } from "../record/telemetry_record.ts";
 import { type IndexedFile, type ReadCounters, readWindowOrFile } from "./file_reader.ts";
 import {
-  type GpuInfo,
   type MemoryStats,
   MemoryWindow,
   type MemoryWindowOptions,
   type WindowEntry,
 } from "./memory_window.ts";
-import type { ReadRequest, TelemetrySource } from "./query.ts";
+import type { ReadRequest, TelemetrySource } from "./source.ts";
+import { WindowAnswers } from "./window_answers.ts";
 
 /** A GPU file of a collector dir, as the read side follows it. */
 export interface GpuFile extends IndexedFile {
@@ -60,7 +59,8 @@ export interface ScanCounts {
  * await reads.read(record.gpu_id, request);
  * ```
  */
-export class StoredReads<F extends GpuFile = GpuFile> implements TelemetrySource {
+export class StoredReads<F extends GpuFile = GpuFile> extends WindowAnswers
+  implements TelemetrySource {
   readonly #options: StoredReadsOptions;
   #window: MemoryWindow;
   #keys = new Map<string, F>();
@@ -71,12 +71,13 @@ export class StoredReads<F extends GpuFile = GpuFile> implements TelemetrySource
    * @throws {RangeError} when a memory window limit is out of range
    */
   constructor(options: StoredReadsOptions) {
+    super();
     this.#options = options;
     this.#window = new MemoryWindow(options.window);
   }
 
-  /** The memory window (recovery fills it before the first round). */
-  get window(): MemoryWindow {
+  /** The memory window. */
+  override get window(): MemoryWindow {
     return this.#window;
   }
 
@@ -122,21 +123,6 @@ export class StoredReads<F extends GpuFile = GpuFile> implements TelemetrySource
   reset(): void {
     this.#window = new MemoryWindow(this.#options.window);
     this.#keys = new Map();
-  }
-
-  /** Metadata of every GPU seen (kept even when its records left memory). */
-  gpus(): GpuInfo[] {
-    return this.#window.gpus();
-  }
-
-  /** Metadata of one GPU, or `undefined`. */
-  gpu(gpuId: string): GpuInfo | undefined {
-    return this.#window.gpu(gpuId);
-  }
-
-  /** The newest records in memory for a GPU, oldest first. */
-  newest(gpuId: string, limit: number): TelemetryRecord[] {
-    return this.#window.newest(gpuId, limit);
   }
 
   /** Lines indexed in the GPU's file (0 when unknown): the next page's high-water mark. */
