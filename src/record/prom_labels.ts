@@ -71,98 +71,135 @@ function done(pairs: Map<string, string>): PromLabels {
 }
 
 function slowParse(text: string): PromLabels {
-  const pairs = new Map<string, string>();
-  let error: string | undefined;
-  const fail = (message: string) => {
-    error ??= message;
-  };
   if (typeof text !== "string") {
     return { labels: {}, ok: false, error: "labels are not a string" };
   }
-  let input = text;
-  if (input.length > MAX_PROM_LABELS_LENGTH) {
-    fail(`labels longer than ${MAX_PROM_LABELS_LENGTH} characters were cut`);
-    input = input.slice(0, MAX_PROM_LABELS_LENGTH);
+  const scanner = new LabelScanner(text);
+  const pairs = new Map<string, string>();
+  scanner.readAll(pairs);
+  const labels = Object.fromEntries(pairs);
+  const error = scanner.error;
+  return error === undefined ? { labels, ok: true } : { labels, ok: false, error };
+}
+
+// The careful parser: a cursor over the label text that notes the first
+// thing wrong and skips a malformed pair up to the next comma outside quotes.
+class LabelScanner {
+  error: string | undefined;
+  readonly #input: string;
+  #i = 0;
+
+  constructor(text: string) {
+    this.#input = this.#unwrap(text);
   }
-  input = input.trim();
-  if (input.startsWith("{")) {
-    input = input.endsWith("}") ? input.slice(1, -1) : input.slice(1);
-    if (!text.trim().endsWith("}")) fail("missing closing '}'");
+
+  fail(message: string): void {
+    this.error ??= message;
   }
-  let i = 0;
-  const n = input.length;
-  const skipSpace = () => {
-    while (i < n && /\s/.test(input[i])) i++;
-  };
-  // Skips to just after the next comma outside quotes.
-  const recover = () => {
-    let quoted = false;
-    while (i < n) {
-      const ch = input[i++];
-      if (quoted && ch === "\\") i++;
-      else if (ch === '"') quoted = !quoted;
-      else if (ch === "," && !quoted) return;
+
+  // The text cut to the length limit, trimmed, without its braces.
+  #unwrap(text: string): string {
+    let input = text;
+    if (input.length > MAX_PROM_LABELS_LENGTH) {
+      this.fail(`labels longer than ${MAX_PROM_LABELS_LENGTH} characters were cut`);
+      input = input.slice(0, MAX_PROM_LABELS_LENGTH);
     }
-  };
-  while (true) {
-    skipSpace();
-    if (i >= n) break;
-    const nameStart = i;
-    if (!NAME_START.test(input[i])) {
-      fail(`bad label name at character ${i}`);
-      recover();
-      continue;
+    input = input.trim();
+    if (input.startsWith("{")) {
+      input = input.endsWith("}") ? input.slice(1, -1) : input.slice(1);
+      if (!text.trim().endsWith("}")) this.fail("missing closing '}'");
     }
-    while (i < n && NAME_PART.test(input[i])) i++;
-    const name = input.slice(nameStart, i);
-    skipSpace();
-    if (input[i] !== "=") {
-      fail(`expected '=' after label ${name}`);
-      recover();
-      continue;
-    }
-    i++;
-    skipSpace();
-    if (input[i] !== '"') {
-      fail(`expected '"' to open the value of label ${name}`);
-      recover();
-      continue;
-    }
-    i++;
-    let value = "";
-    let closed = false;
-    while (i < n) {
-      const ch = input[i++];
-      if (ch === '"') {
-        closed = true;
-        break;
+    return input;
+  }
+
+  // Reads every well-formed pair into `pairs`, in order.
+  readAll(pairs: Map<string, string>): void {
+    const input = this.#input;
+    while (true) {
+      this.#skipSpace();
+      if (this.#i >= input.length) return;
+      const name = this.#name();
+      if (name === undefined) {
+        this.#recover();
+        continue;
       }
+      const value = this.#value(name);
+      if (value === undefined) return; // unterminated: it ran to the end
+      pairs.set(name, value);
+      this.#skipSpace();
+      if (this.#i >= input.length) return;
+      if (input[this.#i] === ",") {
+        this.#i++;
+        continue;
+      }
+      this.fail(`expected ',' after label ${name}`);
+      this.#recover();
+    }
+  }
+
+  // A label name, its '=' and the value's opening quote; undefined (noted)
+  // when one of them is missing.
+  #name(): string | undefined {
+    const input = this.#input;
+    const start = this.#i;
+    if (!NAME_START.test(input[this.#i])) {
+      this.fail(`bad label name at character ${this.#i}`);
+      return undefined;
+    }
+    while (this.#i < input.length && NAME_PART.test(input[this.#i])) this.#i++;
+    const name = input.slice(start, this.#i);
+    this.#skipSpace();
+    if (input[this.#i] !== "=") {
+      this.fail(`expected '=' after label ${name}`);
+      return undefined;
+    }
+    this.#i++;
+    this.#skipSpace();
+    if (input[this.#i] !== '"') {
+      this.fail(`expected '"' to open the value of label ${name}`);
+      return undefined;
+    }
+    this.#i++;
+    return name;
+  }
+
+  // The value after its opening quote, escapes resolved; undefined (noted)
+  // when it is never closed.
+  #value(name: string): string | undefined {
+    const input = this.#input;
+    let value = "";
+    while (this.#i < input.length) {
+      const ch = input[this.#i++];
+      if (ch === '"') return value;
       if (ch !== "\\") {
         value += ch;
         continue;
       }
-      const esc = input[i++];
+      const esc = input[this.#i++];
       if (esc === '"' || esc === "\\") value += esc;
       else if (esc === "n") value += "\n";
       else {
-        fail(`unknown escape in label ${name}`);
+        this.fail(`unknown escape in label ${name}`);
         value += esc === undefined ? "\\" : `\\${esc}`;
       }
     }
-    if (!closed) {
-      fail(`unterminated value of label ${name}`);
-      break;
-    }
-    pairs.set(name, value);
-    skipSpace();
-    if (i >= n) break;
-    if (input[i] === ",") {
-      i++;
-      continue;
-    }
-    fail(`expected ',' after label ${name}`);
-    recover();
+    this.fail(`unterminated value of label ${name}`);
+    return undefined;
   }
-  const labels = Object.fromEntries(pairs);
-  return error === undefined ? { labels, ok: true } : { labels, ok: false, error };
+
+  #skipSpace(): void {
+    while (this.#i < this.#input.length && /\s/.test(this.#input[this.#i])) this.#i++;
+  }
+
+  // Skips to just after the next comma outside quotes.
+  #recover(): void {
+    const input = this.#input;
+    let quoted = false;
+    while (this.#i < input.length) {
+      const ch = input[this.#i++];
+      if (quoted && ch === "\\") this.#i++;
+      else if (ch === '"') quoted = !quoted;
+      else if (ch === "," && !quoted) return;
+    }
+  }
 }
