@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { CHECKPOINT_FILE_NAME } from "../datadir/checkpoint.ts";
 import { CollectorDirView } from "./collector_dir_view.ts";
-import { TelemetryQuery, type TelemetryReader, type TelemetrySource } from "./query.ts";
+import { TelemetryQuery, type TelemetryReader } from "./query.ts";
+import { type TelemetrySource } from "./source.ts";
 
 /** Options of {@linkcode DataDirView}. */
 export interface DataDirViewOptions {

@@ -9,7 +9,7 @@
 import { StorageReadError } from "./errors.ts";
 import { readRange, splitLines } from "../datadir/jsonl_files.ts";
 import type { MemoryWindow, WindowEntry } from "./memory_window.ts";
-import type { ReadRequest } from "./query.ts";
+import type { ReadRequest } from "./source.ts";
 import { parseRecordLine } from "../record/stored_line.ts";
 import type { TimeIndex } from "./time_index.ts";
 

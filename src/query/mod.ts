@@ -16,13 +16,12 @@
 export {
   type GpuList,
   type HostInfo,
-  type ReadRequest,
   type TelemetryPage,
   type TelemetryParams,
   TelemetryQuery,
   type TelemetryReader,
-  type TelemetrySource,
 } from "./query.ts";
+export { type ReadRequest, type TelemetrySource } from "./source.ts";
 export {
   DEFAULT_MAX_ENTRIES,
   DEFAULT_MAX_MEMORY,

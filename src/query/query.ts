@@ -1,7 +1,7 @@
 /**
  * The read side: GPU and host listings and paged telemetry queries over one
- * or more {@linkcode TelemetrySource}s (a live {@linkcode CollectorStore},
- * or, later, the data dirs of several collectors). Pure: sources do the I/O.
+ * or more {@linkcode TelemetrySource}s (a live store's `reads`, the dir views
+ * of one or many collector dirs). Pure: sources do the I/O.
  *
  * @module
  */
@@ -9,44 +9,11 @@
 import { type CursorScope, decodeCursor, encodeCursor } from "./cursor.ts";
 import { UnknownGpuError, UnknownHostError } from "./errors.ts";
 import { compareGpus, mergeGpuInfo } from "./gpu_info.ts";
-import type { GpuInfo, MemoryStats, WindowEntry } from "./memory_window.ts";
+import type { GpuInfo, MemoryStats } from "./memory_window.ts";
 import type { TelemetryRecord } from "../record/telemetry_record.ts";
 import { originOf, uniqueByOrigin } from "../record/origin.ts";
+import type { ReadRequest, TelemetrySource } from "./source.ts";
 import { byPosition, type Ranked, readUniquePage } from "./unique_page.ts";
-
-/** What a source must return for one GPU. */
-export interface ReadRequest {
-  /** Inclusive lower bound (epoch ms). */
-  startMs: number;
-  /** Inclusive upper bound (epoch ms). */
-  endMs: number;
-  /** Only entries strictly after this `(ts, seq)` position. */
-  after?: { ts: number; seq: number };
-  /** Only entries with `seq` below this. */
-  maxSeq: number;
-  /** Only records that carry this metric. */
-  metric?: string;
-  /** At most this many entries: the smallest by `(ts, seq)`. */
-  limit: number;
-}
-
-/** A store of GPU files the read side can query. */
-export interface TelemetrySource {
-  /** Metadata of every GPU the source has seen. */
-  gpus(): GpuInfo[];
-  /** Metadata of one GPU, or `undefined`. */
-  gpu(gpuId: string): GpuInfo | undefined;
-  /** The newest records held in memory for a GPU, oldest first. */
-  newest(gpuId: string, limit: number): TelemetryRecord[];
-  /** Lines stored for a GPU so far (0 when unknown). */
-  highWater(gpuId: string): number;
-  /** Entries matching the request, sorted by `(ts, seq)`. */
-  read(gpuId: string, request: ReadRequest): Promise<WindowEntry[]>;
-  /** Counters for `/stats`. */
-  stats(): Record<string, number>;
-  /** The memory window's limits and usage. */
-  memoryStats(): MemoryStats;
-}
 
 /** Parameters of a telemetry query. */
 export interface TelemetryParams {

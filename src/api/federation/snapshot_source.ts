@@ -8,7 +8,7 @@
  */
 
 import type { GpuInfo, MemoryStats } from "../../query/memory_window.ts";
-import type { ReadRequest, TelemetrySource } from "../../query/query.ts";
+import type { ReadRequest, TelemetrySource } from "../../query/source.ts";
 import type { TelemetryRecord } from "../../record/telemetry_record.ts";
 import type { WindowEntry } from "../../query/memory_window.ts";
 
