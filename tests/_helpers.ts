@@ -23,18 +23,22 @@ export async function withDir(fn: (dir: string) => Promise<void>, sub?: string):
   }
 }
 
-/** Polls `check` until it returns true, or throws with `what` after `timeoutMs`. */
+/**
+ * Polls `check` every `pollMs` until it returns true, or throws with `what`
+ * once `timeoutMs` has passed: the one way tests wait for a condition.
+ */
 export async function waitUntil(
   what: string,
   check: () => Promise<boolean> | boolean,
   timeoutMs = 30_000,
+  pollMs = 100,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+  for (;;) {
     if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
+    if (Date.now() >= until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, pollMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /**

@@ -10,6 +10,7 @@ import { BrokerStorage } from "../../src/broker/store/storage.ts";
 import { BufferPool } from "../../src/client/buffer_pool.ts";
 import { Publisher } from "../../src/client/publisher.ts";
 import { silentLogger } from "../../src/obs/log.ts";
+import { waitUntil } from "../_helpers.ts";
 
 const enc = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
@@ -30,10 +31,7 @@ async function releasedDuring(fn: () => Promise<void>): Promise<string[]> {
   return texts;
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(check(), what);
-}
+const until = (what: string, check: () => boolean) => waitUntil(what, check, 10_000, 10);
 
 Deno.test("a batch refused by the broker's storage and sent again is confirmed but its buffer is never reused", async () => {
   const dir = await Deno.makeTempDir({ prefix: "gputel_pub_buffers_" });

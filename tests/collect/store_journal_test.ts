@@ -2,17 +2,14 @@ import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:
 import { join } from "node:path";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, jsonlFiles, lines, messages, T0 } from "./_store_helpers.ts";
-import { withDir as withTempDir } from "../_helpers.ts";
+import { waitUntil, withDir as withTempDir } from "../_helpers.ts";
 
 const withDir = (fn: (dir: string) => Promise<void>) => withTempDir(fn, "c1");
 
 const seqsIn = async (path: string) => (await lines(path)).map((l) => JSON.parse(l).metrics.seq);
 
 /** Waits (up to 10 s) until `check` holds; the store's timers run meanwhile. */
-async function eventually(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  assertEquals(check(), true, what);
-}
+const eventually = (what: string, check: () => boolean) => waitUntil(what, check, 10_000, 10);
 
 Deno.test("CollectorStore fdatasyncs one journal entry per round and touches no GPU file until a checkpoint", () =>
   withDir(async (dir) => {

@@ -3,6 +3,7 @@ import { runLiveStream } from "../../src/stream/live_role.ts";
 import type { StreamPublisher } from "../../src/stream/role.ts";
 import { gpuSample, type LiveSample, type LiveSource } from "../../src/stream/sources/source.ts";
 import { createLogger } from "../../src/obs/log.ts";
+import { waitUntil } from "../_helpers.ts";
 
 /** A source whose readings the test releases one at a time: `gpus` samples each, numbered. */
 class ScriptedSource implements LiveSource {
@@ -77,10 +78,7 @@ function capture() {
   return { lines, logger: createLogger({ write: (l) => lines.push(l) }) };
 }
 
-const until = async (what: string, check: () => boolean) => {
-  for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 1));
-  assert.ok(check(), what);
-};
+const until = (what: string, check: () => boolean) => waitUntil(what, check, 10_000, 1);
 
 Deno.test("runLiveStream reads while the broker is away, keeps the newest --buffer samples, drops exactly the rest and sends the kept ones on connect", async () => {
   const source = new ScriptedSource(4);

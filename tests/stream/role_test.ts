@@ -167,7 +167,7 @@ Deno.test("runStream on the signal stops reading, waits the drain timeout and re
     connect: () => Promise.resolve(pub),
   });
   // Rate 1 with one worker: the first row goes at once, the next a second later.
-  while (pub.counters.published === 0) await new Promise((r) => setTimeout(r, 1));
+  await waitUntil("the first row published", () => pub.counters.published > 0, 10_000, 1);
   stop.abort();
   const r = await running;
   assert.equal(r.published, 1);
