@@ -164,6 +164,25 @@ export class Gputel implements AsyncDisposable {
   }
 }
 
+/**
+ * Runs `gputel stream --csv csv --rate 0 --no-loop --broker 127.0.0.1:port`
+ * plus `flags` to its end, checks that it exited 0, and returns its output.
+ */
+export async function streamOnce(
+  csv: string,
+  port: number,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const stream = new Gputel([
+    ...["stream", "--csv", csv, "--rate", "0", "--no-loop", "--broker", `127.0.0.1:${port}`],
+    ...flags,
+  ], env);
+  const { code, output } = await stream.wait();
+  if (code !== 0) throw new Error(`stream exited ${code}:\n${output}`);
+  return output;
+}
+
 /** Polls `url` until it answers 200, or throws after `timeoutMs` with `proc`'s output. */
 export async function waitForHttp(url: string, proc: Gputel, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -3,10 +3,10 @@ import { checkExposition } from "../obs/_prom_check.ts";
 import {
   GENERATED_EXPORT,
   getJson,
-  Gputel,
   ROOT,
   startAllInOne,
   startRole,
+  streamOnce,
   waitUntil,
 } from "./_harness.ts";
 
@@ -19,18 +19,7 @@ interface GpuList {
 async function collectInto(dir: string, csv: string, rows: number) {
   const { proc: server, port, api } = await startAllInOne(dir, ["--id", "c1"]);
   const base = `http://127.0.0.1:${api}`;
-  const stream = new Gputel([
-    "stream",
-    "--csv",
-    csv,
-    "--rate",
-    "0",
-    "--no-loop",
-    "--broker",
-    `127.0.0.1:${port}`,
-  ]);
-  const streamed = await stream.wait();
-  assert.equal(streamed.code, 0, streamed.output);
+  await streamOnce(csv, port);
   await waitUntil(`${rows} records`, async () => {
     const stats = await getJson<{ records_total: number }>(`${base}/stats`);
     return stats.records_total >= rows;

@@ -4,9 +4,9 @@ import { decodeIndex, segmentName } from "../../src/broker/store/segment.ts";
 import { RECORD_HEADER_BYTES } from "../../src/broker/store/record.ts";
 import {
   getJson,
-  Gputel,
   jsonlLines,
   startRole,
+  streamOnce,
   waitUntil,
   writeExportShaped,
 } from "./_harness.ts";
@@ -19,21 +19,7 @@ function startBroker(dir: string) {
 async function streamThenKill(dir: string): Promise<void> {
   const csv = await writeExportShaped(`${dir}.csv`);
   const { proc: b, tcp: port } = await startBroker(dir);
-  const s = new Gputel([
-    "stream",
-    "--csv",
-    csv,
-    "--rate",
-    "0",
-    "--no-loop",
-    "--batch",
-    "50",
-    "--broker",
-    `127.0.0.1:${port}`,
-  ]);
-  const { code, output } = await s.wait();
-  assert.equal(code, 0, output);
-  assert.match(output, /confirmed=2470/);
+  assert.match(await streamOnce(csv, port, ["--batch", "50"]), /confirmed=2470/);
   b.kill("SIGKILL");
   await b.wait();
 }

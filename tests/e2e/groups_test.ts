@@ -5,6 +5,7 @@ import {
   Gputel,
   jsonlLines,
   startRole,
+  streamOnce,
   waitUntil,
   writeExportShaped,
 } from "./_harness.ts";
@@ -57,18 +58,7 @@ Deno.test({
         async () => (await groupMembers(ports.admin, "B")) === 1,
       );
 
-      const stream = new Gputel([
-        "stream",
-        "--csv",
-        csv,
-        "--rate",
-        "0",
-        "--no-loop",
-        "--broker",
-        `127.0.0.1:${ports.port}`,
-      ]);
-      const { code, output } = await stream.wait();
-      assert.equal(code, 0, output);
+      await streamOnce(csv, ports.port);
 
       await waitUntil(
         "group A stored 2,470",

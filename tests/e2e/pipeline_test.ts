@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { exportCases, getJson, Gputel, jsonlLines, startAllInOne, waitUntil } from "./_harness.ts";
+import {
+  exportCases,
+  getJson,
+  jsonlLines,
+  startAllInOne,
+  streamOnce,
+  waitUntil,
+} from "./_harness.ts";
 
 interface GpuList {
   total: number;
@@ -14,19 +21,7 @@ for (const ex of exportCases()) {
     const servers = await startAllInOne(dir);
     await using server = servers.proc;
     const { port, api } = servers;
-    const stream = new Gputel([
-      "stream",
-      "--csv",
-      csv,
-      "--rate",
-      "0",
-      "--no-loop",
-      "--broker",
-      `127.0.0.1:${port}`,
-    ]);
-    const { code, output } = await stream.wait();
-    assert.equal(code, 0, output);
-    assert.match(output, /confirmed=2470/);
+    assert.match(await streamOnce(csv, port), /confirmed=2470/);
 
     const base = `http://127.0.0.1:${api}`;
     await waitUntil("2,470 stored lines", async () => (await jsonlLines(dir)).length >= 2470);
