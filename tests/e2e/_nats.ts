@@ -1,7 +1,10 @@
 /**
  * Real nats-server processes for tests: a lone JetStream server or a
  * loopback cluster (routes on 127.0.0.1, a store dir each), killable and
- * restartable on the same ports and data. Tests that need one are ignored
+ * restartable on the same ports and data. A server's client and monitoring
+ * ports are bound by the server itself (`-1`, read back from its ports
+ * file) and kept for its restarts; only a cluster's route ports are chosen
+ * before it starts, since every server's config lists them all. Tests that need one are ignored
  * with {@linkcode NO_NATS} as the reason when nats-server is not installed
  * (`.ci/install.sh` installs it).
  *
@@ -23,27 +26,31 @@ export const HAS_NATS: boolean = (() => {
 /** Why NATS tests are skipped. */
 export const NO_NATS = "nats-server is not installed (run .ci/install.sh)";
 
-/** One nats-server with JetStream, on fixed ports so it can be restarted. */
+/** One nats-server with JetStream, restartable on the ports it first got. */
 export class NatsServer implements AsyncDisposable {
   readonly name: string;
-  readonly port: number;
-  readonly monitorPort: number;
   readonly config: string;
+  #port = 0;
+  #monitorPort = 0;
   #child: Deno.ChildProcess | null = null;
   #log: string;
+  #dir: string;
 
-  private constructor(
-    name: string,
-    port: number,
-    monitorPort: number,
-    config: string,
-    log: string,
-  ) {
+  private constructor(name: string, config: string, dir: string) {
     this.name = name;
-    this.port = port;
-    this.monitorPort = monitorPort;
     this.config = config;
-    this.#log = log;
+    this.#dir = dir;
+    this.#log = join(dir, "server.log");
+  }
+
+  /** Its client port. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Its monitoring (HTTP) port. */
+  get monitorPort(): number {
+    return this.#monitorPort;
   }
 
   /** `nats://127.0.0.1:<port>`. */
@@ -66,14 +73,13 @@ export class NatsServer implements AsyncDisposable {
     cluster?: { port: number; routes: number[] },
     extra: string[] = [],
   ): Promise<NatsServer> {
-    await Deno.mkdir(join(dir, name), { recursive: true });
-    const port = freePort();
-    const monitor = freePort();
+    const home = join(dir, name);
+    await Deno.mkdir(home, { recursive: true });
     const lines = [
       `server_name: ${name}`,
-      `listen: "127.0.0.1:${port}"`,
-      `http: "127.0.0.1:${monitor}"`,
-      `jetstream { store_dir: "${join(dir, name, "js")}" }`,
+      `listen: "127.0.0.1:-1"`,
+      `http: "127.0.0.1:-1"`,
+      `jetstream { store_dir: "${join(home, "js")}" }`,
     ];
     if (cluster) {
       const routes = cluster.routes.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ");
@@ -82,10 +88,15 @@ export class NatsServer implements AsyncDisposable {
       );
     }
     lines.push(...extra);
-    const config = join(dir, name, "server.conf");
+    const config = join(home, "server.conf");
     await Deno.writeTextFile(config, lines.join("\n") + "\n");
-    const s = new NatsServer(name, port, monitor, config, join(dir, name, "server.log"));
-    s.#spawn();
+    const s = new NatsServer(name, config, home);
+    await s.#spawn();
+    // Restarts bind the ports this start got.
+    const fixed = lines.map((l) =>
+      l.replace('"127.0.0.1:-1"', `"127.0.0.1:${l.startsWith("http") ? s.#monitorPort : s.#port}"`)
+    );
+    await Deno.writeTextFile(config, fixed.join("\n") + "\n");
     if (!cluster) await s.ready();
     return s;
   }
@@ -104,8 +115,8 @@ export class NatsServer implements AsyncDisposable {
   }
 
   /** Starts the server again on its ports and store. */
-  restart(): void {
-    if (!this.#child) this.#spawn();
+  async restart(): Promise<void> {
+    if (!this.#child) await this.#spawn();
   }
 
   /** Sends `signal` and, for SIGKILL/SIGTERM, reaps the process. */
@@ -127,13 +138,23 @@ export class NatsServer implements AsyncDisposable {
     await this.kill("SIGKILL");
   }
 
-  #spawn(): void {
-    this.#child = new Deno.Command("nats-server", {
-      args: ["-c", this.config, "-l", this.#log],
+  /** Spawns the server and reads the ports it bound from its ports file. */
+  async #spawn(): Promise<void> {
+    const child = new Deno.Command("nats-server", {
+      args: ["-c", this.config, "-l", this.#log, "--ports_file_dir", this.#dir],
       stdout: "null",
       stderr: "null",
       stdin: "null",
     }).spawn();
+    this.#child = child;
+    const file = join(this.#dir, `nats-server_${child.pid}.ports`);
+    let ports: { nats: string[]; monitoring: string[] } | undefined;
+    await waitUntil(`${this.name}'s ports file`, async () => {
+      ports = await Deno.readTextFile(file).then(JSON.parse).catch(() => undefined);
+      return ports !== undefined;
+    });
+    const portOf = (url: string) => Number(new URL(url).port);
+    [this.#port, this.#monitorPort] = [portOf(ports!.nats[0]), portOf(ports!.monitoring[0])];
   }
 }
 

@@ -115,7 +115,7 @@ natsTest(
       live.delete(c1);
       c1.proc.kill("SIGKILL");
       await c1.proc.wait();
-      n1.restart();
+      await n1.restart();
       await n1.ready(60_000);
       await atLeast(9_000);
       const n2 = await streamLeader(urls, servers);
@@ -127,7 +127,7 @@ natsTest(
       live.add(c1again);
       all.push(c1again);
       await atLeast(13_000);
-      n2.restart();
+      await n2.restart();
       await n2.ready(60_000);
 
       const { code, output } = await stream.wait();
