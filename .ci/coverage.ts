@@ -4,8 +4,9 @@
  * scripts) as well as the test processes themselves. Prints the totals of the
  * test processes alone, then the table with the spawned processes, and
  * writes `coverage/lcov.info` and an HTML report in `coverage/html/`. Only
- * `main.ts` and `src/` are reported. A process killed by SIGKILL writes no
- * profile; every role a test stops with SIGTERM does.
+ * `main.ts` and `src/` are reported; the raw profiles are removed afterwards.
+ * A process killed by SIGKILL writes no profile; every role a test stops with
+ * SIGTERM does.
  *
  * @module
  */
@@ -49,6 +50,7 @@ await deno(["coverage", INCLUDE, TESTS, SPAWNED]);
 await deno(["coverage", INCLUDE, "--lcov", `--output=${join(OUT, "lcov.info")}`, TESTS, SPAWNED]);
 await deno(["coverage", INCLUDE, "--html", TESTS, SPAWNED]);
 await Deno.rename(join(TESTS, "html"), join(OUT, "html"));
+await Deno.remove(join(OUT, "raw"), { recursive: true }); // hundreds of MB of profiles
 console.log(`lcov: ${join(OUT, "lcov.info")}; HTML: ${join(OUT, "html", "index.html")}`);
 if (tested !== 0) console.error(`coverage: deno test exited ${tested}; what failed is missing`);
 Deno.exit(tested);
