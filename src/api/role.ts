@@ -10,10 +10,10 @@
 
 import { DataDirView } from "../query/data_dir_view.ts";
 import { newHttpGuardCounters } from "../net/http_guard.ts";
-import { serveApp, type ServedApp } from "../net/serve.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { createApiApp } from "./app.ts";
+import { ServedApi } from "./served_api.ts";
 
 /** Options of {@linkcode startApiRole}. */
 export interface ApiRoleOptions {
@@ -41,6 +41,8 @@ export interface ApiRoleOptions {
   maxUrlLength?: number;
   /** Where to log. */
   logger: Logger;
+  /** Aborting stops serving and closes the view, as `close()` does. */
+  signal?: AbortSignal;
 }
 
 /** A running api role. */
@@ -107,26 +109,8 @@ export async function startApiRole(o: ApiRoleOptions): Promise<ApiRole> {
       error: String(error),
     });
   }
-  let served: ServedApp;
-  try {
-    served = serveApp({ host: o.host, port: o.apiPort, tls: o.tls }, app.fetch);
-  } catch (error) {
-    await view.close();
-    throw error;
-  }
-  const { server: http, addr: apiAddr } = served;
-  log.info("api serving", {
-    dataDir: o.dataDir,
-    collectors: view.ids().length,
-    api: served.url,
-    token: o.token ? "required" : "none",
-  });
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    closing ??= (async () => {
-      await http.shutdown();
-      await view.close();
-      log.info("api stopped");
-    })();
-  return { view, apiAddr, close, [Symbol.asyncDispose]: close };
+  const fields = { dataDir: o.dataDir, collectors: view.ids().length };
+  const served = await ServedApi.start(o, app.fetch, fields, () => view.close());
+  const close = () => served.close();
+  return { view, apiAddr: served.apiAddr, close, [Symbol.asyncDispose]: close };
 }

@@ -10,12 +10,12 @@
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { newHttpGuardCounters } from "../../net/http_guard.ts";
-import { serveApp, type ServedApp } from "../../net/serve.ts";
 import type { TlsServerConfig } from "../../net/tls.ts";
 import type { Logger } from "../../obs/log.ts";
 import { PromText } from "../../obs/prometheus.ts";
 import { createApiApp } from "../app.ts";
 import { badParameter } from "../problem.ts";
+import { ServedApi } from "../served_api.ts";
 import { CollectorSet, type CollectorsSpec, type DnsResolver } from "./collectors.ts";
 import { CollectorIds } from "./collector_ids.ts";
 import { FederatedReader, RequestWarnings } from "./reader.ts";
@@ -47,6 +47,8 @@ export interface FederatedApiRoleOptions {
   resolve?: DnsResolver;
   /** Where to log. */
   logger: Logger;
+  /** Aborting stops serving, as `close()` does. */
+  signal?: AbortSignal;
 }
 
 /** A running federated api role. */
@@ -161,29 +163,18 @@ export async function startFederatedApiRole(o: FederatedApiRoleOptions): Promise
       },
     },
   });
-  let served: ServedApp;
-  try {
-    served = serveApp({ host: o.host, port: o.apiPort, tls: o.tls }, fetch);
-  } catch (error) {
+  const collectors = o.collectors.kind === "dns"
+    ? `dns:${o.collectors.name}:${o.collectors.port} (${set.urls().length} now)`
+    : set.urls().join(",");
+  const served = await ServedApi.start(o, fetch, { collectors }, async () => {
     await set.close();
     client[Symbol.dispose]();
-    throw error;
-  }
-  const { server: http, addr: apiAddr } = served;
-  log.info("api serving", {
-    collectors: o.collectors.kind === "dns"
-      ? `dns:${o.collectors.name}:${o.collectors.port} (${set.urls().length} now)`
-      : set.urls().join(","),
-    api: served.url,
-    token: o.token ? "required" : "none",
   });
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    closing ??= (async () => {
-      await http.shutdown();
-      await set.close();
-      client[Symbol.dispose]();
-      log.info("api stopped");
-    })();
-  return { apiAddr, collectors: () => set.urls(), close, [Symbol.asyncDispose]: close };
+  const close = () => served.close();
+  return {
+    apiAddr: served.apiAddr,
+    collectors: () => set.urls(),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
