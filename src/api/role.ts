@@ -13,7 +13,7 @@ import { newHttpGuardCounters } from "../net/http_guard.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { createApiApp } from "./app.ts";
-import { ServedApi } from "./served_api.ts";
+import { guardedApiOptions, ServedApi } from "./served_api.ts";
 
 /** Options of {@linkcode startApiRole}. */
 export interface ApiRoleOptions {
@@ -92,15 +92,7 @@ export async function startApiRole(o: ApiRoleOptions): Promise<ApiRole> {
     }),
     counters: () => ({ ...view.stats(), http_unauthorized: refused.unauthorized }),
     onInternalError: (e) => log.error("query failed", { error: String(e) }),
-  }, {
-    maxWindowMs: o.maxWindowMs,
-    guard: {
-      token: o.token,
-      maxBodyBytes: o.maxBodyBytes,
-      maxUrlLength: o.maxUrlLength,
-      counters: refused,
-    },
-  });
+  }, guardedApiOptions(o, refused));
   try {
     await view.refresh();
   } catch (error) {

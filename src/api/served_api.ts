@@ -6,9 +6,39 @@
  *
  * @module
  */
+import type { HttpGuardCounters } from "../net/http_guard.ts";
 import { serveApp } from "../net/serve.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { LogFields, Logger } from "../obs/log.ts";
+import type { ApiOptions } from "./app.ts";
+
+/** The limits a role gives its query API app: the query window and the HTTP guard's. */
+export interface ApiLimits {
+  /** Widest telemetry query window, ms. */
+  maxWindowMs?: number;
+  /** Required as `Authorization: Bearer <token>`, when set. */
+  token?: string;
+  /** Largest request body, bytes. */
+  maxBodyBytes?: number;
+  /** Longest request URL, characters. */
+  maxUrlLength?: number;
+}
+
+/**
+ * The {@linkcode ApiOptions} of a role's app: its limits, with the guard's
+ * refusals counted into `counters` (for `/stats` and `/metrics`).
+ */
+export function guardedApiOptions(o: ApiLimits, counters: HttpGuardCounters): ApiOptions {
+  return {
+    maxWindowMs: o.maxWindowMs,
+    guard: {
+      token: o.token,
+      maxBodyBytes: o.maxBodyBytes,
+      maxUrlLength: o.maxUrlLength,
+      counters,
+    },
+  };
+}
 
 /** Where and how to serve an API app. */
 export interface ServedApiOptions {

@@ -15,7 +15,7 @@ import type { Logger } from "../../obs/log.ts";
 import { PromText } from "../../obs/prometheus.ts";
 import { createApiApp } from "../app.ts";
 import { badParameter } from "../problem.ts";
-import { ServedApi } from "../served_api.ts";
+import { guardedApiOptions, ServedApi } from "../served_api.ts";
 import { CollectorSet, type CollectorsSpec, type DnsResolver } from "./collectors.ts";
 import { CollectorIds } from "./collector_ids.ts";
 import { FederatedReader, RequestWarnings } from "./reader.ts";
@@ -153,15 +153,7 @@ export async function startFederatedApiRole(o: FederatedApiRoleOptions): Promise
     collectors: () => set.urls(),
     client,
     counters: () => ({ http_unauthorized: refused.unauthorized }),
-    guard: {
-      maxWindowMs: o.maxWindowMs,
-      guard: {
-        token: o.token,
-        maxBodyBytes: o.maxBodyBytes,
-        maxUrlLength: o.maxUrlLength,
-        counters: refused,
-      },
-    },
+    guard: guardedApiOptions(o, refused),
   });
   const collectors = o.collectors.kind === "dns"
     ? `dns:${o.collectors.name}:${o.collectors.port} (${set.urls().length} now)`
