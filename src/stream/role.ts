@@ -22,6 +22,7 @@ import { DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
 import { ProgressMeter } from "./progress.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";
 import { csvRowSource } from "./row_source.ts";
+import { StreamRun } from "./stream_run.ts";
 import { DEFAULT_DURATION_MS, type Sleep, startWorkers } from "./workers.ts";
 
 /** Default {@linkcode StreamRoleOptions.drainTimeoutMs}. */
@@ -305,6 +306,21 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
   }
   if (failure !== undefined) throw failure;
   return final!;
+}
+
+/**
+ * Starts the stream role as an object: `done` settles with what
+ * {@linkcode runStream} returns; `close()` (or `o.signal`) stops reading and
+ * waits for the drain.
+ *
+ * @example
+ * ```ts
+ * await using stream = startStream({ csv: "data/sample.csv", broker, logger, signal });
+ * const { unconfirmed } = await stream.done;
+ * ```
+ */
+export function startStream(o: StreamRoleOptions): StreamRun<StreamResult> {
+  return new StreamRun((signal) => runStream({ ...o, signal }), o.signal);
 }
 
 function describeBadRow(bad: BadRow, maxRecordBytes = DEFAULT_MAX_RECORD_CHARS): string {
