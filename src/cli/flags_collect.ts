@@ -5,6 +5,7 @@
  */
 import { DEFAULT_MAX_WINDOW_MS } from "../api/query_window.ts";
 import { DEFAULT_MAX_ENTRIES } from "../query/memory_window.ts";
+import { DEFAULT_GROUP } from "../client/source.ts";
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { NAME } from "./_flag_values.ts";
 import { parseWindow } from "./flags_security.ts";
@@ -18,7 +19,7 @@ export const COLLECT_FLAGS: readonly AnyFlagSpec[] = [
     type: "string",
     roles: ["collect"],
     value: "NAME",
-    default: "collectors",
+    default: DEFAULT_GROUP,
     help: "consumer group; members share its partitions",
     expect: NAME,
     parse: parseName,

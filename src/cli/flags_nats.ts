@@ -12,6 +12,8 @@ import type { Role } from "./roles.ts";
 import { parseHostPort, parseIntInRange, parseNonEmpty } from "./values.ts";
 
 const NATS_URL = /^(nats|tls):\/\/([^@/\s]+@)?[^@/\s:]+(:[0-9]{1,5})?$/;
+/** The port a NATS URL without one means: nats-server's client port. */
+const NATS_PORT = 4222;
 
 /**
  * Parses `--broker`: `HOST:PORT` of a gputel broker, or a comma-separated
@@ -28,7 +30,7 @@ export function parseBrokerTarget(text: string): HostPort | NatsServers {
   if (!/^(nats|tls):\/\//.test(text)) return parseHostPort(text);
   const nats = text.split(",").map((s) => s.trim());
   for (const url of nats) {
-    const port = Number(/:([0-9]+)$/.exec(url)?.[1] ?? 4222);
+    const port = Number(/:([0-9]+)$/.exec(url)?.[1] ?? NATS_PORT);
     if (!NATS_URL.test(url) || port < 1 || port > 65535) {
       throw new RangeError(`not a NATS server URL: "${url}"`);
     }

@@ -18,6 +18,9 @@
 
 import type { Lease } from "./lease.ts";
 
+/** The consumer group collectors join unless told otherwise (`--group`). */
+export const DEFAULT_GROUP = "collectors";
+
 /** One message of a delivery. */
 export interface SourceMessage {
   /** Its position: in its partition, in the delivery's log. */

@@ -27,6 +27,7 @@ import {
   DEFAULT_SEGMENT_BYTES,
 } from "../../src/broker/store/storage_options.ts";
 import { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS } from "../../src/client/publisher_options.ts";
+import { DEFAULT_GROUP } from "../../src/client/source.ts";
 import { DEFAULT_MAX_ENTRIES } from "../../src/query/memory_window.ts";
 import { DEFAULT_MAX_OPEN_FILES } from "../../src/fs/fd_pool.ts";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_URL_LENGTH } from "../../src/net/http_limits.ts";
@@ -92,6 +93,7 @@ const LIBRARY_DEFAULTS: Readonly<Record<string, unknown>> = {
   "max-bad-rows": DEFAULT_MAX_BAD_ROWS,
   interval: DEFAULT_LIVE_INTERVAL_MS,
   "max-entries": DEFAULT_MAX_ENTRIES,
+  group: DEFAULT_GROUP,
   "max-window": DEFAULT_MAX_WINDOW_MS,
   "collector-timeout": DEFAULT_COLLECTOR_TIMEOUT_MS,
   "max-body-bytes": DEFAULT_MAX_BODY_BYTES,
@@ -101,7 +103,7 @@ const LIBRARY_DEFAULTS: Readonly<Record<string, unknown>> = {
 // Defaults only the command line has: the library takes these options as
 // required (a path, a program) or expresses them another way (`dataDir`
 // unset = memory only). Booleans that are off unless given are left out.
-const CLI_ONLY = ["data-dir", "no-persist", "nvidia-smi", "group", "max-memory"];
+const CLI_ONLY = ["data-dir", "no-persist", "nvidia-smi", "max-memory"];
 
 function lineOf(text: string, flag: string): string {
   const line = text.split("\n").find((l) => l.startsWith(`  --${flag} `) || l === `  --${flag}`);
