@@ -50,17 +50,42 @@ async function withStorage(
   }
 }
 
-Deno.test("an unacked delivery is redelivered when the clock passes its ack timeout, not before", async () => {
+/** A broker on a manual clock (no session timeout in reach), with a raw member of group g on t. */
+async function startOnClock(storage?: BrokerStorage) {
   const clock = new ManualClock(1_000_000);
-  await using broker = await startBrokerServer({
+  const broker = await startBrokerServer({
     port: 0,
     partitions: 1,
     ackTimeoutMs: ACK_TIMEOUT_MS,
     sessionTimeoutMs: 3_600_000,
+    storage,
     clock,
   });
-  await using c = await RawClient.connect(broker.addr.port);
-  await c.subscribe("t", "g");
+  const member = await RawClient.connect(broker.addr.port);
+  await member.subscribe("t", "g");
+  return {
+    clock,
+    broker,
+    member,
+    async [Symbol.asyncDispose]() {
+      member.close();
+      await broker.close();
+    },
+  };
+}
+
+/** Acks every delivery until `n` messages are acked. */
+async function ackAll(c: RawClient, n: number): Promise<void> {
+  for (let acked = 0; acked < n;) {
+    const d = await c.deliver();
+    c.ack(d);
+    acked += d.to - d.from;
+  }
+}
+
+Deno.test("an unacked delivery is redelivered when the clock passes its ack timeout, not before", async () => {
+  await using rig = await startOnClock();
+  const { clock, broker, member: c } = rig;
   await publish(broker.addr.port, 1);
   const first = await c.deliver();
   assert.equal(first.attempt, 1);
@@ -80,24 +105,10 @@ Deno.test("an unacked delivery is redelivered when the clock passes its ack time
 
 Deno.test(`group offsets are saved on every ${SAVE_EVERY_TICKS}th tick of the clock`, async () => {
   await withStorage(async (storage, dir) => {
-    const clock = new ManualClock(1_000_000);
-    await using broker = await startBrokerServer({
-      port: 0,
-      partitions: 1,
-      ackTimeoutMs: ACK_TIMEOUT_MS,
-      sessionTimeoutMs: 3_600_000,
-      storage,
-      clock,
-    });
-    await using c = await RawClient.connect(broker.addr.port);
-    await c.subscribe("t", "g");
+    await using rig = await startOnClock(storage);
+    const { clock, broker, member: c } = rig;
     await publish(broker.addr.port, 3);
-    let acked = 0;
-    while (acked < 3) {
-      const d = await c.deliver();
-      c.ack(d);
-      acked += d.to - d.from;
-    }
+    await ackAll(c, 3);
     const g = broker.core.topic("t").groups.get("g")!;
     await until("the acks", () => g.committed(0) === 3);
     const saved = async () => {
@@ -116,24 +127,11 @@ Deno.test(`group offsets are saved on every ${SAVE_EVERY_TICKS}th tick of the cl
 
 Deno.test(`retention runs on every ${RETENTION_EVERY_TICKS}th tick of the clock`, async () => {
   await withStorage(async (storage) => {
-    const clock = new ManualClock(1_000_000);
-    await using broker = await startBrokerServer({
-      port: 0,
-      partitions: 1,
-      ackTimeoutMs: ACK_TIMEOUT_MS,
-      sessionTimeoutMs: 3_600_000,
-      storage,
-      clock,
-    });
-    await using c = await RawClient.connect(broker.addr.port);
-    await c.subscribe("t", "g");
+    await using rig = await startOnClock(storage);
+    const { clock, broker, member: c } = rig;
     await publish(broker.addr.port, 40); // 1 KiB segments: several close
     const g = broker.core.topic("t").groups.get("g")!;
-    for (let acked = 0; acked < 40;) {
-      const d = await c.deliver();
-      c.ack(d);
-      acked += d.to - d.from;
-    }
+    await ackAll(c, 40);
     await until("the acks", () => g.committed(0) === 40);
     clock.advance(PERIOD * (RETENTION_EVERY_TICKS - 1));
     assert.equal(storage.counters.segmentsRemoved, 0, "no retention before the 40th tick");
