@@ -5,8 +5,11 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { csvStartProblem, readHead } from "../stream/csv_inspect.ts";
+import { readStateFile, stateFileFor } from "../stream/state_file.ts";
 import { UsageError } from "./errors.ts";
+import type { GputelOptions } from "./options.ts";
 import type { CliRun } from "./parse.ts";
 
 /**
@@ -68,6 +71,49 @@ export async function checkRunFiles(run: CliRun): Promise<void> {
     const flag = run.sources.csv ?? "--csv";
     await checkReadableFile(run.options.csv, flag);
     await checkCsvStart(run.options.csv, flag, run.options.key);
+    await checkStateFile(run);
+  }
+}
+
+/**
+ * The stream's resume state file: `--state`, or one named after the input
+ * in `--state-dir`; unset when neither is given.
+ */
+export function streamStateFile(o: GputelOptions): string | undefined {
+  if (o.state !== undefined || o.stateDir === undefined || o.csv === undefined) return o.state;
+  return stateFileFor(o.stateDir, o.csv);
+}
+
+/**
+ * Creates `--state-dir` when missing, and checks that the state file, if
+ * there is one, is a gputel stream state: a damaged one stops the start
+ * (treating it as absent would stream the whole file again).
+ *
+ * @throws {UsageError} naming the flag, the file and what to do
+ */
+async function checkStateFile(run: CliRun): Promise<void> {
+  const path = streamStateFile(run.options);
+  if (path === undefined) return;
+  const flag = run.sources.state ?? run.sources.stateDir ?? "--state";
+  try {
+    if (run.options.stateDir !== undefined) {
+      await Deno.mkdir(run.options.stateDir, { recursive: true });
+    }
+    const dir = await Deno.stat(dirname(path));
+    if (!dir.isDirectory) throw new Error(`${dirname(path)} is not a directory`);
+  } catch (error) {
+    throw new UsageError(
+      `${flag}: cannot keep a state file in ${dirname(path)}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    await readStateFile(path);
+  } catch (error) {
+    throw new UsageError(
+      `${flag}: ${
+        (error as Error).message
+      }; move it away to stream the file from its start (rows already stored may then be stored again)`,
+    );
   }
 }
 

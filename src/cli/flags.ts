@@ -35,6 +35,8 @@ export const DEMO_REFUSED: Readonly<Record<string, string>> = {
   csv: "the demo streams its bundled sample (for your own file: broker,collect,stream --csv FILE)",
   broker: "the demo runs its own broker",
   follow: "the demo loops its bundled sample",
+  state: "the demo loops its bundled sample, so there is no position to resume",
+  "state-dir": "the demo loops its bundled sample, so there is no position to resume",
   source: "the demo streams its bundled sample (for this host's GPUs: broker,collect,stream)",
   once: "the demo streams its bundled sample (for one reading of the GPUs: stream --once)",
 };

@@ -40,6 +40,7 @@ export function checkStreamFlags(
   options: GputelOptions,
   sources: Partial<Record<keyof GputelOptions, string>>,
 ): void {
+  checkStateFlags(options, sources);
   if (!options.loopGiven) return;
   if (options.follow) {
     throw new UsageError(
@@ -48,6 +49,34 @@ export function checkStreamFlags(
   }
   if (sources.loop !== undefined && !options.loop) {
     throw new UsageError(`${sources.loopGiven} and ${sources.loop} are exclusive: pick one`);
+  }
+}
+
+/**
+ * Refuses `--state`/`--state-dir` where a resume point means nothing: with
+ * `--state-dir` too, on a looping stream (a position in an endless replay
+ * says nothing about what is stored), or on a live source.
+ *
+ * @throws {UsageError} naming the flags
+ */
+function checkStateFlags(
+  options: GputelOptions,
+  sources: Partial<Record<keyof GputelOptions, string>>,
+): void {
+  const flag = sources.state ?? sources.stateDir;
+  if (flag === undefined) return;
+  if (sources.state !== undefined && sources.stateDir !== undefined) {
+    throw new UsageError(`${sources.state} and ${sources.stateDir} are exclusive: pick one`);
+  }
+  if (options.source !== undefined && options.source !== "csv") {
+    throw new UsageError(
+      `${flag} records where a CSV stream got; --source ${options.source} has none`,
+    );
+  }
+  if (options.loop && !options.follow) {
+    throw new UsageError(
+      `${flag} needs --no-loop or --follow: a looping stream replays the file forever, so a position in it says nothing about what is stored`,
+    );
   }
 }
 
@@ -218,6 +247,26 @@ export const STREAM_FLAGS: readonly AnyFlagSpec[] = [
     help: "stop (exit 1) after more bad rows than this in a row",
     expect: "an integer from 1 to 1000000000",
     parse: (text) => parseIntInRange(text, 1, 1_000_000_000),
+  },
+  {
+    name: "state",
+    key: "state",
+    type: "string",
+    roles: ["stream"],
+    value: "FILE",
+    help: "record confirmed rows here; a restart continues after them",
+    expect: "a file path (its directory must exist)",
+    parse: parseNonEmpty,
+  },
+  {
+    name: "state-dir",
+    key: "stateDir",
+    type: "string",
+    roles: ["stream"],
+    value: "DIR",
+    help: "keep the --state file here, named after the input",
+    expect: "a directory path (created if missing)",
+    parse: parseNonEmpty,
   },
   {
     name: "quiet",

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Sink } from "../client/sink.ts";
+import type { ResumableSinkOptions, Sink } from "../client/sink.ts";
 import type { Source } from "../client/source.ts";
 import type { Logger } from "../obs/log.ts";
 import { UsageError } from "./errors.ts";
@@ -13,8 +13,11 @@ import type { RunSecrets } from "./secrets.ts";
 
 /** Opens the sink and the group members of one process. */
 export interface NatsTransport {
-  /** The stream role's sink, holding at most `bufferMessages` unconfirmed (default `--buffer`). */
-  sink(bufferMessages?: number): Promise<Sink>;
+  /**
+   * The stream role's sink, holding at most `bufferMessages` unconfirmed
+   * (default `--buffer`), numbering batches as `numbering` says.
+   */
+  sink(bufferMessages?: number, numbering?: ResumableSinkOptions): Promise<Sink>;
   /** Group member `i` of the collect role. */
   source(i: number): Promise<Source>;
 }
@@ -65,7 +68,7 @@ export async function natsTransport(
   };
   const group = { group: o.group, ackWaitMs: o.ackTimeoutMs, maxDeliveries: o.maxDeliveries };
   return {
-    sink: (bufferMessages = o.bufferMessages) =>
+    sink: (bufferMessages = o.bufferMessages, numbering = {}) =>
       mod.JetStreamSink.connect({
         nats,
         topic,
@@ -73,6 +76,7 @@ export async function natsTransport(
         lingerMs: o.lingerMs,
         bufferMessages,
         logger: logger.child("stream"),
+        ...numbering,
       }),
     source: (i) =>
       mod.JetStreamSource.connect({ nats, topic, group, logger: logger.child(`collect.js${i}`) }),

@@ -123,6 +123,10 @@ export interface GputelOptions {
   maxRecordBytes: number;
   /** `--max-bad-rows`: stop after more bad rows than this in a row. @default 1_000 */
   maxBadRows: number;
+  /** `--state`: the stream's resume state file; unset = none (or under `stateDir`). */
+  state?: string;
+  /** `--state-dir`: directory of the stream's resume state file, named after the input. */
+  stateDir?: string;
   /** `--quiet`: no progress lines. @default false */
   quiet: boolean;
   /** `--buffer`: most unconfirmed messages stream holds in memory before reading waits. @default 20_000 */

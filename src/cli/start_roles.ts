@@ -19,6 +19,7 @@ import { isLoopbackHost } from "../net/token.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import type { StreamResult } from "../stream/role.ts";
+import { streamStateFile } from "./check_file.ts";
 import { isNats } from "./flags_nats.ts";
 import type { NatsTransport } from "./nats_transport.ts";
 import type { GputelOptions } from "./options.ts";
@@ -218,7 +219,9 @@ export async function startStream(ctx: RoleContext, link: BrokerLink): Promise<F
   return startStream({
     csv: o.csv!,
     broker: link.addr,
-    connect: link.nats?.sink,
+    connect: link.nats && ((numbering) => link.nats!.sink(undefined, numbering)),
+    transport: link.nats ? "nats" : "gputel",
+    state: streamStateFile(o),
     topic: o.topic,
     workers: o.workers,
     rate: ctx.run.demo && ctx.run.sources.rate === undefined ? DEMO_RATE : o.rate,

@@ -11,6 +11,7 @@ import { backoffDelay } from "./backoff.ts";
 import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
 import { formatAddress, type Link, openLink } from "./link.ts";
 import { PartitionBatches } from "./partition_batches.ts";
+import { brokerProducerId, randomBrokerProducerId, startNumbering } from "./producer_numbering.ts";
 import { StorageBackoff } from "./storage_backoff.ts";
 import {
   DEFAULT_BUFFER_BYTES,
@@ -22,7 +23,7 @@ import {
   STORAGE_RETRY_MAX_MS,
   STORAGE_RETRY_MS,
 } from "./publisher_options.ts";
-import type { Sink } from "./sink.ts";
+import type { ProducerState, ResumableSink } from "./sink.ts";
 import { Waiters } from "./waiters.ts";
 
 export {
@@ -44,7 +45,7 @@ export {
  * await pub.close();
  * ```
  */
-export class Publisher implements Sink, AsyncDisposable {
+export class Publisher implements ResumableSink, AsyncDisposable {
   /** Publish counters. */
   readonly counters: PublisherCounters = {
     refusals: 0,
@@ -58,8 +59,7 @@ export class Publisher implements Sink, AsyncDisposable {
   #o: ResolvedPublisherOptions;
   #batches: PartitionBatches | null = null;
   #sequences: number[] = [];
-  /** Random id that makes resends idempotent (the broker stores a batch once). */
-  readonly producerId: number = 1 + Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1));
+  #producerId = 0;
   #pending = new Map<number, Pending>(); // insertion order = send order
   #inflight = 0;
   #nextId = 1;
@@ -75,6 +75,15 @@ export class Publisher implements Sink, AsyncDisposable {
   private constructor(options: PublisherOptions) {
     this.#o = resolvePublisherOptions(options);
     this.#backoff = new StorageBackoff(this.counters, this.#o.logger, () => this.#sendMore());
+    if (options.producer !== undefined) brokerProducerId(options.producer.id); // fails early
+  }
+
+  /**
+   * The id that makes resends idempotent (the broker stores a batch once):
+   * random, or the one of `options.producer`; known once connected.
+   */
+  get producerId(): number {
+    return this.#producerId;
   }
 
   /**
@@ -97,6 +106,11 @@ export class Publisher implements Sink, AsyncDisposable {
   /** Bytes of batch buffers under sealed batches not confirmed yet: about `bufferBytes` at most. */
   get bufferedBytes(): number {
     return this.#batches?.heldBytes ?? 0;
+  }
+
+  /** The producer id and the last sequence sealed per partition. */
+  producer(): ProducerState {
+    return { id: String(this.producerId), sequences: [...this.#sequences] };
   }
 
   /**
@@ -123,7 +137,9 @@ export class Publisher implements Sink, AsyncDisposable {
     const p = batches.add(key, payload);
     this.counters.published++;
     if (batches.count(p) >= this.#o.batchSize || batches.bytes(p) >= 1 << 20) this.#seal(p);
-    else this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
+    else if (this.#o.autoSeal) {
+      this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
+    }
     return true;
   }
 
@@ -264,7 +280,12 @@ export class Publisher implements Sink, AsyncDisposable {
         this.#metadata = null;
         if (first) {
           this.#batches = new PartitionBatches(partitions, this.#o.bufferBytes);
-          this.#sequences = new Array(partitions).fill(0);
+          const start = startNumbering(this.#o.producer, partitions, randomBrokerProducerId);
+          if (start.discarded) {
+            this.#o.logger.warn(`${start.discarded}: publishing as a fresh producer`);
+          }
+          this.#producerId = brokerProducerId(start.id);
+          this.#sequences = start.sequences;
         } else if (partitions !== this.#batches!.partitions) {
           this.#o.logger.warn("topic partition count changed; keeping the old count", {
             was: this.#batches!.partitions,

@@ -6,6 +6,7 @@
 import { type Logger, silentLogger } from "../obs/log.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { BrokerAddress } from "./link.ts";
+import type { ResumableSinkOptions } from "./sink.ts";
 
 /** First pause before resending batches the broker could not store, ms (doubles per refusal in a row). */
 export const STORAGE_RETRY_MS = 200;
@@ -21,8 +22,13 @@ export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024;
 
 /** {@linkcode PublisherOptions} with defaults filled. */
 export type ResolvedPublisherOptions =
-  & Required<Omit<PublisherOptions, "token" | "logger" | "tls">>
-  & { token: string; logger: Logger; tls?: PublisherOptions["tls"] };
+  & Required<Omit<PublisherOptions, "token" | "logger" | "tls" | "producer">>
+  & {
+    token: string;
+    logger: Logger;
+    tls?: PublisherOptions["tls"];
+    producer?: PublisherOptions["producer"];
+  };
 
 /** Fills the defaults of {@linkcode PublisherOptions}. */
 export function resolvePublisherOptions(options: PublisherOptions): ResolvedPublisherOptions {
@@ -36,12 +42,13 @@ export function resolvePublisherOptions(options: PublisherOptions): ResolvedPubl
     bufferBytes: DEFAULT_BUFFER_BYTES,
     giveUpAfterMs: 0,
     logger: silentLogger,
+    autoSeal: true,
     ...options,
   };
 }
 
 /** Options of {@linkcode Publisher}. */
-export interface PublisherOptions {
+export interface PublisherOptions extends ResumableSinkOptions {
   /** Broker to publish to. */
   broker: BrokerAddress;
   /** Topic to publish to. */

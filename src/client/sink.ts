@@ -44,3 +44,34 @@ export interface Sink {
   /** Stops without waiting for confirms; a publish waiting for room rejects. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/**
+ * Where a producer's batch numbering stands: its id and the last sequence it
+ * sealed per partition. A sink opened again with the same state numbers the
+ * same batches the same way, so the transport drops the ones it already
+ * stored (a resumed stream's replay).
+ */
+export interface ProducerState {
+  /** The producer id: a decimal integer for the gputel broker, a name for JetStream. */
+  id: string;
+  /** Last sequence sealed, per partition. */
+  sequences: number[];
+}
+
+/** A {@linkcode Sink} whose batch numbering can be saved and restored (see {@linkcode ProducerState}). */
+export interface ResumableSink extends Sink {
+  /** The producer id and the last sequence sealed per partition, now. */
+  producer(): ProducerState;
+}
+
+/** How a resumable sink seals and numbers its batches. */
+export interface ResumableSinkOptions {
+  /** Continue this producer's numbering instead of starting a fresh producer. */
+  producer?: ProducerState;
+  /**
+   * Seal a partial batch after the linger time. `false` seals a batch only
+   * when it is full and at `flush()`, so the same messages, published and
+   * flushed at the same points, always make the same batches. @default {true}
+   */
+  autoSeal?: boolean;
+}

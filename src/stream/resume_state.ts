@@ -11,12 +11,16 @@
 
 /** A place in a file. */
 export interface FilePoint {
+  /** The file's inode. */
   ino: number;
+  /** A byte offset just past a row. */
   offset: number;
 }
 
 /** What the state file records for one input path. */
 export interface PathState {
+  /** The device of the file's file system. */
+  dev: number;
   /** The file's inode. */
   ino: number;
   /** Byte offset up to which every row is confirmed. */
@@ -25,8 +29,8 @@ export interface PathState {
   line: number;
   /** Data rows up to that offset (read, published or skipped). */
   rows: number;
-  /** The publisher's producer id. */
-  producer: number;
+  /** The sink's producer id (decimal for the gputel broker, a name for JetStream). */
+  producer: string;
   /** Its last sequence per partition, at `offset`. */
   sequences: number[];
   /**
@@ -34,13 +38,17 @@ export interface PathState {
    * before the seal, so a replay seals there too.
    */
   sealAt: FilePoint | null;
-  /** What must not change for a replay to send the same batches (topic, batch, key, filters, shard). */
+  /** What must not change for a replay to send the same batches (transport, topic, batch, key, filters, shard). */
   fingerprint: string;
+  /** When this entry was written (RFC 3339), for people reading the file. */
+  writtenAt: string;
 }
 
 /** The whole state file. */
 export interface StreamState {
+  /** The format's version. */
   version: 1;
+  /** Per input path (absolute), where its stream stands. */
   paths: Record<string, PathState>;
 }
 
@@ -90,8 +98,11 @@ function pathState(path: string, value: unknown): PathState {
   const v = value as Record<string, unknown>;
   const bad = (field: string) => new RangeError(`state of ${path}: ${field} is not valid`);
   if (typeof v !== "object" || v === null) throw bad("the entry");
-  for (const field of ["ino", "offset", "line", "rows", "producer"]) {
+  for (const field of ["dev", "ino", "offset", "line", "rows"]) {
     if (!isCount(v[field])) throw bad(field);
+  }
+  if (typeof v.producer !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(v.producer)) {
+    throw bad("producer");
   }
   if (!Array.isArray(v.sequences) || !v.sequences.every(isCount)) throw bad("sequences");
   const seal = v.sealAt as Record<string, unknown> | null;
@@ -99,14 +110,17 @@ function pathState(path: string, value: unknown): PathState {
     throw bad("sealAt");
   }
   if (typeof v.fingerprint !== "string") throw bad("fingerprint");
+  if (typeof v.writtenAt !== "string") throw bad("writtenAt");
   return {
+    dev: v.dev as number,
     ino: v.ino as number,
     offset: v.offset as number,
     line: v.line as number,
     rows: v.rows as number,
-    producer: v.producer as number,
+    producer: v.producer,
     sequences: [...v.sequences as number[]],
     sealAt: seal === null ? null : { ino: seal.ino as number, offset: seal.offset as number },
     fingerprint: v.fingerprint,
+    writtenAt: v.writtenAt,
   };
 }

@@ -12,7 +12,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { BrokerAddress } from "../client/link.ts";
 import { Publisher } from "../client/publisher.ts";
 import { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS } from "../client/publisher_options.ts";
-import type { Sink } from "../client/sink.ts";
+import type { ResumableSinkOptions, Sink } from "../client/sink.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
@@ -22,6 +22,7 @@ import { DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
 import { ProgressMeter } from "./progress.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";
 import { csvRowSource } from "./row_source.ts";
+import { StreamResume } from "./resume_run.ts";
 import { StreamRun } from "./stream_run.ts";
 import { DEFAULT_DURATION_MS, type Sleep, startWorkers } from "./workers.ts";
 
@@ -101,8 +102,19 @@ export interface StreamRoleOptions {
   clock?: Clock;
   /** How workers wait for the rate limiter. @default real timers */
   sleep?: Sleep;
-  /** Opens the sink (the JetStream transport, a fake). @default `Publisher.connect` to `broker` */
-  connect?: () => Promise<StreamPublisher>;
+  /**
+   * Opens the sink (the JetStream transport, a fake), numbering its batches
+   * as `options` say. @default `Publisher.connect` to `broker`
+   */
+  connect?: (options: ResumableSinkOptions) => Promise<StreamPublisher>;
+  /** The transport behind `connect`, as the state file names it. @default {"gputel"} */
+  transport?: string;
+  /**
+   * Record the confirmed position in this file and continue there on a
+   * restart (not with `loop`; see `resume_keeper.ts`). Batches are then
+   * sealed only when full and at the cut made every second.
+   */
+  state?: string;
   /** Where the role logs. */
   logger: Logger;
   /** Aborting stops reading; outstanding messages are drained. */
@@ -179,7 +191,17 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
   const onAbort = () => stop.abort();
   if (o.signal?.aborted) stop.abort();
   else o.signal?.addEventListener("abort", onAbort, { once: true });
-  const pub = await (o.connect ?? (() =>
+  const resume = o.state === undefined ? undefined : await StreamResume.open(o.state, o.csv, {
+    transport: o.transport ?? "gputel",
+    topic: o.topic ?? DEFAULT_TOPIC,
+    batch: o.batchSize ?? DEFAULT_BATCH_SIZE,
+    key: o.key,
+    filters: o.filters ?? [],
+    shard: o.shard,
+    maxRecordBytes: o.maxRecordBytes ?? DEFAULT_MAX_RECORD_CHARS,
+  }, log);
+  const sinkOptions = resume?.sinkOptions ?? {};
+  const pub = await (o.connect ?? ((numbering: ResumableSinkOptions) =>
     Publisher.connect({
       broker: o.broker!,
       topic: o.topic ?? DEFAULT_TOPIC,
@@ -190,7 +212,9 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
       lingerMs: o.lingerMs ?? DEFAULT_LINGER_MS,
       bufferMessages: o.bufferMessages ?? DEFAULT_BUFFER_MESSAGES,
       logger: log,
-    })))();
+      ...numbering,
+    })))(sinkOptions);
+  const keeper = resume?.keeper(pub, log, stop.signal);
   let badRows = 0;
   const badRun = new BadRowRun(o.maxBadRows ?? DEFAULT_MAX_BAD_ROWS, o.csv);
   // Pulls waiting for a row, woken when the reader reaches the end of what is there.
@@ -203,8 +227,13 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     },
     loop: !o.follow && (o.loop ?? DEFAULT_LOOP),
     follow: o.follow,
+    resume: resume?.plan.resume,
     signal: stop.signal,
-    onEvent: (e) => e.kind === "resumed" ? log.info(e.message) : log.warn(e.message),
+    onEvent: (e) => {
+      resume?.checkEvent(e);
+      if (e.kind === "resumed") log.info(e.message);
+      else log.warn(e.message);
+    },
     strict: o.strict,
     maxRecordChars: o.maxRecordBytes ?? DEFAULT_MAX_RECORD_CHARS,
     onBadRow: (bad: BadRow) => {
@@ -235,6 +264,7 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
       badRun.bad(row.line);
     },
     onAccepted: () => badRun.good(),
+    gate: keeper,
   });
   const c = work.counts;
   const result = (): StreamResult => ({
@@ -274,10 +304,19 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
   const done = work.done.catch((err) => {
     if (!closing) failure ??= err;
   });
+  // With --state, the keeper confirms the rest and writes the final state,
+  // unless the drain gave up first.
+  let giveUp!: () => void;
+  const givenUp = new Promise<void>((resolve) => giveUp = resolve);
+  let drained: Promise<unknown> = Promise.resolve();
+  const confirm = async () => {
+    if (keeper === undefined) await pub.flush();
+    else await keeper.finish(givenUp);
+  };
   try {
     await Promise.race([done, stopped]);
     if (failure === undefined) {
-      const drained = done.then(() => failure === undefined ? pub.flush() : undefined);
+      drained = done.then(() => failure === undefined ? confirm() : undefined);
       const what = await settleWithin(drained, stopped, drainMs);
       if (what === "timeout") {
         log.error(`stopped waiting for confirms after ${drainMs} ms (--drain-timeout)`);
@@ -286,6 +325,7 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
       }
     }
   } finally {
+    giveUp();
     clearInterval(ticker);
     clearTimeout(durationTimer);
     o.signal?.removeEventListener("abort", onAbort);
@@ -294,6 +334,11 @@ export async function runStream(o: StreamRoleOptions): Promise<StreamResult> {
     final = result();
     await pub.close();
     await done;
+    if (keeper !== undefined) {
+      // The final state is written, or given up on, before the run returns.
+      await drained.catch(() => {});
+      keeper.close();
+    }
     await rows.return(undefined);
     if (failure === undefined) {
       progress("stream finished", final!);

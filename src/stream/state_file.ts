@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { fnv1a32 } from "../record/hash.ts";
 import { decodeState, encodeState, type StreamState } from "./resume_state.ts";
 
 /**
@@ -25,7 +26,7 @@ export async function readStateFile(path: string): Promise<StreamState | undefin
   try {
     return decodeState(text);
   } catch (cause) {
-    throw new RangeError(`--state file ${path}: ${(cause as Error).message}`, { cause });
+    throw new RangeError(`stream state file ${path}: ${(cause as Error).message}`, { cause });
   }
 }
 
@@ -41,4 +42,21 @@ export async function writeStateFile(path: string, state: StreamState): Promise<
   await Deno.rename(tmp, path);
   using dir = await Deno.open(dirname(path), { read: true });
   await dir.sync();
+}
+
+/**
+ * The state file of input `csv` in `--state-dir` `dir`:
+ * `stream-<file name>-<hash of the absolute path>.json`, so two inputs
+ * with the same name in different directories get their own files.
+ *
+ * @example
+ * ```ts
+ * stateFileFor("/var/lib/gputel", "/var/log/dcgm.csv"); // "/var/lib/gputel/stream-dcgm.csv-1b2c3d4e.json"
+ * ```
+ */
+export function stateFileFor(dir: string, csv: string): string {
+  const path = resolve(csv);
+  const name = basename(path).replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64);
+  const hash = fnv1a32(path).toString(16).padStart(8, "0");
+  return join(dir, `stream-${name}-${hash}.json`);
 }

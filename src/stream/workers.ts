@@ -43,6 +43,20 @@ export interface MessageSink {
   publish(key: string, payload: Uint8Array): Promise<void>;
 }
 
+/**
+ * Holds the hand-off between two rows (the resume keeper's cuts, see
+ * `resume_keeper.ts`). Rows reach it in read order, one at a time.
+ */
+export interface HandOffGate {
+  /**
+   * Before `row` is handed to the sink or skipped: `true` (or a promise of
+   * it) lets the row go; `false` stops this worker.
+   */
+  enter(row: CsvRow): boolean | Promise<boolean>;
+  /** After `row` was handed (`sent`) or skipped; a promise holds the next row until it settles. */
+  done(row: CsvRow, sent: boolean): void | Promise<void>;
+}
+
 /** Options of {@linkcode startWorkers}. */
 export interface WorkerOptions {
   /** The shared row iterator; workers pull from it one chunk at a time, in turn. */
@@ -85,6 +99,8 @@ export interface WorkerOptions {
    * sink or skipped; `sent` says which.
    */
   onRowDone?: (row: CsvRow, sent: boolean) => void;
+  /** Holds the hand-off between rows when it must (see {@linkcode HandOffGate}). */
+  gate?: HandOffGate;
 }
 
 /** What the workers did so far; updated live. */
@@ -269,9 +285,15 @@ export function startWorkers(o: WorkerOptions): Workers {
     if (json.length * 3 > scratch.length) scratch = new Uint8Array(json.length * 3);
     return scratch.subarray(0, encoder.encodeInto(json, scratch).written);
   };
+  const gate = o.gate;
   const send = async (rows: CsvRow[], items: Sorted[]) => {
     for (let i = 0; i < rows.length; i++) {
       if (signal.aborted) return;
+      if (gate !== undefined) {
+        let go = gate.enter(rows[i]);
+        if (go !== true) go = await go;
+        if (!go || signal.aborted) return;
+      }
       const item = items[i];
       let sent = false;
       counts.rowsRead++;
@@ -296,6 +318,8 @@ export function startWorkers(o: WorkerOptions): Workers {
         }
       }
       o.onRowDone?.(rows[i], sent);
+      const held = gate?.done(rows[i], sent);
+      if (held !== undefined) await held;
     }
   };
   const done = Promise.all(Array.from({ length: o.workers }, worker)).then(() => {});

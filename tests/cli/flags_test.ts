@@ -50,6 +50,8 @@ const FIELDS: Record<keyof GputelOptions, true> = {
   loopGiven: true,
   follow: true,
   maxBadRows: true,
+  state: true,
+  stateDir: true,
   quiet: true,
   bufferMessages: true,
   drainTimeoutMs: true,
@@ -199,6 +201,8 @@ Deno.test("flagsFor gives each role exactly the flags of the contract", () => {
     "retention-bytes",
     "shard",
     "source",
+    "state",
+    "state-dir",
     "strict",
     "tls-ca",
     "token",
@@ -305,7 +309,15 @@ Deno.test("flagsFor gives a mix the union of its roles' flags, each once", () =>
 });
 
 Deno.test("flagsFor gives the demo every flag of its roles except those it refuses", () => {
-  assert.deepEqual(Object.keys(DEMO_REFUSED), ["csv", "broker", "follow", "source", "once"]);
+  assert.deepEqual(Object.keys(DEMO_REFUSED), [
+    "csv",
+    "broker",
+    "follow",
+    "state",
+    "state-dir",
+    "source",
+    "once",
+  ]);
   assert.deepEqual(
     names("demo"),
     names("broker,collect,stream").filter((name) => !Object.hasOwn(DEMO_REFUSED, name)),

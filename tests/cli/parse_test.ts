@@ -380,3 +380,26 @@ Deno.test("--follow and --loop are exclusive, and so are --loop and --no-loop", 
   assert.throws(() => run([...base, "--loop", "--no-loop"]), /--loop and --no-loop are exclusive/);
   assert.equal(run([...base, "--loop"]).options.loop, true);
 });
+
+Deno.test("--state needs a single pass (--no-loop or --follow), a CSV source and no --state-dir beside it", () => {
+  const base = ["stream", "--csv", "m.csv"];
+  assert.equal(run([...base, "--no-loop", "--state", "s.json"]).options.state, "s.json");
+  assert.equal(run([...base, "--follow", "--state-dir", "st"]).options.stateDir, "st");
+  assert.throws(
+    () => run([...base, "--state", "s.json"]),
+    /--state needs --no-loop or --follow: a looping stream replays the file forever/,
+  );
+  assert.throws(
+    () => run([...base, "--loop", "--state-dir", "st"]),
+    /--state-dir needs --no-loop or --follow/,
+  );
+  assert.throws(
+    () => run([...base, "--no-loop", "--state", "s.json", "--state-dir", "st"]),
+    /--state and --state-dir are exclusive/,
+  );
+  assert.throws(
+    () => run(["stream", "--source", "nvml", "--state", "s.json"]),
+    /--state records where a CSV stream got; --source nvml has none/,
+  );
+  assert.throws(() => run(["demo", "--state", "s.json"]), /no position to resume/);
+});

@@ -7,14 +7,16 @@ const STATE: StreamState = {
   version: 1,
   paths: {
     "/var/log/dcgm.csv": {
+      dev: 2049,
       ino: 1234,
       offset: 56_789,
       line: 91,
       rows: 90,
-      producer: 4_503_599_627_370_496,
+      producer: "4503599627370496",
       sequences: [3, 0, 5],
       sealAt: { ino: 1234, offset: 60_000 },
       fingerprint: "topic=telemetry batch=500",
+      writtenAt: "2026-12-06T03:00:00.000Z",
     },
   },
 };
@@ -30,10 +32,16 @@ Deno.test("the stream state codec refuses what is not a state, naming the field"
   assert.throws(() => decodeState('{"version":2,"paths":{}}'), /not a version 1/);
   const entry = STATE.paths["/var/log/dcgm.csv"];
   for (
-    const [field, value] of [["offset", -1], ["producer", 1.5], ["sequences", [1, "x"]], [
-      "sealAt",
-      { ino: 1 },
-    ], ["fingerprint", 7]] as const
+    const [field, value] of [
+      ["dev", "x"],
+      ["offset", -1],
+      ["producer", 1.5],
+      ["producer", "a b"],
+      ["sequences", [1, "x"]],
+      ["sealAt", { ino: 1 }],
+      ["fingerprint", 7],
+      ["writtenAt", null],
+    ] as const
   ) {
     const text = JSON.stringify({ version: 1, paths: { p: { ...entry, [field]: value } } });
     assert.throws(() => decodeState(text), new RegExp(`state of p: ${field} is not valid`));
@@ -51,7 +59,7 @@ Deno.test("writeStateFile replaces the file whole and leaves no temporary behind
     assert.deepEqual(await readStateFile(path), { version: 1, paths: {} });
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["s.json"]);
     await Deno.writeTextFile(path, "junk");
-    await assert.rejects(readStateFile(path), /--state file .*s\.json: state is not JSON/);
+    await assert.rejects(readStateFile(path), /stream state file .*s\.json: state is not JSON/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -17,7 +17,8 @@ import { backoffDelay } from "../backoff.ts";
 import { BrokerUnavailableError } from "../errors.ts";
 import { PartitionBatches } from "../partition_batches.ts";
 import { DEFAULT_BUFFER_BYTES } from "../publisher_options.ts";
-import type { Sink } from "../sink.ts";
+import { startNumbering } from "../producer_numbering.ts";
+import type { ProducerState, ResumableSink, ResumableSinkOptions } from "../sink.ts";
 import {
   connectNats,
   ensureTopic,
@@ -29,7 +30,7 @@ import { type JetStreamTopic, OFFSET_STRIDE, partitionSubject, streamName } from
 import { Waiters } from "../waiters.ts";
 
 /** Options of {@linkcode JetStreamSink}. */
-export interface JetStreamSinkOptions {
+export interface JetStreamSinkOptions extends ResumableSinkOptions {
   /** NATS server to connect to. */
   nats: NatsServerOptions;
   /** The topic's stream layout: created when missing, checked when present. */
@@ -83,7 +84,7 @@ interface Sealed {
  * await sink.close();
  * ```
  */
-export class JetStreamSink implements Sink, AsyncDisposable {
+export class JetStreamSink implements ResumableSink, AsyncDisposable {
   readonly counters: JetStreamSinkCounters = {
     published: 0,
     confirmed: 0,
@@ -91,11 +92,13 @@ export class JetStreamSink implements Sink, AsyncDisposable {
     batches: 0,
     duplicates: 0,
   };
-  /** Random id that makes resends idempotent. */
-  readonly producerId: string = crypto.randomUUID().slice(0, 13);
+  /** The id that makes resends idempotent: random, or the one of `options.producer`. */
+  readonly producerId: string;
   #nc: NatsConnection;
   #js: JetStreamClient;
-  #o: Required<Omit<JetStreamSinkOptions, "nats" | "topic">> & { topic: JetStreamTopic };
+  #o: Required<Omit<JetStreamSinkOptions, "nats" | "topic" | "producer">> & {
+    topic: JetStreamTopic;
+  };
   #stream: string;
   #batches: PartitionBatches;
   #queues: Sealed[][];
@@ -118,6 +121,7 @@ export class JetStreamSink implements Sink, AsyncDisposable {
       bufferMessages: 100_000,
       ackTimeoutMs: 5_000,
       logger: silentLogger,
+      autoSeal: true,
       ...o,
     };
     if (!(Number.isInteger(this.#o.batchSize) && this.#o.batchSize <= OFFSET_STRIDE)) {
@@ -126,7 +130,15 @@ export class JetStreamSink implements Sink, AsyncDisposable {
     this.#stream = streamName(o.topic.topic);
     this.#batches = new PartitionBatches(partitions, DEFAULT_BUFFER_BYTES);
     this.#queues = Array.from({ length: partitions }, () => []);
-    this.#sequences = new Array(partitions).fill(0);
+    if (o.producer !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(o.producer.id)) {
+      throw new RangeError(`producer id must be 1 to 64 letters, digits, - or _`);
+    }
+    const start = startNumbering(o.producer, partitions, () => crypto.randomUUID().slice(0, 13));
+    if (start.discarded) {
+      this.#o.logger.warn(`${start.discarded}: publishing as a fresh producer`);
+    }
+    this.producerId = start.id;
+    this.#sequences = start.sequences;
     this.#pumps = new Array(partitions).fill(null);
     // Half the server's payload limit: a batch is sealed past it, one message later.
     this.#maxBatchBytes = Math.max(1024, Math.floor((nc.info?.max_payload ?? 1 << 20) / 2));
@@ -154,6 +166,11 @@ export class JetStreamSink implements Sink, AsyncDisposable {
     return this.counters.published - this.counters.confirmed;
   }
 
+  /** The producer id and the last sequence sealed per partition. */
+  producer(): ProducerState {
+    return { id: this.producerId, sequences: [...this.#sequences] };
+  }
+
   /** Queues one message; waits while the buffer is full. */
   async publish(key: string, payload: Uint8Array): Promise<void> {
     while (this.#fatal === null && this.unconfirmed >= this.#o.bufferMessages) {
@@ -166,7 +183,9 @@ export class JetStreamSink implements Sink, AsyncDisposable {
       this.#batches.count(p) >= this.#o.batchSize || this.#batches.bytes(p) >= this.#maxBatchBytes
     ) {
       this.#seal(p);
-    } else this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
+    } else if (this.#o.autoSeal) {
+      this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
+    }
   }
 
   /** Sends partial batches now; resolves once every message so far is acked. */
