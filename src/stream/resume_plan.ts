@@ -76,8 +76,11 @@ export async function planResume(
     );
   }
   const start = { ino, offset: entry.offset, line: entry.line, rows: entry.rows };
-  const resume = { ino, offset: entry.offset, line: entry.line };
-  const after = `after line ${entry.line - 1} (byte ${entry.offset})`;
+  // Offset 0 is the file's start (before its header): read it as a first run would.
+  const resume = entry.offset === 0 ? undefined : { ino, offset: entry.offset, line: entry.line };
+  const after = entry.offset === 0
+    ? "from its start"
+    : `after line ${entry.line - 1} (byte ${entry.offset})`;
   const sameSeal = entry.sealAt === null || entry.sealAt.ino === ino;
   if (entry.fingerprint !== fingerprint || !sameSeal) {
     const why = sameSeal
