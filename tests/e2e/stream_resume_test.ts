@@ -1,18 +1,20 @@
 /**
  * `gputel stream --state`: a streamer SIGKILLed or SIGTERMed mid-file and
  * started again with the same state file stores each row exactly once,
- * counted through the collector's query API. Real processes: a
- * `broker,collect` and `gputel stream`.
+ * counted through the collector's query API and the broker's topic; a
+ * rotated or truncated input starts over. Real processes: `broker` and
+ * `collect` (one process or two) and `gputel stream`.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Gputel, startAllInOne, waitUntil } from "./_harness.ts";
+import { getJson, Gputel, startAllInOne, startBrokerAndCollector, waitUntil } from "./_harness.ts";
 import { storedSeqCounts } from "./_stored.ts";
 import { decodeState, type PathState } from "../../src/stream/resume_state.ts";
 
 const HEADER = "uuid,seq,value\n";
 const rows = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `GPU-${(from + i) % 8},${from + i},1\n`).join("");
+const TOTAL = 2_000;
 
 /** The one entry of a state file. */
 async function stateOf(path: string): Promise<PathState> {
@@ -21,81 +23,172 @@ async function stateOf(path: string): Promise<PathState> {
   return entries[0];
 }
 
-/** Waits until the collector stores `n` distinct rows, then until the count stays put. */
-async function settled(api: number, n: number): Promise<Map<number, number>> {
-  await waitUntil(`${n} rows stored`, async () => (await storedSeqCounts(api)).size >= n, 60_000);
-  let last = -1;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 500));
-    const counts = await storedSeqCounts(api);
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    if (total === last) return counts;
-    last = total;
+/** Messages the broker at admin port `admin` holds in topic telemetry, once that stops changing. */
+async function brokerHolds(admin: number): Promise<number> {
+  const holds = async () => {
+    const url = `http://127.0.0.1:${admin}/topics`;
+    const { topics } = await getJson<{ topics: { name: string; messages: number }[] }>(url);
+    return topics.find((t) => t.name === "telemetry")?.messages ?? 0;
+  };
+  for (let last = -1;;) {
+    const now = await holds();
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
 
-const TOTAL = 2_000;
+/** Waits until the collector stores all of 1..n, then returns how often it stored each. */
+async function storedAll(api: number, n: number): Promise<Map<number, number>> {
+  await waitUntil(`${n} rows stored`, async () => (await storedSeqCounts(api)).size >= n, 60_000);
+  return await storedSeqCounts(api);
+}
+
+const once = (n: number) => Array.from({ length: n }, (_, i) => [i + 1, 1]);
+const sorted = (counts: Map<number, number>) => [...counts.entries()].sort((a, b) => a[0] - b[0]);
+
+/** A streamer's arguments: `TOTAL` rows from `csv`, with `--state`, batches of 10. */
+const streamArgs = (port: number, csv: string, state: string) => [
+  ...["stream", "--csv", csv, "--broker", `127.0.0.1:${port}`, "--no-loop"],
+  ...["--state", state, "--batch", "10", "--workers", "1"],
+];
 
 /**
- * Streams `TOTAL` rows with --state at 400 rows/s in batches of 10 and
- * SIGKILLs the streamer mid-file, then starts it again with the same state
- * (after `tamper`, when given). Returns how often each row was stored and
- * how many rows were stored past the state file's confirmed point at the
- * kill: sent, stored, and to be sent again.
+ * Starts a streamer at 400 rows/s and returns it once 1,000 rows are stored:
+ * mid-file, after at least two cuts (one a second).
  */
-async function killAndResume(
-  tamper?: (state: string) => Promise<void>,
-): Promise<{ counts: Map<number, number>; beyond: number; output: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-resume-" });
+async function streamHalf(args: string[], api: number): Promise<Gputel> {
+  const proc = new Gputel([...args, "--rate", "400"]);
+  await waitUntil("1000 rows stored", async () => (await storedSeqCounts(api)).size >= 1_000);
+  return proc;
+}
+
+Deno.test("a streamer SIGKILLed mid-file, with its broker, and restarted with its --state stores each row exactly once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-resume-kill-" });
+  const procs = await startBrokerAndCollector(join(dir, "data"));
+  let broker = procs.broker;
+  const csv = join(dir, "dcgm.csv");
+  const state = join(dir, "stream.state.json");
+  await Deno.writeTextFile(csv, HEADER + rows(1, TOTAL));
+  const args = streamArgs(procs.port, csv, state);
+  try {
+    const first = await streamHalf(args, procs.api);
+    first.kill("SIGKILL");
+    await first.wait();
+    const held = await brokerHolds(procs.admin);
+    assert.ok(held < TOTAL, "the kill came after the end of the file");
+    // Rows stored past the point the state file records: sent, stored, and
+    // to be sent again after the restart.
+    const beyond = held - (await stateOf(state)).rows;
+    assert.ok(beyond > 0, `nothing was stored past the recorded point (${beyond})`);
+    // The broker goes down too: its producer table comes back from its segments.
+    broker.kill("SIGKILL");
+    await broker.wait();
+    broker = await procs.startBroker();
+    const second = await new Gputel([...args, "--rate", "0"]).wait();
+    assert.equal(second.code, 0, second.output);
+    assert.match(
+      second.output,
+      /resuming .*dcgm\.csv after line \d+ \(byte \d+\), as producer \d+, replaying up to byte \d+/,
+    );
+    assert.equal(await brokerHolds(procs.admin), TOTAL, "the broker stored a resent batch again");
+    assert.deepEqual(sorted(await storedAll(procs.api, TOTAL)), once(TOTAL));
+  } finally {
+    await procs.collector[Symbol.asyncDispose]();
+    await broker[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("without the persisted producer id, the same restart stores each in-flight row twice", async () => {
+  // The control: the state file keeps its offset and sequences but names
+  // another producer, so the broker cannot know the resent batches.
+  const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-resume-control-" });
   const server = await startAllInOne(join(dir, "data"));
   const csv = join(dir, "dcgm.csv");
   const state = join(dir, "stream.state.json");
   await Deno.writeTextFile(csv, HEADER + rows(1, TOTAL));
-  const args = [
-    ...["stream", "--csv", csv, "--broker", `127.0.0.1:${server.port}`, "--no-loop"],
-    ...["--state", state, "--batch", "10", "--workers", "1"],
-  ];
+  const args = streamArgs(server.port, csv, state);
   try {
-    const first = new Gputel([...args, "--rate", "400"]);
-    await waitUntil("600 rows stored", async () => (await storedSeqCounts(server.api)).size >= 600);
+    const first = await streamHalf(args, server.api);
     first.kill("SIGKILL");
     await first.wait();
-    const before = await settled(server.api, 600);
-    assert.ok(before.size < TOTAL, "the kill came after the end of the file");
-    const beyond = before.size - (await stateOf(state)).rows;
-    await tamper?.(state);
+    const beyond = (await brokerHolds(server.admin)) - (await stateOf(state)).rows;
+    assert.ok(beyond > 0);
+    const text = await Deno.readTextFile(state);
+    await Deno.writeTextFile(state, text.replace(/"producer": "\d+"/, `"producer": "12345"`));
     const second = await new Gputel([...args, "--rate", "0"]).wait();
     assert.equal(second.code, 0, second.output);
-    return { counts: await settled(server.api, TOTAL), beyond, output: second.output };
+    assert.equal(await brokerHolds(server.admin), TOTAL + beyond);
+    const counts = await storedAll(server.api, TOTAL);
+    assert.equal(counts.size, TOTAL);
+    assert.equal([...counts.values()].filter((n) => n === 2).length, beyond);
   } finally {
     await server.proc[Symbol.asyncDispose]();
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-Deno.test("a streamer SIGKILLed mid-file and restarted with its --state stores each row exactly once", async () => {
-  const { counts, beyond, output } = await killAndResume();
-  // Rows were stored past the recorded point: the restart sent them again,
-  // under the same producer and sequences, and the broker dropped them.
-  assert.ok(beyond > 0, `nothing was in flight at the kill (${beyond})`);
-  assert.match(output, /resuming .*dcgm\.csv after line \d+ \(byte \d+\), as producer \d+/);
-  assert.deepEqual(
-    [...counts.entries()].sort((a, b) => a[0] - b[0]),
-    Array.from({ length: TOTAL }, (_, i) => [i + 1, 1]),
-  );
 });
 
-Deno.test("without the persisted producer id, the same restart stores the in-flight rows twice", async () => {
-  // The control: the state file keeps its offset and sequences, but names
-  // another producer, so the broker cannot know the resent batches.
-  const { counts, beyond } = await killAndResume(async (path) => {
-    const text = await Deno.readTextFile(path);
-    await Deno.writeTextFile(path, text.replace(/"producer": "(\d+)"/, `"producer": "12345"`));
-  });
-  const twice = [...counts.values()].filter((n) => n === 2).length;
-  assert.equal(counts.size, TOTAL);
-  assert.ok(beyond > 0);
-  assert.equal(twice, beyond, "each row stored past the recorded point is stored again");
+Deno.test("a streamer SIGTERMed mid-file records every row it sent and continues after them; a rotated or truncated input starts over", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-resume-term-" });
+  const server = await startAllInOne(join(dir, "data"));
+  const csv = join(dir, "dcgm.csv");
+  const state = join(dir, "stream.state.json");
+  await Deno.writeTextFile(csv, HEADER + rows(1, TOTAL));
+  const args = streamArgs(server.port, csv, state);
+  const rerun = async (pattern: RegExp) => {
+    const { code, output } = await new Gputel([...args, "--rate", "0"]).wait();
+    assert.equal(code, 0, output);
+    assert.match(output, pattern);
+    return output;
+  };
+  try {
+    await t.step(
+      "SIGTERM: the state holds exactly what was stored, and the restart the rest",
+      async () => {
+        const first = await streamHalf(args, server.api);
+        first.kill("SIGTERM");
+        const { code, output } = await first.wait();
+        assert.equal(code, 0, output);
+        const recorded = await stateOf(state);
+        assert.equal(recorded.sealAt, null);
+        assert.equal(recorded.rows, await brokerHolds(server.admin));
+        assert.ok(recorded.rows < TOTAL);
+        assert.equal(
+          recorded.line,
+          recorded.rows + 2,
+          "line of the next row: header and rows before",
+        );
+        await rerun(
+          new RegExp(`resuming .* after line ${recorded.rows + 1} \\(byte ${recorded.offset}\\)`),
+        );
+        assert.equal(await brokerHolds(server.admin), TOTAL);
+        assert.deepEqual(sorted(await storedAll(server.api, TOTAL)), once(TOTAL));
+      },
+    );
+    await t.step("an unchanged input: nothing more to send", async () => {
+      const output = await rerun(/resuming .* after line 2001/);
+      assert.match(output, /stream finished read=0 published=0 confirmed=0/);
+    });
+    await t.step("rotated (another inode at the path): from the new file's start", async () => {
+      await Deno.rename(csv, `${csv}.1`);
+      await Deno.writeTextFile(csv, HEADER + rows(TOTAL + 1, TOTAL + 100));
+      await rerun(
+        /dcgm\.csv is another file now \(inode \d+ on device \d+, was \d+ on \d+\): streaming .* from its start/,
+      );
+      assert.deepEqual(sorted(await storedAll(server.api, TOTAL + 100)), once(TOTAL + 100));
+    });
+    await t.step("truncated (shorter than the recorded offset): from its start", async () => {
+      await Deno.writeTextFile(csv, HEADER + rows(TOTAL + 101, TOTAL + 110));
+      await rerun(
+        /dcgm\.csv is shorter \(\d+ bytes\) than where the last run got \(byte \d+\): streaming .* from its start/,
+      );
+      assert.deepEqual(sorted(await storedAll(server.api, TOTAL + 110)), once(TOTAL + 110));
+    });
+  } finally {
+    await server.proc[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("a damaged --state file stops the start with exit 2, naming it and what to do", async () => {
