@@ -91,8 +91,9 @@ export class ResumeKeeper implements HandOffGate {
   /** Lets `row` go unless a cut is under way; cuts first where the file changed (rotation, truncation). */
   enter(row: CsvRow): boolean | Promise<boolean> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    if (this.#o.signal.aborted || this.#sealed !== null) return false;
     if (this.#cutting !== undefined) return this.#cutting.then(() => this.enter(row));
+    // Stopping, or a seal whose confirms were given up on: nothing may pass.
+    if (this.#o.signal.aborted || this.#sealed !== null) return false;
     const at = row.at;
     const last = this.#last;
     const newFile = at !== undefined && (at.ino !== last.ino || at.end <= last.offset);

@@ -270,7 +270,7 @@ export function startWorkers(o: WorkerOptions): Workers {
         if (wait > 0) await sleep(wait, signal);
         if (signal.aborted) break;
         await turn;
-        await send(rows, items);
+        if (!(await send(rows, items))) break;
       } finally {
         release();
       }
@@ -286,13 +286,15 @@ export function startWorkers(o: WorkerOptions): Workers {
     return scratch.subarray(0, encoder.encodeInto(json, scratch).written);
   };
   const gate = o.gate;
-  const send = async (rows: CsvRow[], items: Sorted[]) => {
+  // Hands a chunk over, row by row; false when it stopped part way (the
+  // signal, or the gate): the worker stops too, so no row is skipped.
+  const send = async (rows: CsvRow[], items: Sorted[]): Promise<boolean> => {
     for (let i = 0; i < rows.length; i++) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       if (gate !== undefined) {
         let go = gate.enter(rows[i]);
         if (go !== true) go = await go;
-        if (!go || signal.aborted) return;
+        if (!go || signal.aborted) return false;
       }
       const item = items[i];
       let sent = false;
@@ -321,6 +323,7 @@ export function startWorkers(o: WorkerOptions): Workers {
       const held = gate?.done(rows[i], sent);
       if (held !== undefined) await held;
     }
+    return true;
   };
   const done = Promise.all(Array.from({ length: o.workers }, worker)).then(() => {});
   done.then(markStarted, markStarted);

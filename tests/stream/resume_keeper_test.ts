@@ -131,9 +131,14 @@ Deno.test("a replay makes no timer cut before the recorded seal point, cuts exac
     assert.ok(cut instanceof Promise, "no cut at the seal point");
     await waitFor("the flush", () => sink.flushes.length === 1);
     assert.deepEqual(sink.seen[0]?.sealAt, { ino: 1, offset: 30 });
+    // A row that comes while the cut waits for its confirms waits too: it is
+    // neither refused (it would be skipped) nor let through (it would join
+    // a batch sealed at another point).
+    const during = keeper.enter(row(1, 40, 5));
+    assert.ok(during instanceof Promise, "a row was refused or let through during a cut");
     sink.flushes[0]();
     await cut;
-    assert.equal(keeper.enter(row(1, 40, 5)), true);
+    assert.equal(await during, true);
     keeper.done(row(1, 40, 5));
     await waitFor("a timer cut after the replay", () => sink.flushes.length === 2);
     assert.deepEqual(sink.seen[1]?.sealAt, { ino: 1, offset: 40 });
