@@ -3,11 +3,20 @@
  * started again with the same state file stores each row exactly once,
  * counted through the collector's query API and the broker's topic; a
  * rotated or truncated input starts over. Real processes: `broker` and
- * `collect` (one process or two) and `gputel stream`.
+ * `collect` (one process or two) or nats-server, and `gputel stream`.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { getJson, Gputel, startAllInOne, startBrokerAndCollector, waitUntil } from "./_harness.ts";
+import {
+  freePort,
+  getJson,
+  Gputel,
+  startAllInOne,
+  startBrokerAndCollector,
+  waitForHttp,
+  waitUntil,
+} from "./_harness.ts";
+import { NatsServer, natsTest } from "./_nats.ts";
 import { storedSeqCounts } from "./_stored.ts";
 import { decodeState, type PathState } from "../../src/stream/resume_state.ts";
 
@@ -38,12 +47,6 @@ async function brokerHolds(admin: number): Promise<number> {
   }
 }
 
-/** Waits until the collector stores all of 1..n, then returns how often it stored each. */
-async function storedAll(api: number, n: number): Promise<Map<number, number>> {
-  await waitUntil(`${n} rows stored`, async () => (await storedSeqCounts(api)).size >= n, 60_000);
-  return await storedSeqCounts(api);
-}
-
 const once = (n: number) => Array.from({ length: n }, (_, i) => [i + 1, 1]);
 const sorted = (counts: Map<number, number>) => [...counts.entries()].sort((a, b) => a[0] - b[0]);
 
@@ -54,13 +57,29 @@ const streamArgs = (port: number, csv: string, state: string) => [
 ];
 
 /**
- * Starts a streamer at 400 rows/s and returns it once 1,000 rows are stored:
- * mid-file, after at least two cuts (one a second).
+ * Starts a streamer at 200 rows/s and returns it once 600 rows are stored:
+ * mid-file (7 s before its end, room for a loaded host), after two cuts or
+ * more (one a second).
  */
-async function streamHalf(args: string[], api: number): Promise<Gputel> {
-  const proc = new Gputel([...args, "--rate", "400"]);
-  await waitUntil("1000 rows stored", async () => (await storedSeqCounts(api)).size >= 1_000);
+async function streamPart(args: string[], api: number): Promise<Gputel> {
+  const proc = new Gputel([...args, "--rate", "200"]);
+  await waitUntil("600 rows stored", async () => (await storedSeqCounts(api)).size >= 600);
   return proc;
+}
+
+/**
+ * Waits until the collector stores all of 1..n and its count holds still
+ * for a second, then returns how often it stored each.
+ */
+async function storedAll(api: number, n: number): Promise<Map<number, number>> {
+  await waitUntil(`${n} rows stored`, async () => (await storedSeqCounts(api)).size >= n, 60_000);
+  const total = async () => [...(await storedSeqCounts(api)).values()].reduce((a, b) => a + b, 0);
+  for (let last = await total();;) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const now = await total();
+    if (now === last) return await storedSeqCounts(api);
+    last = now;
+  }
 }
 
 Deno.test("a streamer SIGKILLed mid-file, with its broker, and restarted with its --state stores each row exactly once", async () => {
@@ -72,7 +91,7 @@ Deno.test("a streamer SIGKILLed mid-file, with its broker, and restarted with it
   await Deno.writeTextFile(csv, HEADER + rows(1, TOTAL));
   const args = streamArgs(procs.port, csv, state);
   try {
-    const first = await streamHalf(args, procs.api);
+    const first = await streamPart(args, procs.api);
     first.kill("SIGKILL");
     await first.wait();
     const held = await brokerHolds(procs.admin);
@@ -110,16 +129,21 @@ Deno.test("without the persisted producer id, the same restart stores each in-fl
   await Deno.writeTextFile(csv, HEADER + rows(1, TOTAL));
   const args = streamArgs(server.port, csv, state);
   try {
-    const first = await streamHalf(args, server.api);
+    const first = await streamPart(args, server.api);
     first.kill("SIGKILL");
     await first.wait();
-    const beyond = (await brokerHolds(server.admin)) - (await stateOf(state)).rows;
+    const held = await brokerHolds(server.admin);
+    const beyond = held - (await stateOf(state)).rows;
     assert.ok(beyond > 0);
     const text = await Deno.readTextFile(state);
     await Deno.writeTextFile(state, text.replace(/"producer": "\d+"/, `"producer": "12345"`));
     const second = await new Gputel([...args, "--rate", "0"]).wait();
     assert.equal(second.code, 0, second.output);
-    assert.equal(await brokerHolds(server.admin), TOTAL + beyond);
+    assert.equal(
+      await brokerHolds(server.admin),
+      TOTAL + beyond,
+      `held ${held}, state ${await Deno.readTextFile(state)}\n${first.output}\n${second.output}`,
+    );
     const counts = await storedAll(server.api, TOTAL);
     assert.equal(counts.size, TOTAL);
     assert.equal([...counts.values()].filter((n) => n === 2).length, beyond);
@@ -146,7 +170,7 @@ Deno.test("a streamer SIGTERMed mid-file records every row it sent and continues
     await t.step(
       "SIGTERM: the state holds exactly what was stored, and the restart the rest",
       async () => {
-        const first = await streamHalf(args, server.api);
+        const first = await streamPart(args, server.api);
         first.kill("SIGTERM");
         const { code, output } = await first.wait();
         assert.equal(code, 0, output);
@@ -157,7 +181,7 @@ Deno.test("a streamer SIGTERMed mid-file records every row it sent and continues
         assert.equal(
           recorded.line,
           recorded.rows + 2,
-          "line of the next row: header and rows before",
+          `line of the next row: header and rows before (${JSON.stringify(recorded)})\n${output}`,
         );
         await rerun(
           new RegExp(`resuming .* after line ${recorded.rows + 1} \\(byte ${recorded.offset}\\)`),
@@ -190,6 +214,55 @@ Deno.test("a streamer SIGTERMed mid-file records every row it sent and continues
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+natsTest(
+  "over NATS JetStream, a streamer SIGKILLed mid-file and restarted with its --state stores each row exactly once (same message ids)",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-resume-nats-" });
+    const nats = await NatsServer.start(dir);
+    const api = freePort();
+    const collector = new Gputel([
+      ...[
+        "collect",
+        "--broker",
+        nats.url,
+        "--data-dir",
+        join(dir, "data"),
+        "--api-port",
+        String(api),
+      ],
+    ]);
+    const csv = join(dir, "dcgm.csv");
+    const state = join(dir, "stream.state.json");
+    await Deno.writeTextFile(csv, HEADER + rows(1, TOTAL));
+    const args = [
+      ...["stream", "--csv", csv, "--broker", nats.url, "--no-loop"],
+      ...["--state", state, "--batch", "10", "--workers", "1"],
+    ];
+    try {
+      await waitForHttp(`http://127.0.0.1:${api}/health`, collector);
+      const first = await streamPart(args, api);
+      first.kill("SIGKILL");
+      await first.wait();
+      const second = await new Gputel([...args, "--rate", "0"]).wait();
+      assert.equal(second.code, 0, second.output);
+      assert.match(
+        second.output,
+        /resuming .*dcgm\.csv after line \d+ \(byte \d+\), as producer [0-9a-f-]+, replaying/,
+      );
+      // JetStream acked the resent batches as duplicates of the first run's.
+      const duplicates = Number(
+        /JetStream publish acks .*duplicates=(\d+)/.exec(second.output)?.[1],
+      );
+      assert.ok(duplicates > 0, second.output);
+      assert.deepEqual(sorted(await storedAll(api, TOTAL)), once(TOTAL));
+    } finally {
+      await collector[Symbol.asyncDispose]();
+      await nats[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 Deno.test("a damaged --state file stops the start with exit 2, naming it and what to do", async () => {
   const dir = await Deno.makeTempDir({ prefix: "gputel-e2e-resume-bad-" });
