@@ -144,3 +144,30 @@ const REAL_EXPORT_CASE: ExportCase = {
 export function exportCases(): ExportCase[] {
   return HAS_REAL_EXPORT ? [GENERATED_EXPORT, REAL_EXPORT_CASE] : [GENERATED_EXPORT];
 }
+
+/**
+ * Runs `deno run --allow-all SCRIPT ARGS…` from the repository root once per case and asserts
+ * each exits 2 with `NAME: WHY` followed by the `usage: deno task NAME` line on stderr.
+ */
+export async function assertUsageRefusals(
+  script: string,
+  name: string,
+  cases: readonly (readonly [readonly string[], string])[],
+): Promise<void> {
+  const root = fileURLToPath(new URL("../", import.meta.url));
+  for (const [args, why] of cases) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", script, ...args],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    if (out.code !== 2) throw new Error(`${script} ${args.join(" ")}: exit ${out.code}\n${stderr}`);
+    if (!stderr.includes(`${name}: ${why}\nusage: deno task ${name}`)) {
+      throw new Error(
+        `${script} ${args.join(" ")}: stderr lacks "${name}: ${why}" + usage\n${stderr}`,
+      );
+    }
+  }
+}

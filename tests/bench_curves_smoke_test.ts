@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertUsageRefusals } from "./_helpers.ts";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -58,21 +59,9 @@ Deno.test("deno task curves --smoke measures every curve and writes its JSON and
 });
 
 Deno.test("deno task curves refuses an unknown argument or curve with exit 2 and the usage", async () => {
-  for (
-    const [args, why] of [
-      [["--ful"], "unknown argument --ful"],
-      [["--only", "brokr"], "unknown curve brokr in --only"],
-      [["--out"], "--out needs a value"],
-    ] as const
-  ) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "bench/curves/main.ts", ...args],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 2, stderr);
-    assert.ok(stderr.includes(`curves: ${why}\nusage: deno task curves`), stderr);
-  }
+  await assertUsageRefusals("bench/curves/main.ts", "curves", [
+    [["--ful"], "unknown argument --ful"],
+    [["--only", "brokr"], "unknown curve brokr in --only"],
+    [["--out"], "--out needs a value"],
+  ]);
 });

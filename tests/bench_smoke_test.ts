@@ -1,5 +1,6 @@
 import { HAS_NATS } from "./e2e/_nats.ts";
 import assert from "node:assert/strict";
+import { assertUsageRefusals } from "./_helpers.ts";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -70,21 +71,9 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
 });
 
 Deno.test("deno task bench refuses an unknown argument or scenario with exit 2 and the usage", async () => {
-  for (
-    const [args, why] of [
-      [["--ful"], "unknown argument --ful"],
-      [["--only", "gputl"], "unknown scenario gputl in --only"],
-      [["--json"], "--json needs a value"],
-    ] as const
-  ) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "bench/main.ts", ...args],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 2, stderr);
-    assert.ok(stderr.includes(`bench: ${why}\nusage: deno task bench`), stderr);
-  }
+  await assertUsageRefusals("bench/main.ts", "bench", [
+    [["--ful"], "unknown argument --ful"],
+    [["--only", "gputl"], "unknown scenario gputl in --only"],
+    [["--json"], "--json needs a value"],
+  ]);
 });
