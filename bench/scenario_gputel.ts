@@ -60,6 +60,8 @@ export async function benchGputel(
           ...target,
           "--count",
           String(run.messages),
+          // A lone subscriber stops at the count; several stop when idle.
+          ...(run.subs === 1 ? ["--idle-ms", "0"] : []),
         ]),
     );
     for (const s of subs) await s.json();

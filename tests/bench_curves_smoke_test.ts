@@ -23,7 +23,10 @@ Deno.test("deno task curves --smoke measures every curve and writes its JSON and
       stdout: "piped",
       stderr: "piped",
     }).output();
-    assert.ok(run.success, new TextDecoder().decode(run.stderr).slice(-3000));
+    const stderr = new TextDecoder().decode(run.stderr);
+    // A failed curve's own line first: later curves' progress would push it out of the tail.
+    const failures = stderr.split("\n").filter((l) => l.includes(" failed: ")).join("\n");
+    assert.ok(run.success, `${failures.slice(0, 3000)}\n…\n${stderr.slice(-1500)}`);
     for (const curve of CURVES) {
       const report = JSON.parse(await Deno.readTextFile(`${out}/${curve}.json`));
       assert.equal(report.curve, curve);
