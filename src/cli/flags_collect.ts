@@ -4,7 +4,7 @@
  * @module
  */
 import { DEFAULT_MAX_WINDOW_MS } from "../api/query_window.ts";
-import { DEFAULT_MAX_ENTRIES } from "../query/memory_window.ts";
+import { DEFAULT_MAX_ENTRIES, DEFAULT_MAX_MEMORY } from "../query/memory_window.ts";
 import { DEFAULT_GROUP } from "../client/source.ts";
 import type { AnyFlagSpec } from "./flag_spec.ts";
 import { NAME } from "./_flag_values.ts";
@@ -50,7 +50,7 @@ export const COLLECT_FLAGS: readonly AnyFlagSpec[] = [
     key: "maxMemory",
     type: "int",
     roles: ["collect", "api"],
-    default: 1_000_000,
+    default: DEFAULT_MAX_MEMORY,
     help: "most records in memory over all GPUs (api: per dir)",
     expect: "an integer from 1 to 1000000000 (records)",
     parse: (text) => parseIntInRange(text, 1, 1_000_000_000),

@@ -10,10 +10,11 @@
  */
 import { join } from "node:path";
 import type { BrokerAddress } from "../client/link.ts";
-import type { Source } from "../client/source.ts";
+import { DEFAULT_GROUP, type Source } from "../client/source.ts";
 import { Subscriber } from "../client/subscriber.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
+import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { TelemetryQuery } from "../query/query.ts";
 import { type CollectCounters, DeliveryRounds, type QueuedDelivery } from "./delivery_round.ts";
 import { RoundQueue } from "./round_queue.ts";
@@ -99,8 +100,8 @@ export class Collector {
 
   private constructor(o: CollectorOptions, store: CollectorStore) {
     this.#o = o;
-    this.topic = o.topic ?? "telemetry";
-    this.group = o.group ?? "collectors";
+    this.topic = o.topic ?? DEFAULT_TOPIC;
+    this.group = o.group ?? DEFAULT_GROUP;
     this.store = store;
     this.query = new TelemetryQuery([store.reads]);
     const rounds = new DeliveryRounds({

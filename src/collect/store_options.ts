@@ -21,7 +21,7 @@ export interface CollectorStoreOptions {
   maxEntries?: number;
   /**
    * Records kept in memory over all GPUs; least recently updated GPUs lose theirs first.
-   * @default {500000}
+   * @default {DEFAULT_MAX_MEMORY}
    */
   maxMemory?: number;
   /**

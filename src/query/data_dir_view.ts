@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { CHECKPOINT_FILE_NAME } from "../datadir/checkpoint.ts";
 import { CollectorDirView } from "./collector_dir_view.ts";
+import { DEFAULT_MAX_MEMORY } from "./memory_window.ts";
 import { TelemetryQuery, type TelemetryReader } from "./query.ts";
 import { type TelemetrySource } from "./source.ts";
 
@@ -26,7 +27,7 @@ export interface DataDirViewOptions {
   maxEntries?: number;
   /**
    * Records kept in memory per collector dir.
-   * @default {500000}
+   * @default {DEFAULT_MAX_MEMORY}
    */
   maxMemory?: number;
   /**
@@ -64,7 +65,7 @@ export function resolveDataDirViewOptions(
     throw new RangeError(`DataDirView: minRefreshMs must be a number >= 0, got ${minRefreshMs}`);
   }
   const maxEntries = options.maxEntries ?? 1000;
-  const maxMemory = options.maxMemory ?? 500_000;
+  const maxMemory = options.maxMemory ?? DEFAULT_MAX_MEMORY;
   for (const [field, value] of Object.entries({ maxEntries, maxMemory })) {
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new RangeError(`DataDirView: ${field} must be an integer >= 1, got ${value}`);

@@ -65,7 +65,7 @@ export interface MemoryWindowOptions {
   /**
    * Records kept over all GPUs; past it the least recently updated GPU
    * loses its oldest records first.
-   * @default {500000}
+   * @default {DEFAULT_MAX_MEMORY}
    */
   maxMemory?: number;
 }
@@ -73,7 +73,7 @@ export interface MemoryWindowOptions {
 /** Default of {@linkcode MemoryWindowOptions.maxEntries}. */
 export const DEFAULT_MAX_ENTRIES = 1000;
 /** Default of {@linkcode MemoryWindowOptions.maxMemory}. */
-export const DEFAULT_MAX_MEMORY = 500_000;
+export const DEFAULT_MAX_MEMORY = 1_000_000;
 
 /**
  * Fills in defaults and checks {@linkcode MemoryWindowOptions}.

@@ -170,7 +170,7 @@ Deno.test("GET /health, /stats and /memory-stats report readiness, counters and 
     }]);
     assertEquals(await (await app.request("/memory-stats")).json(), {
       max_entries_per_gpu: 5,
-      max_records: 500_000,
+      max_records: 1_000_000,
       records: 7,
       gpus: 3,
       gpus_in_memory: 3,

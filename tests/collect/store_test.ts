@@ -288,7 +288,7 @@ Deno.test("resolveCollectorStoreOptions fills defaults and names the bad field",
   const resolved = resolveCollectorStoreOptions({ dir: "d" });
   assertEquals(
     [resolved.maxEntries, resolved.maxMemory, resolved.fsync, resolved.indexEvery],
-    [1000, 500_000, true, 64],
+    [1000, 1_000_000, true, 64],
   );
   for (
     const [options, message] of [

@@ -32,7 +32,7 @@ Deno.test("MemoryWindow keeps the newest maxEntries records per GPU", () => {
   assertEquals(window.evictedMaxTs("nope"), -Infinity);
   assertEquals(window.memoryStats(), {
     max_entries_per_gpu: 3,
-    max_records: 500_000,
+    max_records: 1_000_000,
     records: 3,
     gpus: 1,
     gpus_in_memory: 1,
@@ -100,7 +100,7 @@ Deno.test("MemoryWindow stays correct over many evictions (compaction)", () => {
 });
 
 Deno.test("resolveMemoryWindowOptions fills defaults and names the bad field", () => {
-  assertEquals(resolveMemoryWindowOptions(), { maxEntries: 1000, maxMemory: 500_000 });
+  assertEquals(resolveMemoryWindowOptions(), { maxEntries: 1000, maxMemory: 1_000_000 });
   assertThrows(() => new MemoryWindow({ maxEntries: 0 }), {
     name: "RangeError",
     message: "MemoryWindow: maxEntries must be an integer >= 1, got 0",
