@@ -66,6 +66,16 @@ export interface ClientReport {
   latencies?: number[];
 }
 
+/** A subscriber's report: `messages` received from `start` to `end`, with its latency samples. */
+export function subReport(
+  messages: number,
+  start: number,
+  end: number,
+  sampler: LatencySampler,
+): ClientReport {
+  return { role: "sub", messages, start, end, latencies: sampler.samples };
+}
+
 /** Keeps at most `max` latency samples, evenly from the whole run. */
 export class LatencySampler {
   readonly samples: number[] = [];

@@ -19,6 +19,7 @@ import {
   nowMs,
   stamp,
   stampAt,
+  subReport,
   YIELD_EVERY,
   yieldToEventLoop,
 } from "./_stats.ts";
@@ -100,13 +101,6 @@ if (role === "pub") {
     if (n >= count) break;
   }
   clearInterval(idle);
-  const report: ClientReport = {
-    role: "sub",
-    messages: n,
-    start,
-    end: last,
-    latencies: sampler.samples,
-  };
-  console.log(JSON.stringify(report));
+  console.log(JSON.stringify(subReport(n, start, last, sampler)));
   await sub.close();
 }

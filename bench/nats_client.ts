@@ -17,6 +17,7 @@ import {
   nowMs,
   stamp,
   stampOf,
+  subReport,
   YIELD_EVERY,
 } from "./_stats.ts";
 
@@ -75,7 +76,7 @@ function receiver() {
       return ++n >= count;
     },
     report(): ClientReport {
-      return { role: "sub", messages: n, start, end: last, latencies: sampler.samples };
+      return subReport(n, start, last, sampler);
     },
   };
 }

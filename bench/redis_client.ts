@@ -6,7 +6,15 @@
  * @module
  */
 import { createClient, RESP_TYPES } from "redis";
-import { arg, type ClientReport, LatencySampler, nowMs, stamp, stampOf } from "./_stats.ts";
+import {
+  arg,
+  type ClientReport,
+  LatencySampler,
+  nowMs,
+  stamp,
+  stampOf,
+  subReport,
+} from "./_stats.ts";
 
 const [mode, ...rest] = Deno.args;
 const port = Number(arg(rest, "port"));
@@ -57,13 +65,6 @@ if (mode === "setup") {
     await client.xAck(STREAM, "g", entries.map((e) => e.id));
     n += entries.length;
   }
-  const report: ClientReport = {
-    role: "sub",
-    messages: n,
-    start,
-    end: last,
-    latencies: sampler.samples,
-  };
-  console.log(JSON.stringify(report));
+  console.log(JSON.stringify(subReport(n, start, last, sampler)));
 }
 await client.quit();
