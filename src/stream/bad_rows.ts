@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { BadRow } from "./csv_errors.ts";
+import { DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
 
 /** Default `--max-bad-rows`. */
 export const DEFAULT_MAX_BAD_ROWS = 1_000;
@@ -69,4 +71,13 @@ export class BadRowRun {
   good(): void {
     this.#run = 0;
   }
+}
+
+/** The warning's reason for skipping `bad`, naming the limit a too-long record broke. */
+export function describeBadRow(bad: BadRow, maxRecordBytes = DEFAULT_MAX_RECORD_CHARS): string {
+  if (bad.reason === "field_count") return `expected ${bad.expected} fields, got ${bad.got}`;
+  if (bad.reason === "record_too_long") {
+    return `record is longer than --max-record-bytes ${maxRecordBytes}`;
+  }
+  return bad.reason.replaceAll("_", " ");
 }

@@ -20,10 +20,10 @@ import {
   DEFAULT_BUFFER_MESSAGES,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_PROGRESS_MS,
-  settleWithin,
   type StreamPublisher,
 } from "./role.ts";
 import { inShard, matchesFilters } from "./row_filter.ts";
+import { settleWithin } from "./settle.ts";
 import { DEFAULT_DURATION_MS } from "./workers.ts";
 import { encodeMessage } from "./row_message.ts";
 import type { LiveSample } from "./sources/source.ts";
