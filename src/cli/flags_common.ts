@@ -11,7 +11,7 @@ import { DEFAULT_ADMIN_PORT, DEFAULT_PORT } from "../broker/server_options.ts";
 import { DEFAULT_API_PORT, DEFAULT_HOST } from "../net/serve.ts";
 import { DEFAULT_LOG_FORMAT, type LogFormat } from "../obs/log.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
-import { DEFAULT_WORKERS } from "../stream/role.ts";
+import { DEFAULT_WORKERS } from "../stream/role_options.ts";
 
 /** Flags shared by several roles: listeners, data dir, broker address, topic, workers, log format. */
 export const COMMON_FLAGS: readonly AnyFlagSpec[] = [

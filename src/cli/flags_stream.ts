@@ -11,7 +11,7 @@ import {
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_LOOP,
   DEFAULT_RATE,
-} from "../stream/role.ts";
+} from "../stream/role_options.ts";
 import { DEFAULT_DURATION_MS } from "../stream/workers.ts";
 import { parseDuration } from "./duration.ts";
 import { parseSize } from "./size.ts";

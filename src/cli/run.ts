@@ -9,7 +9,7 @@
 import type { BrokerRole } from "../broker/role.ts";
 import type { CollectRole } from "../roles/collect.ts";
 import type { Logger } from "../obs/log.ts";
-import type { StreamResult } from "../stream/role.ts";
+import type { StreamResult } from "../stream/role_options.ts";
 import type { CliRun } from "./parse.ts";
 import type { Role } from "./roles.ts";
 import {

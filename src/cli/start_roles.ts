@@ -18,7 +18,7 @@ import type { CollectRole } from "../roles/collect.ts";
 import { isLoopbackHost } from "../net/token.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
-import type { StreamResult } from "../stream/role.ts";
+import type { StreamResult } from "../stream/role_options.ts";
 import { streamStateFile } from "./check_file.ts";
 import { isNats } from "./flags_nats.ts";
 import type { NatsTransport } from "./nats_transport.ts";

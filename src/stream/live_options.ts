@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../obs/log.ts";
-import type { StreamPublisher, StreamResult } from "./role.ts";
+import type { StreamPublisher, StreamResult } from "./role_options.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";
 import type { LiveSource } from "./sources/source.ts";
 

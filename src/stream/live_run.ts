@@ -21,7 +21,7 @@ import {
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_PROGRESS_MS,
   type StreamPublisher,
-} from "./role.ts";
+} from "./role_options.ts";
 import { inShard, matchesFilters } from "./row_filter.ts";
 import { settleWithin } from "./settle.ts";
 import { DEFAULT_DURATION_MS } from "./workers.ts";

@@ -12,18 +12,6 @@ import { CsvStreamRun } from "./csv_stream_run.ts";
 import type { StreamResult, StreamRoleOptions } from "./role_options.ts";
 import { StreamRun } from "./stream_run.ts";
 
-export {
-  DEFAULT_BUFFER_MESSAGES,
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  DEFAULT_LOOP,
-  DEFAULT_PROGRESS_MS,
-  DEFAULT_RATE,
-  DEFAULT_WORKERS,
-  type StreamPublisher,
-  type StreamResult,
-  type StreamRoleOptions,
-} from "./role_options.ts";
-
 /**
  * Runs the streamer until the file ends (`loop: false`), the duration passes,
  * or the signal aborts; then waits for confirms: after the file's end as long

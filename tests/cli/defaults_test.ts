@@ -43,7 +43,7 @@ import {
   DEFAULT_LOOP,
   DEFAULT_RATE,
   DEFAULT_WORKERS,
-} from "../../src/stream/role.ts";
+} from "../../src/stream/role_options.ts";
 import { DEFAULT_NVML_LIB } from "../../src/stream/sources/nvml_ffi.ts";
 import { DEFAULT_LIVE_INTERVAL_MS } from "../../src/stream/sources/source.ts";
 import { DEFAULT_DURATION_MS } from "../../src/stream/workers.ts";
@@ -155,6 +155,9 @@ Deno.test("the flag table loads no npm package: a stream-only process parses its
     modules: { specifier: string }[];
   };
   const specifiers = graph.modules.map((m) => m.specifier);
-  assert.ok(specifiers.some((s) => s.endsWith("/src/stream/role.ts")), "graph looks incomplete");
+  assert.ok(
+    specifiers.some((s) => s.endsWith("/src/stream/role_options.ts")),
+    "graph looks incomplete",
+  );
   assert.deepEqual(specifiers.filter((s) => !s.startsWith("file:") && !s.startsWith("node:")), []);
 });

@@ -9,7 +9,8 @@
  * @module
  */
 import { dcgmHeaderLine, dcgmLines } from "../../src/stream/dcgm_generator.ts";
-import { runStream, type StreamPublisher } from "../../src/stream/role.ts";
+import { runStream } from "../../src/stream/role.ts";
+import type { StreamPublisher } from "../../src/stream/role_options.ts";
 import { silentLogger } from "../../src/obs/log.ts";
 
 const rows = Number(Deno.args[0]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runLiveStream } from "../../src/stream/live_role.ts";
-import type { StreamPublisher } from "../../src/stream/role.ts";
+import type { StreamPublisher } from "../../src/stream/role_options.ts";
 import { gpuSample, type LiveSample, type LiveSource } from "../../src/stream/sources/source.ts";
 import { createLogger } from "../../src/obs/log.ts";
 import { waitUntil } from "../_helpers.ts";

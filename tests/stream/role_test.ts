@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { CsvRowError } from "../../src/stream/csv_errors.ts";
-import { runStream, type StreamPublisher } from "../../src/stream/role.ts";
+import { runStream } from "../../src/stream/role.ts";
+import type { StreamPublisher } from "../../src/stream/role_options.ts";
 import { createLogger } from "../../src/obs/log.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { waitUntil } from "../_helpers.ts";
