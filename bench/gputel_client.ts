@@ -71,15 +71,14 @@ if (role === "pub") {
     });
   console.log(JSON.stringify({ ready: true }));
   // Members of one group split the partitions: each stops at --count or once
-  // nothing arrived for --idle-ms after its first message (0: only at --count,
-  // for a lone member, which a stall of a loaded host must not cut short).
+  // nothing arrived for --idle-ms after its first message.
   const idleMs = Number(arg(rest, "idle-ms", "1500"));
   const sampler = new LatencySampler(count / 64);
   let n = 0;
   let start = 0;
   let last = 0;
   const idle = setInterval(() => {
-    if (idleMs > 0 && n > 0 && nowMs() - last > idleMs) void sub.close();
+    if (n > 0 && nowMs() - last > idleMs) void sub.close();
   }, 100);
   let now = 0;
   const sample = (bytes: Uint8Array, at: number) => {

@@ -60,8 +60,10 @@ export async function benchGputel(
           ...target,
           "--count",
           String(run.messages),
-          // A lone subscriber stops at the count; several stop when idle.
-          ...(run.subs === 1 ? ["--idle-ms", "0"] : []),
+          // Several members stop when idle (they split the count); a lone one stops at the
+          // count, and gives up only after 30 s without a message, so a stall of a loaded
+          // host does not cut it short while a lost message still ends the run with a count.
+          ...(run.subs === 1 ? ["--idle-ms", "30000"] : []),
         ]),
     );
     for (const s of subs) await s.json();
