@@ -10,7 +10,7 @@
  */
 import { BadRequestError } from "../protocol/errors.ts";
 import type { BrokerCore } from "./core.ts";
-import type { LogStore, PartitionLoss } from "./log_store.ts";
+import type { LogStore, PartitionLoss, RetentionOptions } from "./log_store.ts";
 import type { StoredBatch } from "./partition_log.ts";
 import type { GroupOffsets } from "./store/metadata.ts";
 
@@ -30,14 +30,6 @@ export class SequenceGapError extends Error {
 const KEEP_VIEW_BYTES = 64 * 1024;
 /** A buffer at most this much larger than a blob holds only the blob's frame. */
 const OWN_BUFFER_SLACK = 64 * 1024;
-
-/** Retention limits; 0 disables a limit. */
-export interface RetentionOptions {
-  /** Delete closed segments whose newest batch is older than this, ms. */
-  retentionMs: number;
-  /** Keep at most this many bytes per partition (whole closed segments are deleted). */
-  retentionBytes: number;
-}
 
 /** The broker's log: the core's memory index over a {@linkcode LogStore}. */
 export class DurableLog {

@@ -7,8 +7,7 @@
  */
 import type { Logger } from "../obs/log.ts";
 import type { BrokerCore } from "./core.ts";
-import type { RetentionOptions } from "./durable_log.ts";
-import type { LogStore, PartitionLoss } from "./log_store.ts";
+import type { LogStore, PartitionLoss, RetentionOptions } from "./log_store.ts";
 import { countFrom } from "./store/high_water.ts";
 import type { GroupOffsets } from "./store/metadata.ts";
 import type { BatchLocation, RecordInput } from "./store/partition_files.ts";

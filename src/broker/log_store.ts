@@ -9,9 +9,16 @@
  * @module
  */
 import type { BrokerCore } from "./core.ts";
-import type { RetentionOptions } from "./durable_log.ts";
 import type { GroupOffsets } from "./store/metadata.ts";
 import type { RecordInput } from "./store/partition_files.ts";
+
+/** Retention limits; 0 disables a limit. */
+export interface RetentionOptions {
+  /** Delete closed segments whose newest batch is older than this, ms. */
+  retentionMs: number;
+  /** Keep at most this many bytes per partition (whole closed segments are deleted). */
+  retentionBytes: number;
+}
 
 /** A partition's losses as its store knows them. */
 export interface PartitionLoss {

@@ -10,7 +10,7 @@ import type { Logger } from "../obs/log.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/mod.ts";
 import type { BrokerCoreOptions } from "./core.ts";
-import type { RetentionOptions } from "./durable_log.ts";
+import type { RetentionOptions } from "./log_store.ts";
 import type { BrokerStorage } from "./store/storage.ts";
 
 /** Default {@linkcode BrokerServerOptions.maxConnections}. */

@@ -7,8 +7,7 @@
  * @module
  */
 
-import type { Failures } from "./telemetry_merge.ts";
-import type { UpstreamClient } from "./upstream.ts";
+import type { Failures, UpstreamClient } from "./upstream.ts";
 
 /** A collector: its id and where it answers now. */
 export interface Member {

@@ -23,12 +23,8 @@ import type { ApiReader } from "../reader.ts";
 import { recordDigest } from "./dedup.ts";
 import { mergeMetrics } from "./metrics_merge.ts";
 import { SnapshotSource } from "./snapshot_source.ts";
-import {
-  CollectorsUnavailableError,
-  type Failures,
-  mergeTelemetryPage,
-} from "./telemetry_merge.ts";
-import type { UpstreamClient } from "./upstream.ts";
+import { CollectorsUnavailableError, mergeTelemetryPage } from "./telemetry_merge.ts";
+import type { Failures, UpstreamClient } from "./upstream.ts";
 import type { CollectorIds } from "./collector_ids.ts";
 
 /** Problem type of a 503 caused by collectors that did not answer. */

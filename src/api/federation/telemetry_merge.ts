@@ -19,9 +19,7 @@ import {
 } from "./federated_cursor.ts";
 import type { Member } from "./collector_ids.ts";
 import { FeedFailedError, type PageFetcher, TelemetryFeed } from "./telemetry_feed.ts";
-
-/** Collectors that failed, by base URL (or id, when it has no address now), with what went wrong. */
-export type Failures = Map<string, string>;
+import type { Failures } from "./upstream.ts";
 
 /** What {@linkcode mergeTelemetryPage} returns. */
 export interface MergedPage {

@@ -12,6 +12,9 @@ export type UpstreamResult<T> =
   | { kind: "missing"; url: string }
   | { kind: "failed"; url: string; reason: string };
 
+/** Collectors that failed, by base URL (or id, when it has no address now), with what went wrong. */
+export type Failures = Map<string, string>;
+
 /** Options of {@linkcode UpstreamClient}. */
 export interface UpstreamClientOptions {
   /** A collector that has not answered within this many ms has failed. @default {2000} */

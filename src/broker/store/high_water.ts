@@ -18,7 +18,7 @@
  */
 import { join } from "node:path";
 import { type FileLayer, writeFileDurably } from "../../fs/file_layer.ts";
-import type { FsyncPolicy } from "./storage.ts";
+import type { FsyncPolicy } from "./storage_options.ts";
 
 /** Offsets reserved ahead of the log end per high-water write. */
 export const OFFSET_RESERVE = 1 << 20;

@@ -28,7 +28,7 @@ import {
 } from "./metadata.ts";
 import { PartitionFiles } from "./partition_files.ts";
 import type { SegmentRepair } from "./segment.ts";
-import type { FsyncPolicy } from "./storage.ts";
+import type { FsyncPolicy } from "./storage_options.ts";
 
 /** A topic found on disk. */
 export interface RecoveredTopic {
