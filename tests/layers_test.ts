@@ -1,7 +1,9 @@
 /**
  * The layering of `src/`, written down once: a module imports only from its
- * own layer or the layers below it (type-only imports included), and no
- * chain of runtime imports comes back to where it started. Imports are read
+ * own layer or the layers below it, and no chain of imports comes back to
+ * where it started (type-only imports included in both: a type-only cycle
+ * is still two modules that cannot be read one without the other, and the
+ * next value import along it makes it a runtime cycle). Imports are read
  * from the source text, comments left out: `import … from`, `export … from`,
  * `import "…"` and `import("…")`.
  */
@@ -21,16 +23,9 @@ export const LAYERS: readonly (readonly string[])[] = [
 ];
 
 const SRC = new URL("../src/", import.meta.url).pathname;
-const STATEMENT =
-  /^\s*(?:import|export)\s+(type\s+)?(?:([^;]*?)\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/gm;
+const STATEMENT = /^\s*(?:import|export)\s+(?:[^;]*?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/gm;
 const DYNAMIC = /\bimport\s*\(\s*["'](\.{1,2}\/[^"']+)["']/g;
 const COMMENT = /\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm;
-
-/** One import of a module: what it names, and whether it is erased at run time. */
-interface Edge {
-  target: string;
-  typeOnly: boolean;
-}
 
 function layerOf(path: string): number {
   const top = relative(SRC, path).split("/")[0];
@@ -49,40 +44,24 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-// `{ type A, type B }`: every name is a type.
-const allTypes = (names: string | undefined) =>
-  names !== undefined && /^\{[^}]*\}$/.test(names.trim()) &&
-  names.replace(/[{}]/g, "").split(",").every((n) => n.trim() === "" || /^type\s/.test(n.trim()));
-
-/** Every import of a module's source text. */
-export function importsOf(file: string, text: string): Edge[] {
+/** The modules a module's source text imports, type-only imports included. */
+function importsOf(file: string, text: string): string[] {
   const code = text.replace(COMMENT, "");
   const at = (spec: string) => normalize(join(dirname(file), spec));
   return [
-    ...[...code.matchAll(STATEMENT)].map((m) => ({
-      target: at(m[3]),
-      typeOnly: m[1] !== undefined || allTypes(m[2]),
-    })),
-    ...[...code.matchAll(DYNAMIC)].map((m) => ({ target: at(m[1]), typeOnly: false })),
+    ...[...code.matchAll(STATEMENT)].map((m) => at(m[1])),
+    ...[...code.matchAll(DYNAMIC)].map((m) => at(m[1])),
   ];
 }
 
-/** Every module of `src/` → its imports of modules of `src/`. */
-async function importGraph(): Promise<Map<string, Edge[]>> {
-  const graph = new Map<string, Edge[]>();
+/** Every module of `src/` → the modules of `src/` it imports. */
+async function importGraph(): Promise<Map<string, string[]>> {
+  const graph = new Map<string, string[]>();
   for (const file of await sourceFiles(SRC)) {
-    const edges = importsOf(file, await Deno.readTextFile(file));
-    graph.set(file, edges.filter((e) => e.target.startsWith(SRC) && e.target.endsWith(".ts")));
+    const imports = importsOf(file, await Deno.readTextFile(file));
+    graph.set(file, imports.filter((target) => target.startsWith(SRC) && target.endsWith(".ts")));
   }
   return graph;
-}
-
-function runtimeGraph(graph: Map<string, Edge[]>): Map<string, string[]> {
-  return new Map(
-    [...graph].map((
-      [file, edges],
-    ) => [file, edges.filter((e) => !e.typeOnly).map((e) => e.target)]),
-  );
 }
 
 function cycles(graph: Map<string, string[]>): string[][] {
@@ -105,8 +84,8 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 Deno.test("no module of src/ imports from a layer above its own", async () => {
   const upward: string[] = [];
-  for (const [file, edges] of await importGraph()) {
-    for (const { target } of edges) {
+  for (const [file, imports] of await importGraph()) {
+    for (const target of imports) {
       if (layerOf(target) > layerOf(file)) {
         upward.push(`src/${relative(SRC, file)} → src/${relative(SRC, target)}`);
       }
@@ -115,11 +94,11 @@ Deno.test("no module of src/ imports from a layer above its own", async () => {
   assertEquals(upward, []);
 });
 
-Deno.test("the runtime imports of src/ have no cycle", async () => {
-  assertEquals(cycles(runtimeGraph(await importGraph())), []);
+Deno.test("the imports of src/ have no cycle, type-only imports included", async () => {
+  assertEquals(cycles(await importGraph()), []);
 });
 
-Deno.test("the layer check reads imports, sees an upward import and a cycle", () => {
+Deno.test("the layer check reads imports, sees an upward import and a cycle of type-only imports", () => {
   const a = join(SRC, "record/a.ts"), b = join(SRC, "cli/b.ts");
   assertEquals(layerOf(a) < layerOf(b), true);
   const text = [
@@ -130,12 +109,16 @@ Deno.test("the layer check reads imports, sees an upward import and a cycle", ()
     'export { v } from "./v.ts";',
     'const m = await import("./m.ts");',
   ].join("\n");
-  assertEquals(importsOf(a, text).map((e) => [relative(SRC, e.target), e.typeOnly]), [
-    ["cli/b.ts", false],
-    ["record/z.ts", true],
-    ["record/w.ts", true],
-    ["record/v.ts", false],
-    ["record/m.ts", false],
+  assertEquals(importsOf(a, text).map((target) => relative(SRC, target)), [
+    "cli/b.ts",
+    "record/z.ts",
+    "record/w.ts",
+    "record/v.ts",
+    "record/m.ts",
   ]);
-  assertEquals(cycles(new Map([[a, [b]], [b, [a]]])), [["record/a.ts", "cli/b.ts", "record/a.ts"]]);
+  const typeOnly = new Map([
+    [a, importsOf(a, 'import type { B } from "../cli/b.ts";')],
+    [b, importsOf(b, 'import {\n  type A,\n} from "../record/a.ts";')],
+  ]);
+  assertEquals(cycles(typeOnly), [["record/a.ts", "cli/b.ts", "record/a.ts"]]);
 });
