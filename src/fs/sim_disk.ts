@@ -1,4 +1,3 @@
-// deno-lint-ignore-file size/max-file-lines -- over the limit until issue 15 splits it
 /**
  * A simulated disk behind the {@linkcode FileLayer} seam, for power-cut
  * tests (the TigerBeetle / FoundationDB approach): files live in memory,
@@ -16,28 +15,8 @@
  * @module
  */
 import type { FileLayer, LayerDirEntry, LayerFile } from "./file_layer.ts";
-
-/** Thrown by every operation at and after the simulated power cut. */
-export class PowerCut extends Error {
-  /**
-   * Makes the error for a cut at `point`.
-   *
-   * @param point the sync point the power was cut at
-   */
-  constructor(point: number) {
-    super(`simulated power cut at sync point ${point}`);
-    this.name = "PowerCut";
-  }
-}
-
-type Op = { kind: "write"; at: number; bytes: Uint8Array } | { kind: "truncate"; len: number };
-
-interface Inode {
-  data: Uint8Array;
-  durable: Uint8Array;
-  /** Writes since the last sync, in order. */
-  pending: Op[];
-}
+import { SimFile, SimInode } from "./sim_file.ts";
+import { SimPower } from "./sim_power.ts";
 
 /** Options of {@linkcode SimDisk}. */
 export interface SimDiskOptions {
@@ -49,14 +28,10 @@ export interface SimDiskOptions {
 
 /** An in-memory disk with a page cache that a simulated power cut empties. */
 export class SimDisk implements FileLayer {
-  /** Sync points passed so far. */
-  syncPoints = 0;
-  /** Whether the power is off. */
-  dead = false;
-  #cutAt: number;
+  #power: SimPower;
   #random: () => number;
-  #names = new Map<string, Inode>();
-  #durableNames = new Map<string, Inode>();
+  #names = new Map<string, SimInode>();
+  #durableNames = new Map<string, SimInode>();
   #dirs = new Set<string>(["/"]);
 
   /**
@@ -65,7 +40,7 @@ export class SimDisk implements FileLayer {
    * @param options where to cut the power, and the seed of what survives it
    */
   constructor(options: SimDiskOptions = {}) {
-    this.#cutAt = options.cutAt ?? 0;
+    this.#power = new SimPower(options.cutAt ?? 0);
     let s = (options.seed ?? 1) >>> 0 || 1;
     this.#random = () => {
       s ^= s << 13;
@@ -77,45 +52,40 @@ export class SimDisk implements FileLayer {
     };
   }
 
-  #alive(): void {
-    if (this.dead) throw new PowerCut(this.#cutAt);
+  /** Sync points passed so far. */
+  get syncPoints(): number {
+    return this.#power.syncPoints;
   }
 
-  /** @internal one sync point: cuts the power when it is the chosen one */
-  syncPoint(): void {
-    this.#alive();
-    if (++this.syncPoints === this.#cutAt) {
-      this.dead = true;
-      throw new PowerCut(this.#cutAt);
-    }
+  /** Whether the power is off. */
+  get dead(): boolean {
+    return this.#power.dead;
   }
 
-  /** @internal */
-  inode(path: string): Inode {
-    this.#alive();
+  #inode(path: string): SimInode {
+    this.#power.alive();
     const node = this.#names.get(norm(path));
     if (!node) throw new Deno.errors.NotFound(`no such file: ${path}`);
     return node;
   }
 
   open(path: string, o: Deno.OpenOptions): Promise<LayerFile> {
-    this.#alive();
+    this.#power.alive();
     const p = norm(path);
     let node = this.#names.get(p);
     if (node && o.createNew) throw new Deno.errors.AlreadyExists(`exists: ${path}`);
     if (!node) {
       if (!o.create && !o.createNew) throw new Deno.errors.NotFound(`no such file: ${path}`);
       this.#parent(p);
-      node = { data: new Uint8Array(0), durable: new Uint8Array(0), pending: [] };
+      node = new SimInode();
       this.#names.set(p, node);
     }
-    const file = new SimFile(this, node, o.append === true);
-    if (o.truncate) file.truncateNow(0);
-    return Promise.resolve(file);
+    if (o.truncate) node.truncate(0);
+    return Promise.resolve(new SimFile(this.#power, node, o.append === true));
   }
 
   readFile(path: string): Promise<Uint8Array> {
-    return Promise.resolve(this.inode(path).data.slice());
+    return Promise.resolve(this.#inode(path).data.slice());
   }
 
   async writeFile(path: string, data: Uint8Array): Promise<void> {
@@ -125,7 +95,7 @@ export class SimDisk implements FileLayer {
   }
 
   async *readDir(path: string): AsyncIterable<LayerDirEntry> {
-    this.#alive();
+    this.#power.alive();
     const dir = norm(path);
     if (!this.#dirs.has(dir)) throw new Deno.errors.NotFound(`no such directory: ${path}`);
     const prefix = dir === "/" ? "/" : `${dir}/`;
@@ -144,7 +114,7 @@ export class SimDisk implements FileLayer {
   }
 
   mkdir(path: string): Promise<void> {
-    this.#alive();
+    this.#power.alive();
     let p = norm(path);
     while (p !== "/" && !this.#dirs.has(p)) {
       this.#dirs.add(p);
@@ -154,13 +124,13 @@ export class SimDisk implements FileLayer {
   }
 
   remove(path: string): Promise<void> {
-    this.inode(path);
+    this.#inode(path);
     this.#names.delete(norm(path));
     return Promise.resolve();
   }
 
   rename(from: string, to: string): Promise<void> {
-    const node = this.inode(from);
+    const node = this.#inode(from);
     this.#parent(norm(to));
     this.#names.delete(norm(from));
     this.#names.set(norm(to), node);
@@ -168,15 +138,15 @@ export class SimDisk implements FileLayer {
   }
 
   stat(path: string): Promise<{ size: number; isFile: boolean; isDirectory: boolean }> {
-    this.#alive();
+    this.#power.alive();
     const p = norm(path);
     if (this.#dirs.has(p)) return Promise.resolve({ size: 0, isFile: false, isDirectory: true });
-    return Promise.resolve({ size: this.inode(p).data.length, isFile: true, isDirectory: false });
+    return Promise.resolve({ size: this.#inode(p).data.length, isFile: true, isDirectory: false });
   }
 
   /** Makes the names in `path` durable as they are now. */
   syncDir(path: string): Promise<void> {
-    this.syncPoint();
+    this.#power.syncPoint();
     const dir = norm(path);
     const inDir = (f: string) => parentOf(f) === dir;
     for (const f of [...this.#durableNames.keys()]) if (inDir(f)) this.#durableNames.delete(f);
@@ -192,12 +162,11 @@ export class SimDisk implements FileLayer {
   reboot(): SimDisk {
     const next = new SimDisk({ seed: Math.floor(this.#random() * 2 ** 32) });
     next.#dirs = new Set(this.#dirs);
-    const images = new Map<Inode, Inode>();
+    const images = new Map<SimInode, SimInode>();
     for (const [path, node] of this.#durableNames) {
       let image = images.get(node);
       if (!image) {
-        const data = this.#writtenBack(node);
-        image = { data, durable: data, pending: [] };
+        image = new SimInode(node.writtenBack(this.#random));
         images.set(node, image);
       }
       next.#names.set(path, image);
@@ -206,106 +175,9 @@ export class SimDisk implements FileLayer {
     return next;
   }
 
-  #writtenBack(node: Inode): Uint8Array {
-    let bytes = node.durable;
-    const n = Math.floor(this.#random() * (node.pending.length + 1));
-    for (let i = 0; i < n; i++) {
-      const op = node.pending[i];
-      if (op.kind === "truncate") bytes = resize(bytes, op.len);
-      else {
-        const torn = i === n - 1 && this.#random() < 0.5;
-        const part = torn
-          ? op.bytes.subarray(0, Math.floor(this.#random() * op.bytes.length))
-          : op.bytes;
-        bytes = writeAt(bytes, op.at, part);
-      }
-    }
-    return bytes;
-  }
-
   #parent(p: string): void {
     if (!this.#dirs.has(parentOf(p))) throw new Deno.errors.NotFound(`no such directory: ${p}`);
   }
-}
-
-/** An open file of a {@linkcode SimDisk}. */
-class SimFile implements LayerFile {
-  #disk: SimDisk;
-  #node: Inode;
-  #append: boolean;
-  #pos = 0;
-
-  constructor(disk: SimDisk, node: Inode, append: boolean) {
-    this.#disk = disk;
-    this.#node = node;
-    this.#append = append;
-  }
-
-  writeSync(p: Uint8Array): number {
-    if (this.#disk.dead) throw new PowerCut(0);
-    const at = this.#append ? this.#node.data.length : this.#pos;
-    this.#node.data = writeAt(this.#node.data, at, p);
-    this.#node.pending.push({ kind: "write", at, bytes: p.slice() });
-    this.#pos = at + p.length;
-    return p.length;
-  }
-
-  write(p: Uint8Array): Promise<number> {
-    try {
-      return Promise.resolve(this.writeSync(p));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  read(p: Uint8Array): Promise<number | null> {
-    if (this.#disk.dead) return Promise.reject(new PowerCut(0));
-    const data = this.#node.data;
-    if (this.#pos >= data.length) return Promise.resolve(null);
-    const n = Math.min(p.length, data.length - this.#pos);
-    p.set(data.subarray(this.#pos, this.#pos + n));
-    this.#pos += n;
-    return Promise.resolve(n);
-  }
-
-  seek(offset: number, whence: Deno.SeekMode): Promise<number> {
-    const base = whence === Deno.SeekMode.Start
-      ? 0
-      : whence === Deno.SeekMode.Current
-      ? this.#pos
-      : this.#node.data.length;
-    this.#pos = base + offset;
-    return Promise.resolve(this.#pos);
-  }
-
-  /** @internal */
-  truncateNow(len: number): void {
-    this.#node.data = resize(this.#node.data, len);
-    this.#node.pending.push({ kind: "truncate", len });
-  }
-
-  truncate(len = 0): Promise<void> {
-    if (this.#disk.dead) return Promise.reject(new PowerCut(0));
-    this.truncateNow(len);
-    return Promise.resolve();
-  }
-
-  syncData(): Promise<void> {
-    try {
-      this.#disk.syncPoint();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    this.#node.durable = this.#node.data.slice();
-    this.#node.pending = [];
-    return Promise.resolve();
-  }
-
-  stat(): Promise<{ size: number }> {
-    return Promise.resolve({ size: this.#node.data.length });
-  }
-
-  close(): void {}
 }
 
 function norm(path: string): string {
@@ -321,16 +193,4 @@ function norm(path: string): string {
 function parentOf(p: string): string {
   const i = p.lastIndexOf("/");
   return i <= 0 ? "/" : p.slice(0, i);
-}
-
-function resize(bytes: Uint8Array, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  out.set(bytes.subarray(0, Math.min(len, bytes.length)));
-  return out;
-}
-
-function writeAt(bytes: Uint8Array, at: number, part: Uint8Array): Uint8Array {
-  const out = at + part.length > bytes.length ? resize(bytes, at + part.length) : bytes;
-  out.set(part, at);
-  return out;
 }

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { JournalFile, journalFileName } from "../../src/datadir/journal.ts";
 import { decodeJournal, encodeJournalEntry } from "../../src/datadir/journal_codec.ts";
-import { PowerCut, SimDisk } from "../../src/fs/sim_disk.ts";
+import { SimDisk } from "../../src/fs/sim_disk.ts";
+import { PowerCut } from "../../src/fs/sim_power.ts";
 
 const ROUNDS = 16;
 const DIR = "/data/c1";

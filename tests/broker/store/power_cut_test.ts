@@ -11,7 +11,8 @@ import { BrokerCore } from "../../../src/broker/core.ts";
 import { FileLogStore } from "../../../src/broker/file_log_store.ts";
 import { DurableLog } from "../../../src/broker/durable_log.ts";
 import { BrokerStorage } from "../../../src/broker/store/storage.ts";
-import { PowerCut, SimDisk } from "../../../src/fs/sim_disk.ts";
+import { SimDisk } from "../../../src/fs/sim_disk.ts";
+import { PowerCut } from "../../../src/fs/sim_power.ts";
 import { silentLogger } from "../../../src/obs/log.ts";
 import { BatchBuilder } from "../../../src/protocol/mod.ts";
 
