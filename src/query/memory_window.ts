@@ -7,35 +7,19 @@
  * @module
  */
 
-import type { MetricValue, TelemetryRecord } from "../record/telemetry_record.ts";
+import type { TelemetryRecord } from "../record/telemetry_record.ts";
+import {
+  foldRecord,
+  type GpuInfo,
+  type GpuSnapshot,
+  type GpuState,
+  newGpuState,
+  restoreGpuState,
+  snapshotGpu,
+  type WindowEntry,
+} from "./gpu_state.ts";
 
-/** One stored record with its place in its GPU's file. */
-export interface WindowEntry {
-  /** Line number of the record in its GPU's file (0-based). */
-  seq: number;
-  /** The record's timestamp in epoch milliseconds. */
-  ts: number;
-  /** The record. */
-  record: TelemetryRecord;
-}
-
-/** What is known about a GPU, kept for every GPU ever seen. */
-export interface GpuInfo {
-  /** The GPU key (uuid, or gpu_id when the source has none). */
-  id: string;
-  /** Label `hostname` of its newest record, or `null`. */
-  hostname: string | null;
-  /** Label `gpu_index` of its newest record, or `null`. */
-  gpu_index: string | null;
-  /** Label `model` of its newest record, or `null`. */
-  model: string | null;
-  /** Earliest record timestamp seen. */
-  first_seen: string;
-  /** Latest record timestamp seen. */
-  last_seen: string;
-  /** Each metric's value in the newest record that has it. */
-  latest: Record<string, MetricValue>;
-}
+export type { GpuInfo, GpuSnapshot, WindowEntry } from "./gpu_state.ts";
 
 /** Limits and usage of a {@linkcode MemoryWindow}. */
 export interface MemoryStats {
@@ -95,16 +79,6 @@ export function resolveMemoryWindowOptions(
   return resolved;
 }
 
-interface GpuState {
-  info: Omit<GpuInfo, "latest">;
-  firstTs: number;
-  lastTs: number;
-  latest: Map<string, { value: MetricValue; ts: number }>;
-  entries: WindowEntry[];
-  start: number;
-  evictedMaxTs: number;
-}
-
 /**
  * Newest records per GPU plus metadata of every GPU seen.
  *
@@ -139,39 +113,10 @@ export class MemoryWindow {
     const { record, ts } = entry;
     let state = this.#gpus.get(record.gpu_id);
     if (state === undefined) {
-      state = {
-        info: {
-          id: record.gpu_id,
-          hostname: null,
-          gpu_index: null,
-          model: null,
-          first_seen: record.timestamp,
-          last_seen: record.timestamp,
-        },
-        firstTs: ts,
-        lastTs: -Infinity,
-        latest: new Map(),
-        entries: [],
-        start: 0,
-        evictedMaxTs: -Infinity,
-      };
+      state = newGpuState(record, ts);
       this.#gpus.set(record.gpu_id, state);
     }
-    if (ts < state.firstTs) {
-      state.firstTs = ts;
-      state.info.first_seen = record.timestamp;
-    }
-    if (ts >= state.lastTs) {
-      state.lastTs = ts;
-      state.info.last_seen = record.timestamp;
-      state.info.hostname = record.labels.hostname ?? state.info.hostname;
-      state.info.gpu_index = record.labels.gpu_index ?? state.info.gpu_index;
-      state.info.model = record.labels.model ?? state.info.model;
-    }
-    for (const [name, value] of Object.entries(record.metrics)) {
-      const known = state.latest.get(name);
-      if (known === undefined || ts >= known.ts) state.latest.set(name, { value, ts });
-    }
+    foldRecord(state, record, ts);
     state.entries.push(entry);
     this.#records++;
     this.#lru.delete(record.gpu_id);
@@ -246,6 +191,26 @@ export class MemoryWindow {
    */
   evictedMaxTs(gpuId: string): number {
     return this.#gpus.get(gpuId)?.evictedMaxTs ?? -Infinity;
+  }
+
+  /** Every GPU's metadata as a snapshot, in first-seen order (see {@linkcode restoreGpu}). */
+  gpuSnapshots(): GpuSnapshot[] {
+    return [...this.#gpus.values()].map(snapshotGpu);
+  }
+
+  /**
+   * Restores a GPU's metadata from {@linkcode gpuSnapshots} of an earlier
+   * window, before any record of it is added; records of it that are not
+   * added are taken to be as recent as `evictedMaxTs`, so no time window
+   * reaching that far is answered from memory.
+   *
+   * @throws {RangeError} when the GPU is known already
+   */
+  restoreGpu(snapshot: GpuSnapshot, evictedMaxTs: number): void {
+    if (this.#gpus.has(snapshot.info.id)) {
+      throw new RangeError(`MemoryWindow.restoreGpu: GPU ${snapshot.info.id} is known already`);
+    }
+    this.#gpus.set(snapshot.info.id, restoreGpuState(snapshot, evictedMaxTs));
   }
 
   /** Whether the GPU was ever seen. */

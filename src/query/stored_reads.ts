@@ -11,6 +11,7 @@ import { scanLines } from "../datadir/jsonl_files.ts";
 import { parseRecordLine } from "../record/stored_line.ts";
 import { type IndexedFile, type ReadCounters, readWindowOrFile } from "./file_reader.ts";
 import {
+  type GpuSnapshot,
   type MemoryStats,
   MemoryWindow,
   type MemoryWindowOptions,
@@ -117,6 +118,42 @@ export class StoredReads<F extends GpuFile = GpuFile> extends WindowAnswers
       this.add(file, { seq, ts: parsed.ts, record: parsed.record });
     }, file.index.size);
     return counts;
+  }
+
+  /**
+   * Restores what an earlier process knew of a GPU (see
+   * `MemoryWindow.restoreGpu`), before any record of it is added: its file
+   * is `file`, its metadata `snapshot`, and its records not added are taken
+   * to be as recent as `evictedMaxTs`.
+   *
+   * @throws {RangeError} when the GPU is known already
+   */
+  restoreGpu(file: F, snapshot: GpuSnapshot, evictedMaxTs: number): void {
+    this.#window.restoreGpu(snapshot, evictedMaxTs);
+    this.#keys.set(snapshot.info.id, file);
+  }
+
+  /**
+   * Adds the records of the whole lines in bytes `[from.offset, upTo)` of a
+   * file its index already covers to the memory window, without indexing
+   * them again: a restart refilling the window from each file's newest lines.
+   *
+   * @param from the byte offset and `seq` of a line's start
+   * @returns the records added
+   * @throws {Error} what the file system throws
+   */
+  async refill(file: F, from: { offset: number; seq: number }, upTo: number): Promise<number> {
+    let seq = from.seq;
+    let records = 0;
+    await scanLines(file.path, upTo, (line) => {
+      const parsed = parseRecordLine(line);
+      if (parsed !== undefined) {
+        this.add(file, { seq, ts: parsed.ts, record: parsed.record });
+        records++;
+      }
+      seq++;
+    }, from.offset);
+    return records;
   }
 
   /** Forgets every record and file: the owner starts over. */

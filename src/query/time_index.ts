@@ -71,6 +71,47 @@ export class TimeIndex {
     return this.#blocks.length;
   }
 
+  /** Lines per block. */
+  get every(): number {
+    return this.#every;
+  }
+
+  /** Every block so far, as copies, in file order. */
+  blocks(): IndexBlock[] {
+    return this.#blocks.map((block) => ({ ...block }));
+  }
+
+  /**
+   * An index holding `blocks` (as {@linkcode blocks} returned them, or with
+   * `firstSeq` and `offset` left to be derived): it continues where they end.
+   *
+   * @param every lines per block
+   * @param blocks `count`, `bytes`, `minTs`, `maxTs` of each block, in file order
+   * @throws {RangeError} when `every` is out of range or a block is empty or too large
+   */
+  static restore(
+    every: number,
+    blocks: Iterable<Pick<IndexBlock, "count" | "bytes" | "minTs" | "maxTs">>,
+  ): TimeIndex {
+    const index = new TimeIndex(every);
+    for (const { count, bytes, minTs, maxTs } of blocks) {
+      if (!Number.isSafeInteger(count) || count < 1 || count > every || bytes < count) {
+        throw new RangeError(`TimeIndex.restore: bad block of ${count} lines, ${bytes} bytes`);
+      }
+      index.#blocks.push({
+        firstSeq: index.#lines,
+        offset: index.#size,
+        count,
+        bytes,
+        minTs,
+        maxTs,
+      });
+      index.#lines += count;
+      index.#size += bytes;
+    }
+    return index;
+  }
+
   /**
    * Records the next line of the file.
    *
