@@ -139,6 +139,13 @@ export class Collector {
         log.error("checkpoint failed; the journal keeps every round until one succeeds", {
           error: String(e),
         }),
+      onIndexFallback: (reason, files) =>
+        log.warn("time index snapshot not used; scanning every line of every GPU file", {
+          reason,
+          files,
+        }),
+      onIndexSnapshotError: (e) =>
+        log.warn("time index snapshot not written; a restart scans more", { error: String(e) }),
     });
     return new Collector(o, store);
   }

@@ -25,6 +25,7 @@ import { isGpuFileName } from "../datadir/file_name.ts";
 import { JournalTailView } from "../query/journal_tail_view.ts";
 import { scanLines, syncDir } from "../datadir/jsonl_files.ts";
 import { CollectorStore } from "./store.ts";
+import { removeIndexSnapshot } from "./index_snapshot.ts";
 
 /** What compaction did to one collector dir. */
 export interface CompactedDir {
@@ -201,6 +202,8 @@ async function rewriteDir(
     } finally {
       file.close();
     }
+    // The time index snapshot describes the files as they were: gone before the first rewrite.
+    if (sizes.size === 0) await removeIndexSnapshot(dir);
     await Deno.rename(tmp, path);
     sizes.set(name, bytes);
   }

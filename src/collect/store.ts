@@ -75,7 +75,10 @@ export class CollectorStore implements AsyncDisposable {
   /**
    * Opens a data dir: creates it, locks it, opens `<dir>/checkpoint.kv`, cuts
    * every GPU file back to its checkpoint, replays the journal written since,
-   * and rebuilds indexes and the memory window with one scan per file.
+   * and rebuilds indexes and the memory window: from the time index snapshot
+   * (`time_index.snap`) when it still matches the files, reading only each
+   * file's newest lines and those stored since the snapshot; else with one
+   * scan of every file (`onIndexFallback` says why).
    *
    * @throws {RangeError} when an option is out of range
    * @throws {StoreLockedError} when another collector holds the dir
@@ -105,6 +108,8 @@ export class CollectorStore implements AsyncDisposable {
         fsync: resolved.fsync,
         indexEvery: resolved.indexEvery,
         reads,
+        window: resolveMemoryWindowOptions(resolved),
+        onIndexFallback: resolved.onIndexFallback,
       });
       const stats = initialStoreStats(report);
       journal = await JournalFile.create(resolved.dir, report.journalGen, resolved.fsync);

@@ -57,6 +57,21 @@ export interface CollectorStoreOptions {
   /** Called when a background checkpoint fails (the next one retries its files). */
   onCheckpointError?: (error: unknown) => void;
   /**
+   * Most time between two time index snapshots while records come in, ms
+   * (one is also written at close). A restart scans only the lines stored
+   * since the last one; the rest of the index is read from it.
+   * @default {10000}
+   */
+  indexSnapshotMs?: number;
+  /**
+   * Called at open when GPU files exist but the time index snapshot cannot
+   * be used (missing, damaged, or not matching the files): why, and how many
+   * files are scanned whole instead.
+   */
+  onIndexFallback?: (reason: string, files: number) => void;
+  /** Called when writing a time index snapshot fails (the next one retries; nothing is lost). */
+  onIndexSnapshotError?: (error: unknown) => void;
+  /**
    * Lines per block of each file's sparse time index.
    * @default {64}
    */
@@ -70,6 +85,9 @@ export interface CollectorStoreOptions {
 
 /** Default of {@linkcode CollectorStoreOptions.maxUnflushedBytes}. */
 export const DEFAULT_MAX_UNFLUSHED_BYTES = 256 * 1024 * 1024;
+
+/** Default of {@linkcode CollectorStoreOptions.indexSnapshotMs}. */
+export const DEFAULT_INDEX_SNAPSHOT_MS = 10_000;
 
 /** Default of {@linkcode CollectorStoreOptions.fsync}. */
 export const DEFAULT_FSYNC = true;
@@ -110,6 +128,12 @@ export function resolveCollectorStoreOptions(
       options.maxUnflushedBytes ?? DEFAULT_MAX_UNFLUSHED_BYTES,
     ),
     onCheckpointError: options.onCheckpointError ?? (() => {}),
+    indexSnapshotMs: positive(
+      "indexSnapshotMs",
+      options.indexSnapshotMs ?? DEFAULT_INDEX_SNAPSHOT_MS,
+    ),
+    onIndexFallback: options.onIndexFallback ?? (() => {}),
+    onIndexSnapshotError: options.onIndexSnapshotError ?? (() => {}),
     clock: options.clock ?? systemClock,
   };
 }
@@ -154,8 +178,14 @@ export interface StoreStats extends Record<string, number> {
   recovered_removed_files: number;
   /** Files found shorter than their checkpoint at open. */
   recovered_short_files: number;
-  /** Lines unreadable at open. */
+  /** Lines unreadable (found at open, or by an earlier open and kept in the time index snapshot). */
   corrupt_lines: number;
+  /** Bytes of GPU files whose time index was restored from the snapshot at open, not scanned. */
+  recovered_index_bytes: number;
+  /** Bytes of GPU files scanned line by line at open (past the snapshot, or all without one). */
+  recovered_scanned_bytes: number;
+  /** Time index snapshots written by this process. */
+  index_snapshots: number;
   /** Epoch ms of the last completed write, 0 before the first. */
   last_write_ms: number;
   /** Reads answered from the memory window. */
@@ -191,6 +221,9 @@ export function initialStoreStats(report: RecoveryReport): StoreStats {
     recovered_removed_files: report.removedFiles,
     recovered_short_files: report.shortFiles,
     corrupt_lines: report.corruptLines,
+    recovered_index_bytes: report.indexedBytes,
+    recovered_scanned_bytes: report.scannedBytes,
+    index_snapshots: 0,
     last_write_ms: 0,
     query_memory_reads: 0,
     query_file_reads: 0,

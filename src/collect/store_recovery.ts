@@ -3,9 +3,13 @@
  * its checkpointed size (files the checkpoint does not know are removed),
  * the journal written since that checkpoint is replayed over them (see
  * `journal_replay.ts`), so a crash at any moment leaves exactly the rounds
- * whose journal entries were whole: no partial or duplicate line. Then one
- * scan per file rebuilds its time index and replays its records to the
- * caller (for the memory window).
+ * whose journal entries were whole: no partial or duplicate line. Then each
+ * file's time index and the memory window are rebuilt: from the time index
+ * snapshot when it still describes every file (`index_snapshot.ts`), reading
+ * back only each file's newest lines and the lines past the snapshot
+ * (`index_restore.ts`); else with one scan of every line of every file.
+ * Exactly-once does not depend on it: partitions' positions come from the
+ * checkpoint and the journal only.
  *
  * @module
  */
@@ -19,11 +23,16 @@ import { truncateFile } from "../datadir/jsonl_files.ts";
 import type { GpuFile, StoredReads } from "../query/stored_reads.ts";
 import { FileTail } from "./file_tail.ts";
 import { TimeIndex } from "../query/time_index.ts";
+import type { MemoryWindowOptions } from "../query/memory_window.ts";
+import { checkIndexSnapshot, readIndexSnapshot } from "./index_snapshot.ts";
+import { type RestoredFile, restoreIndexSnapshot } from "./index_restore.ts";
 
 /** A GPU file the store appends to; `index.size` is its committed size. */
 export interface StoreFile extends GpuFile {
   /** Its committed bytes not yet written to the file. */
   tail?: FileTail;
+  /** Lines indexed that were no record. */
+  corrupt?: number;
 }
 
 /** What recovery found and did. */
@@ -50,6 +59,12 @@ export interface RecoveryReport {
   journalGaps: number;
   /** The journal generation new rounds go to. */
   journalGen: number;
+  /** Bytes of GPU files whose index a time index snapshot restored (not scanned). */
+  indexedBytes: number;
+  /** Of those, bytes read back to refill the memory window. */
+  refilledBytes: number;
+  /** Bytes of GPU files scanned line by line (past the snapshot, or all without one). */
+  scannedBytes: number;
 }
 
 /** Options of {@linkcode recoverDir}. */
@@ -60,6 +75,10 @@ export interface RecoverOptions {
   indexEvery: number;
   /** The store's read side: every record read back is added to it, in file order per file. */
   reads: StoredReads<StoreFile>;
+  /** The memory window's limits: how many of the newest lines a restored index reads back. */
+  window: Required<MemoryWindowOptions>;
+  /** Called once when GPU files exist but the time index snapshot is not used: why, and how many files are scanned. */
+  onIndexFallback?: (reason: string, files: number) => void;
 }
 
 /**
@@ -87,6 +106,9 @@ export async function recoverDir(
     journalTornBytes: 0,
     journalGaps: 0,
     journalGen: 0,
+    indexedBytes: 0,
+    refilledBytes: 0,
+    scannedBytes: 0,
   };
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
@@ -120,22 +142,16 @@ export async function recoverDir(
   report.journalGen = replay.nextGen;
   const committedSizes = checkpoint.fileSizes();
   const corrections = new Map<string, number | undefined>();
+  const restored = await restoreIfIntact(dir, sizes, options, report);
   for (const name of [...sizes.keys()].sort()) {
-    const path = join(dir, name);
-    const committed = committedSizes.get(name) ?? 0;
     const actual = sizes.get(name)!;
-    const index = new TimeIndex(options.indexEvery);
-    const file: StoreFile = { name, path, index };
-    const scan = await options.reads.scan(file, actual);
-    report.records += scan.records;
-    report.corruptLines += scan.corrupt;
-    const scanned = scan.bytes;
-    if (scanned !== committed) {
+    const file = await indexFile(dir, name, actual, restored?.get(name), options, report);
+    if (file.index.size !== (committedSizes.get(name) ?? 0)) {
       // Short file, or a torn last line: keep whole lines only.
-      if (scanned < actual) await truncateFile(path, scanned, options.fsync);
-      corrections.set(name, scanned);
+      if (file.index.size < actual) await truncateFile(file.path, file.index.size, options.fsync);
+      corrections.set(name, file.index.size);
     }
-    file.tail = new FileTail(index.size);
+    file.tail = new FileTail(file.index.size);
     report.files.set(name, file);
   }
   for (const name of committedSizes.keys()) {
@@ -146,4 +162,59 @@ export async function recoverDir(
   }
   if (corrections.size > 0) await checkpoint.correct(corrections);
   return report;
+}
+
+// The dir's time index snapshot restored into `options.reads` when it is
+// intact and nothing was lost at open, else `undefined` (every file is
+// scanned then, and `onIndexFallback` says why).
+async function restoreIfIntact(
+  dir: string,
+  sizes: ReadonlyMap<string, number>,
+  options: RecoverOptions,
+  report: RecoveryReport,
+): Promise<Map<string, RestoredFile> | undefined> {
+  const snapshot = await readIndexSnapshot(dir);
+  let reason: string | undefined;
+  if (snapshot === undefined) {
+    reason = sizes.size > 0 ? "there is none" : undefined;
+  } else if ("unreadable" in snapshot) {
+    reason = snapshot.unreadable;
+  } else if (report.shortFiles > 0 || report.journalGaps > 0) {
+    reason = "files were found shorter than their checkpoint";
+  } else {
+    reason = await checkIndexSnapshot(dir, snapshot, sizes, options.indexEvery);
+    if (reason === undefined) {
+      const restore = restoreIndexSnapshot(dir, snapshot, options.reads, options.window);
+      report.records += restore.records;
+      report.corruptLines += restore.corrupt;
+      return restore.files;
+    }
+  }
+  if (reason !== undefined) options.onIndexFallback?.(reason, sizes.size);
+  return undefined;
+}
+
+// A file indexed: from its restored index, with the window refilled from
+// its newest blocks and the lines past the snapshot scanned; or scanned whole.
+async function indexFile(
+  dir: string,
+  name: string,
+  actual: number,
+  restored: RestoredFile | undefined,
+  options: RecoverOptions,
+  report: RecoveryReport,
+): Promise<StoreFile> {
+  const file = restored?.file ??
+    { name, path: join(dir, name), index: new TimeIndex(options.indexEvery) };
+  if (restored?.refill !== undefined) {
+    await options.reads.refill(file, restored.refill, file.index.size);
+    report.refilledBytes += file.index.size - restored.refill.offset;
+  }
+  report.indexedBytes += file.index.size;
+  const scan = await options.reads.scan(file, actual);
+  report.records += scan.records;
+  report.corruptLines += scan.corrupt;
+  report.scannedBytes += scan.bytes;
+  file.corrupt = (file.corrupt ?? 0) + scan.corrupt;
+  return file;
 }

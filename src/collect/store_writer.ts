@@ -14,6 +14,7 @@ import { cachedGpuFileName } from "../datadir/file_name.ts";
 import type { JournalFile } from "../datadir/journal.ts";
 import { WriteHandles } from "../datadir/jsonl_files.ts";
 import type { StoredReads } from "../query/stored_reads.ts";
+import { IndexSnapshotter } from "./index_snapshotter.ts";
 import { commitRound } from "./round_commit.ts";
 import type { StoreBatch, WriteResult } from "./round_batch.ts";
 import type { ResolvedCollectorStoreOptions, StoreStats } from "./store_options.ts";
@@ -39,6 +40,7 @@ export class StoreWriter {
   readonly #o: ResolvedCollectorStoreOptions;
   readonly #p: StoreWriterParts;
   readonly #checkpointer: Checkpointer;
+  readonly #snapshots: IndexSnapshotter;
   readonly #handles = new WriteHandles();
   readonly #fileName = cachedGpuFileName();
   #tail: Promise<unknown> = Promise.resolve();
@@ -64,15 +66,27 @@ export class StoreWriter {
       request: () => void this.#enqueue(() => this.#checkpointer.begin()).catch(() => {}),
       onError: options.onCheckpointError,
     });
+    this.#snapshots = new IndexSnapshotter({
+      dir: options.dir,
+      fsync: options.fsync,
+      intervalMs: options.indexSnapshotMs,
+      every: options.indexEvery,
+      files: parts.files,
+      reads: parts.reads,
+      onError: options.onIndexSnapshotError,
+    });
+    // Lines open scanned are indexed again at the next start unless a snapshot holds them.
+    if (parts.stats.recovered_scanned_bytes > 0) this.#snapshots.changed();
   }
 
   /** Counters of the checkpoints and the journal. */
   stats(): Pick<
     StoreStats,
-    "checkpoints" | "checkpoint_failures" | "journal_bytes" | "unflushed_bytes"
+    "checkpoints" | "checkpoint_failures" | "journal_bytes" | "unflushed_bytes" | "index_snapshots"
   > {
     const { checkpoints, checkpointFailures } = this.#checkpointer.stats;
     return {
+      index_snapshots: this.#snapshots.written,
       checkpoints,
       checkpoint_failures: checkpointFailures,
       journal_bytes: this.#checkpointer.journal.size,
@@ -112,6 +126,7 @@ export class StoreWriter {
     await this.#tail;
     if (this.#failure === undefined) await this.checkpoint().catch(() => {});
     await this.#checkpointer.close();
+    await this.#snapshots.close(this.#failure === undefined);
     this.#checkpointer.journal.close();
     this.#handles.closeAll();
   }
@@ -140,6 +155,7 @@ export class StoreWriter {
       const fileOf = await commitRound(io, plan.group, (error) => void (this.#failure = error));
       this.#index(plan.group, fileOf);
       this.#checkpointer.committed(plan.group);
+      this.#snapshots.changed();
     }
     const stats = this.#p.stats;
     for (const result of plan.results) {

@@ -3,10 +3,11 @@
  *
  * - `hold DIR`: opens a store on DIR, prints `held`, and closes it when stdin closes.
  * - `write DIR FROM TO [CHECKPOINT_MS]`: stores offsets FROM..TO of partition 0 in
- *   batches of 7 over 5 GPUs, printing `recovered BYTES FILES ENTRIES` (what
- *   recovery cut and replayed at open), then `acked N` after each batch (N =
+ *   batches of 7 over 5 GPUs, printing `recovered BYTES FILES ENTRIES INDEXED`
+ *   (what recovery cut, replayed, and took from the time index snapshot at open), then `acked N` after each batch (N =
  *   next offset), then `done`. It checkpoints every CHECKPOINT_MS (default 5)
- *   ms, so kills land in checkpoints too.
+ *   ms and writes a time index snapshot every 2 ms, so kills land in
+ *   checkpoints and in snapshot writes too.
  *
  * @module
  */
@@ -22,7 +23,19 @@ Deno.AtomicOperation.prototype.commit = async function (this: Deno.AtomicOperati
   await new Promise((resolve) => setTimeout(resolve, 3));
   return await commit.call(this);
 };
-const store = await CollectorStore.open({ dir, checkpointMs: Number(checkpointMs) });
+// Widen the window between a time index snapshot's write and its rename too.
+const rename = Deno.rename;
+Object.defineProperty(Deno, "rename", {
+  value: async (from: string | URL, to: string | URL) => {
+    if (String(from).endsWith(".tmp")) await new Promise((resolve) => setTimeout(resolve, 4));
+    return await rename(from, to);
+  },
+});
+const store = await CollectorStore.open({
+  dir,
+  checkpointMs: Number(checkpointMs),
+  indexSnapshotMs: 2,
+});
 const encoder = new TextEncoder();
 if (mode === "hold") {
   await Deno.stdout.write(encoder.encode("held\n"));
@@ -33,6 +46,7 @@ if (mode === "hold") {
     stats.recovered_truncated_bytes,
     stats.recovered_removed_files,
     stats.recovered_journal_entries,
+    stats.recovered_index_bytes,
   ];
   await Deno.stdout.write(encoder.encode(`recovered ${recovered.join(" ")}\n`));
   const end = Number(to);

@@ -4,6 +4,7 @@ import { gpuFileName } from "../../src/datadir/file_name.ts";
 import { CollectorStore } from "../../src/collect/store.ts";
 import { batch, jsonlFiles, lines, messages } from "./_store_helpers.ts";
 import { withDir as withTempDir } from "../_helpers.ts";
+import { answers, scannedAnswers, snapshotPath } from "./_index_helpers.ts";
 
 const withDir = (fn: (dir: string) => Promise<void>) => withTempDir(fn, "c1");
 
@@ -97,6 +98,7 @@ Deno.test("CollectorStore stores every offset exactly once across repeated SIGKI
     let seed = 12345;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     let kills = 0;
+    let killedInSnapshot = 0;
     const recovered: string[] = [];
     // Eight runs killed at random points, then one left to finish.
     for (let round = 0; round < 9; round++) {
@@ -139,6 +141,9 @@ Deno.test("CollectorStore stores every offset exactly once across repeated SIGKI
           await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 8)));
           child.kill("SIGKILL");
           kills++;
+          await child.status;
+          // A kill inside a time index snapshot's write leaves its temporary file.
+          if (await exists(snapshotPath(dir) + ".tmp")) killedInSnapshot++;
           break;
         }
       }
@@ -160,8 +165,21 @@ Deno.test("CollectorStore stores every offset exactly once across repeated SIGKI
     }
     assertEquals(seen.size, total);
     assertEquals([...seen.values()].every((n) => n === 1), true);
-    await using store = await CollectorStore.open({ dir, fsync: false });
-    assertEquals(store.stats().records_total, total);
-    assertEquals(store.nextOffset("t", "g", 0), total);
+    assertEquals(killedInSnapshot > 0, true, "no kill landed in a time index snapshot's write");
+    // ... and restarts after kills read indexes from a snapshot.
+    assertEquals(recovered.some((r) => Number(r.split(" ")[3]) > 0), true, recovered.join("|"));
+    let restored;
+    {
+      await using store = await CollectorStore.open({ dir, fsync: false });
+      assertEquals(store.stats().records_total, total);
+      assertEquals(store.nextOffset("t", "g", 0), total);
+      assertEquals(store.stats().recovered_scanned_bytes, 0); // the last run's snapshot
+      restored = await answers(store);
+    }
+    assertEquals(restored, await scannedAnswers(dir, DEFAULTS));
   });
 });
+
+const DEFAULTS = { fsync: false, maxEntries: 1000, maxMemory: 1_000_000, indexEvery: 64 };
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
