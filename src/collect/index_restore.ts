@@ -17,7 +17,7 @@ import type { MemoryWindowOptions } from "../query/memory_window.ts";
 import type { StoredReads } from "../query/stored_reads.ts";
 import { TimeIndex } from "../query/time_index.ts";
 import type { IndexSnapshot, SnapshotFile } from "./index_snapshot_codec.ts";
-import type { StoreFile } from "./store_recovery.ts";
+import type { StoreFile } from "./store_file.ts";
 
 /** A file restored from a snapshot, and where its memory window refill starts. */
 export interface RestoredFile {

@@ -20,7 +20,7 @@ import {
   type SnapshotFile,
   TAIL_CHECK_BYTES,
 } from "./index_snapshot_codec.ts";
-import type { StoreFile } from "./store_recovery.ts";
+import type { StoreFile } from "./store_file.ts";
 
 /** The snapshot's file name inside a collector dir. */
 export const INDEX_SNAPSHOT_FILE_NAME = "time_index.snap";

@@ -10,7 +10,7 @@
 import type { StoredReads } from "../query/stored_reads.ts";
 import type { SnapshotFile } from "./index_snapshot_codec.ts";
 import { takeIndexSnapshot, writeIndexSnapshot } from "./index_snapshot.ts";
-import type { StoreFile } from "./store_recovery.ts";
+import type { StoreFile } from "./store_file.ts";
 
 /** How an {@linkcode IndexSnapshotter} works. */
 export interface IndexSnapshotterOptions {

@@ -20,20 +20,15 @@ import { StoreDataError } from "./errors.ts";
 import { isGpuFileName } from "../datadir/file_name.ts";
 import { replayJournals } from "./journal_replay.ts";
 import { truncateFile } from "../datadir/jsonl_files.ts";
-import type { GpuFile, StoredReads } from "../query/stored_reads.ts";
+import type { StoredReads } from "../query/stored_reads.ts";
+import type { StoreFile } from "./store_file.ts";
 import { FileTail } from "./file_tail.ts";
 import { TimeIndex } from "../query/time_index.ts";
 import type { MemoryWindowOptions } from "../query/memory_window.ts";
 import { checkIndexSnapshot, readIndexSnapshot } from "./index_snapshot.ts";
 import { type RestoredFile, restoreIndexSnapshot } from "./index_restore.ts";
 
-/** A GPU file the store appends to; `index.size` is its committed size. */
-export interface StoreFile extends GpuFile {
-  /** Its committed bytes not yet written to the file. */
-  tail?: FileTail;
-  /** Lines indexed that were no record. */
-  corrupt?: number;
-}
+export type { StoreFile } from "./store_file.ts";
 
 /** What recovery found and did. */
 export interface RecoveryReport {
