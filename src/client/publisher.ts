@@ -1,4 +1,3 @@
-// deno-lint-ignore-file size/max-file-lines -- over the limit until issue 15 splits it
 /**
  * Publisher: batches messages per partition by size and linger time, sends
  * them with a bounded window of unconfirmed batches, and on broker loss
@@ -7,33 +6,23 @@
  *
  * @module
  */
-import { encodeFrame, encodeHead, ErrorCode, type Frame, FrameType } from "../protocol/mod.ts";
+import { encodeHead, ErrorCode, type Frame, FrameType } from "../protocol/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
-import { formatAddress, type Link, openLink } from "./link.ts";
+import { formatAddress, type Link } from "./link.ts";
 import { PartitionBatches } from "./partition_batches.ts";
 import { brokerProducerId, randomBrokerProducerId, startNumbering } from "./producer_numbering.ts";
 import { StorageBackoff } from "./storage_backoff.ts";
 import {
-  DEFAULT_BUFFER_BYTES,
-  type Pending,
   type PublisherCounters,
   type PublisherOptions,
   type ResolvedPublisherOptions,
   resolvePublisherOptions,
-  STORAGE_RETRY_MAX_MS,
-  STORAGE_RETRY_MS,
 } from "./publisher_options.ts";
+import { SendWindow } from "./send_window.ts";
 import type { ProducerState, ResumableSink } from "./sink.ts";
+import { openTopicLink } from "./topic_link.ts";
 import { Waiters } from "./waiters.ts";
-
-export {
-  DEFAULT_BUFFER_BYTES,
-  type PublisherCounters,
-  type PublisherOptions,
-  STORAGE_RETRY_MAX_MS,
-  STORAGE_RETRY_MS,
-};
 
 /**
  * Publishes keyed messages to one topic.
@@ -61,20 +50,18 @@ export class Publisher implements ResumableSink, AsyncDisposable {
   #batches: PartitionBatches | null = null;
   #sequences: number[] = [];
   #producerId = 0;
-  #pending = new Map<number, Pending>(); // insertion order = send order
-  #inflight = 0;
-  #nextId = 1;
+  #window: SendWindow;
   #link: Link | null = null;
   #linger: ReturnType<typeof setTimeout> | undefined;
   #backoff: StorageBackoff;
   #waiters = new Waiters();
   #fatal: Error | null = null;
   #closed = false;
-  #metadata: ((partitions: number) => void) | null = null;
   #loop: Promise<void> = Promise.resolve();
 
   private constructor(options: PublisherOptions) {
     this.#o = resolvePublisherOptions(options);
+    this.#window = new SendWindow(this.#o.window);
     this.#backoff = new StorageBackoff(this.counters, this.#o.logger, () => this.#sendMore());
     if (options.producer !== undefined) brokerProducerId(options.producer.id); // fails early
   }
@@ -184,17 +171,8 @@ export class Publisher implements ResumableSink, AsyncDisposable {
 
   #seal(p: number): void {
     const count = this.#batches!.count(p);
-    const id = this.#nextId++;
     const sequence = ++this.#sequences[p];
-    this.#pending.set(id, {
-      id,
-      partition: p,
-      sequence,
-      blob: this.#batches!.take(p),
-      count,
-      sent: false,
-      resent: false,
-    });
+    this.#window.add(p, sequence, this.#batches!.take(p), count);
     this.counters.batches++;
     this.#sendMore();
   }
@@ -202,11 +180,7 @@ export class Publisher implements ResumableSink, AsyncDisposable {
   #sendMore(): void {
     const link = this.#link;
     if (!link || link.fc.closed || this.#backoff.paused) return;
-    for (const b of this.#pending.values()) {
-      if (this.#inflight >= this.#o.window) break;
-      if (b.sent) continue;
-      b.sent = true;
-      this.#inflight++;
+    this.#window.fill((b) => {
       const head = encodeHead({
         type: FrameType.PUBLISH,
         correlationId: b.id,
@@ -218,19 +192,13 @@ export class Publisher implements ResumableSink, AsyncDisposable {
         batch: b.blob,
       });
       link.fc.send(head, b.blob);
-    }
+    });
   }
 
   #onFrame(f: Frame): void {
-    if (f.type === FrameType.METADATA_OK) {
-      this.#metadata?.(f.partitions);
-      return;
-    }
     if (f.type === FrameType.PUBLISH_OK) {
-      const b = this.#pending.get(f.correlationId);
+      const b = this.#window.confirm(f.correlationId);
       if (!b) return;
-      this.#pending.delete(f.correlationId);
-      this.#inflight--;
       this.counters.confirmed += b.count;
       this.#backoff.confirmed();
       // The broker has every byte, so the write is done with the blob.
@@ -240,12 +208,9 @@ export class Publisher implements ResumableSink, AsyncDisposable {
       return;
     }
     if (f.type === FrameType.ERROR) {
-      const b = this.#pending.get(f.correlationId);
-      if (b && f.code === ErrorCode.STORAGE) {
-        // The broker could not store it now: resend after a pause, on this connection.
-        b.sent = false;
-        b.resent = true;
-        this.#inflight--;
+      // The broker could not store it now: resend after a pause, on this connection.
+      const b = f.code === ErrorCode.STORAGE ? this.#window.refuse(f.correlationId) : undefined;
+      if (b) {
         this.counters.retried += b.count;
         this.counters.refusals++;
         this.#backoff.refused(f.message);
@@ -265,20 +230,12 @@ export class Publisher implements ResumableSink, AsyncDisposable {
     for (let attempt = 0;; attempt++) {
       if (this.#closed || this.#fatal) return;
       try {
-        const link = await openLink(this.#o.broker, {
+        const { link, partitions } = await openTopicLink(this.#o.broker, this.#o.topic, {
           clientId: this.#o.clientId,
           token: this.#o.token,
           tls: this.#o.tls,
           onFrame: (f) => this.#onFrame(f),
         });
-        const partitions = await new Promise<number>((resolve, reject) => {
-          this.#metadata = resolve;
-          link.fc.send(
-            encodeFrame({ type: FrameType.METADATA, correlationId: 0, topic: this.#o.topic }),
-          );
-          link.done.then(reject);
-        });
-        this.#metadata = null;
         if (first) {
           this.#batches = new PartitionBatches(partitions, this.#o.bufferBytes);
           const start = startNumbering(this.#o.producer, partitions, randomBrokerProducerId);
@@ -294,14 +251,7 @@ export class Publisher implements ResumableSink, AsyncDisposable {
           });
         }
         this.#link = link;
-        this.#inflight = 0;
-        for (const b of this.#pending.values()) {
-          if (b.sent) {
-            this.counters.retried += b.count;
-            b.resent = true;
-          }
-          b.sent = false;
-        }
+        this.counters.retried += this.#window.restart();
         this.#sendMore();
         return;
       } catch (err) {

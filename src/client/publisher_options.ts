@@ -1,5 +1,5 @@
 /**
- * Options, counters and the pending-batch record of {@linkcode Publisher}.
+ * Options and counters of {@linkcode Publisher}.
  *
  * @module
  */
@@ -97,22 +97,4 @@ export interface PublisherCounters {
   batches: number;
   /** Reconnections to the broker. */
   reconnects: number;
-}
-
-/** A sealed batch waiting for its confirm. */
-export interface Pending {
-  /** Publish request id. */
-  id: number;
-  /** Partition of the batch. */
-  partition: number;
-  /** This publisher's batch number in the partition: a resend carries the same one. */
-  sequence: number;
-  /** Encoded batch. */
-  blob: Uint8Array;
-  /** Messages in the batch. */
-  count: number;
-  /** Whether it was sent on the current connection. */
-  sent: boolean;
-  /** Sent more than once: an earlier write may still hold the blob, so it is not reused. */
-  resent: boolean;
 }
