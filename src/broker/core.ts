@@ -1,4 +1,3 @@
-// deno-lint-ignore-file size/max-file-lines -- over the limit until issue 15 splits it
 /**
  * The broker's state machine: topics, partitions, consumer groups, credits,
  * deadlines and dead letters. It does no I/O and reads time only from the
@@ -12,8 +11,8 @@ import { resolveBrokerCoreOptions, type ResolvedBrokerCoreOptions } from "./core
 import type { BrokerCoreOptions } from "./core_options.ts";
 import type { Output } from "./output.ts";
 import { roomForTopic } from "./topic_limits.ts";
-import type { ConsumerGroup } from "./group.ts";
-import type { Credit, DeadRange, OwnershipState } from "./group_types.ts";
+import type { Credit, OwnershipState } from "./group_types.ts";
+import { OutputQueue } from "./output_queue.ts";
 import type { PartitionLog, StoredBatch } from "./partition_log.ts";
 import { checkName, Topic } from "./topic.ts";
 
@@ -33,8 +32,7 @@ export class BrokerCore {
   /** Topics by name. */
   readonly topics = new Map<string, Topic>();
   #members = new Map<string, MemberPlace>();
-  #deadLetters: Output[] = [];
-  #dirty = new Set<string>(); // "topic\0group"
+  #queue = new OutputQueue();
 
   /**
    * Creates an empty broker core.
@@ -133,7 +131,7 @@ export class BrokerCore {
     t.counters.publishedMessages += b.count;
     t.counters.publishedBatches++;
     t.counters.publishedBytes += stored.bytes;
-    if (durable) this.#touch(t);
+    if (durable) this.#queue.topicChanged(t);
     return stored;
   }
 
@@ -149,7 +147,7 @@ export class BrokerCore {
   /** Marks a partition durable below `offset`, releasing those batches for delivery. */
   markDurable(topicName: string, partition: number, offset: number): void {
     this.#log(topicName, partition).markDurable(offset);
-    this.#touch(this.topics.get(topicName)!);
+    this.#queue.topicChanged(this.topics.get(topicName)!);
   }
 
   /**
@@ -167,7 +165,7 @@ export class BrokerCore {
     const place = this.#members.get(memberId);
     if (!place) return;
     place.topic.groups.get(place.group)!.discard(memberId, partition, start, end);
-    this.#dirty.add(dirtyKey(place.topic.name, place.group));
+    this.#queue.changed(place.topic.name, place.group);
   }
 
   /** The partition's log. @throws {BadRequestError} when it does not exist */
@@ -184,10 +182,6 @@ export class BrokerCore {
       );
     }
     return log;
-  }
-
-  #touch(t: Topic): void {
-    for (const g of t.groups.keys()) this.#dirty.add(dirtyKey(t.name, g));
   }
 
   /**
@@ -228,7 +222,7 @@ export class BrokerCore {
     if (replaced !== undefined) this.unsubscribe(replaced);
     g.join(memberId, credit, this.options.clock.now(), key);
     this.#members.set(memberId, { topic: t, group });
-    this.#dirty.add(dirtyKey(topicName, group));
+    this.#queue.changed(topicName, group);
     return replaced;
   }
 
@@ -238,8 +232,8 @@ export class BrokerCore {
     if (!place) return;
     this.#members.delete(memberId);
     const g = place.topic.groups.get(place.group)!;
-    this.#deadLetter(place.topic, g, g.leave(memberId, this.options.clock.now()));
-    this.#dirty.add(dirtyKey(place.topic.name, place.group));
+    this.#queue.deadLetter(place.topic, g, g.leave(memberId, this.options.clock.now()));
+    this.#queue.changed(place.topic.name, place.group);
   }
 
   /**
@@ -250,7 +244,7 @@ export class BrokerCore {
     const place = this.#members.get(memberId);
     if (!place) return false;
     const ok = place.topic.groups.get(place.group)!.ack(memberId, partition, upTo, generation);
-    this.#dirty.add(dirtyKey(place.topic.name, place.group));
+    this.#queue.changed(place.topic.name, place.group);
     if (ok) place.topic.evictConsumed(partition);
     return ok;
   }
@@ -262,8 +256,8 @@ export class BrokerCore {
     const g = place.topic.groups.get(place.group)!;
     const dead = g.nack(memberId, partition, offset, this.options.clock.now(), generation);
     if (dead === undefined) return false;
-    this.#deadLetter(place.topic, g, dead);
-    this.#dirty.add(dirtyKey(place.topic.name, place.group));
+    this.#queue.deadLetter(place.topic, g, dead);
+    this.#queue.changed(place.topic.name, place.group);
     return true;
   }
 
@@ -272,48 +266,14 @@ export class BrokerCore {
     const now = this.options.clock.now();
     for (const t of [...this.topics.values()]) {
       for (const g of t.groups.values()) {
-        this.#deadLetter(t, g, g.tick(now));
-        this.#dirty.add(dirtyKey(t.name, g.name));
+        this.#queue.deadLetter(t, g, g.tick(now));
+        this.#queue.changed(t.name, g.name);
       }
     }
   }
 
   /** Deliveries, assignment notices and dead letters due now. */
   pump(): Output[] {
-    const out: Output[] = this.#deadLetters.splice(0);
-    const now = this.options.clock.now();
-    for (const k of this.#dirty) {
-      const [topicName, groupName] = k.split("\0");
-      const t = this.topics.get(topicName)!;
-      const g = t.groups.get(groupName)!;
-      for (const a of g.takeAssignmentChanges()) out.push({ kind: "assign", ...a });
-      for (const d of g.deliver(t.logs, now)) {
-        out.push({ kind: "deliver", topic: topicName, ...d });
-      }
-    }
-    this.#dirty.clear();
-    return out;
+    return this.#queue.drain(this.topics, this.options.clock.now());
   }
-
-  #deadLetter(t: Topic, g: ConsumerGroup, dead: DeadRange[]): void {
-    for (const d of dead) {
-      const batch = t.logs[d.partition].batchAt(d.start);
-      if (!batch) {
-        g.counters.dropped += d.end - d.start;
-        continue;
-      }
-      this.#deadLetters.push({
-        kind: "deadletter",
-        topic: t.name,
-        partition: d.partition,
-        batch,
-        start: d.start,
-        end: d.end,
-      });
-    }
-  }
-}
-
-function dirtyKey(topic: string, group: string): string {
-  return `${topic}\0${group}`;
 }
