@@ -1,4 +1,3 @@
-// deno-lint-ignore-file size/max-file-lines -- over the limit until issue 15 splits it
 /**
  * One run of the stream role over a CSV file ({@linkcode runStream} in
  * `role.ts`): the sink, the row source and the workers it wires, the
@@ -7,9 +6,7 @@
  * @module
  */
 import { type Clock, systemClock } from "../clock.ts";
-import { Publisher } from "../client/publisher.ts";
-import { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS } from "../client/publisher_options.ts";
-import type { ResumableSinkOptions } from "../client/sink.ts";
+import { DEFAULT_BATCH_SIZE } from "../client/publisher_options.ts";
 import type { Logger } from "../obs/log.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { BadRowRun, DEFAULT_MAX_BAD_ROWS, describeBadRow } from "./bad_rows.ts";
@@ -21,7 +18,6 @@ import type { ResumeKeeper } from "./resume_keeper.ts";
 import { StreamResume } from "./resume_run.ts";
 import {
   checkStreamOptions,
-  DEFAULT_BUFFER_MESSAGES,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_LOOP,
   DEFAULT_PROGRESS_MS,
@@ -33,6 +29,7 @@ import {
 } from "./role_options.ts";
 import { csvRowSource } from "./row_source.ts";
 import { settleWithin } from "./settle.ts";
+import { connectSink } from "./stream_sink.ts";
 import { DEFAULT_DURATION_MS, startWorkers, type Workers } from "./workers.ts";
 
 // The real-time stop at the end of --duration comes this much after the
@@ -279,24 +276,4 @@ export class CsvStreamRun {
       });
     }
   }
-}
-
-/** Opens the sink: `o.connect`, or a {@linkcode Publisher} to `o.broker`. */
-function connectSink(
-  o: StreamRoleOptions,
-  numbering: ResumableSinkOptions,
-): Promise<StreamPublisher> {
-  if (o.connect !== undefined) return o.connect(numbering);
-  return Publisher.connect({
-    broker: o.broker!,
-    topic: o.topic ?? DEFAULT_TOPIC,
-    clientId: "stream",
-    token: o.token,
-    tls: o.tls,
-    batchSize: o.batchSize ?? DEFAULT_BATCH_SIZE,
-    lingerMs: o.lingerMs ?? DEFAULT_LINGER_MS,
-    bufferMessages: o.bufferMessages ?? DEFAULT_BUFFER_MESSAGES,
-    logger: o.logger,
-    ...numbering,
-  });
 }
