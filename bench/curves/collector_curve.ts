@@ -13,6 +13,7 @@ import { freePort, Proc, startBroker } from "../_procs.ts";
 import { percentile } from "../_stats.ts";
 import { CollectorState, gpuKey, STATE_T0 } from "./_collector_state.ts";
 import { acceptsWithin } from "./_accepts.ts";
+import { INDEX_SNAPSHOT_FILE_NAME } from "../../src/collect/index_snapshot.ts";
 import type { CurveRun, Mode, Point } from "./_report.ts";
 
 const SIZES: Record<
@@ -36,6 +37,29 @@ const SIZES: Record<
   },
 };
 const HOUR = 3_600_000;
+/** A full-scan start predicted to take longer than this is not run. */
+const MAX_SCAN_MS = 5 * 60_000;
+
+/**
+ * Why a state of `n` records is not built and measured, or `undefined`:
+ * this machine is shared, and a collector whose RSS, extrapolated from the
+ * last two points (in proportion to the records from one), would take over a
+ * quarter of what is free is not started.
+ */
+function tooBig(points: Point[], n: number): string | undefined {
+  const [a, b] = points.slice(-2);
+  const last = b ?? a;
+  if (last === undefined) return undefined;
+  const rss = (p: Point) => Number(p.rss_mib) * 1048576;
+  const predicted = b === undefined
+    ? rss(a) * n / Number(a.records)
+    : rss(b) + Math.max(0, rss(b) - rss(a)) * (n - Number(b.records)) /
+        (Number(b.records) - Number(a.records));
+  const budget = Deno.systemMemoryInfo().available / 4;
+  if (predicted <= budget) return undefined;
+  return `at the growth measured so far its RSS would be ~${(predicted / 1e9).toFixed(1)} GB, ` +
+    `over a quarter of the ${(budget * 4 / 1e9).toFixed(1)} GB available`;
+}
 
 /** p50/p99 of `n` GETs (after 5 warm-up requests), ms. */
 async function latency(api: number, path: () => string, n: number) {
@@ -51,8 +75,24 @@ async function latency(api: number, path: () => string, n: number) {
   return { p50: r(50), p99: r(99) };
 }
 
+/**
+ * How a start finds its indexes: from the time index snapshot the state's
+ * last store wrote at close, or with it moved aside: every line scanned
+ * (what every start did before the snapshot existed).
+ */
+type StartKind = "snapshot" | "full scan";
+
 /** Starts a collector on `state`, measures it, stops it. */
-async function measure(series: string, x: number, state: CollectorState, root: string, q: number) {
+async function measure(
+  series: string,
+  x: number,
+  state: CollectorState,
+  root: string,
+  q: number,
+  kind: StartKind,
+) {
+  const snapshot = join(state.dir, INDEX_SNAPSHOT_FILE_NAME);
+  if (kind === "full scan") await Deno.rename(snapshot, snapshot + ".aside");
   const broker = await startBroker(join(root, "broker"));
   const api = freePort();
   const t0 = performance.now();
@@ -64,6 +104,7 @@ async function measure(series: string, x: number, state: CollectorState, root: s
     await acceptsWithin(api, proc, 900_000);
     const startup = performance.now() - t0;
     const rssAfterStart = await rssMib(proc);
+    const readMib = await readMibOf(proc);
     const stats = await (await fetch(`http://127.0.0.1:${api}/stats`)).json();
     const span = state.newestMs - STATE_T0;
     const window = () => {
@@ -80,7 +121,11 @@ async function measure(series: string, x: number, state: CollectorState, root: s
       x,
       records: state.records,
       gpus: state.gpus,
+      start: kind,
       startup_ms: Math.round(startup),
+      read_at_start_mib: readMib,
+      index_mib: mib(stats.recovered_index_bytes),
+      scanned_mib: mib(stats.recovered_scanned_bytes),
       rss_mib: rssAfterStart,
       peak_rss_mib: Math.round((await proc.peakRssKiB()) / 1024),
       window_p50_ms: telemetry.p50,
@@ -95,7 +140,17 @@ async function measure(series: string, x: number, state: CollectorState, root: s
     await proc.stop();
     await broker.proc.stop();
     await Deno.remove(join(root, "broker"), { recursive: true }).catch(() => {});
+    // The state as its builder left it (a full-scan start wrote a snapshot of its own at close).
+    if (kind === "full scan") await Deno.rename(snapshot + ".aside", snapshot);
   }
+}
+
+const mib = (bytes: unknown) => Math.round(Number(bytes ?? NaN) / 104857.6) / 10;
+
+// Bytes the process read through read(2) and friends so far (/proc/pid/io rchar), MiB.
+async function readMibOf(proc: Proc): Promise<number> {
+  const io = await Deno.readTextFile(`/proc/${proc.child.pid}/io`);
+  return mib(/rchar:\s+(\d+)/.exec(io)?.[1]);
 }
 
 async function rssMib(proc: Proc): Promise<number> {
@@ -115,18 +170,11 @@ async function curve(
   try {
     if (byRecords) {
       const state = new CollectorState(join(root, "c1"), s.gpusAt);
+      const series = (kind: StartKind) => `${s.gpusAt.toLocaleString("en-US")} GPUs, ${kind}`;
       for (const n of s.records) {
-        const last = points.at(-1);
-        const budget = Deno.systemMemoryInfo().available / 4;
-        const predicted = last ? (Number(last.rss_mib) * 1048576 * n) / Number(last.records) : 0;
-        if (predicted > budget) {
-          // This machine is shared: a collector that would take over a quarter of what is
-          // free is not started. The curve so far shows the growth to extrapolate from.
-          build.push(
-            `${n.toLocaleString("en-US")} not run: at the growth measured so far its RSS ` +
-              `would be ~${(predicted / 1e9).toFixed(1)} GB, over a quarter of the ` +
-              `${(budget * 4 / 1e9).toFixed(1)} GB available`,
-          );
+        const skip = tooBig(points.filter((p) => p.start === "snapshot"), n);
+        if (skip !== undefined) {
+          build.push(`${n.toLocaleString("en-US")} not run: ${skip}`);
           break;
         }
         const t = performance.now();
@@ -134,7 +182,19 @@ async function curve(
         build.push(
           `${n.toLocaleString("en-US")} in ${((performance.now() - t) / 1000).toFixed(0)} s`,
         );
-        points.push(await measure(`${s.gpusAt.toLocaleString("en-US")} GPUs`, n, state, root, s.q));
+        points.push(await measure(series("snapshot"), n, state, root, s.q, "snapshot"));
+        const scans = points.filter((p) => p.start === "full scan");
+        const last = scans.at(-1);
+        const predicted = last ? Number(last.startup_ms) * n / Number(last.records) : 0;
+        if (predicted > MAX_SCAN_MS) {
+          build.push(
+            `the full-scan start at ${n.toLocaleString("en-US")} not run: at the ` +
+              `${(Number(last!.startup_ms) * 1000 / Number(last!.records)).toFixed(1)} µs per ` +
+              `record measured it would take ~${(predicted / 60_000).toFixed(0)} min`,
+          );
+        } else {
+          points.push(await measure(series("full scan"), n, state, root, s.q, "full scan"));
+        }
       }
     } else {
       for (const g of s.gpus) {
@@ -143,9 +203,10 @@ async function curve(
         const t = performance.now();
         await state.growTo(s.each);
         build.push(`${g} GPUs in ${((performance.now() - t) / 1000).toFixed(0)} s`);
-        points.push(
-          await measure(`${s.each.toLocaleString("en-US")} records`, g, state, root, s.q),
-        );
+        for (const kind of ["snapshot", "full scan"] as const) {
+          const series = `${s.each.toLocaleString("en-US")} records, ${kind}`;
+          points.push(await measure(series, g, state, root, s.q, kind));
+        }
         await Deno.remove(dir, { recursive: true });
       }
     }
