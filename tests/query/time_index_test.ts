@@ -56,3 +56,33 @@ Deno.test("TimeIndex rejects a block size below 1", () => {
     message: "TimeIndex: every must be an integer >= 1, got 0",
   });
 });
+
+Deno.test("TimeIndex.restore holds the blocks it is given and goes on filling the last one", () => {
+  const index = new TimeIndex(2);
+  for (const [ts, bytes] of [[10, 5], [NaN, 6], [30, 7]]) index.append(ts, bytes);
+  const restored = TimeIndex.restore(
+    2,
+    index.blocks().map(({ firstSeq: _, offset: __, ...b }) => b),
+  );
+  assertEquals(restored.blocks(), index.blocks());
+  assertEquals([restored.lines, restored.size], [3, 18]);
+  restored.append(5, 4);
+  index.append(5, 4);
+  assertEquals(restored.blocks(), index.blocks());
+  assertEquals(restored.blocks()[1], {
+    firstSeq: 2,
+    offset: 11,
+    count: 2,
+    bytes: 11,
+    minTs: 5,
+    maxTs: 30,
+  });
+  assertThrows(
+    () => TimeIndex.restore(2, [{ count: 3, bytes: 9, minTs: 0, maxTs: 0 }]),
+    RangeError,
+  );
+  assertThrows(
+    () => TimeIndex.restore(2, [{ count: 0, bytes: 0, minTs: 0, maxTs: 0 }]),
+    RangeError,
+  );
+});
