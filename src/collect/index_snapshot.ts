@@ -11,7 +11,7 @@
 
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { readRange, syncDir } from "../datadir/jsonl_files.ts";
+import { readRange, readRangeSync, syncDir } from "../datadir/jsonl_files.ts";
 import type { StoredReads } from "../query/stored_reads.ts";
 import {
   decodeIndexSnapshot,
@@ -72,7 +72,7 @@ export async function takeIndexSnapshot(
       ? await readRange(file.path, from, entry.size - from)
       : await file.tail.read(file.path, from, entry.size - from);
     entry.tailCrc = crc32(bytes);
-    const id = await fileIdentity(file.path);
+    const id = fileIdentity(file.path);
     entry.dev = id.dev;
     entry.ino = id.ino;
     known.set(entry.name, { ...entry, blocks: [] });
@@ -147,12 +147,12 @@ export async function removeIndexSnapshot(dir: string): Promise<void> {
  * @param every the store's lines per block
  * @returns `undefined` when it may be used, else why not (one sentence)
  */
-export async function checkIndexSnapshot(
+export function checkIndexSnapshot(
   dir: string,
   snapshot: IndexSnapshot,
   sizes: ReadonlyMap<string, number>,
   every: number,
-): Promise<string | undefined> {
+): string | undefined {
   if (snapshot.every !== every) {
     return `it has ${snapshot.every} lines per block, the store ${every}`;
   }
@@ -166,21 +166,21 @@ export async function checkIndexSnapshot(
     const size = sizes.get(file.name);
     if (size === undefined) return `${file.name} is gone`;
     if (size < file.size) return `${file.name} has ${size} bytes, ${file.size} were indexed`;
-    const id = await fileIdentity(path);
+    const id = fileIdentity(path);
     if (file.ino !== 0 && (id.ino !== file.ino || id.dev !== file.dev)) {
       return `${file.name} is another file than the one indexed (inode changed)`;
     }
     const from = Math.max(0, file.size - TAIL_CHECK_BYTES);
-    if (crc32(await readRange(path, from, file.size - from)) !== file.tailCrc) {
+    if (crc32(readRangeSync(path, from, file.size - from)) !== file.tailCrc) {
       return `${file.name} was rewritten (its bytes before ${file.size} differ)`;
     }
   }
   return undefined;
 }
 
-async function fileIdentity(path: string): Promise<{ dev: number; ino: number }> {
+function fileIdentity(path: string): { dev: number; ino: number } {
   try {
-    const stat = await Deno.stat(path);
+    const stat = Deno.statSync(path);
     return { dev: stat.dev ?? 0, ino: stat.ino ?? 0 };
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { dev: 0, ino: 0 };

@@ -177,7 +177,7 @@ async function restoreIfIntact(
   } else if (report.shortFiles > 0 || report.journalGaps > 0) {
     reason = "files were found shorter than their checkpoint";
   } else {
-    reason = await checkIndexSnapshot(dir, snapshot, sizes, options.indexEvery);
+    reason = checkIndexSnapshot(dir, snapshot, sizes, options.indexEvery);
     if (reason === undefined) {
       const restore = restoreIndexSnapshot(dir, snapshot, options.reads, options.window);
       report.records += restore.records;
