@@ -1,23 +1,13 @@
-// deno-lint-ignore-file size/max-file-lines -- over the limit until issue 15 splits it
 /**
- * A consumer group on one topic: its members, which partition each owns, and
- * the per-partition delivery cursors. Pure; the caller passes the time.
- *
- * Ownership moves cooperatively: when a rebalance takes a partition from a
- * live member, that member keeps it (but gets nothing new) until its in-flight
- * messages are acked or the ack timeout passes; only then does the new owner
- * receive it. A member that leaves loses its partitions at once and its
- * in-flight messages are redelivered to the new owners.
- *
- * Fencing: every partition has a generation that grows each time it changes
- * owner; deliveries carry it and an ack of another generation is stale.
- * Static membership: a member may have a stable key; when it leaves, its
- * partitions wait up to `rejoinGraceMs` for a member with that key (the same
- * collector reconnecting, or rejoining a restarted broker) instead of moving.
+ * A consumer group on one topic: its members, the per-partition delivery
+ * cursors and its counters; who owns which partition is its
+ * {@linkcode PartitionOwnership} (`partition_ownership.ts`: cooperative handoffs,
+ * fencing generations, static membership). Pure; the caller passes the
+ * time. A member that leaves loses its partitions at once and its in-flight
+ * messages are redelivered to the new owners.
  *
  * @module
  */
-import { stickyAssignment } from "./assignment.ts";
 import { type Failed, PartitionCursor } from "./cursor.ts";
 import { fillCredit } from "./group_delivery.ts";
 import {
@@ -30,6 +20,7 @@ import {
   type OwnershipState,
   zeroGroupCounters,
 } from "./group_types.ts";
+import { PartitionOwnership } from "./partition_ownership.ts";
 import type { PartitionLog } from "./partition_log.ts";
 
 /** A consumer group. */
@@ -42,15 +33,8 @@ export class ConsumerGroup {
   readonly counters: GroupCounters = zeroGroupCounters();
   #settings: GroupSettings;
   #members = new Map<string, Member>();
-  #owner: (string | undefined)[];
-  #handoff: (string | undefined)[];
-  #handoffDeadline: number[];
-  #generation: number[];
-  #homeKey: (string | undefined)[];
-  #reservedUntil: number[];
+  #ownership: PartitionOwnership;
   #rotate = 0;
-  /** Members whose partition set changed since the last {@linkcode takeAssignmentChanges}. */
-  #changed = new Set<string>();
 
   /**
    * Creates a group reading each partition from `startOffsets`.
@@ -61,22 +45,22 @@ export class ConsumerGroup {
     this.name = name;
     this.#settings = settings;
     this.cursors = startOffsets.map((o) => new PartitionCursor(o));
-    this.#owner = startOffsets.map(() => undefined);
-    this.#handoff = startOffsets.map(() => undefined);
-    this.#handoffDeadline = startOffsets.map(() => 0);
-    this.#generation = startOffsets.map(() => 0);
-    this.#homeKey = startOffsets.map(() => undefined);
-    this.#reservedUntil = startOffsets.map(() => 0);
+    this.#ownership = new PartitionOwnership({
+      members: this.#members,
+      cursors: this.cursors,
+      counters: this.counters,
+      settings,
+    });
   }
 
   /** The assignment generation of a partition. */
   generation(partition: number): number {
-    return this.#generation[partition];
+    return this.#ownership.generations[partition];
   }
 
   /** Each partition's home key and generation, to persist. */
   ownership(): OwnershipState {
-    return { home: this.#homeKey.map((k) => k ?? null), generations: [...this.#generation] };
+    return this.#ownership.state();
   }
 
   /**
@@ -85,15 +69,7 @@ export class ConsumerGroup {
    * for its home key.
    */
   restoreOwnership(state: Partial<OwnershipState>, now: number): void {
-    this.#homeKey.forEach((_, p) => {
-      const home = state.home?.[p];
-      const gen = state.generations?.[p];
-      if (typeof home === "string" && home !== "") {
-        this.#homeKey[p] = home;
-        this.#reservedUntil[p] = now + this.#settings.rejoinGraceMs;
-      }
-      if (Number.isSafeInteger(gen) && gen! > this.#generation[p]) this.#generation[p] = gen!;
-    });
+    this.#ownership.restore(state, now);
   }
 
   /** Members in join order. */
@@ -103,16 +79,13 @@ export class ConsumerGroup {
 
   /** The partitions a member owns and receives (not counting ones it is handing off). */
   partitionsOf(memberId: string): number[] {
-    const out: number[] = [];
-    this.#owner.forEach((o, p) => o === memberId && this.#handoff[p] === undefined && out.push(p));
-    return out;
+    return this.#ownership.partitionsOf(memberId);
   }
 
   /** Adds a member and rebalances. */
   join(id: string, credit: Credit, now: number, key = ""): void {
     this.#members.set(id, { id, key, credit, inflightMessages: 0, inflightBytes: 0 });
-    this.#changed.add(id);
-    this.#rebalance(now);
+    this.#ownership.joined(id, now);
   }
 
   /** Removes a member; its in-flight messages go back for redelivery. */
@@ -120,16 +93,13 @@ export class ConsumerGroup {
     const member = this.#members.get(id);
     if (!member || !this.#members.delete(id)) return [];
     const dead: DeadRange[] = [];
-    this.#owner.forEach((o, p) => {
+    this.#ownership.owners().forEach((o, p) => {
       if (o !== id) return;
       dead.push(
         ...this.#failed(p, this.cursors[p].revoke(this.#settings.maxDeliveries), undefined),
       );
-      this.#setOwner(p, undefined);
-      if (member.key !== "") this.#reservedUntil[p] = now + this.#settings.rejoinGraceMs;
     });
-    this.#changed.delete(id);
-    this.#rebalance(now);
+    this.#ownership.left(member, now);
     return dead;
   }
 
@@ -139,14 +109,14 @@ export class ConsumerGroup {
    * another generation (when `generation` is given).
    */
   ack(memberId: string, partition: number, upTo: number, generation?: number): boolean {
-    if (this.#stale(memberId, partition, generation)) {
+    if (this.#ownership.isStale(memberId, partition, generation)) {
       this.counters.staleAcks++;
       return false;
     }
     const released = this.cursors[partition].ack(upTo);
     this.counters.acked += released.messages;
     this.#release(memberId, released.messages, released.bytes);
-    this.#maybeFinishHandoff(partition);
+    this.#ownership.maybeFinishHandoff(partition);
     return true;
   }
 
@@ -158,7 +128,7 @@ export class ConsumerGroup {
     now: number,
     generation?: number,
   ): DeadRange[] | undefined {
-    if (this.#stale(memberId, partition, generation)) {
+    if (this.#ownership.isStale(memberId, partition, generation)) {
       this.counters.staleAcks++;
       return undefined;
     }
@@ -175,22 +145,17 @@ export class ConsumerGroup {
   /** Redelivers what passed its deadline and completes overdue handoffs. */
   tick(now: number): DeadRange[] {
     const dead: DeadRange[] = [];
-    let lapsed = false;
-    this.#reservedUntil.forEach((until, p) => {
-      if (until === 0 || until > now) return;
-      this.#reservedUntil[p] = 0;
-      lapsed = true;
-    });
-    if (lapsed) this.#rebalance(now);
+    this.#ownership.lapseReservations(now);
+    const owners = this.#ownership.owners();
     this.cursors.forEach((c, p) => {
-      const owner = this.#owner[p];
+      const owner = owners[p];
       if (owner === undefined) return;
       const failed = c.expire(now, this.#settings.maxDeliveries);
       this.counters.expired += failed.messages;
       dead.push(...this.#failed(p, failed, owner));
-      if (this.#handoff[p] !== undefined && now >= this.#handoffDeadline[p]) {
+      if (this.#ownership.handoffOverdue(p, now)) {
         dead.push(...this.#failed(p, c.revoke(this.#settings.maxDeliveries), owner));
-        this.#maybeFinishHandoff(p);
+        this.#ownership.maybeFinishHandoff(p);
       }
     });
     return dead;
@@ -208,7 +173,7 @@ export class ConsumerGroup {
       logs,
       deadline,
       counters: this.counters,
-      generation: this.#generation,
+      generation: this.#ownership.generations,
       out,
     };
     for (const m of this.#members.values()) {
@@ -230,10 +195,7 @@ export class ConsumerGroup {
 
   /** Members whose partitions changed since the last call, with their new partitions. */
   takeAssignmentChanges(): { memberId: string; partitions: number[] }[] {
-    const out = [...this.#changed].filter((id) => this.#members.has(id))
-      .map((memberId) => ({ memberId, partitions: this.partitionsOf(memberId) }));
-    this.#changed.clear();
-    return out;
+    return this.#ownership.takeChanges();
   }
 
   /** Lowest offset of `partition` not yet acked by this group. */
@@ -243,65 +205,7 @@ export class ConsumerGroup {
 
   /** Current owner of each partition (undefined when the group has no members). */
   owners(): (string | undefined)[] {
-    return [...this.#owner];
-  }
-
-  #stale(memberId: string, partition: number, generation: number | undefined): boolean {
-    return this.#owner[partition] !== memberId ||
-      (generation !== undefined && generation !== this.#generation[partition]);
-  }
-
-  /** Changes a partition's owner; a change starts a new generation. */
-  #setOwner(p: number, to: string | undefined): void {
-    if (this.#owner[p] === to) return;
-    this.#owner[p] = to;
-    this.#generation[p]++;
-    const key = to === undefined ? "" : this.#members.get(to)?.key ?? "";
-    if (key !== "") this.#homeKey[p] = key;
-    if (to !== undefined) this.#reservedUntil[p] = 0;
-  }
-
-  #rebalance(now: number): void {
-    const ids = [...this.#members.keys()];
-    const desired = stickyAssignment({
-      members: ids,
-      keyOf: (id) => this.#members.get(id)?.key ?? "",
-      current: this.#owner.map((o, p) => this.#handoff[p] ?? o),
-      homeKey: this.#homeKey,
-      reservedUntil: this.#reservedUntil,
-      now,
-    });
-    this.counters.rebalances++;
-    desired.forEach((want, p) => {
-      const owner = this.#owner[p];
-      if (want === owner) {
-        if (this.#handoff[p] !== undefined) this.#changed.add(this.#handoff[p]!);
-        this.#handoff[p] = undefined;
-        return;
-      }
-      if (owner === undefined || !this.#members.has(owner)) {
-        this.#setOwner(p, want);
-        this.#handoff[p] = undefined;
-        if (want) this.#changed.add(want);
-        return;
-      }
-      if (this.#handoff[p] !== want) {
-        this.#handoff[p] = want;
-        this.#handoffDeadline[p] = now + this.#settings.ackTimeoutMs;
-        this.#changed.add(owner);
-      }
-      this.#maybeFinishHandoff(p);
-    });
-  }
-
-  #maybeFinishHandoff(p: number): void {
-    const to = this.#handoff[p];
-    if (to === undefined || this.cursors[p].inflight.length > 0) return;
-    const from = this.#owner[p];
-    this.#setOwner(p, to);
-    this.#handoff[p] = undefined;
-    this.#changed.add(to);
-    if (from) this.#changed.add(from);
+    return this.#ownership.owners();
   }
 
   #release(memberId: string | undefined, messages: number, bytes: number): void {
