@@ -8,7 +8,7 @@ import type { TimerClock } from "../clock.ts";
 import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
-import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/mod.ts";
+import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/frame.ts";
 import type { BrokerCoreOptions } from "./core.ts";
 import type { RetentionOptions } from "./log_store.ts";
 import type { BrokerStorage } from "./store/storage.ts";

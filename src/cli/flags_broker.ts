@@ -12,7 +12,7 @@ import {
   DEFAULT_MAX_TOPIC_BYTES,
   DEFAULT_MAX_TOPICS,
   DEFAULT_PARTITIONS,
-} from "../broker/core.ts";
+} from "../broker/core_options.ts";
 import {
   DEFAULT_MAX_BATCH_MESSAGES,
   DEFAULT_MAX_CONNECTIONS,

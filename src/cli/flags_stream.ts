@@ -12,7 +12,7 @@ import {
   DEFAULT_LOOP,
   DEFAULT_RATE,
 } from "../stream/role_options.ts";
-import { DEFAULT_DURATION_MS } from "../stream/workers.ts";
+import { DEFAULT_DURATION_MS } from "../stream/worker_options.ts";
 import { parseDuration } from "./duration.ts";
 import { parseSize } from "./size.ts";
 import { UsageError } from "./errors.ts";

@@ -161,3 +161,41 @@ Deno.test("the flag table loads no npm package: a stream-only process parses its
   );
   assert.deepEqual(specifiers.filter((s) => !s.startsWith("file:") && !s.startsWith("node:")), []);
 });
+
+Deno.test("the flag table loads no role's core: the broker's state machine, the stream workers and the frame codec load with their role", async () => {
+  const url = new URL("../../src/cli/flags.ts", import.meta.url);
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", url.href] })
+    .output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  // What runs: static code imports only (`import type` is erased, a
+  // dynamic import loads with its role).
+  const bySpecifier = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const loaded = new Set<string>();
+  const next = [url.href];
+  for (let s = next.pop(); s !== undefined; s = next.pop()) {
+    if (loaded.has(s)) continue;
+    loaded.add(s);
+    for (const d of bySpecifier.get(s)?.dependencies ?? []) {
+      if (d.code !== undefined && !d.isDynamic) next.push(d.code.specifier);
+    }
+  }
+  assert.ok(
+    [...loaded].some((s) => s.endsWith("/src/broker/core_options.ts")),
+    "graph looks incomplete",
+  );
+  const cores = [
+    "/src/broker/core.ts",
+    "/src/broker/group.ts",
+    "/src/stream/workers.ts",
+    "/src/stream/worker_chunks.ts",
+    "/src/protocol/mod.ts",
+    "/src/protocol/batch.ts",
+  ];
+  assert.deepEqual([...loaded].filter((s) => cores.some((c) => s.endsWith(c))), []);
+});
