@@ -69,15 +69,21 @@ export class Proc implements AsyncDisposable {
 
   /**
    * Spawns a Deno script with all permissions. With GPUTEL_BENCH_PROF=DIR in
-   * the environment, each process writes a CPU profile there.
+   * the environment, each process writes a CPU profile there. gputel itself
+   * (`main.ts`, or a bench script that runs a role: `gputelFlags`) runs with
+   * the V8 flags the compiled binary has (compile.sh).
    */
-  static deno(name: string, script: string, args: string[]): Proc {
+  static deno(
+    name: string,
+    script: string,
+    args: string[],
+    gputelFlags = script === "main.ts",
+  ): Proc {
     const prof = Deno.env.get("GPUTEL_BENCH_PROF");
     const flags = prof
       ? ["--cpu-prof", `--cpu-prof-dir=${prof}`, `--cpu-prof-name=${name}.cpuprofile`]
       : [];
-    // gputel itself runs with the V8 flags the compiled binary has (compile.sh).
-    if (script === "main.ts") flags.push(...GPUTEL_RUNTIME_FLAGS);
+    if (gputelFlags) flags.push(...GPUTEL_RUNTIME_FLAGS);
     return new Proc(name, Deno.execPath(), ["run", "--allow-all", ...flags, script, ...args]);
   }
 
@@ -188,15 +194,36 @@ export async function startBroker(dir: string, args: string[] = []): Promise<Bro
   return { proc, port, admin };
 }
 
+/** How {@linkcode startNatsServer} runs the server. */
+export interface NatsServerOptions {
+  /** The server binary. @default {"nats-server"} (from PATH) */
+  binary?: string;
+  /**
+   * fsync every JetStream write before its ack (`sync_interval: always`,
+   * nats-server 2.10 and later); unset leaves the server's default (a sync
+   * every 2 minutes).
+   */
+  syncAlways?: boolean;
+}
+
 /**
  * Starts `nats-server -js` (file store in `dir`) on a free loopback port and
  * waits until it accepts connections.
  */
-export async function startNatsServer(dir: string): Promise<{ proc: Proc; port: number }> {
+export async function startNatsServer(
+  dir: string,
+  o: NatsServerOptions = {},
+): Promise<{ proc: Proc; port: number }> {
   const port = freePort();
-  const proc = new Proc("nats-server", "nats-server", [
-    ...["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir],
-  ]);
+  const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir];
+  if (o.syncAlways) {
+    // Only a config file sets the sync policy; the flags above still apply.
+    await Deno.mkdir(dir, { recursive: true });
+    const conf = `${dir}/sync.conf`;
+    await Deno.writeTextFile(conf, "jetstream { sync_interval: always }\n");
+    args.push("-c", conf);
+  }
+  const proc = new Proc("nats-server", o.binary ?? "nats-server", args);
   try {
     await waitForPort(port);
   } catch (err) {

@@ -17,6 +17,35 @@ export interface BenchResult {
   acked: boolean;
   /** Why a row has no figures, or what else to know. */
   note?: string;
+  /** Where a latency row's time goes: each stage's percentiles, ms (see {@linkcode stageFigures}). */
+  stages?: Record<string, StageFigures>;
+}
+
+/** A latency stage's p50, p99, max and sample count. */
+export interface StageFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+/** The figures of each stage's samples (ms). */
+export function stageFigures(stages: Record<string, number[]>): Record<string, StageFigures> {
+  const out: Record<string, StageFigures> = {};
+  for (const [name, values] of Object.entries(stages)) {
+    out[name] = {
+      p50: round(percentile(values, 50)),
+      p99: round(percentile(values, 99)),
+      max: round(percentile(values, 100)),
+      n: values.length,
+    };
+  }
+  return out;
+}
+
+/** A stage line for a note: `name p50/p99/max` for each. */
+export function stageNote(stages: Record<string, StageFigures>): string {
+  return Object.entries(stages).map(([k, v]) => `${k} ${v.p50}/${v.p99}/${v.max}`).join(", ");
 }
 
 /**

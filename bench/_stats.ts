@@ -100,3 +100,43 @@ export function arg(args: string[], name: string, fallback?: string): string {
   if (fallback === undefined) throw new Error(`missing --${name}`);
   return fallback;
 }
+
+/**
+ * How late this process's event loop runs a timer: a probe every `everyMs`
+ * records how far past its due time it fired. A late timer is a late socket
+ * read or fsync completion too (GC, a long task, or the process waiting for
+ * a core), so a latency tail that lines up with this one is scheduling, not
+ * the path under test.
+ */
+export class LoopLag {
+  /** Lateness of each probe, ms. */
+  readonly samples: number[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #everyMs: number;
+
+  /** Starts probing every `everyMs` (5 ms: 200 wakeups a second, cheap beside 10k messages). */
+  constructor(everyMs = 5) {
+    this.#everyMs = everyMs;
+    this.#arm();
+  }
+
+  #arm(): void {
+    const due = performance.now() + this.#everyMs;
+    this.#timer = setTimeout(() => {
+      this.samples.push(performance.now() - due);
+      this.#arm();
+    }, this.#everyMs);
+  }
+
+  /** Stops probing; returns the samples. */
+  stop(): number[] {
+    clearTimeout(this.#timer);
+    return this.samples;
+  }
+}
+
+/** The sequence number and send stamp (epoch ms) of a paced-latency message (`{…,"fields":{…,"seq":N,"sent":T}}`). */
+export function pacedFields(payload: Uint8Array): { seq: number; sent: number } {
+  return JSON.parse(latencyDecoder.decode(payload)).fields;
+}
+const latencyDecoder = new TextDecoder();

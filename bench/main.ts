@@ -167,8 +167,15 @@ await run(
   () => benchPipeline({ rows: N.rows, hosts: N.hosts, reps: N.pipeReps, nats: want("nats") }),
 );
 // Both sides of the latency comparison at the same rate, in the same run.
-await run("latency", () => benchStoredLatency(N.rate, N.secs));
-await run("latency", () => benchJetStreamLatency(N.rate, N.secs));
+// Without fsync on either side too (gputel `--fsync never` and the store's
+// fsync off; nats-server's default syncs every 2 minutes): what the syncs
+// cost. JetStream with a sync per write needs nats-server 2.10+
+// (bench/latency_ab.ts --nats-server; skipped here with 2.9).
+const latency = { rate: N.rate, seconds: N.secs };
+await run("latency", () => benchStoredLatency(latency));
+await run("latency", () => benchStoredLatency({ ...latency, fsync: false }));
+await run("latency", () => benchJetStreamLatency(latency));
+await run("latency", () => benchJetStreamLatency({ ...latency, syncAlways: true }));
 await run("query", () => benchQuery(N.qrec, N.qgpu, N.q));
 
 const fmt = (v: number | null, digits = 0) =>

@@ -14,6 +14,7 @@ import {
   arg,
   type ClientReport,
   LatencySampler,
+  LoopLag,
   nowMs,
   stamp,
   stampOf,
@@ -94,6 +95,7 @@ async function pacedSubscriber(js: ReturnType<typeof jetstream>, warmup: number)
   const acked = new LatencySampler(count - warmup);
   const whole = new LatencySampler(count);
   const dec = new TextDecoder();
+  const lag = new LoopLag();
   let n = 0, start = 0, last = 0;
   for await (const m of messages) {
     const { sent, seq } = JSON.parse(dec.decode(m.data)).fields;
@@ -107,7 +109,7 @@ async function pacedSubscriber(js: ReturnType<typeof jetstream>, warmup: number)
   }
   await nc.flush(); // the last acks reach the server
   const report = { role: "sub", messages: n, start, end: last, latencies: acked.samples };
-  console.log(JSON.stringify({ ...report, whole: whole.samples }));
+  console.log(JSON.stringify({ ...report, whole: whole.samples, lag: lag.stop() }));
 }
 
 if (mode === "core-pub") {
@@ -139,7 +141,11 @@ if (mode === "core-pub") {
 } else if (mode === "js-paced-pub") {
   const js = jetstream(nc);
   const rate = Number(arg(rest, "rate"));
+  const warmup = Number(arg(rest, "warmup", "0"));
   const enc = new TextEncoder();
+  // publish → the server's ack (stored, and with sync_interval: always synced)
+  const stored = new LatencySampler(count - warmup);
+  const lag = new LoopLag();
   const start = nowMs();
   const pending = new Set<Promise<unknown>>();
   for (let i = 0; i < count; i++) {
@@ -151,13 +157,14 @@ if (mode === "core-pub") {
     // Acked publishes, not awaited one by one: like gputel's publisher, a
     // bounded window of unacknowledged ones.
     const p = js.publish(SUBJECT, body);
+    if (i >= warmup) void p.then(() => stored.add(nowMs() - fields.sent), () => {});
     pending.add(p);
     void p.finally(() => pending.delete(p));
     if (pending.size >= 256) await Promise.race(pending);
   }
   await Promise.all(pending);
   const report: ClientReport = { role: "pub", messages: count, start, end: nowMs() };
-  console.log(JSON.stringify(report));
+  console.log(JSON.stringify({ ...report, stored: stored.samples, lag: lag.stop() }));
 } else if (mode === "js-paced-sub") {
   await pacedSubscriber(jetstream(nc), Number(arg(rest, "warmup", "0")));
 } else if (mode === "js-sub") {

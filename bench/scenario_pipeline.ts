@@ -4,74 +4,93 @@
  *
  * @module
  */
-import { type BenchResult, fromReports, round } from "./_result.ts";
-import { freePort, Proc, ROOT, waitForPort } from "./_procs.ts";
-import { type ClientReport, percentile } from "./_stats.ts";
+import { type BenchResult, fromReports, stageFigures, stageNote } from "./_result.ts";
+import { Proc, ROOT } from "./_procs.ts";
+import type { ClientReport } from "./_stats.ts";
+
+/** Options of {@linkcode benchStoredLatency}. */
+export interface StoredLatencyOptions {
+  /** Messages per second. */
+  rate: number;
+  /** Length of the run, s (the first second is warm-up). */
+  seconds: number;
+  /**
+   * fdatasync before a confirm (broker `--fsync always`) and before a store
+   * round's ack (the collector's journal); false runs both without it
+   * (`--fsync never`, store `fsync: false`), to show what the syncs cost.
+   * @default {true}
+   */
+  fsync?: boolean;
+}
 
 /**
- * Publish → stored (JSONL written, fsynced, checkpointed) latency at a
- * steady rate: p50/p99 after the first second (warm-up), with the whole
- * run's in the note.
+ * Publish → stored (JSONL written, journal fdatasynced, acked) latency at a
+ * steady rate: p50/p99 after the first second (warm-up), with where the time
+ * goes in `stages` (each ms from the message's send stamp, or one stage's
+ * own duration): publish → at the broker, → durable (confirmed,
+ * deliverable), → delivered to the store process, → stored; the broker's
+ * commit (append → durable, per batch), the store's queue wait and round;
+ * and each process's event-loop lag.
  */
-export async function benchStoredLatency(rate: number, seconds: number): Promise<BenchResult> {
+export async function benchStoredLatency(o: StoredLatencyOptions): Promise<BenchResult> {
+  const fsync = o.fsync ?? true;
   const dir = await Deno.makeTempDir({ prefix: "gputel-lat-" });
-  const [port, admin] = [freePort(), freePort()];
-  const broker = Proc.deno("broker", "main.ts", [
-    "broker",
-    "--data-dir",
-    `${dir}/b`,
-    "--port",
-    String(port),
-    "--admin-port",
-    String(admin),
-  ]);
+  const count = o.rate * o.seconds;
+  const warmup = String(Math.min(o.rate, Math.floor(count / 2)));
+  const common = ["--count", String(count)];
+  const broker = Proc.deno("broker", `${ROOT}bench/latency_broker.ts`, [
+    ...common,
+    ...["--warmup", warmup, "--data-dir", `${dir}/b`, "--fsync", fsync ? "always" : "never"],
+  ], true);
   try {
-    await waitForPort(port);
-    const count = rate * seconds;
+    const { port } = await broker.json<{ port: number }>();
     const script = `${ROOT}bench/stored_client.ts`;
+    const at = [...common, "--port", String(port)];
     const store = Proc.deno("store", script, [
-      "store",
-      "--port",
-      String(port),
-      "--count",
-      String(count),
-      "--dir",
-      `${dir}/c`,
-      "--warmup",
-      String(Math.min(rate, Math.floor(count / 2))),
-    ]);
+      ...["store", ...at, "--dir", `${dir}/c`, "--warmup", warmup, "--fsync", String(fsync)],
+    ], true);
     await store.json();
-    const pub = Proc.deno("pub", script, [
-      "pub",
-      "--port",
-      String(port),
-      "--count",
-      String(count),
-      "--rate",
-      String(rate),
-    ]);
-    type StoreReport = ClientReport & { whole: number[]; delivered: number[]; rounds: number[] };
-    const [published, stored] = await Promise.all([
-      pub.json<ClientReport>(),
+    const pub = Proc.deno("pub", script, ["pub", ...at, "--rate", String(o.rate)]);
+    type Lagged = { lag: number[] };
+    type StoreReport = ClientReport & Lagged & {
+      whole: number[];
+      delivered: number[];
+      queued: number[];
+      rounds: number[];
+    };
+    type BrokerReport = Lagged & { atBroker: number[]; durable: number[]; commit: number[] };
+    const [published, stored, b] = await Promise.all([
+      pub.json<ClientReport & Lagged>(),
       store.json<StoreReport>(),
+      broker.json<BrokerReport>(),
     ]);
     await Promise.all([pub.finish(), store.finish()]);
-    const p = (values: number[]) =>
-      `${round(percentile(values, 50))}/${round(percentile(values, 99))}`;
+    const stages = stageFigures({
+      "publish → at broker": b.atBroker,
+      "publish → durable": b.durable,
+      "publish → delivered": stored.delivered,
+      "publish → stored": stored.latencies ?? [],
+      "broker commit (append → durable)": b.commit,
+      "store queue wait": stored.queued,
+      "store round": stored.rounds,
+      "loop lag pub": published.lag,
+      "loop lag broker": b.lag,
+      "loop lag store": stored.lag,
+    });
     const result = fromReports(
       {
-        scenario: `publish → stored at ${rate}/s`,
-        system: "gputel (fsync always) + collector store",
+        scenario: `publish → stored at ${o.rate}/s`,
+        system: `gputel (fsync ${fsync ? "always" : "off"}) + collector store`,
         persisted: true,
         acked: true,
       },
       [published, stored],
       0,
     );
-    const note = `after 1 s warm-up; p50/p99 ms: whole run ${p(stored.whole)}, ` +
-      `publish → delivered ${p(stored.delivered)}, store round (${stored.rounds.length}) ` +
-      p(stored.rounds);
-    return { ...result, note };
+    const whole = stageFigures({ whole: stored.whole }).whole;
+    const note = `after 1 s warm-up; whole run p50/p99 ${whole.p50}/${whole.p99}; ` +
+      `p50/p99/max ms: ${stageNote(stages)}`;
+    return { ...result, note, stages };
   } finally {
     await broker.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -5,6 +5,8 @@
  * ack) and measures send → stored for every message. The first `--warmup`
  * messages (the run's first second: JIT compilation, first files) count
  * only in the whole-run figures; the steady-state ones start after them.
+ * `--fsync false` runs the store without fdatasync (the no-fsync variant).
+ * Both report how late their event loop ran a timer (`lag`).
  *
  * @module
  */
@@ -12,7 +14,7 @@ import { Publisher } from "../src/client/publisher.ts";
 import { type Delivery, Subscriber } from "../src/client/subscriber.ts";
 import { RoundQueue } from "../src/collect/round_queue.ts";
 import { CollectorStore } from "../src/collect/store.ts";
-import { arg, type ClientReport, LatencySampler, nowMs } from "./_stats.ts";
+import { arg, type ClientReport, LatencySampler, LoopLag, nowMs } from "./_stats.ts";
 
 const [mode, ...rest] = Deno.args;
 const broker = { host: "127.0.0.1", port: Number(arg(rest, "port")) };
@@ -22,6 +24,7 @@ const enc = new TextEncoder();
 if (mode === "pub") {
   const rate = Number(arg(rest, "rate"));
   const pub = await Publisher.connect({ broker, topic: "stored", lingerMs: 1 });
+  const lag = new LoopLag();
   const start = nowMs();
   for (let i = 0; i < count; i++) {
     const due = start + (i * 1000) / rate;
@@ -36,20 +39,23 @@ if (mode === "pub") {
   }
   await pub.flush();
   const report: ClientReport = { role: "pub", messages: count, start, end: nowMs() };
-  console.log(JSON.stringify(report));
+  console.log(JSON.stringify({ ...report, lag: lag.stop() }));
   await pub.close();
 } else {
   const dir = arg(rest, "dir");
-  const store = await CollectorStore.open({ dir });
+  const store = await CollectorStore.open({ dir, fsync: arg(rest, "fsync", "true") === "true" });
   const sub = await Subscriber.connect({ broker, topic: "stored", group: "latency" });
   console.log(JSON.stringify({ ready: true }));
   const warmup = Number(arg(rest, "warmup", "0"));
   const sampler = new LatencySampler(count - warmup);
   const whole = new LatencySampler(count);
-  // Where the time goes: publish → the delivery reaching this process, and
-  // each store round (written, fdatasynced, acked).
+  // Where the time goes: publish → the delivery reaching this process, its
+  // wait in the queue for a round to start, and each store round (written,
+  // fdatasynced, acked).
   const delivered = new LatencySampler(count - warmup);
+  const queued = new LatencySampler(count - warmup);
   const rounds: number[] = [];
+  const lag = new LoopLag();
   const arrived = new WeakMap<Delivery, number>();
   let n = 0, start = 0, last = 0;
   const dec = new TextDecoder();
@@ -78,6 +84,7 @@ if (mode === "pub") {
         if (seq < warmup) continue;
         sampler.add(now - sent);
         delivered.add(arrived.get(d)! - sent);
+        queued.add(began - arrived.get(d)!);
       }
       n += d.messages.length;
     }
@@ -99,7 +106,9 @@ if (mode === "pub") {
       latencies: sampler.samples,
       whole: whole.samples,
       delivered: delivered.samples,
+      queued: queued.samples,
       rounds,
+      lag: lag.stop(),
     }),
   );
   await sub.close();

@@ -28,6 +28,8 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
       "floor (read, split, JSON-wrap, append; one process)",
       "direct (one process, no broker)",
       "gputel stream → broker,collect",
+      "gputel (fsync always) + collector store",
+      "gputel (fsync off) + collector store",
       ...(HAS_NATS
         ? [
           "gputel over JetStream (file, R1)",
@@ -65,6 +67,13 @@ Deno.test("deno task bench --smoke runs every scenario and writes the JSON repor
   const backlog = report.results.find((r: { system: string }) => r.system.includes("publish only"));
   assert.ok(backlog.broker_rss_mib > 0 && backlog.backlog_bytes >= 5e6, JSON.stringify(backlog));
   assert.match(stdout, /\| scenario \| system \| msgs\/s \|/);
+  // The latency rows say where the time goes, stage by stage.
+  const latency = report.results.find((r: { system: string }) =>
+    r.system === "gputel (fsync always) + collector store"
+  );
+  for (const stage of ["publish → at broker", "publish → durable", "store round"]) {
+    assert.ok(latency.stages[stage].n > 0, `${stage} in ${JSON.stringify(latency.stages)}`);
+  }
   assert.ok(report.ratios.pipeline_vs_floor > 0, "the pipeline is reported against the floor");
   assert.ok(report.ratios.direct_vs_floor > 0, "the direct baseline is reported against the floor");
   await Deno.remove(json);
