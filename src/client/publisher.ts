@@ -9,6 +9,7 @@
 import { encodeHead, ErrorCode, type Frame, FrameType } from "../protocol/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { BrokerRefusedError, BrokerRequestError, BrokerUnavailableError } from "./errors.ts";
+import { Linger } from "./linger.ts";
 import { formatAddress, type Link } from "./link.ts";
 import { PartitionBatches } from "./partition_batches.ts";
 import { brokerProducerId, randomBrokerProducerId, startNumbering } from "./producer_numbering.ts";
@@ -52,7 +53,7 @@ export class Publisher implements ResumableSink, AsyncDisposable {
   #producerId = 0;
   #window: SendWindow;
   #link: Link | null = null;
-  #linger: ReturnType<typeof setTimeout> | undefined;
+  #linger: Linger;
   #backoff: StorageBackoff;
   #waiters = new Waiters();
   #fatal: Error | null = null;
@@ -62,6 +63,10 @@ export class Publisher implements ResumableSink, AsyncDisposable {
   private constructor(options: PublisherOptions) {
     this.#o = resolvePublisherOptions(options);
     this.#window = new SendWindow(this.#o.window);
+    this.#linger = new Linger(this.#o.lingerMs, () => {
+      this.#sealLingered();
+      this.#sendMore();
+    });
     this.#backoff = new StorageBackoff(this.counters, this.#o.logger, () => this.#sendMore());
     if (options.producer !== undefined) brokerProducerId(options.producer.id); // fails early
   }
@@ -124,10 +129,10 @@ export class Publisher implements ResumableSink, AsyncDisposable {
     if (batches.heldBytes >= this.#o.bufferBytes) return false;
     const p = batches.add(key, payload);
     this.counters.published++;
-    if (batches.count(p) >= this.#o.batchSize || batches.bytes(p) >= 1 << 20) this.#seal(p);
-    else if (this.#o.autoSeal) {
-      this.#linger ??= setTimeout(() => this.#sealAll(), this.#o.lingerMs);
-    }
+    if (batches.count(p) >= this.#o.batchSize || batches.bytes(p) >= 1 << 20) {
+      this.#seal(p);
+      this.#sendMore();
+    } else if (this.#o.autoSeal) this.#linger.arm();
     return true;
   }
 
@@ -149,7 +154,7 @@ export class Publisher implements ResumableSink, AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#linger);
+    this.#linger.cancel();
     this.#backoff.cancel();
     this.#fatal ??= new BrokerUnavailableError("publisher closed");
     this.#link?.close();
@@ -163,10 +168,15 @@ export class Publisher implements ResumableSink, AsyncDisposable {
   }
 
   #sealAll(): void {
-    clearTimeout(this.#linger);
-    this.#linger = undefined;
+    this.#linger.cancel();
     const batches = this.#batches!;
     for (let p = 0; p < batches.partitions; p++) if (batches.count(p) > 0) this.#seal(p);
+    this.#sendMore();
+  }
+
+  /** Seals the partial batches whose linger passed, as many as the window can send now (linger.ts). */
+  #sealLingered(): void {
+    this.#linger.sealDue(this.#batches!, () => !this.#window.full, (p) => this.#seal(p));
   }
 
   #seal(p: number): void {
@@ -174,7 +184,6 @@ export class Publisher implements ResumableSink, AsyncDisposable {
     const sequence = ++this.#sequences[p];
     this.#window.add(p, sequence, this.#batches!.take(p), count);
     this.counters.batches++;
-    this.#sendMore();
   }
 
   #sendMore(): void {
@@ -203,6 +212,7 @@ export class Publisher implements ResumableSink, AsyncDisposable {
       this.#backoff.confirmed();
       // The broker has every byte, so the write is done with the blob.
       this.#batches!.done(b.blob, !b.resent);
+      this.#sealLingered();
       this.#sendMore();
       this.#waiters.wakeAll();
       return;

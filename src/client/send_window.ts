@@ -40,6 +40,14 @@ export class SendWindow {
     this.#size = size;
   }
 
+  /**
+   * Whether as many batches as the window sends at once are sealed and not
+   * confirmed (on the wire or waiting to go): one sealed now could only wait.
+   */
+  get full(): boolean {
+    return this.#pending.size >= this.#size;
+  }
+
   /** Queues a sealed batch under the next request id, unsent. */
   add(partition: number, sequence: number, blob: Uint8Array, count: number): void {
     const id = this.#nextId++;
