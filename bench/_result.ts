@@ -29,10 +29,11 @@ export interface StageFigures {
   n: number;
 }
 
-/** The figures of each stage's samples (ms). */
+/** The figures of each stage's samples (ms); a stage without samples is left out. */
 export function stageFigures(stages: Record<string, number[]>): Record<string, StageFigures> {
   const out: Record<string, StageFigures> = {};
   for (const [name, values] of Object.entries(stages)) {
+    if (values.length === 0) continue; // a stage this variant does not have (no fdatasync)
     out[name] = {
       p50: round(percentile(values, 50)),
       p99: round(percentile(values, 99)),

@@ -7,7 +7,8 @@
  * durable per the fsync policy: the moment its PUBLISH_OK goes out and it
  * becomes deliverable. With each message's send stamp that gives publish →
  * at the broker and publish → durable; the time between is the write and
- * the wait for an fdatasync round.
+ * the wait for an fdatasync round; each partition file's fdatasync is timed
+ * too.
  *
  * Prints `{"port":N}` once listening, its report once `--count` messages are
  * durable, and serves until killed.
@@ -33,11 +34,27 @@ const lag = new LoopLag();
 const atBroker = new LatencySampler(count - warmup);
 const durable = new LatencySampler(count - warmup);
 const commit: number[] = []; // per batch: append start → durable
+const syncs: number[] = []; // each partition file's fdatasync (a round runs them in parallel)
+const timed = new WeakSet<object>();
+/** Times the fdatasync of `topic`'s partition files (wrapped once each). */
+function timeSyncs(topic: string): void {
+  for (const files of role.server.storage?.filesOf(topic) ?? []) {
+    if (timed.has(files)) continue;
+    timed.add(files);
+    const sync = files.sync.bind(files);
+    files.sync = async () => {
+      const t = nowMs();
+      await sync();
+      syncs.push(nowMs() - t);
+    };
+  }
+}
 let seen = 0;
 let reported = false;
 const log = role.server.log;
 const append = log.append.bind(log);
 log.append = async (topic, partition, blob, n, producer, stable) => {
+  timeSyncs(topic);
   const at = nowMs();
   const stored = await append(topic, partition, blob, n, producer, stable);
   const done = nowMs();
@@ -59,6 +76,7 @@ log.append = async (topic, partition, blob, n, producer, stable) => {
       atBroker: atBroker.samples,
       durable: durable.samples,
       commit,
+      syncs,
       lag: lag.stop(),
     }));
   }

@@ -58,7 +58,12 @@ export async function benchStoredLatency(o: StoredLatencyOptions): Promise<Bench
       queued: number[];
       rounds: number[];
     };
-    type BrokerReport = Lagged & { atBroker: number[]; durable: number[]; commit: number[] };
+    type BrokerReport = Lagged & {
+      atBroker: number[];
+      durable: number[];
+      commit: number[];
+      syncs: number[];
+    };
     const [published, stored, b] = await Promise.all([
       pub.json<ClientReport & Lagged>(),
       store.json<StoreReport>(),
@@ -71,6 +76,7 @@ export async function benchStoredLatency(o: StoredLatencyOptions): Promise<Bench
       "publish → delivered": stored.delivered,
       "publish → stored": stored.latencies ?? [],
       "broker commit (append → durable)": b.commit,
+      "broker fdatasync (one file)": b.syncs,
       "store queue wait": stored.queued,
       "store round": stored.rounds,
       "loop lag pub": published.lag,
