@@ -9,52 +9,16 @@
  * @module
  */
 import { join } from "node:path";
-import type { BrokerAddress } from "../client/link.ts";
 import { DEFAULT_GROUP, type Source } from "../client/source.ts";
 import { Subscriber } from "../client/subscriber.ts";
-import type { TlsClientConfig } from "../net/tls.ts";
-import type { Logger } from "../obs/log.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { TelemetryQuery } from "../query/query.ts";
+import type { CollectorOptions } from "./collector_options.ts";
 import { type CollectCounters, DeliveryRounds, type QueuedDelivery } from "./delivery_round.ts";
 import { RoundQueue } from "./round_queue.ts";
 import { CollectorStore } from "./store.ts";
 
 export type { CollectCounters } from "./delivery_round.ts";
-
-/** Options of {@linkcode Collector.open}. */
-export interface CollectorOptions {
-  /** The gputel broker; required unless `connect` is given. */
-  broker?: BrokerAddress;
-  /** Topic to consume. @default {"telemetry"} */
-  topic?: string;
-  /** Consumer group to join. @default {"collectors"} */
-  group?: string;
-  /** Subscriber connections (group members) in this process. @default {4} */
-  workers?: number;
-  /** Root data dir; this collector writes under `<dataDir>/<id>/`. */
-  dataDir: string;
-  /** Collector id, unique per data dir. */
-  id: string;
-  /** Records kept in memory per GPU. @default {1000} */
-  maxEntries?: number;
-  /** Most messages one store round (group commit) takes. @default {50000} */
-  roundMessages?: number;
-  /** Most payload bytes one store round takes. @default {16777216} */
-  roundBytes?: number;
-  /** Most bytes of records kept in memory. */
-  maxMemory?: number;
-  /** fdatasync each round's journal entry, and the JSONL files before each checkpoint. @default {true} */
-  fsync?: boolean;
-  /** Sent to the broker in HELLO. */
-  token?: string;
-  /** Speak TLS to the broker, trusting these CAs. */
-  brokerTls?: TlsClientConfig;
-  /** Opens group member `i` (the JetStream transport, a fake). @default `Subscriber.connect` to `broker` */
-  connect?: (i: number) => Promise<Source>;
-  /** Where the collector logs. */
-  logger: Logger;
-}
 
 /**
  * A collector: {@linkcode open} opens its store, {@linkcode join} joins the

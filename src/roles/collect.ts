@@ -7,7 +7,8 @@
  * @module
  */
 import { createApiApp } from "../api/app.ts";
-import { type CollectCounters, Collector, type CollectorOptions } from "../collect/collector.ts";
+import { type CollectCounters, Collector } from "../collect/collector.ts";
+import type { CollectorOptions } from "../collect/collector_options.ts";
 import type { CollectorStore } from "../collect/store.ts";
 import { newHttpGuardCounters } from "../net/http_guard.ts";
 import { serveApp, type ServedApp } from "../net/serve.ts";
