@@ -42,6 +42,15 @@ export interface FlagSpec<K extends keyof GputelOptions = keyof GputelOptions> {
    * {@linkcode defaultTextOf}; absent when the flag has none.
    */
   readonly default?: Value<K>;
+  /**
+   * For a flag that several roles share while each role's library defaults
+   * the option itself (`--workers`: the streamer's senders, the collector's
+   * group members), each role's `DEFAULT_*` constant instead of one
+   * {@linkcode FlagSpec.default}: the option stays unset unless given, so each
+   * library fills in its own, and help shows the defaults of the roles it
+   * describes.
+   */
+  readonly roleDefaults?: Readonly<Partial<Record<Role, Value<K>>>>;
   /** Shown in help instead of {@linkcode FlagSpec.default}, for a default computed at run time. */
   readonly defaultText?: string;
   /** One line of help: what it does. */
@@ -87,11 +96,25 @@ export function envNameOf(flag: Pick<FlagSpec, "name">): string {
  * A flag's default as help shows it, written the way a user would type it
  * (`64MiB`, `10s`, `127.0.0.1:9000`), so that the flag's own parser reads it
  * back as {@linkcode FlagSpec.default}; {@linkcode FlagSpec.defaultText}
- * when set; `undefined` when it has neither.
+ * when set; `undefined` when it has neither. A flag with
+ * {@linkcode FlagSpec.roleDefaults} shows those of `roles` (all its roles
+ * when not given): one value when they agree, else `stream 4, collect 8`.
  */
-export function defaultTextOf(flag: AnyFlagSpec): string | undefined {
+export function defaultTextOf(
+  flag: AnyFlagSpec,
+  roles: readonly Role[] = flag.roles,
+): string | undefined {
   if (flag.defaultText !== undefined) return flag.defaultText;
-  const value: unknown = flag.default;
+  if (flag.roleDefaults === undefined) return valueText(flag, flag.default);
+  const byRole = flag.roles.filter((role) => roles.includes(role)).flatMap((role) => {
+    const text = valueText(flag, flag.roleDefaults?.[role]);
+    return text === undefined ? [] : [{ role, text }];
+  });
+  if (new Set(byRole.map(({ text }) => text)).size <= 1) return byRole[0]?.text;
+  return byRole.map(({ role, text }) => `${role} ${text}`).join(", ");
+}
+
+function valueText(flag: AnyFlagSpec, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (flag.type === "duration") return formatDuration(value as number);
   if (flag.type === "size") return formatSize(value as number);

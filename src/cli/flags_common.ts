@@ -12,6 +12,7 @@ import { DEFAULT_API_PORT, DEFAULT_HOST } from "../net/serve.ts";
 import { DEFAULT_LOG_FORMAT, type LogFormat } from "../obs/log.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { DEFAULT_WORKERS } from "../stream/role_options.ts";
+import { DEFAULT_COLLECTOR_WORKERS } from "../collect/collector_options.ts";
 
 /** Flags shared by several roles: listeners, data dir, broker address, topic, workers, log format. */
 export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
@@ -100,7 +101,7 @@ export const COMMON_FLAGS: readonly AnyFlagSpec[] = [
     key: "workers",
     type: "int",
     roles: ["stream", "collect"],
-    default: DEFAULT_WORKERS,
+    roleDefaults: { stream: DEFAULT_WORKERS, collect: DEFAULT_COLLECTOR_WORKERS },
     help: "concurrent publishers (stream) / consumers (collect)",
     expect: "an integer from 1 to 256",
     parse: (text) => parseIntInRange(text, 1, 256),

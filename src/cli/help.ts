@@ -96,7 +96,7 @@ export function commandHelp(command: Command): string {
     const left = `  --${flag.name} ${placeholderOf(flag)}`.trimEnd().padEnd(FLAG_COLUMN - 1);
     const needed = !command.demo && flag.requiredBy?.some((role) => command.roles.includes(role));
     const local = flag.name === "broker" && command.roles.includes("broker");
-    const shown = local ? "this process's broker" : defaultTextOf(flag);
+    const shown = local ? "this process's broker" : defaultTextOf(flag, command.roles);
     const note = needed
       ? flag.requiredUnless === undefined ? "required" : `or --${flag.requiredUnless}`
       : flag.type === "bool"

@@ -95,8 +95,11 @@ export interface GputelOptions {
   once: boolean;
   /** `--topic`: topic stream publishes to and collect consumes. @default "telemetry" */
   topic: string;
-  /** `--workers`: concurrent publishers (stream) or consumers (collect). @default 4 */
-  workers: number;
+  /**
+   * `--workers`: concurrent publishers (stream) or consumers (collect); unset,
+   * each role's library default (`DEFAULT_WORKERS`, `DEFAULT_COLLECTOR_WORKERS`).
+   */
+  workers?: number;
   /** `--rate`: messages per second per stream worker; 0 = unlimited. @default 1 */
   rate: number;
   /** `--duration`: stream for this long, ms; 0 = until stopped. @default 0 */

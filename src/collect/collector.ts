@@ -13,7 +13,7 @@ import { DEFAULT_GROUP, type Source } from "../client/source.ts";
 import { Subscriber } from "../client/subscriber.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { TelemetryQuery } from "../query/query.ts";
-import type { CollectorOptions } from "./collector_options.ts";
+import { type CollectorOptions, DEFAULT_COLLECTOR_WORKERS } from "./collector_options.ts";
 import { type CollectCounters, DeliveryRounds, type QueuedDelivery } from "./delivery_round.ts";
 import { RoundQueue } from "./round_queue.ts";
 import { CollectorStore } from "./store.ts";
@@ -122,7 +122,7 @@ export class Collector {
    */
   async join(): Promise<void> {
     const o = this.#o;
-    const workers = o.workers ?? 4;
+    const workers = o.workers ?? DEFAULT_COLLECTOR_WORKERS;
     for (let i = 0; i < workers; i++) {
       const sub = await (o.connect ?? ((i) =>
         Subscriber.connect({

@@ -10,29 +10,32 @@ import type { Source } from "../client/source.ts";
 import type { TlsClientConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 
+/** Default {@linkcode CollectorOptions.workers}: group members (subscriber connections) per collector. */
+export const DEFAULT_COLLECTOR_WORKERS = 4;
+
 /** Options of `Collector.open`. */
 export interface CollectorOptions {
   /** The gputel broker; required unless `connect` is given. */
   broker?: BrokerAddress;
-  /** Topic to consume. @default {"telemetry"} */
+  /** Topic to consume. @default {DEFAULT_TOPIC} */
   topic?: string;
-  /** Consumer group to join. @default {"collectors"} */
+  /** Consumer group to join. @default {DEFAULT_GROUP} */
   group?: string;
-  /** Subscriber connections (group members) in this process. @default {4} */
+  /** Subscriber connections (group members) in this process. @default {DEFAULT_COLLECTOR_WORKERS} */
   workers?: number;
   /** Root data dir; this collector writes under `<dataDir>/<id>/`. */
   dataDir: string;
   /** Collector id, unique per data dir. */
   id: string;
-  /** Records kept in memory per GPU. @default {1000} */
+  /** Records kept in memory per GPU. @default {DEFAULT_MAX_ENTRIES} */
   maxEntries?: number;
-  /** Most messages one store round (group commit) takes. @default {50000} */
+  /** Most messages one store round (group commit) takes. @default {DEFAULT_ROUND_MESSAGES} */
   roundMessages?: number;
-  /** Most payload bytes one store round takes. @default {16777216} */
+  /** Most payload bytes one store round takes. @default {DEFAULT_ROUND_BYTES} */
   roundBytes?: number;
-  /** Most bytes of records kept in memory. */
+  /** Most bytes of records kept in memory. @default {DEFAULT_MAX_MEMORY} */
   maxMemory?: number;
-  /** fdatasync each round's journal entry, and the JSONL files before each checkpoint. @default {true} */
+  /** fdatasync each round's journal entry, and the JSONL files before each checkpoint. @default {DEFAULT_FSYNC} */
   fsync?: boolean;
   /** Sent to the broker in HELLO. */
   token?: string;

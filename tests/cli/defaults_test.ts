@@ -28,6 +28,7 @@ import {
 } from "../../src/broker/store/storage_options.ts";
 import { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS } from "../../src/client/publisher_options.ts";
 import { DEFAULT_GROUP } from "../../src/client/source.ts";
+import { DEFAULT_COLLECTOR_WORKERS } from "../../src/collect/collector_options.ts";
 import { DEFAULT_MAX_ENTRIES } from "../../src/query/memory_window.ts";
 import { DEFAULT_MAX_OPEN_FILES } from "../../src/fs/fd_pool.ts";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_URL_LENGTH } from "../../src/net/http_limits.ts";
@@ -48,8 +49,9 @@ import { DEFAULT_NVML_LIB } from "../../src/stream/sources/nvml_ffi.ts";
 import { DEFAULT_LIVE_INTERVAL_MS } from "../../src/stream/sources/source.ts";
 import { DEFAULT_DURATION_MS } from "../../src/stream/workers.ts";
 import { findFlag, FLAGS } from "../../src/cli/flags.ts";
+import { defaultTextOf, type FlagSpec } from "../../src/cli/flag_spec.ts";
 import { commandHelp } from "../../src/cli/help.ts";
-import { parseCommand } from "../../src/cli/roles.ts";
+import { parseCommand, type Role } from "../../src/cli/roles.ts";
 
 // Each flag's default, as the library that uses the option defines it. A flag
 // whose table entry stops reading the constant (or a constant that changes
@@ -61,7 +63,6 @@ const LIBRARY_DEFAULTS: Readonly<Record<string, unknown>> = {
   "api-port": DEFAULT_API_PORT,
   broker: { host: DEFAULT_HOST, port: DEFAULT_PORT },
   topic: DEFAULT_TOPIC,
-  workers: DEFAULT_WORKERS,
   "log-format": DEFAULT_LOG_FORMAT,
   partitions: DEFAULT_PARTITIONS,
   "ack-timeout": DEFAULT_ACK_TIMEOUT_MS,
@@ -100,6 +101,12 @@ const LIBRARY_DEFAULTS: Readonly<Record<string, unknown>> = {
   "max-url-length": DEFAULT_MAX_URL_LENGTH,
 };
 
+// Flags that several roles share while each role's library defaults the
+// option itself: each role's constant (the flag leaves the option unset).
+const ROLE_DEFAULTS: Readonly<Record<string, Readonly<Partial<Record<Role, unknown>>>>> = {
+  workers: { stream: DEFAULT_WORKERS, collect: DEFAULT_COLLECTOR_WORKERS },
+};
+
 // Defaults only the command line has: the library takes these options as
 // required (a path, a program) or expresses them another way (`dataDir`
 // unset = memory only). Booleans that are off unless given are left out.
@@ -117,18 +124,29 @@ Deno.test("every flag default is the library's DEFAULT_* constant for its option
     assert.ok(flag !== undefined, name);
     assert.deepEqual(flag.default, constant, `--${name}`);
   }
-  const withDefault = FLAGS.filter((flag) => flag.default !== undefined && flag.default !== false);
+  for (const [name, constants] of Object.entries(ROLE_DEFAULTS)) {
+    const flag = findFlag(name);
+    assert.ok(flag !== undefined, name);
+    assert.equal(flag.default, undefined, `--${name} has one default besides its roles' own`);
+    assert.deepEqual(flag.roleDefaults, constants, `--${name}`);
+  }
+  const withDefault = FLAGS.filter((flag) =>
+    (flag.default !== undefined && flag.default !== false) || flag.roleDefaults !== undefined
+  );
   const unlisted = withDefault.map((flag) => flag.name)
-    .filter((name) => !(name in LIBRARY_DEFAULTS) && !CLI_ONLY.includes(name));
+    .filter((name) =>
+      !(name in LIBRARY_DEFAULTS) && !(name in ROLE_DEFAULTS) && !CLI_ONLY.includes(name)
+    );
   assert.deepEqual(unlisted, [], "a default that is neither a library constant nor CLI-only");
 });
 
 Deno.test("each role's help states the library's default, in a form the flag parses back", () => {
   let checked = 0;
-  for (const [name, constant] of Object.entries(LIBRARY_DEFAULTS)) {
+  for (const name of [...Object.keys(LIBRARY_DEFAULTS), ...Object.keys(ROLE_DEFAULTS)]) {
     const flag = findFlag(name)!;
     if (flag.type === "bool") continue;
     for (const role of flag.roles) {
+      const constant = ROLE_DEFAULTS[name]?.[role] ?? LIBRARY_DEFAULTS[name];
       const line = lineOf(commandHelp(parseCommand(role)), name);
       const shown = /\(default (.+)\)$/.exec(line)?.[1];
       assert.ok(shown !== undefined, `--${name} in ${role} help shows no default: ${line}`);
@@ -137,6 +155,23 @@ Deno.test("each role's help states the library's default, in a form the flag par
     }
   }
   assert.ok(checked >= 45, `only ${checked} help lines checked`);
+});
+
+Deno.test("a flag with a default per role shows one value where the roles agree, each role's where not", () => {
+  const workers = findFlag("workers")!;
+  const mix = lineOf(commandHelp(parseCommand("stream,collect")), "workers");
+  if (new Set<number>([DEFAULT_WORKERS, DEFAULT_COLLECTOR_WORKERS]).size === 1) {
+    assert.match(mix, new RegExp(`\\(default ${DEFAULT_WORKERS}\\)$`));
+  } else {
+    assert.match(mix, /\(default stream \d+, collect \d+\)$/);
+  }
+  const differing: FlagSpec<"workers"> = {
+    ...workers as FlagSpec<"workers">,
+    roleDefaults: { stream: 4, collect: 8 },
+  };
+  assert.equal(defaultTextOf(differing), "stream 4, collect 8");
+  assert.equal(defaultTextOf(differing, ["collect"]), "8");
+  assert.equal(defaultTextOf(differing, ["broker"]), undefined);
 });
 
 Deno.test("help shows the NVML library a live stream loads by default", () => {

@@ -32,7 +32,6 @@ const DEFAULTS: GputelOptions = {
   nvidiaSmi: "nvidia-smi",
   once: false,
   topic: "telemetry",
-  workers: 4,
   rate: 1,
   durationMs: 0,
   loop: true,
