@@ -10,6 +10,7 @@ import { UsageError } from "./errors.ts";
 import type { GputelOptions, HostPort, NatsServers } from "./options.ts";
 import type { Role } from "./roles.ts";
 import { parseHostPort, parseIntInRange, parseNonEmpty } from "./values.ts";
+import { CLUSTER_REPLICAS, DEFAULT_REPLICAS } from "../client/nats/replicas.ts";
 
 const NATS_URL = /^(nats|tls):\/\/([^@/\s]+@)?[^@/\s:]+(:[0-9]{1,5})?$/;
 /** The port a NATS URL without one means: nats-server's client port. */
@@ -50,7 +51,7 @@ export const NATS_FLAGS: readonly AnyFlagSpec[] = [
     key: "natsReplicas",
     type: "int",
     roles: ["stream", "collect"],
-    defaultText: "3 on 3+ servers, else 1",
+    defaultText: `${CLUSTER_REPLICAS} on ${CLUSTER_REPLICAS}+ servers, else ${DEFAULT_REPLICAS}`,
     help: "replicas of a new JetStream stream",
     expect: "an integer from 1 to 5",
     parse: (text) => parseIntInRange(text, 1, 5),

@@ -49,7 +49,10 @@ export interface GputelOptions {
    * @default {host: "127.0.0.1", port: 9000}
    */
   broker: HostPort | NatsServers;
-  /** `--nats-replicas`: copies of each message in a JetStream stream gputel creates. @default 3 on a cluster of 3+ servers, else 1 */
+  /**
+   * `--nats-replicas`: copies of each message in a JetStream stream gputel
+   * creates; unset, `defaultReplicas` of the servers up (`client/nats/replicas.ts`).
+   */
   natsReplicas?: number;
   /** `--nats-creds`: NATS `.creds` file (user JWT and NKey seed). */
   natsCreds?: string;

@@ -27,6 +27,7 @@ import {
   DEFAULT_SEGMENT_BYTES,
 } from "../../src/broker/store/storage_options.ts";
 import { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS } from "../../src/client/publisher_options.ts";
+import { CLUSTER_REPLICAS, DEFAULT_REPLICAS } from "../../src/client/nats/replicas.ts";
 import { DEFAULT_GROUP } from "../../src/client/source.ts";
 import { DEFAULT_COLLECTOR_WORKERS } from "../../src/collect/collector_options.ts";
 import { DEFAULT_MAX_ENTRIES } from "../../src/query/memory_window.ts";
@@ -172,6 +173,15 @@ Deno.test("a flag with a default per role shows one value where the roles agree,
   assert.equal(defaultTextOf(differing), "stream 4, collect 8");
   assert.equal(defaultTextOf(differing, ["collect"]), "8");
   assert.equal(defaultTextOf(differing, ["broker"]), undefined);
+});
+
+Deno.test("help states the JetStream replicas rule with the library's numbers", () => {
+  assert.match(
+    lineOf(commandHelp(parseCommand("collect")), "nats-replicas"),
+    new RegExp(
+      `\\(default ${CLUSTER_REPLICAS} on ${CLUSTER_REPLICAS}\\+ servers, else ${DEFAULT_REPLICAS}\\)$`,
+    ),
+  );
 });
 
 Deno.test("help shows the NVML library a live stream loads by default", () => {

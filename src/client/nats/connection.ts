@@ -13,6 +13,7 @@ import {
   type StreamInfo,
 } from "@nats-io/jetstream";
 import type { TlsClientConfig } from "../../net/tls.ts";
+import { defaultReplicas } from "./replicas.ts";
 import { BrokerRefusedError, BrokerUnavailableError } from "../errors.ts";
 import {
   configDifferences,
@@ -149,8 +150,8 @@ function checked(
 
 /**
  * Creates the topic's stream and dead-letter stream when missing, checks
- * them when present. Replicas default to 3 on a cluster of 3 or more
- * servers, else 1, and are checked only when given.
+ * them when present. Replicas default to {@linkcode defaultReplicas} of
+ * the servers up now, and are checked only when given.
  *
  * @throws {RangeError} naming each setting an existing stream holds differently
  */
@@ -159,7 +160,7 @@ export async function ensureTopic(
   jsm: JetStreamManager,
   wanted: JetStreamTopic,
 ): Promise<TopicLayout> {
-  const topic = { ...wanted, replicas: wanted.replicas ?? (clusterSize(nc) >= 3 ? 3 : 1) };
+  const topic = { ...wanted, replicas: wanted.replicas ?? defaultReplicas(clusterSize(nc)) };
   // The default depends on the servers up now: an existing stream's replicas stand.
   const unchecked = wanted.replicas === undefined ? ["num_replicas"] : [];
   const info = await ensureStream(jsm, topicStreamConfig(topic), unchecked);

@@ -17,6 +17,7 @@ import {
   StorageType,
   type StreamConfig,
 } from "@nats-io/jetstream";
+import { DEFAULT_REPLICAS } from "./replicas.ts";
 
 /** Default {@linkcode JetStreamTopic.duplicateWindowMs}: JetStream's own default. */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
@@ -33,7 +34,10 @@ export interface JetStreamTopic {
   topic: string;
   /** Partitions: subjects `<topic>.0` … `<topic>.<n-1>`. */
   partitions: number;
-  /** Copies of every message (R1, R3, R5). @default 3 on a cluster of 3+ servers, else 1 */
+  /**
+   * Copies of every message (R1, R3, R5). @default {DEFAULT_REPLICAS}; `ensureTopic`
+   * fills in `defaultReplicas` of the servers up
+   */
   replicas?: number;
   /** Drop messages older than this, ms; 0 = no age limit. */
   maxAgeMs: number;
@@ -103,7 +107,7 @@ export function topicStreamConfig(t: JetStreamTopic): WantedStream {
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
-    num_replicas: t.replicas ?? 1,
+    num_replicas: t.replicas ?? DEFAULT_REPLICAS,
     max_age: t.maxAgeMs * NS_PER_MS,
     max_bytes: t.maxBytesPerPartition > 0 ? t.maxBytesPerPartition * t.partitions : -1,
     duplicate_window: (t.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS) * NS_PER_MS,
@@ -118,7 +122,7 @@ export function deadLetterStreamConfig(t: JetStreamTopic): WantedStream {
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
-    num_replicas: t.replicas ?? 1,
+    num_replicas: t.replicas ?? DEFAULT_REPLICAS,
     max_age: 0,
     max_bytes: -1,
     duplicate_window: (t.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS) * NS_PER_MS,
