@@ -29,6 +29,11 @@ export function formatAddress(a: BrokerAddress): string {
   return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
+/** Default {@linkcode LinkOptions.heartbeatMs}. */
+export const DEFAULT_HEARTBEAT_MS = 2000;
+/** Default {@linkcode LinkOptions.connectTimeoutMs}. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
 /** Options of {@linkcode openLink}. */
 export interface LinkOptions {
   /** Client name sent in HELLO. */
@@ -37,9 +42,9 @@ export interface LinkOptions {
   token?: string;
   /** Called for every frame after HELLO_OK, in order. */
   onFrame: (frame: Frame) => void;
-  /** PING interval, ms. @default {2000} */
+  /** PING interval, ms. @default {DEFAULT_HEARTBEAT_MS} */
   heartbeatMs?: number;
-  /** Give up connecting after this long, ms. @default {5000} */
+  /** Give up connecting after this long, ms. @default {DEFAULT_CONNECT_TIMEOUT_MS} */
   connectTimeoutMs?: number;
   /** Largest frame accepted from the broker. */
   maxFrameBytes?: number;
@@ -76,7 +81,7 @@ export interface Link {
  */
 export async function openLink(addr: BrokerAddress, options: LinkOptions): Promise<Link> {
   const where = formatAddress(addr);
-  const timeoutMs = options.connectTimeoutMs ?? 5000;
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const stream = await dial(addr, where, timeoutMs, options.tls);
   const fc = new FrameConnection(stream, { maxFrameBytes: options.maxFrameBytes });
   const frames = fc.frames();
@@ -85,7 +90,7 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
   const ping = () => {
     if (!fc.closed) fc.send(encodeFrame({ type: FrameType.PING, nonce: lease.nextPing() }));
   };
-  const heartbeat = setInterval(ping, options.heartbeatMs ?? 2000);
+  const heartbeat = setInterval(ping, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   const done = readFrames(frames, where, lease, options.onFrame).finally(() => {
     clearInterval(heartbeat);
     lease.close();

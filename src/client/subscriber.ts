@@ -16,6 +16,11 @@ import type { Source, SourceDelivery } from "./source.ts";
 
 export { type DeliveredMessage, Delivery, type PayloadVisit };
 
+/** Default {@linkcode SubscriberOptions.creditMessages}. */
+export const DEFAULT_CREDIT_MESSAGES = 10_000;
+/** Default {@linkcode SubscriberOptions.creditBytes}: 64 MiB. */
+export const DEFAULT_CREDIT_BYTES = 64 * 1024 * 1024;
+
 /** Options of {@linkcode Subscriber}. */
 export interface SubscriberOptions {
   /** Broker to consume from. */
@@ -35,9 +40,9 @@ export interface SubscriberOptions {
   token?: string;
   /** Speak TLS to the broker, trusting these CAs; unset speaks plain TCP. */
   tls?: TlsClientConfig;
-  /** Most messages in flight (delivered, unacked). @default {10000} */
+  /** Most messages in flight (delivered, unacked). @default {DEFAULT_CREDIT_MESSAGES} */
   creditMessages?: number;
-  /** Most bytes in flight. @default {67108864} */
+  /** Most bytes in flight. @default {DEFAULT_CREDIT_BYTES} */
   creditBytes?: number;
   /** Where the subscriber logs. */
   logger?: Logger;
@@ -254,8 +259,8 @@ export class Subscriber implements Source, AsyncDisposable {
           subscriptionId: SUBSCRIPTION_ID,
           topic: this.#o.topic,
           group: this.#o.group,
-          creditMessages: this.#o.creditMessages ?? 10_000,
-          creditBytes: this.#o.creditBytes ?? 64 * 1024 * 1024,
+          creditMessages: this.#o.creditMessages ?? DEFAULT_CREDIT_MESSAGES,
+          creditBytes: this.#o.creditBytes ?? DEFAULT_CREDIT_BYTES,
           memberKey: this.#o.memberKey ?? "",
         }));
         this.#link = link;

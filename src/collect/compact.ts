@@ -26,6 +26,7 @@ import { JournalTailView } from "../query/journal_tail_view.ts";
 import { scanLines, syncDir } from "../datadir/jsonl_files.ts";
 import { CollectorStore } from "./store.ts";
 import { removeIndexSnapshot } from "./index_snapshot.ts";
+import { DEFAULT_FSYNC } from "./store_options.ts";
 
 /** What compaction did to one collector dir. */
 export interface CompactedDir {
@@ -53,7 +54,7 @@ const decoder = new TextDecoder();
  * Compacts every collector dir under `dataDir` (those holding a checkpoint).
  *
  * @param dataDir the data dir the collectors share
- * @param options `fsync` (default true): fdatasync rewritten files and the dir
+ * @param options `fsync` (default {@linkcode DEFAULT_FSYNC}): fdatasync rewritten files and the dir
  * @throws {Error} what the file system or Deno KV throws; files already
  *   rewritten stay consistent
  */
@@ -61,7 +62,7 @@ export async function compactDataDir(
   dataDir: string,
   options: { fsync?: boolean } = {},
 ): Promise<CompactReport> {
-  const fsync = options.fsync ?? true;
+  const fsync = options.fsync ?? DEFAULT_FSYNC;
   const ids = await collectorDirs(dataDir);
   const idle: string[] = [];
   const live: string[] = [];

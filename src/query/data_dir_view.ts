@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { CHECKPOINT_FILE_NAME } from "../datadir/checkpoint.ts";
 import { CollectorDirView } from "./collector_dir_view.ts";
-import { DEFAULT_MAX_MEMORY } from "./memory_window.ts";
+import { DEFAULT_MAX_ENTRIES, DEFAULT_MAX_MEMORY } from "./memory_window.ts";
 import { TelemetryQuery, type TelemetryReader } from "./query.ts";
 import { type TelemetrySource } from "./source.ts";
 
@@ -22,7 +22,7 @@ export interface DataDirViewOptions {
   dataDir: string;
   /**
    * Newest records kept in memory per GPU, per collector dir.
-   * @default {1000}
+   * @default {DEFAULT_MAX_ENTRIES}
    */
   maxEntries?: number;
   /**
@@ -64,7 +64,7 @@ export function resolveDataDirViewOptions(
   if (!Number.isFinite(minRefreshMs) || minRefreshMs < 0) {
     throw new RangeError(`DataDirView: minRefreshMs must be a number >= 0, got ${minRefreshMs}`);
   }
-  const maxEntries = options.maxEntries ?? 1000;
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const maxMemory = options.maxMemory ?? DEFAULT_MAX_MEMORY;
   for (const [field, value] of Object.entries({ maxEntries, maxMemory })) {
     if (!Number.isSafeInteger(value) || value < 1) {

@@ -42,7 +42,7 @@ export interface JetStreamSourceOptions {
   topic: JetStreamTopic;
   /** The group's consumer: created when missing, checked when present. */
   group: JetStreamGroup;
-  /** Batches pulled ahead of the collector (their ack wait runs meanwhile). @default {8} */
+  /** Batches pulled ahead of the collector (their ack wait runs meanwhile). @default {DEFAULT_PULL_BATCHES} */
   pullBatches?: number;
   /** Where the source logs. */
   logger?: Logger;
@@ -69,6 +69,8 @@ export type JetStreamSourceCounters = {
  * (every half of it) reveal a pull lost in a failover after two of them.
  */
 const PULL_EXPIRES_MS = 5_000;
+/** Default {@linkcode JetStreamSourceOptions.pullBatches}. */
+export const DEFAULT_PULL_BATCHES = 8;
 
 interface Held {
   m: JsMsg;
@@ -150,7 +152,10 @@ export class JetStreamSource implements Source, AsyncDisposable {
       const js = jetstream(nc);
       const consumer = await js.consumers.get(stream, consumerName(o.group.group));
       const pull = () =>
-        consumer.consume({ max_messages: o.pullBatches ?? 8, expires: PULL_EXPIRES_MS });
+        consumer.consume({
+          max_messages: o.pullBatches ?? DEFAULT_PULL_BATCHES,
+          expires: PULL_EXPIRES_MS,
+        });
       const log = o.logger ?? silentLogger;
       const dead = new DeadLetters(nc, js, jsm, {
         topic: o.topic.topic,
