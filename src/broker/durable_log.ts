@@ -156,6 +156,16 @@ export class DurableLog {
     await this.store.saveGroups(out);
   }
 
+  /** Puts back the groups' partition ownership that the store kept from an earlier run. */
+  restoreOwnership(): Promise<void> {
+    return this.store.restoreOwnership(this.core);
+  }
+
+  /** Persists the groups' partition ownership (when changed). */
+  saveOwnership(): Promise<void> {
+    return this.store.saveOwnership(this.core);
+  }
+
   /**
    * Applies retention: the store deletes what every group consumed and what
    * is past the age or size limits (the file store: whole closed segments).

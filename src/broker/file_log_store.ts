@@ -7,17 +7,34 @@
  */
 import type { Logger } from "../obs/log.ts";
 import type { BrokerCore } from "./core.ts";
-import type { LogStore, PartitionLoss, RetentionOptions } from "./log_store.ts";
+import {
+  type LogStore,
+  MemoryLogStore,
+  type PartitionLoss,
+  type RetentionOptions,
+} from "./log_store.ts";
+import { OWNERSHIP_FILE_NAME, OwnershipWriter, restoreOwnership } from "./ownership_file.ts";
 import { countFrom } from "./store/high_water.ts";
 import type { GroupOffsets } from "./store/metadata.ts";
 import type { BatchLocation, RecordInput } from "./store/partition_files.ts";
 import type { BrokerStorage } from "./store/storage.ts";
+
+/**
+ * The store of a broker's log: a {@linkcode FileLogStore} on `storage`, or a
+ * {@linkcode MemoryLogStore} when the broker keeps no files (`--no-persist`).
+ *
+ * @param logger where the file store reports what it restored, lost and deleted
+ */
+export function logStoreOn(storage: BrokerStorage | undefined, logger: Logger): LogStore {
+  return storage === undefined ? new MemoryLogStore() : new FileLogStore(storage, logger);
+}
 
 /** A {@linkcode LogStore} on {@linkcode BrokerStorage}. */
 export class FileLogStore implements LogStore {
   /** The storage (for its counters in /stats). */
   readonly storage: BrokerStorage;
   #log: Logger;
+  #ownership: OwnershipWriter;
 
   /**
    * Wraps an open storage (the caller closes it).
@@ -26,6 +43,7 @@ export class FileLogStore implements LogStore {
   constructor(storage: BrokerStorage, logger: Logger) {
     this.storage = storage;
     this.#log = logger;
+    this.#ownership = new OwnershipWriter(storage.dir);
   }
 
   /** The identity kept in the data dir. */
@@ -117,6 +135,20 @@ export class FileLogStore implements LogStore {
   /** Writes groups.json when it changed. */
   saveGroups(groups: GroupOffsets): Promise<void> {
     return this.storage.saveGroups(groups);
+  }
+
+  /** Reads ownership.json beside groups.json; an unreadable one is logged and ignored. */
+  async restoreOwnership(core: BrokerCore): Promise<void> {
+    if (await restoreOwnership(this.storage.dir, core) === "unreadable") {
+      this.#log.warn(
+        `${OWNERSHIP_FILE_NAME} unreadable: partitions are assigned afresh (no data is affected)`,
+      );
+    }
+  }
+
+  /** Writes ownership.json when it changed. */
+  saveOwnership(core: BrokerCore): Promise<void> {
+    return this.#ownership.save(core);
   }
 
   /**

@@ -63,6 +63,15 @@ export interface LogStore {
   read(loc: unknown): Promise<Uint8Array | undefined> | undefined;
   /** Persists every group's committed offsets (a store may skip an unchanged set). */
   saveGroups(groups: GroupOffsets): Promise<void>;
+  /**
+   * Puts back the partition ownership (home members, generations) of every
+   * group in `core` that an earlier run saved. What cannot be read is
+   * logged and left out: the partitions are then assigned afresh, which
+   * costs stickiness, never data.
+   */
+  restoreOwnership(core: BrokerCore): Promise<void>;
+  /** Persists every group's partition ownership (a store may skip an unchanged one). */
+  saveOwnership(core: BrokerCore): Promise<void>;
   /** Deletes stored data per the limits and what every group has consumed. */
   applyRetention(core: BrokerCore, o: RetentionOptions): Promise<void>;
   /** A partition's losses. */
@@ -106,6 +115,16 @@ export class MemoryLogStore implements LogStore {
 
   /** Nothing outlives the process. */
   saveGroups(): Promise<void> {
+    return DONE;
+  }
+
+  /** Nothing was saved: every start assigns afresh. */
+  restoreOwnership(): Promise<void> {
+    return DONE;
+  }
+
+  /** Nothing outlives the process. */
+  saveOwnership(): Promise<void> {
     return DONE;
   }
 

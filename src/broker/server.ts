@@ -20,11 +20,9 @@ import { Connections } from "./connections.ts";
 import { BrokerCore } from "./core.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { DurableLog } from "./durable_log.ts";
-import { FileLogStore } from "./file_log_store.ts";
-import { MemoryLogStore } from "./log_store.ts";
+import { logStoreOn } from "./file_log_store.ts";
 import type { BrokerStorage } from "./store/storage.ts";
 import type { BrokerContext } from "./frame_handler.ts";
-import { OwnershipWriter, restoreOwnership } from "./ownership_file.ts";
 import { type ServerCounters, zeroServerCounters } from "./server_counters.ts";
 import {
   type BrokerServerOptions,
@@ -67,7 +65,6 @@ export class BrokerServer implements AsyncDisposable {
   #listener: Deno.Listener;
   #connections: Connections;
   #dispatcher: Dispatcher;
-  #ownership: OwnershipWriter | undefined;
   #logger: Logger;
   #accepting: Promise<void>;
   #closing: Promise<void> | undefined;
@@ -84,7 +81,6 @@ export class BrokerServer implements AsyncDisposable {
     this.log = log;
     this.storage = options.storage;
     this.#logger = logger;
-    this.#ownership = options.storage ? new OwnershipWriter(options.storage.dir) : undefined;
     this.counters = zeroServerCounters();
     this.#dispatcher = new Dispatcher(core, this.log, logger);
     const ctx: BrokerContext = {
@@ -145,25 +141,19 @@ export class BrokerServer implements AsyncDisposable {
   static async start(options: BrokerServerOptions = {}): Promise<BrokerServer> {
     const logger = rateLimitedLogger(options.logger ?? silentLogger);
     const limits = resolveServerLimits(options);
-    lowerConnectionLimit(limits, options, logger);
+    const store = logStoreOn(options.storage, logger);
+    lowerConnectionLimit(limits, store.maxOpenFiles, logger);
     const core = new BrokerCore({
       ...options,
       rejoinGraceMs: options.rejoinGraceMs ?? limits.sessionTimeoutMs,
       clock: options.clock ?? systemClock,
     });
-    const store = options.storage
-      ? new FileLogStore(options.storage, logger)
-      : new MemoryLogStore();
     const log = new DurableLog(core, store);
     for (const name of options.topics ?? DEFAULT_TOPICS) {
       core.topic(name);
       log.prepare(name);
     }
-    if (options.storage && await restoreOwnership(options.storage.dir, core) === "unreadable") {
-      logger.warn(
-        "ownership.json unreadable: partitions are assigned afresh (no data is affected)",
-      );
-    }
+    await log.restoreOwnership();
     if (options.signal?.aborted) throw options.signal.reason;
     return new BrokerServer(options, limits, log, logger);
   }
@@ -194,7 +184,7 @@ export class BrokerServer implements AsyncDisposable {
 
   /** Saves group offsets and ownership; a failure is logged, never thrown. */
   #saveState(): Promise<unknown> {
-    return Promise.all([this.log.saveGroups(), this.#ownership?.save(this.core)]).catch((e) =>
+    return Promise.all([this.log.saveGroups(), this.log.saveOwnership()]).catch((e) =>
       this.#logger.error("could not save group offsets", { error: String(e) })
     );
   }
@@ -215,20 +205,15 @@ export function startBrokerServer(options: BrokerServerOptions = {}): Promise<Br
 }
 
 /** Lowers `limits.maxConnections` so that connections leave the log its descriptors. */
-function lowerConnectionLimit(
-  limits: ServerLimits,
-  options: BrokerServerOptions,
-  logger: Logger,
-): void {
+function lowerConnectionLimit(limits: ServerLimits, logFiles: number, logger: Logger): void {
   const fileLimit = openFileLimit();
-  const logFiles = options.storage?.maxOpenFiles ?? 0;
   const max = connectionLimit(limits.maxConnections, logFiles, fileLimit);
   if (max >= limits.maxConnections) return;
   logger.warn("connection limit lowered to leave the log its files", {
     maxConnections: limits.maxConnections,
     now: max,
     openFileLimit: fileLimit,
-    logFiles: options.storage?.maxOpenFiles,
+    logFiles,
   });
   limits.maxConnections = max;
 }
