@@ -10,53 +10,16 @@ import { encodeFrame, type Frame, FrameType, validateBatch } from "../protocol/m
 import { type DeliveredMessage, Delivery, type PayloadVisit } from "./delivery.ts";
 import { backoffDelay } from "./backoff.ts";
 import { BrokerRefusedError, BrokerRequestError } from "./errors.ts";
-import type { TlsClientConfig } from "../net/tls.ts";
-import { type BrokerAddress, formatAddress, type Link, openLink } from "./link.ts";
+import { formatAddress, type Link, openLink } from "./link.ts";
 import type { Source, SourceDelivery } from "./source.ts";
+import {
+  DEFAULT_CREDIT_BYTES,
+  DEFAULT_CREDIT_MESSAGES,
+  type SubscriberCounters,
+  type SubscriberOptions,
+} from "./subscriber_options.ts";
 
 export { type DeliveredMessage, Delivery, type PayloadVisit };
-
-/** Default {@linkcode SubscriberOptions.creditMessages}. */
-export const DEFAULT_CREDIT_MESSAGES = 10_000;
-/** Default {@linkcode SubscriberOptions.creditBytes}: 64 MiB. */
-export const DEFAULT_CREDIT_BYTES = 64 * 1024 * 1024;
-
-/** Options of {@linkcode Subscriber}. */
-export interface SubscriberOptions {
-  /** Broker to consume from. */
-  broker: BrokerAddress;
-  /** Topic to consume. */
-  topic: string;
-  /** Consumer group to join. */
-  group: string;
-  /** Client name sent in HELLO. @default {"subscriber"} */
-  clientId?: string;
-  /**
-   * Stable member identity ("" for none): the broker gives a member that
-   * rejoins under the same key the partitions it owned. @default {""}
-   */
-  memberKey?: string;
-  /** Sent in HELLO when the broker requires one. */
-  token?: string;
-  /** Speak TLS to the broker, trusting these CAs; unset speaks plain TCP. */
-  tls?: TlsClientConfig;
-  /** Most messages in flight (delivered, unacked). @default {DEFAULT_CREDIT_MESSAGES} */
-  creditMessages?: number;
-  /** Most bytes in flight. @default {DEFAULT_CREDIT_BYTES} */
-  creditBytes?: number;
-  /** Where the subscriber logs. */
-  logger?: Logger;
-}
-
-/** Counters of a subscriber. */
-export type SubscriberCounters = {
-  deliveries: number;
-  messages: number;
-  redelivered: number;
-  acks: number;
-  nacks: number;
-  reconnects: number;
-};
 
 /** Least time between the PINGs sent after acks, ms (they keep leases fresh). */
 const ACK_PING_MS = 50;
