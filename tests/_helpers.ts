@@ -41,6 +41,27 @@ export async function waitUntil(
   }
 }
 
+/** Resolves with `p`, or rejects once `ms` have passed (a start that never returns fails, not hangs). */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  const late = Promise.withResolvers<never>();
+  const id = setTimeout(() => late.reject(new Error(`${what} did not return within ${ms} ms`)), ms);
+  try {
+    return await Promise.race([p, late.promise]);
+  } finally {
+    clearTimeout(id);
+  }
+}
+
+/** Whether a TCP connect to the loopback `port` is refused (nothing listens there now). */
+export async function portRefused(port: number): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return false;
+  } catch (error) {
+    return error instanceof Deno.errors.ConnectionRefused;
+  }
+}
+
 /**
  * A loopback TCP port that was free a moment ago (bound and released). A
  * server that can bind port 0 and report its port avoids the race this has.

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type CliRun, parseCli } from "../../src/cli/parse.ts";
 import { runRoles } from "../../src/cli/run.ts";
 import { createLogger, type Logger } from "../../src/obs/log.ts";
+import { portRefused, waitUntil, withDir, within } from "../_helpers.ts";
 
 const SAMPLE = new URL("../../data/sample.csv", import.meta.url).pathname;
 
@@ -27,15 +28,6 @@ function brokerPort(lines: Record<string, string>[]): number {
   return Number(line.tcp.split(":").at(-1));
 }
 
-async function refused(port: number): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-    return false;
-  } catch (error) {
-    return error instanceof Deno.errors.ConnectionRefused;
-  }
-}
-
 Deno.test("runRoles stops every role of a mix on the signal and reports the stream's outcome", async () => {
   const { logger, lines } = recording();
   const run = plan([
@@ -50,7 +42,7 @@ Deno.test("runRoles stops every role of a mix on the signal and reports the stre
     assert.equal(outcome.code, 0);
     assert.ok(outcome.stream !== undefined && outcome.stream.published > 0, "published nothing");
     assert.equal(outcome.stream.confirmed, outcome.stream.published);
-    assert.ok(await refused(brokerPort(lines)), "the broker still listens");
+    assert.ok(await portRefused(brokerPort(lines)), "the broker still listens");
   } finally {
     clearTimeout(timer);
   }
@@ -70,8 +62,23 @@ Deno.test("runRoles closes the roles it started when a later one cannot start", 
       runRoles(run, logger, new AbortController().signal),
       Deno.errors.AddrInUse,
     );
-    assert.ok(await refused(brokerPort(lines)), "the broker still listens");
+    assert.ok(await portRefused(brokerPort(lines)), "the broker still listens");
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
+});
+
+Deno.test("runRoles stops a collector still joining a broker that does not answer when the signal aborts", async () => {
+  const { logger, lines } = recording();
+  await withDir(async (dataDir) => {
+    const run = plan([
+      "collect",
+      ...["--broker", "127.0.0.1:1", "--data-dir", dataDir, "--api-port", "0"],
+    ]);
+    const controller = new AbortController();
+    const running = runRoles(run, logger, controller.signal);
+    await waitUntil("a member retrying", () => lines.some((l) => /retrying in/.test(l.msg)));
+    controller.abort();
+    assert.equal((await within(running, 30_000, "runRoles after the abort")).code, 0);
+  });
 });
