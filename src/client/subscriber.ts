@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { systemClock } from "../clock.ts";
 import { type Logger, silentLogger } from "../obs/log.ts";
 import { encodeFrame, type Frame, FrameType, validateBatch } from "../protocol/mod.ts";
 import { type DeliveredMessage, Delivery, type PayloadVisit } from "./delivery.ts";
@@ -58,18 +59,23 @@ export class Subscriber implements Source, AsyncDisposable {
   #assigned: number[] = [];
   #loop: Promise<void> = Promise.resolve();
   #subscribed: ((memberId: string) => void) | null = null;
+  readonly #stop = new AbortController();
+  readonly #onAbort = () => void this.close();
 
   private constructor(options: SubscriberOptions) {
     this.#o = { logger: silentLogger, ...options };
   }
 
   /**
-   * Connects and joins the group, retrying with backoff until it succeeds or is closed.
+   * Connects and joins the group, retrying with backoff until it succeeds,
+   * or until `options.signal` aborts: the subscriber is then returned closed.
    *
    * @throws {BrokerUnavailableError} when the broker refuses the connection (bad token, version)
    */
   static async connect(options: SubscriberOptions): Promise<Subscriber> {
     const s = new Subscriber(options);
+    if (options.signal?.aborted) await s.close();
+    else options.signal?.addEventListener("abort", s.#onAbort, { once: true });
     await s.#connect();
     if (s.#fatal) throw s.#fatal;
     s.#loop = s.#maintain();
@@ -148,6 +154,8 @@ export class Subscriber implements Source, AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stop.abort();
+    this.#o.signal?.removeEventListener("abort", this.#onAbort);
     if (this.#link) await this.#link.fc.drain().catch(() => {});
     this.#link?.close();
     this.#wake();
@@ -230,14 +238,14 @@ export class Subscriber implements Source, AsyncDisposable {
         await joined;
         return;
       } catch (err) {
-        if (this.#fatal) return;
+        if (this.#fatal || this.#closed) return;
         if (err instanceof BrokerRefusedError) {
           this.#fatal = err;
           return;
         }
         const delay = backoffDelay(attempt);
         this.#o.logger.warn(`${(err as Error).message}; retrying in ${delay} ms`);
-        await new Promise((r) => setTimeout(r, delay));
+        await systemClock.sleep(delay, this.#stop.signal).catch(() => {});
       }
     }
   }

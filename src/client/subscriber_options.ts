@@ -37,6 +37,11 @@ export interface SubscriberOptions {
   creditBytes?: number;
   /** Where the subscriber logs. */
   logger?: Logger;
+  /**
+   * Aborting closes the subscriber, as `close()` does; a `connect()` still
+   * trying to reach the broker gives up and returns it closed.
+   */
+  signal?: AbortSignal;
 }
 
 /** Counters of a subscriber. */

@@ -134,6 +134,7 @@ export class Collector {
           token: o.token,
           tls: o.brokerTls,
           logger: o.logger.child(`sub${i}`),
+          signal: o.signal,
         })))(i);
       this.subscribers.push(sub);
       this.#loops.push(this.#consume(sub));

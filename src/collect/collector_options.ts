@@ -45,4 +45,9 @@ export interface CollectorOptions {
   connect?: (i: number) => Promise<Source>;
   /** Where the collector logs. */
   logger: Logger;
+  /**
+   * Aborting makes the group members still trying to reach the broker give
+   * up, so that `Collector.join` returns (with them closed).
+   */
+  signal?: AbortSignal;
 }

@@ -18,20 +18,26 @@ export type { CollectCounters } from "../collect/collector.ts";
 
 /** Options of {@linkcode startCollectRole}. */
 export interface CollectRoleOptions extends CollectorOptions {
-  /** API bind address. @default {"127.0.0.1"} */
+  /** API bind address. @default {DEFAULT_HOST} */
   host?: string;
-  /** API port; 0 picks a free one. @default {8080} */
+  /** API port; 0 picks a free one. @default {DEFAULT_API_PORT} */
   apiPort?: number;
   /** Sent to the broker in HELLO, and required from API callers as a bearer token. */
   token?: string;
   /** Serve the API over HTTPS with this certificate. */
   tls?: TlsServerConfig;
-  /** Widest telemetry query window, ms. @default {2678400000} (31 days) */
+  /** Widest telemetry query window, ms. @default {DEFAULT_MAX_WINDOW_MS} (31 days) */
   maxWindowMs?: number;
-  /** Largest API request body, bytes. @default {65536} */
+  /** Largest API request body, bytes. @default {DEFAULT_MAX_BODY_BYTES} */
   maxBodyBytes?: number;
-  /** Longest API request URL, characters. @default {8192} */
+  /** Longest API request URL, characters. @default {DEFAULT_MAX_URL_LENGTH} */
   maxUrlLength?: number;
+  /**
+   * Aborting stops the role as {@linkcode CollectRole.close} does; while it
+   * is still joining, the members that have not reached the broker give up.
+   * A role started on an aborted signal is closed at once.
+   */
+  signal?: AbortSignal;
 }
 
 /** A running collect role. */
@@ -47,7 +53,7 @@ export interface CollectRole extends AsyncDisposable {
 }
 
 /**
- * Opens the store, starts the API, joins the group.
+ * Opens the store, starts the API, joins the group; stops on `o.signal`.
  *
  * @throws {StoreLockedError} when another process holds `<dataDir>/<id>`
  */
@@ -66,7 +72,13 @@ export async function startCollectRole(o: CollectRoleOptions): Promise<CollectRo
     throw err;
   }
   let closing: Promise<void> | null = null;
-  const close = () => closing ??= shutdown(() => collector.close());
+  const close = () => {
+    o.signal?.removeEventListener("abort", onAbort);
+    return closing ??= shutdown(() => collector.close());
+  };
+  const onAbort = () => void close();
+  if (o.signal?.aborted) await close();
+  else o.signal?.addEventListener("abort", onAbort, { once: true });
   return {
     store: collector.store,
     apiAddr,
