@@ -130,6 +130,7 @@ export async function startBroker(ctx: RoleContext): Promise<BrokerRole> {
     repairMetadata: o.repairMetadata,
     ...ctx.http,
     logger: ctx.logger.child("broker"),
+    signal: ctx.signal,
   });
 }
 
@@ -170,6 +171,7 @@ export async function startCollect(ctx: RoleContext, link: BrokerLink): Promise<
     brokerTls: ctx.secrets.brokerTls,
     ...ctx.http,
     logger: ctx.logger.child("collect"),
+    signal: ctx.signal,
   });
 }
 
