@@ -1,4 +1,3 @@
-// deno-lint-ignore-file size/max-file-lines -- over the limit until issue 15 splits it
 /**
  * Synthetic telemetry in the DCGM exporter's long CSV shape: one metric per
  * row, every field double-quoted, `labels_raw` in Prometheus label syntax.
@@ -8,6 +7,7 @@
  */
 
 import { mulberry32 } from "./prng.ts";
+import { makeGpus, metricValue, stepGpu } from "./sim_gpu.ts";
 
 /** The DCGM export's columns, in order. */
 export const DCGM_COLUMNS: readonly string[] = [
@@ -41,14 +41,6 @@ export const DCGM_METRICS: readonly string[] = [
 
 /** GPU model written to every row. */
 export const DCGM_MODEL = "NVIDIA H100 80GB HBM3";
-/** Total frame buffer of an H100 80GB HBM3, MiB. */
-export const H100_FB_TOTAL_MIB = 81_559;
-/** Frame buffer the driver reserves; FB_USED + FB_FREE = total − reserved (81,007 in the real export). */
-export const H100_FB_RESERVED_MIB = 552;
-/** Highest SM clock of an H100 SXM, MHz. */
-export const H100_SM_CLOCK_MAX_MHZ = 1_980;
-/** Memory clock of an H100 80GB HBM3, MHz (constant in the export). */
-export const H100_MEM_CLOCK_MHZ = 2_619;
 
 /** Options of {@linkcode dcgmLines}. */
 export interface DcgmGeneratorOptions {
@@ -145,26 +137,6 @@ export function quoteCsvField(value: string): string {
   return `"${value.replaceAll('"', '""')}"`;
 }
 
-interface Gpu {
-  host: string;
-  index: number;
-  uuid: string;
-  busy: boolean;
-  temp: number;
-  fbUsed: number;
-}
-
-interface Sample {
-  util: number;
-  memCopy: number;
-  power: number;
-  temp: number;
-  fbUsed: number;
-  dec: number;
-  enc: number;
-  smClock: number;
-}
-
 /**
  * Generates data lines (no header, no newline) forever: scrape round after
  * scrape round, each round one row per metric per GPU, ordered metric, then
@@ -198,108 +170,18 @@ export function* dcgmLines(options: DcgmGeneratorOptions = {}): Generator<string
     return { prefix, labelsHead, labelsTail };
   });
   for (let round = 0;; round++) {
-    const samples = gpus.map((g) => step(g, random));
+    const samples = gpus.map((g) => stepGpu(g, random));
     for (const [m, metric] of DCGM_METRICS.entries()) {
       const second = Math.floor(m / o.metricsPerSecond) * 1000;
       const ts = quoteCsvField(formatTimestamp(o.startMs + round * o.intervalMs + second));
       for (let i = 0; i < gpus.length; i++) {
         const f = fixed[i];
         const labels = `${f.labelsHead},__name__="${metric}",${f.labelsTail}`;
-        yield `${ts},"${metric}",${f.prefix},"${valueOf(metric, samples[i])}",${
+        yield `${ts},"${metric}",${f.prefix},"${metricValue(metric, samples[i])}",${
           quoteCsvField(labels)
         }`;
       }
     }
-  }
-}
-
-function makeGpus(o: Required<DcgmGeneratorOptions>, random: () => number): Gpu[] {
-  const seen = new Set<string>();
-  const gpus: Gpu[] = [];
-  for (let h = 1; h <= o.hosts; h++) {
-    const host = `${o.hostPrefix}${String(h).padStart(3, "0")}`;
-    for (let index = 0; index < o.gpusPerHost && gpus.length < o.gpus; index++) {
-      let uuid = makeUuid(random);
-      while (seen.has(uuid)) uuid = makeUuid(random);
-      seen.add(uuid);
-      const busy = random() < 0.45;
-      gpus.push({
-        host,
-        index,
-        uuid,
-        busy,
-        temp: busy ? 45 + random() * 30 : 26 + random() * 10,
-        fbUsed: busy ? between(random, 40_000, 77_400) : between(random, 4, 8),
-      });
-    }
-  }
-  return gpus;
-}
-
-/** `GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lower-case hex. */
-function makeUuid(random: () => number): string {
-  let hex = "";
-  for (let i = 0; i < 32; i++) hex += Math.floor(random() * 16).toString(16);
-  return `GPU-${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20)
-  }`;
-}
-
-/** Integer in [lo, hi]. */
-function between(random: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(random() * (hi - lo + 1));
-}
-
-/** Advances one GPU by one round and returns what it reports. */
-function step(g: Gpu, random: () => number): Sample {
-  if (random() < 0.03) {
-    g.busy = !g.busy;
-    g.fbUsed = g.busy ? between(random, 40_000, 77_400) : between(random, 4, 8);
-  }
-  const target = g.busy ? 72 : 30;
-  g.temp = Math.min(90, Math.max(25, g.temp + (target - g.temp) * 0.1 + (random() - 0.5) * 2));
-  if (g.busy) {
-    g.fbUsed = Math.min(80_400, Math.max(2_000, g.fbUsed + between(random, -200, 200)));
-  }
-  const fbUsed = Math.min(g.fbUsed, H100_FB_TOTAL_MIB - H100_FB_RESERVED_MIB);
-  const util = g.busy ? (random() < 0.8 ? between(random, 95, 100) : between(random, 60, 94)) : 0;
-  const rare = (max: number) => (random() < 0.02 ? between(random, 1, max) : 0);
-  return {
-    util,
-    memCopy: g.busy ? between(random, 20, 80) : rare(5),
-    power: g.busy ? 250 + (util / 100) * 400 + random() * 50 : 60 + random() * 70,
-    temp: Math.round(g.temp),
-    fbUsed,
-    dec: rare(15),
-    enc: rare(10),
-    smClock: g.busy
-      ? (random() < 0.9 ? H100_SM_CLOCK_MAX_MHZ : between(random, 1_965, 1_980))
-      : (random() < 0.75 ? 345 : H100_SM_CLOCK_MAX_MHZ),
-  };
-}
-
-function valueOf(metric: string, s: Sample): string {
-  switch (metric) {
-    case "DCGM_FI_DEV_GPU_UTIL":
-      return String(s.util);
-    case "DCGM_FI_DEV_MEM_COPY_UTIL":
-      return String(s.memCopy);
-    case "DCGM_FI_DEV_POWER_USAGE":
-      return String(Number(s.power.toFixed(3)));
-    case "DCGM_FI_DEV_GPU_TEMP":
-      return String(s.temp);
-    case "DCGM_FI_DEV_FB_USED":
-      return String(s.fbUsed);
-    case "DCGM_FI_DEV_FB_FREE":
-      return String(H100_FB_TOTAL_MIB - H100_FB_RESERVED_MIB - s.fbUsed);
-    case "DCGM_FI_DEV_DEC_UTIL":
-      return String(s.dec);
-    case "DCGM_FI_DEV_ENC_UTIL":
-      return String(s.enc);
-    case "DCGM_FI_DEV_SM_CLOCK":
-      return String(s.smClock);
-    default:
-      return String(H100_MEM_CLOCK_MHZ);
   }
 }
 
