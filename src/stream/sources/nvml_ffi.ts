@@ -1,15 +1,24 @@
-// deno-lint-ignore-file size/max-file-lines -- over the limit until issue 15 splits it
 /**
  * The NVML C API as gputel binds it through `Deno.dlopen`: the symbol table,
  * the return codes it reacts to, and typed wrappers that decode NVML's
  * out-parameters and structs. The only module that touches FFI.
  *
- * Layouts are those of `nvml.h` (x86-64 and aarch64 Linux, LP64): see the
- * struct comments below. The fake library in `tests/fixtures/fake_nvml.c`
+ * The structs' layouts, those of `nvml.h` (x86-64 and aarch64 Linux, LP64),
+ * are in `nvml_structs.ts`. The fake library in `tests/fixtures/fake_nvml.c`
  * exports the same symbols with the same layouts.
  *
  * @module
  */
+
+import {
+  cString,
+  FI_DEV_MEMORY_TEMP,
+  FIELD_VALUE_BYTES,
+  fieldValue,
+  NAME_BYTES,
+  PCI_BUS_ID_OFFSET,
+  PCI_INFO_BYTES,
+} from "./nvml_structs.ts";
 
 /** NVML return codes gputel treats specially (`nvmlReturn_t`). */
 export const NvmlReturn = {
@@ -75,21 +84,6 @@ export type NvmlDevice = Deno.PointerObject;
 
 /** A call's outcome: its value, or the NVML return code it failed with. */
 export type NvmlResult<T> = { ok: true; value: T } | { ok: false; code: number };
-
-/** `nvmlPciInfo_t`: char busIdLegacy[16]; u32 domain, bus, device, pciDeviceId, pciSubSystemId; char busId[32]. */
-const PCI_INFO_BYTES = 68;
-const PCI_BUS_ID_OFFSET = 36;
-/** `nvmlFieldValue_t`: u32 fieldId, scopeId; i64 timestamp, latencyUsec; u32 valueType, nvmlReturn; 8-byte value. */
-const FIELD_VALUE_BYTES = 40;
-/** `NVML_FI_DEV_MEMORY_TEMP`. */
-const FI_DEV_MEMORY_TEMP = 82;
-const NAME_BYTES = 96;
-const decoder = new TextDecoder();
-
-function cString(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return decoder.decode(end < 0 ? bytes : bytes.subarray(0, end));
-}
 
 /**
  * An open NVML library. Every method is one NVML call, synchronous (NVML
@@ -295,21 +289,5 @@ export class NvmlLibrary {
 
   #done<T>(code: number, value: () => T): NvmlResult<T> {
     return code === NvmlReturn.SUCCESS ? { ok: true, value: value() } : { ok: false, code };
-  }
-}
-
-// nvmlValueType_t: 0 double, 1 uint, 2 ulong, 3 ulonglong, 4 slonglong, 5 sint.
-function fieldValue(view: DataView, type: number): number {
-  switch (type) {
-    case 0:
-      return view.getFloat64(32, true);
-    case 1:
-      return view.getUint32(32, true);
-    case 4:
-      return Number(view.getBigInt64(32, true));
-    case 5:
-      return view.getInt32(32, true);
-    default:
-      return Number(view.getBigUint64(32, true));
   }
 }
