@@ -1,4 +1,3 @@
-// deno-lint-ignore-file size/max-file-lines -- over the limit until issue 15 splits it
 /**
  * Rows of a CSV file that may still be growing: read once to its end, or
  * followed like `tail -F` (new lines as they are appended; a rotated file is
@@ -6,53 +5,24 @@
  * again from its start). A row is produced only once its newline is there;
  * an unterminated last line only once its file is done (see
  * {@linkcode lastLineDone}). Every row carries its {@linkcode RowPosition},
- * so a run can record where it stopped and a later one resume there.
+ * so a run can record where it stopped and a later one resume there. The
+ * options and the values a reader takes and reports are in
+ * `file_rows_options.ts`.
  *
  * @module
  */
-import { type CsvRow, CsvRowDecoder, type CsvRowOptions } from "./csv_rows.ts";
+import { type CsvRow, CsvRowDecoder } from "./csv_rows.ts";
 import { DEFAULT_MAX_RECORD_CHARS } from "./csv_parser.ts";
+import {
+  DEFAULT_POLL_MS,
+  type FileEvent,
+  type FileRowsOptions,
+  type ResumePoint,
+} from "./file_rows_options.ts";
 import { followStep, lastLineDone } from "./follow_step.ts";
-
-/** Default {@linkcode FileRowsOptions.pollMs}. */
-export const DEFAULT_POLL_MS = 100;
 
 const LF = 0x0a;
 const CHUNK_BYTES = 65_536;
-
-/** Where to resume reading a file. */
-export interface ResumePoint {
-  /** The inode the point belongs to; another file at the path starts over. */
-  ino: number;
-  /** Byte offset to continue from (just past a row). */
-  offset: number;
-  /** The line number at that offset. */
-  line: number;
-}
-
-/** Something a reader noticed, for the log. */
-export interface FileEvent {
-  /** What happened to the file. */
-  kind: "rotated" | "truncated" | "resumed" | "start_over";
-  /** One sentence saying what happened. */
-  message: string;
-}
-
-/** Options of {@linkcode fileRows}. */
-export interface FileRowsOptions extends CsvRowOptions {
-  /** Keep reading as the file grows, across rotation and truncation. @default {false} */
-  follow?: boolean;
-  /** Continue here instead of at the start, when the file is still the same. */
-  resume?: ResumePoint;
-  /** How often a follower looks for new bytes at the end of the file, ms. @default {DEFAULT_POLL_MS} */
-  pollMs?: number;
-  /** Stops the read: the generator returns. */
-  signal?: AbortSignal;
-  /** Told about rotation, truncation and resuming. */
-  onEvent?: (event: FileEvent) => void;
-  /** Called each time the reader, at the end of the file, starts waiting for more. */
-  onIdle?: () => void;
-}
 
 /**
  * Reads the rows of `path`, following it with `follow`. Returns when the

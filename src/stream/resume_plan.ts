@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import type { ProducerState } from "../client/sink.ts";
-import type { ResumePoint } from "./file_rows.ts";
+import type { ResumePoint } from "./file_rows_options.ts";
 import type { InputPoint } from "./resume_keeper.ts";
 import type { FilePoint, PathState } from "./resume_state.ts";
 import { readStateFile } from "./state_file.ts";

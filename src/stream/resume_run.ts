@@ -7,7 +7,7 @@
  */
 import type { ResumableSink, ResumableSinkOptions, Sink } from "../client/sink.ts";
 import type { Logger } from "../obs/log.ts";
-import type { FileEvent } from "./file_rows.ts";
+import type { FileEvent } from "./file_rows_options.ts";
 import { ResumeKeeper } from "./resume_keeper.ts";
 import { planResume, type ResumePlan } from "./resume_plan.ts";
 import type { RowFilter, Shard } from "./row_filter.ts";

@@ -10,7 +10,8 @@
  */
 import { type CsvReadOptions, loadCsvRows, readCsvRows } from "./csv_reader.ts";
 import type { CsvRow } from "./csv_rows.ts";
-import { type FileEvent, fileRows, type ResumePoint } from "./file_rows.ts";
+import { fileRows } from "./file_rows.ts";
+import type { FileEvent, ResumePoint } from "./file_rows_options.ts";
 
 /** Files up to this size are parsed once and replayed from memory when looping. */
 export const LOOP_IN_MEMORY_BYTES = 16 * 1024 * 1024;

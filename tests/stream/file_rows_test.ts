@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { CsvRow } from "../../src/stream/csv_rows.ts";
-import { type FileEvent, fileRows, type FileRowsOptions } from "../../src/stream/file_rows.ts";
+import { fileRows } from "../../src/stream/file_rows.ts";
+import type { FileEvent, FileRowsOptions } from "../../src/stream/file_rows_options.ts";
 
 /** Reads `path` in the background, collecting rows, bad rows and events. */
 function follow(path: string, options: FileRowsOptions = {}) {
