@@ -8,10 +8,12 @@
 
 import { RecordError } from "../record/errors.ts";
 import { formatOrigin } from "../record/origin.ts";
-import { type DecodedPayload, decodePayload } from "../record/record_payload.ts";
-import type { TelemetryRecord } from "../record/telemetry_record.ts";
-import { parseRfc3339 } from "../record/rfc3339.ts";
-import { encodeRecordLine, recordLineOf } from "../record/stored_line.ts";
+import {
+  type DecodedPayload,
+  decodePayload,
+  type RecordSummary,
+} from "../record/record_payload.ts";
+import { encodeLine, recordLineOf } from "../record/stored_line.ts";
 
 /** One broker message of a batch. */
 export interface StoreMessage {
@@ -52,12 +54,16 @@ export interface WriteResult {
 
 /** One line to append. */
 export interface PreparedLine {
-  /** The record. */
-  record: TelemetryRecord;
+  /** The record, or what the memory window reads of it (see `RecordSummary`). */
+  record: RecordSummary;
   /** Its timestamp in epoch ms. */
   ts: number;
   /** Its encoded length, newline included. */
   bytes: number;
+  /** The record's JSON, what the memory window keeps. */
+  json: string;
+  /** Its `_o`, the last field of the line (absent when the batch has no origin). */
+  origin?: string;
 }
 
 /** The lines of a batch grouped per file, and where the partition gets to. */
@@ -136,21 +142,22 @@ export function prepareBatch(
       next = message.offset + 1;
       continue;
     }
-    const { record, verbatim } = decoded;
+    const { record, ts, verbatim, json } = decoded;
     const origin = batch.origin === undefined
       ? undefined
       : formatOrigin(batch.origin, batch.partition, message.offset);
-    if (origin !== undefined) record._o = origin;
     const name = options.fileNameOf(record.gpu_id);
     next = message.offset + 1;
     // A record payload is stored as it came (its origin added); a message is
     // converted and encoded.
-    const line = verbatim ? recordLineOf(message.payload, origin) : encodeRecordLine(record);
+    const line = verbatim
+      ? recordLineOf(message.payload, origin)
+      : encodeLine(origin === undefined ? json : `${json.slice(0, -1)},"_o":"${origin}"}`);
     let file = files.get(name);
     if (file === undefined) files.set(name, file = { parts: [], size: 0, entries: [] });
     file.parts.push(line);
     file.size += line.length;
-    file.entries.push({ record, ts: parseRfc3339(record.timestamp)!, bytes: line.length });
+    file.entries.push({ record, ts, bytes: line.length, json, origin });
     result.stored++;
   }
   return next > options.from ? { result, chunk: { next, files } } : { result };

@@ -196,7 +196,7 @@ export class StoreWriter {
       for (const line of lines.entries) {
         const seq = file.index.lines;
         file.index.append(line.ts, line.bytes);
-        reads.add(file, { seq, ts: line.ts, record: line.record });
+        reads.add(file, { seq, ...line });
       }
       stats.records_stored += lines.entries.length;
       stats.records_total += lines.entries.length;

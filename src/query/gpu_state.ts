@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { MetricValue, TelemetryRecord } from "../record/telemetry_record.ts";
+import type { MetricValue, RecordSummary, TelemetryRecord } from "../record/telemetry_record.ts";
 
 /** One stored record with its place in its GPU's file. */
 export interface WindowEntry {
@@ -18,6 +18,48 @@ export interface WindowEntry {
   ts: number;
   /** The record. */
   record: TelemetryRecord;
+}
+
+/**
+ * A record joining the window: the window keeps its JSON (a string, one heap
+ * object) and its origin, and parses them back when read, not the parsed
+ * record (a dozen objects per record that the garbage collector would walk
+ * for as long as the window holds them); GPU metadata comes from `record`.
+ */
+export interface AddedEntry {
+  /** Line number of the record in its GPU's file (0-based). */
+  seq: number;
+  /** The record's timestamp in epoch milliseconds. */
+  ts: number;
+  /** What the metadata is folded from; not kept. */
+  record: RecordSummary;
+  /** The record's JSON, what reads parse. */
+  json: string;
+  /**
+   * Its `_o` when `json` does not hold it: reads add it as the last field,
+   * where the stored line has it. Kept apart, not spliced into `json`: a
+   * spliced string would hold four string objects per record.
+   */
+  origin?: string;
+}
+
+/** A record as the window holds it: its place, time, JSON and origin. */
+export interface HeldEntry {
+  /** Line number of the record in its GPU's file (0-based). */
+  seq: number;
+  /** The record's timestamp in epoch milliseconds. */
+  ts: number;
+  /** The record's JSON. */
+  json: string;
+  /** Its `_o` when `json` does not hold it. */
+  origin: string | undefined;
+}
+
+/** The record a held entry stands for: its JSON parsed, its origin added last. */
+export function recordOf(e: HeldEntry): TelemetryRecord {
+  const record = JSON.parse(e.json);
+  if (e.origin !== undefined) record._o = e.origin;
+  return record;
 }
 
 /** What is known about a GPU, kept for every GPU ever seen. */
@@ -49,7 +91,7 @@ export interface GpuState {
   /** Each metric's newest value and its timestamp. */
   latest: Map<string, { value: MetricValue; ts: number }>;
   /** Records held, from `start` on. */
-  entries: WindowEntry[];
+  entries: HeldEntry[];
   /** Index in `entries` of the oldest record held. */
   start: number;
   /** Greatest timestamp of a record of this GPU not held. */
@@ -69,7 +111,7 @@ export interface GpuSnapshot {
 }
 
 /** A GPU's state before its first record is folded in. */
-export function newGpuState(record: TelemetryRecord, ts: number): GpuState {
+export function newGpuState(record: RecordSummary, ts: number): GpuState {
   return {
     info: {
       id: record.gpu_id,
@@ -89,7 +131,7 @@ export function newGpuState(record: TelemetryRecord, ts: number): GpuState {
 }
 
 /** Folds a record's timestamp, labels and metrics into a GPU's metadata. */
-export function foldRecord(state: GpuState, record: TelemetryRecord, ts: number): void {
+export function foldRecord(state: GpuState, record: RecordSummary, ts: number): void {
   if (ts < state.firstTs) {
     state.firstTs = ts;
     state.info.first_seen = record.timestamp;

@@ -86,7 +86,7 @@ export class JournalTailView extends WindowAnswers implements TelemetrySource {
             const gpu = parsed.record.gpu_id;
             const n = seq.get(gpu) ?? 0;
             seq.set(gpu, n + 1);
-            window.add({ seq: n, ts: parsed.ts, record: parsed.record });
+            window.add({ seq: n, ...parsed });
             records++;
           });
         }

@@ -9,17 +9,22 @@
 
 import type { TelemetryRecord } from "../record/telemetry_record.ts";
 import {
+  type AddedEntry,
   foldRecord,
   type GpuInfo,
   type GpuSnapshot,
   type GpuState,
+  type HeldEntry,
   newGpuState,
+  recordOf,
   restoreGpuState,
   snapshotGpu,
   type WindowEntry,
 } from "./gpu_state.ts";
 
-export type { GpuInfo, GpuSnapshot, WindowEntry } from "./gpu_state.ts";
+export type { AddedEntry, GpuInfo, GpuSnapshot, WindowEntry } from "./gpu_state.ts";
+
+const held = (e: HeldEntry): WindowEntry => ({ seq: e.seq, ts: e.ts, record: recordOf(e) });
 
 /** Limits and usage of a {@linkcode MemoryWindow}. */
 export interface MemoryStats {
@@ -85,7 +90,7 @@ export function resolveMemoryWindowOptions(
  * @example
  * ```ts
  * const window = new MemoryWindow({ maxEntries: 2 });
- * window.add({ seq: 0, ts: Date.parse(record.timestamp), record });
+ * window.add({ seq: 0, ts: Date.parse(record.timestamp), record, json: JSON.stringify(record) });
  * window.newest(record.gpu_id, 10); // [record]
  * ```
  */
@@ -109,7 +114,7 @@ export class MemoryWindow {
   }
 
   /** Adds a record; entries of one GPU must come in `seq` order. */
-  add(entry: WindowEntry): void {
+  add(entry: AddedEntry): void {
     const { record, ts } = entry;
     let state = this.#gpus.get(record.gpu_id);
     if (state === undefined) {
@@ -117,7 +122,7 @@ export class MemoryWindow {
       this.#gpus.set(record.gpu_id, state);
     }
     foldRecord(state, record, ts);
-    state.entries.push(entry);
+    state.entries.push({ seq: entry.seq, ts, json: entry.json, origin: entry.origin });
     this.#records++;
     this.#lru.delete(record.gpu_id);
     this.#lru.set(record.gpu_id, state);
@@ -149,7 +154,7 @@ export class MemoryWindow {
   /** The records held for a GPU, oldest first (a copy). */
   entries(gpuId: string): WindowEntry[] {
     const state = this.#gpus.get(gpuId);
-    return state === undefined ? [] : state.entries.slice(state.start);
+    return state === undefined ? [] : state.entries.slice(state.start).map(held);
   }
 
   /**
@@ -168,7 +173,7 @@ export class MemoryWindow {
       }
       return lo;
     };
-    return state.entries.slice(first(fromSeq), first(toSeq));
+    return state.entries.slice(first(fromSeq), first(toSeq)).map(held);
   }
 
   /**
@@ -181,7 +186,7 @@ export class MemoryWindow {
     const state = this.#gpus.get(gpuId);
     if (state === undefined || limit <= 0) return [];
     const from = Math.max(state.start, state.entries.length - limit);
-    return state.entries.slice(from).map((e) => e.record);
+    return state.entries.slice(from).map(recordOf);
   }
 
   /**

@@ -11,6 +11,7 @@ import { scanLines } from "../datadir/jsonl_files.ts";
 import { parseRecordLine } from "../record/stored_line.ts";
 import { type IndexedFile, type ReadCounters, readWindowOrFile } from "./file_reader.ts";
 import {
+  type AddedEntry,
   type GpuSnapshot,
   type MemoryStats,
   MemoryWindow,
@@ -56,7 +57,7 @@ export interface ScanCounts {
  * @example
  * ```ts
  * const reads = new StoredReads({ window, counters: () => stats, stats: () => ({ ...stats }) });
- * reads.add(file, { seq: 0, ts, record });
+ * reads.add(file, { seq: 0, ts, record, json: JSON.stringify(record) });
  * await reads.read(record.gpu_id, request);
  * ```
  */
@@ -91,7 +92,7 @@ export class StoredReads<F extends GpuFile = GpuFile> extends WindowAnswers
    * Makes an entry readable: its GPU's file is `file` from now on (the first
    * file a GPU is seen in keeps it), and the entry joins the memory window.
    */
-  add(file: F, entry: WindowEntry): void {
+  add(file: F, entry: AddedEntry): void {
     const gpuId = entry.record.gpu_id;
     if (!this.#keys.has(gpuId)) this.#keys.set(gpuId, file);
     this.#window.add(entry);
@@ -115,7 +116,7 @@ export class StoredReads<F extends GpuFile = GpuFile> extends WindowAnswers
         return;
       }
       counts.records++;
-      this.add(file, { seq, ts: parsed.ts, record: parsed.record });
+      this.add(file, { seq, ...parsed });
     }, file.index.size);
     return counts;
   }
@@ -148,7 +149,7 @@ export class StoredReads<F extends GpuFile = GpuFile> extends WindowAnswers
     await scanLines(file.path, upTo, (line) => {
       const parsed = parseRecordLine(line);
       if (parsed !== undefined) {
-        this.add(file, { seq, ts: parsed.ts, record: parsed.record });
+        this.add(file, { seq, ...parsed });
         records++;
       }
       seq++;

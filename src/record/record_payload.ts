@@ -11,20 +11,35 @@
  */
 
 import { RecordError } from "./errors.ts";
+import { parseRfc3339 } from "./rfc3339.ts";
 import { fieldNamesProblem, keyProblem } from "./limits.ts";
 import {
   checkTimestamp,
   isFieldValue,
   messageOf,
-  parsePayload,
+  parsePayloadText,
+  payloadText,
+  type RecordSummary,
   type TelemetryRecord,
   toRecord,
 } from "./telemetry_record.ts";
 
+export type { RecordSummary } from "./telemetry_record.ts";
+
 /** What {@linkcode decodePayload} returns. */
 export interface DecodedPayload {
-  /** The record to store. */
-  record: TelemetryRecord;
+  /**
+   * The record to store, or what the collector reads of it besides `json`
+   * (see {@linkcode RecordSummary}).
+   */
+  record: RecordSummary;
+  /** `record.timestamp` in epoch ms. */
+  ts: number;
+  /**
+   * The record's JSON, to store (with its origin added): the payload's text
+   * when `verbatim`, else `JSON.stringify` of the record.
+   */
+  json: string;
   /**
    * The payload's bytes are the record's JSON on one line, `{` to `}`: a
    * stored line can be made of them (see `recordLineOf`) instead of encoding
@@ -54,11 +69,20 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  *   storable message
  */
 export function decodePayload(key: string, bytes: Uint8Array): DecodedPayload {
-  const obj = parsePayload(bytes);
-  if (Object.hasOwn(obj, "fields") || !Object.hasOwn(obj, "metrics")) {
-    return { record: toRecord(key, messageOf(obj)), verbatim: false };
-  }
-  return { record: checkRecord(key, obj), verbatim: isOneLineObject(bytes) };
+  return decodeParsed(key, bytes, payloadText(bytes));
+}
+
+function decodeParsed(
+  key: string,
+  bytes: Uint8Array,
+  text: string,
+): DecodedPayload & { record: TelemetryRecord } {
+  const obj = parsePayloadText(text);
+  const message = Object.hasOwn(obj, "fields") || !Object.hasOwn(obj, "metrics");
+  const record = message ? toRecord(key, messageOf(obj)) : checkRecord(key, obj);
+  const verbatim = !message && isOneLineObject(bytes);
+  const json = verbatim ? text : JSON.stringify(record);
+  return { record, ts: parseRfc3339(record.timestamp)!, json, verbatim };
 }
 
 function checkRecord(key: string, obj: Record<string, unknown>): TelemetryRecord {

@@ -24,9 +24,18 @@ let slabAt = 0;
  * a shared buffer: keep or write them, never change them.
  */
 export function encodeRecordLine(record: TelemetryRecord): Uint8Array {
+  return encodeLine(JSON.stringify(record));
+}
+
+/**
+ * Encodes a record's JSON (`JSON.stringify` of it) as one line, newline
+ * included: {@linkcode encodeRecordLine} for a caller that keeps the text.
+ * The bytes are a view into a shared buffer: keep or write them, never
+ * change them.
+ */
+export function encodeLine(text: string): Uint8Array {
   // The newline is set as a byte: appending it to the text cost a string
   // concatenation that encodeInto then had to flatten.
-  const text = JSON.stringify(record);
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
   const at = room(text.length * 3 + 1);
   const { written } = encoder.encodeInto(text, slab.subarray(at));
@@ -72,12 +81,14 @@ function finishLine(at: number, end: number): Uint8Array {
   return slab.subarray(at, end + 1);
 }
 
-/** A line read back: the record and its timestamp in epoch ms. */
+/** A line read back: the record, its timestamp in epoch ms, and its text. */
 export interface StoredLine {
   /** The record. */
   record: TelemetryRecord;
   /** `record.timestamp` in epoch ms. */
   ts: number;
+  /** The line's text (newline excluded): the record's JSON. */
+  json: string;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -91,8 +102,10 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  */
 export function parseRecordLine(line: Uint8Array): StoredLine | undefined {
   let value: unknown;
+  let json: string;
   try {
-    value = JSON.parse(decodeUtf8Strict(line));
+    json = decodeUtf8Strict(line);
+    value = JSON.parse(json);
   } catch {
     return undefined;
   }
@@ -102,5 +115,5 @@ export function parseRecordLine(line: Uint8Array): StoredLine | undefined {
   if (!isPlainObject(metrics) || !isPlainObject(labels)) return undefined;
   const ts = parseRfc3339(timestamp);
   if (ts === undefined) return undefined;
-  return { record: value as unknown as TelemetryRecord, ts };
+  return { record: value as unknown as TelemetryRecord, ts, json };
 }

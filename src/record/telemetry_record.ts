@@ -35,6 +35,14 @@ export interface TelemetryRecord {
   _o?: string;
 }
 
+/**
+ * What the collector reads of a record besides its stored JSON (the memory
+ * window's GPU metadata): its key, time, metrics and labels. A whole record
+ * will do; `labels` needs to hold only the identity labels `hostname`,
+ * `gpu_index` and `model` that the record has.
+ */
+export type RecordSummary = Pick<TelemetryRecord, "gpu_id" | "timestamp" | "metrics" | "labels">;
+
 /** The longest GPU key accepted (from the shared {@linkcode LIMITS} table). */
 export const MAX_KEY_LENGTH: number = LIMITS.maxKeyLength;
 
@@ -76,13 +84,40 @@ export function checkTimestamp(value: unknown, field: string): string {
  *   or not a JSON object
  */
 export function parsePayload(bytes: Uint8Array): Record<string, unknown> {
+  return parsePayloadText(payloadText(bytes));
+}
+
+const notJson = (cause: unknown) =>
+  new RecordError(`payload is not UTF-8 JSON: ${(cause as Error).message}`, { cause });
+
+/**
+ * The text of a broker message's UTF-8 payload: the first half of
+ * {@linkcode parsePayload}.
+ *
+ * @throws {RecordError} when the payload is too large or not UTF-8
+ */
+export function payloadText(bytes: Uint8Array): string {
   const tooBig = messageBytesProblem(bytes.length);
   if (tooBig !== undefined) throw new RecordError(tooBig);
+  try {
+    return decodeUtf8Strict(bytes);
+  } catch (cause) {
+    throw notJson(cause);
+  }
+}
+
+/**
+ * Parses a payload's text (see {@linkcode payloadText}) into an object: the
+ * second half of {@linkcode parsePayload}.
+ *
+ * @throws {RecordError} when the text is not JSON or not a JSON object
+ */
+export function parsePayloadText(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decodeUtf8Strict(bytes));
+    parsed = JSON.parse(text);
   } catch (cause) {
-    throw new RecordError(`payload is not UTF-8 JSON: ${(cause as Error).message}`, { cause });
+    throw notJson(cause);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new RecordError("payload is not a JSON object");

@@ -102,3 +102,28 @@ Deno.test("prepareBatch rejects a malformed batch with TypeError", () => {
     });
   }
 });
+
+Deno.test("prepareBatch gives each line's record as its entry's json and origin, for messages and record payloads", () => {
+  const record = { gpu_id: "a", timestamp: TS, metrics: { m: 1 }, labels: { host: "h—ü" } };
+  const ascii = { ...record, labels: { hostname: "h1", pod: "p" } };
+  const messages = [
+    message(0, "a"),
+    { offset: 1, key: "a", payload: encoder.encode(JSON.stringify(record)) },
+    { offset: 2, key: "a", payload: encoder.encode(JSON.stringify(record, null, 1)) },
+    { offset: 3, key: "a", payload: encoder.encode(JSON.stringify(ascii)) },
+  ];
+  for (const origin of [undefined, "0123456789ab"]) {
+    const { chunk } = prepareBatch({ ...base, messages, origin }, options());
+    const a = chunk!.files.get("a.jsonl")!;
+    const texts = a.parts.map((p) => new TextDecoder().decode(p));
+    // What the memory window reads back (the JSON, its origin added last) is each line.
+    const read = a.entries.map((e) => {
+      const r = JSON.parse(e.json);
+      if (e.origin !== undefined) r._o = e.origin;
+      return JSON.stringify(r) + "\n";
+    });
+    assertEquals(read, texts);
+    const origins = [0, 1, 2, 3].map((o) => origin && `${origin}:0:${o}`);
+    assertEquals(a.entries.map((e) => e.origin), origins);
+  }
+});

@@ -17,7 +17,7 @@ function entry(
     metrics,
     labels,
   };
-  return { seq, ts: T0 + ms, record };
+  return { seq, ts: T0 + ms, record, json: JSON.stringify(record) };
 }
 
 Deno.test("MemoryWindow keeps the newest maxEntries records per GPU", () => {
@@ -121,4 +121,20 @@ Deno.test("MemoryWindow.entriesInSeqRange finds a GPU's held entries by seq, ski
   assertEquals(seqsIn(4, 9), [5, 8]);
   assertEquals(seqsIn(6, 8), []);
   assertEquals(window.entriesInSeqRange("nope", 0, 10), []);
+});
+
+Deno.test("MemoryWindow answers each read from the stored JSON, a fresh record each time", () => {
+  const window = new MemoryWindow();
+  const added = entry("a", 0, 0, { util: 7 }, { hostname: "h1" });
+  // What is stored (the JSON, _o included) is what reads answer; the record
+  // only feeds the GPU's metadata and is not kept.
+  const stored = structuredClone({ ...added.record, _o: "log:0:0" });
+  window.add({ ...added, json: JSON.stringify(stored) });
+  added.record.metrics.util = 99;
+  assertEquals(window.newest("a", 1), [stored]);
+  assertEquals(window.entries("a"), [{ seq: 0, ts: T0, record: stored }]);
+  assertEquals(window.entriesInSeqRange("a", 0, 1), [{ seq: 0, ts: T0, record: stored }]);
+  window.newest("a", 1)[0].metrics.util = 1;
+  assertEquals(window.newest("a", 1)[0].metrics.util, 7);
+  assertEquals(window.gpu("a")?.hostname, "h1");
 });

@@ -27,6 +27,7 @@ Deno.test("decodePayload: a record payload is the record, stored as it came plus
   const fromMessage = decodePayload(UUID, bytes(message));
   assert.equal(fromMessage.verbatim, false);
   assert.deepEqual(fromMessage.record, record);
+  assert.equal(fromMessage.json, JSON.stringify(record));
   const payload = bytes(record);
   const fromRecord = decodePayload(UUID, payload);
   assert.equal(fromRecord.verbatim, true);
@@ -40,14 +41,16 @@ Deno.test("decodePayload: a record payload is the record, stored as it came plus
     fields: { uuid: "GPU-w", temp: 41.5, ok: true, host: "h" },
   });
   const back = decodePayload("GPU-w", bytes(wide));
-  assert.deepEqual(back, { record: wide, verbatim: true });
+  const ts = Date.parse(wide.timestamp);
+  assert.deepEqual(back, { record: wide, ts, json: JSON.stringify(wide), verbatim: true });
   assert.deepEqual(recordLineOf(bytes(wide), ORIGIN), encodeRecordLine({ ...wide, _o: ORIGIN }));
 });
 
 Deno.test("decodePayload: bytes that are valid JSON but not one line are stored re-encoded", () => {
   for (const text of [JSON.stringify(record, null, 1), ` ${JSON.stringify(record)}`]) {
     const decoded = decodePayload(UUID, enc.encode(text));
-    assert.deepEqual(decoded, { record, verbatim: false }, text.slice(0, 20));
+    const expected = { record, ts: Date.parse(record.timestamp), json: JSON.stringify(record) };
+    assert.deepEqual(decoded, { ...expected, verbatim: false }, text.slice(0, 20));
   }
 });
 
