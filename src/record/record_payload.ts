@@ -11,6 +11,7 @@
  */
 
 import { RecordError } from "./errors.ts";
+import { scanRecordPayload } from "./record_scan.ts";
 import { parseRfc3339 } from "./rfc3339.ts";
 import { fieldNamesProblem, keyProblem } from "./limits.ts";
 import {
@@ -62,6 +63,11 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  * origin). Any other payload is a telemetry message, converted by
  * {@linkcode toRecord}.
  *
+ * A record payload as `gputel stream` publishes it (ASCII, no escapes, no
+ * whitespace, keys in the record's order) is read in one pass
+ * (`scanRecordPayload`), without `JSON.parse`; anything else takes the full
+ * path, {@linkcode decodeParsedPayload}. Both give the same answer.
+ *
  * @param key the broker message key (the GPU key)
  * @param bytes the payload
  * @returns the record, and whether its bytes can be stored as they are
@@ -69,6 +75,26 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  *   storable message
  */
 export function decodePayload(key: string, bytes: Uint8Array): DecodedPayload {
+  const text = payloadText(bytes);
+  const scanned = scanRecordPayload(key, bytes, text);
+  if (scanned === undefined) return decodeParsed(key, bytes, text);
+  return { record: scanned.summary, ts: scanned.ts, json: text, verbatim: true };
+}
+
+/**
+ * {@linkcode decodePayload} without its fast path: the payload parsed by
+ * `JSON.parse`, then checked as a record or converted as a message. It
+ * accepts and refuses exactly what `decodePayload` does (tests hold the two
+ * to that); `record` is the whole record.
+ *
+ * @param key the broker message key (the GPU key)
+ * @param bytes the payload
+ * @throws {RecordError} as {@linkcode decodePayload}
+ */
+export function decodeParsedPayload(
+  key: string,
+  bytes: Uint8Array,
+): DecodedPayload & { record: TelemetryRecord } {
   return decodeParsed(key, bytes, payloadText(bytes));
 }
 

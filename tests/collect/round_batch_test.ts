@@ -125,5 +125,6 @@ Deno.test("prepareBatch gives each line's record as its entry's json and origin,
     assertEquals(read, texts);
     const origins = [0, 1, 2, 3].map((o) => origin && `${origin}:0:${o}`);
     assertEquals(a.entries.map((e) => e.origin), origins);
+    assertEquals(a.entries[3].record.labels, { hostname: "h1" }); // the fast path's summary
   }
 });

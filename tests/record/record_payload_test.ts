@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RecordError } from "../../src/record/errors.ts";
-import { decodePayload } from "../../src/record/record_payload.ts";
+import { decodeParsedPayload, decodePayload } from "../../src/record/record_payload.ts";
 import { encodeRecordLine, recordLineOf } from "../../src/record/stored_line.ts";
 import { toRecord } from "../../src/record/telemetry_record.ts";
 import type { TelemetryMessage } from "../../src/record/message.ts";
@@ -40,9 +40,22 @@ Deno.test("decodePayload: a record payload is the record, stored as it came plus
     timestamp: "2026-11-27T17:00:00Z",
     fields: { uuid: "GPU-w", temp: 41.5, ok: true, host: "h" },
   });
-  const back = decodePayload("GPU-w", bytes(wide));
   const ts = Date.parse(wide.timestamp);
-  assert.deepEqual(back, { record: wide, ts, json: JSON.stringify(wide), verbatim: true });
+  const json = JSON.stringify(wide);
+  assert.deepEqual(decodeParsedPayload("GPU-w", bytes(wide)), {
+    record: wide,
+    ts,
+    json,
+    verbatim: true,
+  });
+  // ASCII, so read by the fast path: the same, but only the identity labels are read.
+  const summary = { ...wide, labels: { hostname: "h" } };
+  assert.deepEqual(decodePayload("GPU-w", bytes(wide)), {
+    record: summary,
+    ts,
+    json,
+    verbatim: true,
+  });
   assert.deepEqual(recordLineOf(bytes(wide), ORIGIN), encodeRecordLine({ ...wide, _o: ORIGIN }));
 });
 
