@@ -14,8 +14,9 @@ import { crc32 } from "node:zlib";
 import { readRange, readRangeSync, syncDir } from "../datadir/jsonl_files.ts";
 import type { StoredReads } from "../query/stored_reads.ts";
 import {
+  assembleIndexSnapshot,
   decodeIndexSnapshot,
-  encodeIndexSnapshot,
+  encodeSnapshotBlocks,
   type IndexSnapshot,
   type SnapshotFile,
   TAIL_CHECK_BYTES,
@@ -28,10 +29,11 @@ export const INDEX_SNAPSHOT_FILE_NAME = "time_index.snap";
 const TEMP_SUFFIX = ".tmp";
 
 /**
- * Takes a snapshot of a store's indexes and GPU metadata. What it records
- * is copied before the first await, so rounds may go on meanwhile; the rest
- * (each file's identity and the CRC of the bytes before its indexed size)
- * is read afterwards: committed bytes never change.
+ * Takes a snapshot of a store's indexes and GPU metadata, encoded. What it
+ * records is taken (the blocks encoded) before the first await, so rounds
+ * may go on meanwhile; the rest (each file's identity and the CRC of the
+ * bytes before its indexed size) is read afterwards: committed bytes never
+ * change.
  *
  * @param files the store's files
  * @param reads the store's read side
@@ -42,9 +44,11 @@ export async function takeIndexSnapshot(
   files: ReadonlyMap<string, StoreFile>,
   reads: StoredReads<StoreFile>,
   every: number,
-  known: Map<string, SnapshotFile>,
-): Promise<IndexSnapshot> {
-  const taken = [...files.values()].sort((a, b) => a.name < b.name ? -1 : 1).map((file) => ({
+  known: Map<string, TakenFile>,
+): Promise<Uint8Array> {
+  const sorted = [...files.values()].sort((a, b) => a.name < b.name ? -1 : 1);
+  const blocks = encodeSnapshotBlocks(sorted.map((file) => ({ blocks: file.index.liveBlocks })));
+  const taken = sorted.map((file) => ({
     file,
     entry: {
       name: file.name,
@@ -54,8 +58,8 @@ export async function takeIndexSnapshot(
       lines: file.index.lines,
       corrupt: file.corrupt ?? 0,
       tailCrc: 0,
-      blocks: file.index.blocks(),
-    } satisfies SnapshotFile,
+      blocks: { length: file.index.blockCount },
+    } satisfies TakenFile,
   }));
   const gpus = reads.window.gpuSnapshots().map((gpu) => ({
     file: reads.fileOf(gpu.info.id)!.name,
@@ -75,25 +79,27 @@ export async function takeIndexSnapshot(
     const id = fileIdentity(file.path);
     entry.dev = id.dev;
     entry.ino = id.ino;
-    known.set(entry.name, { ...entry, blocks: [] });
+    known.set(entry.name, { ...entry });
   }
-  return { every, files: taken.map(({ entry }) => entry), gpus };
+  return assembleIndexSnapshot({ every, files: taken.map(({ entry }) => entry), gpus }, blocks);
 }
 
+/** A file's part of a snapshot being taken: its blocks are encoded apart. */
+export type TakenFile = Omit<SnapshotFile, "blocks"> & { blocks: { length: number } };
+
 /**
- * Writes a snapshot over the dir's last one: to a temporary file,
+ * Writes an encoded snapshot over the dir's last one: to a temporary file,
  * fdatasynced (with `fsync`), renamed, and the dir synced.
  */
 export async function writeIndexSnapshot(
   dir: string,
-  snapshot: IndexSnapshot,
+  bytes: Uint8Array,
   fsync: boolean,
 ): Promise<void> {
   const path = join(dir, INDEX_SNAPSHOT_FILE_NAME);
   const temp = path + TEMP_SUFFIX;
   const file = await Deno.open(temp, { write: true, create: true, truncate: true });
   try {
-    const bytes = encodeIndexSnapshot(snapshot);
     let done = 0;
     while (done < bytes.length) done += await file.write(bytes.subarray(done));
     if (fsync) await file.syncData();

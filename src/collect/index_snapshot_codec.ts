@@ -58,18 +58,21 @@ const HEAD = MAGIC.length + 8;
 
 /** Encodes a snapshot. */
 export function encodeIndexSnapshot(snapshot: IndexSnapshot): Uint8Array {
-  const files = snapshot.files.map(({ blocks, ...file }) => ({ ...file, blocks: blocks.length }));
-  const json = new TextEncoder().encode(
-    JSON.stringify({ every: snapshot.every, files, gpus: snapshot.gpus }),
-  );
-  const blockCount = snapshot.files.reduce((n, f) => n + f.blocks.length, 0);
-  const blocksAt = Math.ceil((4 + json.length) / 8) * 8;
-  const body = new Uint8Array(blocksAt + blockCount * 32);
-  const view = new DataView(body.buffer);
-  view.setUint32(0, json.length);
-  body.set(json, 4);
-  let at = blocksAt;
-  for (const file of snapshot.files) {
+  return assembleIndexSnapshot(snapshot, encodeSnapshotBlocks(snapshot.files));
+}
+
+/**
+ * The blocks part of a snapshot: every file's blocks, in order. Taking a
+ * snapshot of a live index encodes them at once, before they change.
+ */
+export function encodeSnapshotBlocks(
+  files: readonly { blocks: readonly SnapshotBlock[] }[],
+): Uint8Array {
+  const count = files.reduce((n, f) => n + f.blocks.length, 0);
+  const out = new Uint8Array(count * 32);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const file of files) {
     for (const block of file.blocks) {
       view.setFloat64(at, block.count, true);
       view.setFloat64(at + 8, block.bytes, true);
@@ -78,6 +81,28 @@ export function encodeIndexSnapshot(snapshot: IndexSnapshot): Uint8Array {
       at += 32;
     }
   }
+  return out;
+}
+
+/**
+ * A snapshot from its header fields and its blocks part
+ * ({@linkcode encodeSnapshotBlocks}); each file's `blocks` is its count of blocks.
+ */
+export function assembleIndexSnapshot(
+  snapshot: Omit<IndexSnapshot, "files"> & {
+    files: readonly (Omit<SnapshotFile, "blocks"> & { blocks: { length: number } })[];
+  },
+  blocks: Uint8Array,
+): Uint8Array {
+  const files = snapshot.files.map((file) => ({ ...file, blocks: file.blocks.length }));
+  const json = new TextEncoder().encode(
+    JSON.stringify({ every: snapshot.every, files, gpus: snapshot.gpus }),
+  );
+  const blocksAt = Math.ceil((4 + json.length) / 8) * 8;
+  const body = new Uint8Array(blocksAt + blocks.length);
+  new DataView(body.buffer).setUint32(0, json.length);
+  body.set(json, 4);
+  body.set(blocks, blocksAt);
   const out = new Uint8Array(HEAD + body.length);
   out.set(MAGIC);
   const head = new DataView(out.buffer);

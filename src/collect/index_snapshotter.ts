@@ -8,8 +8,7 @@
  */
 
 import type { StoredReads } from "../query/stored_reads.ts";
-import type { SnapshotFile } from "./index_snapshot_codec.ts";
-import { takeIndexSnapshot, writeIndexSnapshot } from "./index_snapshot.ts";
+import { takeIndexSnapshot, type TakenFile, writeIndexSnapshot } from "./index_snapshot.ts";
 import type { StoreFile } from "./store_file.ts";
 
 /** How an {@linkcode IndexSnapshotter} works. */
@@ -33,7 +32,7 @@ export interface IndexSnapshotterOptions {
 /** Schedules and writes time index snapshots. */
 export class IndexSnapshotter {
   readonly #o: IndexSnapshotterOptions;
-  readonly #known = new Map<string, SnapshotFile>();
+  readonly #known = new Map<string, TakenFile>();
   #changes = 0;
   #saved = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;

@@ -82,6 +82,14 @@ export class TimeIndex {
   }
 
   /**
+   * Every block so far, in file order, without copies: read them at once
+   * (the last one changes with the next {@linkcode append}).
+   */
+  get liveBlocks(): readonly Readonly<IndexBlock>[] {
+    return this.#blocks;
+  }
+
+  /**
    * An index holding `blocks` (as {@linkcode blocks} returned them, or with
    * `firstSeq` and `offset` left to be derived): it continues where they end.
    *
