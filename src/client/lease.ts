@@ -32,6 +32,19 @@ export function leaseMargin(limitMs: number): number {
   return Math.min(1000, Math.floor(limitMs / 10));
 }
 
+/**
+ * The PING interval for a broker whose session timeout is `sessionTimeoutMs`:
+ * a quarter of it, at most `atMostMs` (at least 10 ms). A member that sends
+ * nothing else (idle, or waiting for a redelivery) dates its leases from its
+ * newest PING the broker has read; with an interval near the session timeout
+ * that PING is often older than the lease allows (timeout less its margin),
+ * so the delivery is refused unwritten, and so is its redelivery an ack
+ * timeout later, while the broker also takes the member for silent.
+ */
+export function heartbeatFor(sessionTimeoutMs: number, atMostMs: number): number {
+  return Math.max(10, Math.min(atMostMs, Math.floor(sessionTimeoutMs / 4)));
+}
+
 /** PING bookkeeping of one connection, and the leases of its deliveries. */
 export class LeaseClock {
   readonly #now: () => number;

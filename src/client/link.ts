@@ -66,6 +66,10 @@ export interface Link {
   readonly lease: LeaseClock;
   /** Sends a PING now (keeps leases fresh; the heartbeat sends one regularly). */
   ping(): void;
+  /** The heartbeat's PING interval, ms. */
+  readonly heartbeatMs: number;
+  /** Sets the heartbeat's PING interval (from the broker's session timeout), from now on. */
+  setHeartbeat(ms: number): void;
   /** Resolves when the connection ends, with the reason. */
   readonly done: Promise<Error>;
   /** Closes the connection. Safe to call twice. */
@@ -90,7 +94,8 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
   const ping = () => {
     if (!fc.closed) fc.send(encodeFrame({ type: FrameType.PING, nonce: lease.nextPing() }));
   };
-  const heartbeat = setInterval(ping, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  let heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  let heartbeat = setInterval(ping, heartbeatMs);
   const done = readFrames(frames, where, lease, options.onFrame).finally(() => {
     clearInterval(heartbeat);
     lease.close();
@@ -101,6 +106,15 @@ export async function openLink(addr: BrokerAddress, options: LinkOptions): Promi
     serverId,
     lease,
     ping,
+    get heartbeatMs() {
+      return heartbeatMs;
+    },
+    setHeartbeat: (ms: number) => {
+      if (fc.closed || ms === heartbeatMs) return;
+      clearInterval(heartbeat);
+      heartbeatMs = ms;
+      heartbeat = setInterval(ping, ms);
+    },
     done,
     close: () => {
       lease.close();

@@ -11,7 +11,8 @@ import { encodeFrame, type Frame, FrameType, validateBatch } from "../protocol/m
 import { type DeliveredMessage, Delivery, type PayloadVisit } from "./delivery.ts";
 import { backoffDelay } from "./backoff.ts";
 import { BrokerRefusedError, BrokerRequestError } from "./errors.ts";
-import { formatAddress, type Link, openLink } from "./link.ts";
+import { heartbeatFor } from "./lease.ts";
+import { DEFAULT_HEARTBEAT_MS, formatAddress, type Link, openLink } from "./link.ts";
 import type { Source, SourceDelivery } from "./source.ts";
 import {
   DEFAULT_CREDIT_BYTES,
@@ -85,6 +86,11 @@ export class Subscriber implements Source, AsyncDisposable {
   /** Partitions this member currently owns. */
   get assigned(): readonly number[] {
     return this.#assigned;
+  }
+
+  /** The PING interval of the current connection, ms (0 while not connected). */
+  get heartbeatMs(): number {
+    return this.#link?.heartbeatMs ?? 0;
   }
 
   /** Yields deliveries until {@linkcode close}. */
@@ -198,6 +204,7 @@ export class Subscriber implements Source, AsyncDisposable {
         if (this.#link) {
           this.#link.lease.ackTimeoutMs = f.ackTimeoutMs;
           this.#link.lease.sessionTimeoutMs = f.sessionTimeoutMs;
+          this.#link.setHeartbeat(heartbeatFor(f.sessionTimeoutMs, DEFAULT_HEARTBEAT_MS));
         }
         this.#subscribed?.(f.memberId);
         return;

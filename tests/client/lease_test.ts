@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { LeaseClock, leaseMargin } from "../../src/client/lease.ts";
+import { heartbeatFor, LeaseClock, leaseMargin } from "../../src/client/lease.ts";
+import { DEFAULT_HEARTBEAT_MS } from "../../src/client/link.ts";
 
 function clock(start = 1_000) {
   const c = { t: start };
@@ -50,4 +51,42 @@ Deno.test("every lease of a connection ends when it closes", () => {
   assert.equal(l.valid(1), true);
   lease.close();
   assert.equal(l.valid(1), false);
+});
+
+// An idle member (no acks, so only heartbeat PINGs): the broker reads each PING
+// `latency` after its send and names the newest it has read in a DELIVER sent at
+// `sentAt`; the member reads it `latency` later and writes it `roundDelay` after.
+function idleDeliveryHolds(sessionMs: number, heartbeatMs: number, sentAt: number): boolean {
+  const latency = sessionMs / 10;
+  const roundDelay = sessionMs / 4;
+  const { c, lease } = clock(0);
+  lease.ackTimeoutMs = 30_000;
+  lease.sessionTimeoutMs = sessionMs;
+  let anchor = 0;
+  for (let t = heartbeatMs; t + latency <= sentAt; t += heartbeatMs) {
+    c.t = t;
+    anchor = lease.nextPing();
+  }
+  c.t = sentAt + latency;
+  return lease.lease(anchor).valid(sentAt + latency + roundDelay);
+}
+
+Deno.test("heartbeat from the session timeout: an idle member's delivery holds its lease at any phase", () => {
+  assert.equal(heartbeatFor(10_000, DEFAULT_HEARTBEAT_MS), DEFAULT_HEARTBEAT_MS);
+  assert.equal(heartbeatFor(2_000, DEFAULT_HEARTBEAT_MS), 500);
+  assert.equal(heartbeatFor(8, DEFAULT_HEARTBEAT_MS), 10);
+  for (const session of [400, 1_000, 2_000, 10_000, 60_000]) {
+    const hb = heartbeatFor(session, DEFAULT_HEARTBEAT_MS);
+    for (let at = 20 * hb; at < 21 * hb; at += hb / 50) {
+      assert.ok(idleDeliveryHolds(session, hb, at), `session ${session} ms, DELIVER sent at ${at}`);
+    }
+  }
+  // The fixed 2 s heartbeat against `--session-timeout 2s` (the stalled e2e
+  // split): over half the phases give a delivery whose lease ended before its round,
+  // so it and each redelivery an ack timeout later are refused unwritten.
+  let refused = 0;
+  for (let at = 40_000; at < 42_000; at += 40) {
+    if (!idleDeliveryHolds(2_000, DEFAULT_HEARTBEAT_MS, at)) refused++;
+  }
+  assert.equal(refused, 27); // of 50 phases 40 ms apart: more than half
 });
