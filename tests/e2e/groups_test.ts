@@ -32,15 +32,29 @@ function startCollector(ports: Ports, group: string, dir: string, id: string) {
 }
 
 /**
- * Waits up to 90 s for `check`. Under the full suite's load the split took
- * over 30 s twice (passing alone; the suspect, not pinned down, is a member
- * missing the 2 s session timeout and the rebalance that follows). A
- * timeout says what the broker's groups looked like.
+ * Waits up to 90 s for `check`. A timeout says what the broker's groups and
+ * the collectors' counters looked like. (Under load the split once stalled:
+ * members pinged every 2 s against this broker's 2 s session timeout, so
+ * their deliveries' leases had often ended on arrival — `leaseExpired` —
+ * and every redelivery an ack timeout later too. Members now ping at a
+ * quarter of the session timeout.)
  */
-async function waitStored(what: string, admin: number, check: () => Promise<boolean>) {
+async function waitStored(
+  what: string,
+  admin: number,
+  check: () => Promise<boolean>,
+  apis: readonly number[] = [],
+) {
   await waitUntil(what, check, 90_000).catch(async (err) => {
     const stats = await getJson(`http://127.0.0.1:${admin}/stats`).catch((e) => String(e));
-    throw new Error(`${err.message}; broker /stats: ${JSON.stringify(stats)}`);
+    const collectors = await Promise.all(
+      apis.map((api) => getJson(`http://127.0.0.1:${api}/stats`).catch((e) => String(e))),
+    );
+    throw new Error(
+      `${err.message}; broker /stats: ${JSON.stringify(stats)}; collectors' /stats: ${
+        JSON.stringify(collectors)
+      }`,
+    );
   });
 }
 
@@ -59,9 +73,13 @@ Deno.test({
       const csv = await writeExportShaped(`${root}/export.csv`);
       const { ports, proc: broker } = await startBroker(root);
       await using _b = broker;
-      await using _a1 = (await startCollector(ports, "A", `${root}/a1`, "a1")).proc;
-      await using _a2 = (await startCollector(ports, "A", `${root}/a2`, "a2")).proc;
-      await using _b1 = (await startCollector(ports, "B", `${root}/b1`, "b1")).proc;
+      const a1 = await startCollector(ports, "A", `${root}/a1`, "a1");
+      await using _a1 = a1.proc;
+      const a2 = await startCollector(ports, "A", `${root}/a2`, "a2");
+      await using _a2 = a2.proc;
+      const b1 = await startCollector(ports, "B", `${root}/b1`, "b1");
+      await using _b1 = b1.proc;
+      const apis = [a1.api, a2.api, b1.api];
       await waitUntil(
         "group A has 2 members",
         async () => (await groupMembers(ports.admin, "A")) === 2,
@@ -78,11 +96,13 @@ Deno.test({
         ports.admin,
         async () =>
           (await jsonlLines(`${root}/a1`)).length + (await jsonlLines(`${root}/a2`)).length >= 2470,
+        apis,
       );
       await waitStored(
         "group B stored 2,470",
         ports.admin,
         async () => (await jsonlLines(`${root}/b1`)).length >= 2470,
+        apis,
       );
       const l1 = await jsonlLines(`${root}/a1`);
       const l2 = await jsonlLines(`${root}/a2`);
