@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { DEFAULT_PARTITIONS } from "../../src/broker/core.ts";
+import { DEFAULT_PARTITIONS } from "../../src/broker/core_options.ts";
 import { BrokerStorage } from "../../src/broker/store/storage.ts";
 import { silentLogger } from "../../src/obs/log.ts";
 import { BatchBuilder } from "../../src/protocol/mod.ts";

@@ -16,10 +16,6 @@ import { OutputQueue } from "./output_queue.ts";
 import type { PartitionLog, StoredBatch } from "./partition_log.ts";
 import { checkName, Topic } from "./topic.ts";
 
-export * from "./core_options.ts";
-export { LimitError } from "./errors.ts";
-export type { Output } from "./output.ts";
-
 interface MemberPlace {
   topic: Topic;
   group: string;

@@ -9,7 +9,7 @@ import type { TlsServerConfig } from "../net/tls.ts";
 import type { Logger } from "../obs/log.ts";
 import { DEFAULT_TOPIC } from "../record/topic.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/frame.ts";
-import type { BrokerCoreOptions } from "./core.ts";
+import type { BrokerCoreOptions } from "./core_options.ts";
 import type { RetentionOptions } from "./log_store.ts";
 import type { BrokerStorage } from "./store/storage.ts";
 

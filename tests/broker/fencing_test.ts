@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../src/clock.ts";
-import { BrokerCore, type Output } from "../../src/broker/core.ts";
+import { BrokerCore } from "../../src/broker/core.ts";
+import type { Output } from "../../src/broker/output.ts";
 import { BatchBuilder } from "../../src/protocol/mod.ts";
 
 const enc = new TextEncoder();

@@ -9,7 +9,7 @@ import {
   DEFAULT_MAX_TOPIC_BYTES,
   DEFAULT_MAX_TOPICS,
   DEFAULT_PARTITIONS,
-} from "../../src/broker/core.ts";
+} from "../../src/broker/core_options.ts";
 import {
   DEFAULT_ADMIN_PORT,
   DEFAULT_MAX_BATCH_MESSAGES,
