@@ -25,7 +25,7 @@
 import { resolve } from "node:path";
 import { arg } from "./_stats.ts";
 import { CLK_TCK, procStat } from "./_proc_stat.ts";
-import { freePort, GPUTEL_RUNTIME_FLAGS } from "./_procs.ts";
+import { freePort, GPUTEL_RUNTIME_FLAGS, waitForPort } from "./_procs.ts";
 
 const dashes = Deno.args.indexOf("--");
 const own = dashes < 0 ? Deno.args : Deno.args.slice(0, dashes);
@@ -76,18 +76,6 @@ function deno(cwd: string, args: string[], v8: string[]): Deno.ChildProcess {
     stderr: "piped",
     stdin: "null",
   }).spawn();
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`broker on port ${port} did not start`);
 }
 
 async function round(

@@ -24,7 +24,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { freePort } from "../tests/_helpers.ts";
-import { GPUTEL_RUNTIME_FLAGS } from "./_procs.ts";
+import { GPUTEL_RUNTIME_FLAGS, waitForPort } from "./_procs.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -104,18 +104,6 @@ async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
   return await new Response(stream).text();
 }
 
-async function waitForBroker(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`broker on port ${port} did not start`);
-}
-
 /** Rows/s of bench/floor.ts over `csv` (its output removed after). */
 async function floorRate(csv: string, out: string): Promise<number> {
   const run = await new Deno.Command(Deno.execPath(), {
@@ -168,7 +156,7 @@ async function main(): Promise<void> {
     const brokerOut = text(broker.stderr);
     broker.stdout.cancel();
     try {
-      await waitForBroker(port);
+      await waitForPort(port);
       const started = performance.now();
       const stream = gputel(
         [
