@@ -99,10 +99,38 @@ export async function roleContext(
   return { run, options: o, logger, signal, secrets, http };
 }
 
+/**
+ * The signal a serving role starts with: aborted when the process's signal
+ * aborts while the role is still starting (a collector joining a broker that
+ * does not answer gives up), never after {@linkcode StartingSignal.started}.
+ * A started broker or collector is stopped by `runRoles`' stack in
+ * reverse order instead — the stream drains into a running broker, the
+ * collector stores what it was given — not by every role at once.
+ */
+export interface StartingSignal {
+  /** Pass to the role's start. */
+  readonly signal: AbortSignal;
+  /** The role has started (or failed to): the process's signal no longer reaches it. */
+  readonly started: () => void;
+}
+
+/** A {@linkcode StartingSignal} that follows `process` until started. */
+export function startingSignal(process: AbortSignal): StartingSignal {
+  const controller = new AbortController();
+  const follow = () => controller.abort(process.reason);
+  if (process.aborted) follow();
+  else process.addEventListener("abort", follow, { once: true });
+  return {
+    signal: controller.signal,
+    started: () => process.removeEventListener("abort", follow),
+  };
+}
+
 /** Starts the broker role: TCP server and admin API. */
 export async function startBroker(ctx: RoleContext): Promise<BrokerRole> {
   const o = ctx.options;
   const { startBrokerRole } = await import("../broker/role.ts");
+  const start = startingSignal(ctx.signal);
   return await startBrokerRole({
     host: o.host,
     port: o.port,
@@ -130,8 +158,8 @@ export async function startBroker(ctx: RoleContext): Promise<BrokerRole> {
     repairMetadata: o.repairMetadata,
     ...ctx.http,
     logger: ctx.logger.child("broker"),
-    signal: ctx.signal,
-  });
+    signal: start.signal,
+  }).finally(start.started);
 }
 
 /**
@@ -155,6 +183,7 @@ export async function brokerLink(ctx: RoleContext, broker?: BrokerRole): Promise
 export async function startCollect(ctx: RoleContext, link: BrokerLink): Promise<CollectRole> {
   const o = ctx.options;
   const { startCollectRole } = await import("../roles/collect.ts");
+  const start = startingSignal(ctx.signal);
   return await startCollectRole({
     broker: link.addr,
     connect: link.nats?.source,
@@ -171,8 +200,8 @@ export async function startCollect(ctx: RoleContext, link: BrokerLink): Promise<
     brokerTls: ctx.secrets.brokerTls,
     ...ctx.http,
     logger: ctx.logger.child("collect"),
-    signal: ctx.signal,
-  });
+    signal: start.signal,
+  }).finally(start.started);
 }
 
 /** Starts the api role: over `--collectors`' APIs, or over the collector dirs of `--data-dir`. */

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { type CliRun, parseCli } from "../../src/cli/parse.ts";
 import { runRoles } from "../../src/cli/run.ts";
+import {
+  brokerLink,
+  roleContext,
+  startBroker,
+  startCollect,
+  startingSignal,
+} from "../../src/cli/start_roles.ts";
 import { createLogger, type Logger } from "../../src/obs/log.ts";
 import { portRefused, waitUntil, withDir, within } from "../_helpers.ts";
 
@@ -46,6 +53,49 @@ Deno.test("runRoles stops every role of a mix on the signal and reports the stre
   } finally {
     clearTimeout(timer);
   }
+});
+
+Deno.test("a started broker and collector do not stop on the process signal themselves: runRoles stops them after the stream", async () => {
+  // Were they to hear the signal, the broker would close while the stream of
+  // the same process still drains its batches into it (rows left unconfirmed).
+  const { logger, lines } = recording();
+  await withDir(async (dataDir) => {
+    const run = plan([
+      "broker,collect",
+      ...["--no-persist", "--port", "0", "--admin-port", "0", "--api-port", "0"],
+      ...["--data-dir", dataDir],
+    ]);
+    const controller = new AbortController();
+    const ctx = await roleContext(run, logger, controller.signal);
+    const broker = await startBroker(ctx);
+    const collect = await startCollect(ctx, await brokerLink(ctx, broker));
+    const api = collect.apiAddr.port;
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!(await portRefused(brokerPort(lines))), "the broker stopped on the signal");
+    assert.ok(!(await portRefused(api)), "the collector stopped on the signal");
+    await collect[Symbol.asyncDispose]();
+    await broker[Symbol.asyncDispose]();
+    assert.ok(await portRefused(brokerPort(lines)), "the broker still listens after its close");
+    assert.ok(await portRefused(api), "the collector still listens after its close");
+  });
+});
+
+Deno.test("startingSignal follows the process's signal until the role has started, not after", () => {
+  const before = new AbortController();
+  const starting = startingSignal(before.signal);
+  before.abort();
+  assert.equal(starting.signal.aborted, true);
+
+  const after = new AbortController();
+  const started = startingSignal(after.signal);
+  started.started();
+  after.abort();
+  assert.equal(started.signal.aborted, false);
+
+  const already = new AbortController();
+  already.abort();
+  assert.equal(startingSignal(already.signal).signal.aborted, true);
 });
 
 Deno.test("runRoles closes the roles it started when a later one cannot start", async () => {
