@@ -51,12 +51,12 @@ export interface ApiDeps {
 export interface ApiOptions {
   /**
    * `info.title` of the OpenAPI document.
-   * @default {"gputel query API"}
+   * @default {DEFAULT_API_TITLE}
    */
   title?: string;
   /**
    * `info.version` of the OpenAPI document.
-   * @default {"0.1.0"}
+   * @default {DEFAULT_API_VERSION}
    */
   version?: string;
   /**

@@ -8,28 +8,28 @@ import type { Clock } from "../clock.ts";
 
 /** Settings of the broker core. */
 export interface BrokerCoreOptions {
-  /** Partitions of a new topic. @default {8} */
+  /** Partitions of a new topic. @default {DEFAULT_PARTITIONS} */
   partitions?: number;
-  /** Time a delivery may stay unacked before redelivery, ms. @default {30000} */
+  /** Time a delivery may stay unacked before redelivery, ms. @default {DEFAULT_ACK_TIMEOUT_MS} */
   ackTimeoutMs?: number;
-  /** Deliveries of a message before it moves to `<topic>.dlq`. @default {5} */
+  /** Deliveries of a message before it moves to `<topic>.dlq`. @default {DEFAULT_MAX_DELIVERIES} */
   maxDeliveries?: number;
-  /** Memory bound per topic, bytes; publishers wait above it. @default {268435456} */
+  /** Memory bound per topic, bytes; publishers wait above it. @default {DEFAULT_MAX_TOPIC_BYTES} */
   maxTopicBytes?: number;
   /**
    * In-memory copies of durable batches a persisted topic keeps for its
-   * consumers, bytes; older ones are read back from disk. @default {33554432}
+   * consumers, bytes; older ones are read back from disk. @default {DEFAULT_CACHE_BYTES}
    */
   cacheBytes?: number;
   /**
    * How long the partitions of a member with a stable key wait for it to
    * rejoin after it left (and, after a restart, for their restored owners),
-   * ms. @default {10000}
+   * ms. @default {DEFAULT_REJOIN_GRACE_MS}
    */
   rejoinGraceMs?: number;
-  /** Most topics clients may bring into being (dead-letter topics not counted). @default {64} */
+  /** Most topics clients may bring into being (dead-letter topics not counted). @default {DEFAULT_MAX_TOPICS} */
   maxTopics?: number;
-  /** Most partitions across all topics. @default {1024} */
+  /** Most partitions across all topics. @default {DEFAULT_MAX_PARTITIONS_TOTAL} */
   maxPartitionsTotal?: number;
   /** Time source. */
   clock: Clock;

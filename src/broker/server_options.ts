@@ -39,15 +39,15 @@ export interface BrokerServerOptions
   host?: string;
   /** Port to bind; 0 picks a free one. @default {DEFAULT_PORT} */
   port?: number;
-  /** Largest frame accepted, bytes. @default {16777216} */
+  /** Largest frame accepted, bytes. @default {DEFAULT_MAX_FRAME_BYTES} */
   maxFrameBytes?: number;
-  /** A connection silent this long is closed and its subscriptions released, ms. @default {10000} */
+  /** A connection silent this long is closed and its subscriptions released, ms. @default {DEFAULT_SESSION_TIMEOUT_MS} */
   sessionTimeoutMs?: number;
-  /** Most subscriptions on one connection. @default {64} */
+  /** Most subscriptions on one connection. @default {DEFAULT_MAX_SUBSCRIPTIONS} */
   maxSubscriptionsPerConnection?: number;
-  /** Most open client connections; one more is answered ERROR LIMIT and closed. @default {1024} */
+  /** Most open client connections; one more is answered ERROR LIMIT and closed. @default {DEFAULT_MAX_CONNECTIONS} */
   maxConnections?: number;
-  /** Most messages in one PUBLISH; a larger batch is answered ERROR LIMIT. @default {100000} */
+  /** Most messages in one PUBLISH; a larger batch is answered ERROR LIMIT. @default {DEFAULT_MAX_BATCH_MESSAGES} */
   maxBatchMessages?: number;
   /** Topics created at start (clients may create more, within `maxTopics`). @default {DEFAULT_TOPICS} */
   topics?: readonly string[];

@@ -32,13 +32,13 @@ export type StreamSource = "csv" | "nvml" | "nvidia-smi" | "scrape";
  * being run hold their defaults. Durations are milliseconds, sizes bytes.
  */
 export interface GputelOptions {
-  /** `--host`: address the broker, collect and api listeners bind. @default "127.0.0.1" */
+  /** `--host`: address the broker, collect and api listeners bind. @default {DEFAULT_HOST} */
   host: string;
-  /** `--port`: broker client port; 0 picks a free port. @default 9000 */
+  /** `--port`: broker client port; 0 picks a free port. @default {DEFAULT_PORT} */
   port: number;
-  /** `--admin-port`: broker admin HTTP port; 0 picks a free port. @default 9090 */
+  /** `--admin-port`: broker admin HTTP port; 0 picks a free port. @default {DEFAULT_ADMIN_PORT} */
   adminPort: number;
-  /** `--api-port`: query API HTTP port; 0 picks a free port. @default 8080 */
+  /** `--api-port`: query API HTTP port; 0 picks a free port. @default {DEFAULT_API_PORT} */
   apiPort: number;
   /** `--data-dir`: broker log and collector files. @default "./data" */
   dataDir: string;
@@ -56,35 +56,35 @@ export interface GputelOptions {
   natsReplicas?: number;
   /** `--nats-creds`: NATS `.creds` file (user JWT and NKey seed). */
   natsCreds?: string;
-  /** `--partitions`: partitions per topic. @default 8 */
+  /** `--partitions`: partitions per topic. @default {DEFAULT_PARTITIONS} */
   partitions: number;
-  /** `--ack-timeout`: redelivery deadline for an unacked delivery, ms. @default 30_000 */
+  /** `--ack-timeout`: redelivery deadline for an unacked delivery, ms. @default {DEFAULT_ACK_TIMEOUT_MS} */
   ackTimeoutMs: number;
-  /** `--max-deliveries`: deliveries before a message is dead-lettered. @default 5 */
+  /** `--max-deliveries`: deliveries before a message is dead-lettered. @default {DEFAULT_MAX_DELIVERIES} */
   maxDeliveries: number;
-  /** `--max-topic-bytes`: bytes one topic may hold before publishers wait. @default 268_435_456 */
+  /** `--max-topic-bytes`: bytes one topic may hold before publishers wait. @default {DEFAULT_MAX_TOPIC_BYTES} */
   maxTopicBytes: number;
-  /** `--cache-bytes`: durable batches a persisted topic keeps in memory. @default 33_554_432 */
+  /** `--cache-bytes`: durable batches a persisted topic keeps in memory. @default {DEFAULT_CACHE_BYTES} */
   cacheBytes: number;
-  /** `--session-timeout`: a silent client is dropped after this, ms. @default 10_000 */
+  /** `--session-timeout`: a silent client is dropped after this, ms. @default {DEFAULT_SESSION_TIMEOUT_MS} */
   sessionTimeoutMs: number;
   /** False with `--no-persist`: the broker keeps messages in memory only. @default true */
   persist: boolean;
-  /** `--fsync`: when a publish is confirmed relative to fdatasync. @default "always" */
+  /** `--fsync`: when a publish is confirmed relative to fdatasync. @default {DEFAULT_FSYNC} */
   fsync: "always" | "interval" | "never";
-  /** `--fsync-interval`: sync period of `--fsync interval`, ms. @default 1000 */
+  /** `--fsync-interval`: sync period of `--fsync interval`, ms. @default {DEFAULT_FSYNC_INTERVAL_MS} */
   fsyncIntervalMs: number;
-  /** `--segment-bytes`: segment file size before rolling. @default 67_108_864 */
+  /** `--segment-bytes`: segment file size before rolling. @default {DEFAULT_SEGMENT_BYTES} */
   segmentBytes: number;
-  /** `--retention`: delete segments older than this, ms; 0 = until consumed. @default 0 */
+  /** `--retention`: delete segments older than this, ms; 0 = until consumed. @default {DEFAULT_RETENTION_MS} */
   retentionMs: number;
-  /** `--retention-bytes`: log bytes kept per partition; 0 = no limit. @default 0 */
+  /** `--retention-bytes`: log bytes kept per partition; 0 = no limit. @default {DEFAULT_RETENTION_BYTES} */
   retentionBytes: number;
   /** `--csv`: file to publish. Always set when the roles include stream. */
   csv?: string;
   /** `--source`: what stream reads; set by `parseCli` (csv with `--csv`, else nvml) whenever stream runs. */
   source?: StreamSource;
-  /** `--interval`: time between readings of a live source, ms. @default 1000 */
+  /** `--interval`: time between readings of a live source, ms. @default {DEFAULT_LIVE_INTERVAL_MS} */
   intervalMs: number;
   /** `--hostname`: Hostname label of live samples; `parseCli` fills `NODE_NAME`, else the host name. */
   hostname: string;
@@ -96,16 +96,16 @@ export interface GputelOptions {
   url?: string;
   /** `--once`: print one reading of a live source as JSON lines and exit. @default false */
   once: boolean;
-  /** `--topic`: topic stream publishes to and collect consumes. @default "telemetry" */
+  /** `--topic`: topic stream publishes to and collect consumes. @default {DEFAULT_TOPIC} */
   topic: string;
   /**
    * `--workers`: concurrent publishers (stream) or consumers (collect); unset,
    * each role's library default (`DEFAULT_WORKERS`, `DEFAULT_COLLECTOR_WORKERS`).
    */
   workers?: number;
-  /** `--rate`: messages per second per stream worker; 0 = unlimited. @default 1 */
+  /** `--rate`: messages per second per stream worker; 0 = unlimited. @default {DEFAULT_RATE} */
   rate: number;
-  /** `--duration`: stream for this long, ms; 0 = until stopped. @default 0 */
+  /** `--duration`: stream for this long, ms; 0 = until stopped. @default {DEFAULT_DURATION_MS} */
   durationMs: number;
   /** Loop over the CSV file; `--no-loop` makes it false (one pass). @default true */
   loop: boolean;
@@ -113,9 +113,9 @@ export interface GputelOptions {
   loopGiven: boolean;
   /** `--follow`: read the file as it grows (tail -F); never loops. @default false */
   follow: boolean;
-  /** `--batch`: messages per publish batch. @default 500 */
+  /** `--batch`: messages per publish batch. @default {DEFAULT_BATCH_SIZE} */
   batchSize: number;
-  /** `--linger`: how long a batch waits to fill before it is sent, ms. @default 5 */
+  /** `--linger`: how long a batch waits to fill before it is sent, ms. @default {DEFAULT_LINGER_MS} */
   lingerMs: number;
   /** `--key`: column whose value keys messages; unset = detect the GPU (uuid first). */
   key?: string;
@@ -125,9 +125,9 @@ export interface GputelOptions {
   shard?: Shard;
   /** `--strict`: stop at the first malformed row instead of skipping it. @default false */
   strict: boolean;
-  /** `--max-record-bytes`: a longer CSV record is a bad row. @default 1_048_576 */
+  /** `--max-record-bytes`: a longer CSV record is a bad row. @default {DEFAULT_MAX_RECORD_CHARS} */
   maxRecordBytes: number;
-  /** `--max-bad-rows`: stop after more bad rows than this in a row. @default 1_000 */
+  /** `--max-bad-rows`: stop after more bad rows than this in a row. @default {DEFAULT_MAX_BAD_ROWS} */
   maxBadRows: number;
   /** `--state`: the stream's resume state file; unset = none (or under `stateDir`). */
   state?: string;
@@ -135,44 +135,44 @@ export interface GputelOptions {
   stateDir?: string;
   /** `--quiet`: no progress lines. @default false */
   quiet: boolean;
-  /** `--buffer`: most unconfirmed messages stream holds in memory before reading waits. @default 20_000 */
+  /** `--buffer`: most unconfirmed messages stream holds in memory before reading waits. @default {DEFAULT_BUFFER_MESSAGES} */
   bufferMessages: number;
-  /** `--drain-timeout`: after a stop, how long stream waits for confirms, ms. @default 10_000 */
+  /** `--drain-timeout`: after a stop, how long stream waits for confirms, ms. @default {DEFAULT_DRAIN_TIMEOUT_MS} */
   drainTimeoutMs: number;
-  /** `--log-format`: stderr log lines as `text` or one JSON object per line. @default "text" */
+  /** `--log-format`: stderr log lines as `text` or one JSON object per line. @default {DEFAULT_LOG_FORMAT} */
   logFormat: "text" | "json";
-  /** `--group`: consumer group collect joins. @default "collectors" */
+  /** `--group`: consumer group collect joins. @default {DEFAULT_GROUP} */
   group: string;
   /** `--id`: this collector's member id; defaults to the host name. */
   id: string;
-  /** `--max-entries`: newest records kept in memory per GPU. @default 1000 */
+  /** `--max-entries`: newest records kept in memory per GPU. @default {DEFAULT_MAX_ENTRIES} */
   maxEntries: number;
   /**
    * `--max-memory`: most records kept in memory across all GPUs (a count, not bytes).
-   * @default 1_000_000
+   * @default {DEFAULT_MAX_MEMORY}
    */
   maxMemory: number;
-  /** `--max-window`: widest start_time..end_time of a telemetry query, ms. @default 2_678_400_000 (31 days) */
+  /** `--max-window`: widest start_time..end_time of a telemetry query, ms. @default {DEFAULT_MAX_WINDOW_MS} */
   maxWindowMs: number;
   /** `--collectors`: the api role asks these collectors' APIs instead of reading `--data-dir`. */
   collectors?: CollectorsSpec;
-  /** `--collector-timeout`: how long the api waits for a collector, ms. @default 2000 */
+  /** `--collector-timeout`: how long the api waits for a collector, ms. @default {DEFAULT_COLLECTOR_TIMEOUT_MS} */
   collectorTimeoutMs: number;
-  /** `--max-frame-bytes`: largest frame a broker client may send. @default 16_777_216 */
+  /** `--max-frame-bytes`: largest frame a broker client may send. @default {DEFAULT_MAX_FRAME_BYTES} */
   maxFrameBytes: number;
-  /** `--max-batch`: most messages in one PUBLISH the broker takes. @default 100_000 */
+  /** `--max-batch`: most messages in one PUBLISH the broker takes. @default {DEFAULT_MAX_BATCH_MESSAGES} */
   maxBatchMessages: number;
-  /** `--max-connections`: most client connections the broker holds open. @default 1024 */
+  /** `--max-connections`: most client connections the broker holds open. @default {DEFAULT_MAX_CONNECTIONS} */
   maxConnections: number;
-  /** `--max-subscriptions`: most subscriptions on one broker connection. @default 64 */
+  /** `--max-subscriptions`: most subscriptions on one broker connection. @default {DEFAULT_MAX_SUBSCRIPTIONS} */
   maxSubscriptionsPerConnection: number;
-  /** `--topics`: topics the broker creates at start, comma-separated. @default "telemetry" */
+  /** `--topics`: topics the broker creates at start, comma-separated. @default {DEFAULT_TOPICS} */
   brokerTopics: string;
-  /** `--max-topics`: most topics the broker holds (dead-letter topics not counted). @default 64 */
+  /** `--max-topics`: most topics the broker holds (dead-letter topics not counted). @default {DEFAULT_MAX_TOPICS} */
   maxTopics: number;
-  /** `--max-partitions-total`: most partitions across all topics. @default 1024 */
+  /** `--max-partitions-total`: most partitions across all topics. @default {DEFAULT_MAX_PARTITIONS_TOTAL} */
   maxPartitionsTotal: number;
-  /** `--max-open-files`: most log files the broker keeps open at once. @default 256 */
+  /** `--max-open-files`: most log files the broker keeps open at once. @default {DEFAULT_MAX_OPEN_FILES} */
   maxOpenFiles: number;
   /** `--repair-metadata`: accept a new identity or restarted groups when that metadata is lost. @default false */
   repairMetadata: boolean;
@@ -186,8 +186,8 @@ export interface GputelOptions {
   tlsKey?: string;
   /** `--tls-ca`: PEM CA that stream and collect trust when connecting to the broker over TLS. */
   tlsCa?: string;
-  /** `--max-body-bytes`: largest HTTP request body of the APIs. @default 65_536 */
+  /** `--max-body-bytes`: largest HTTP request body of the APIs. @default {DEFAULT_MAX_BODY_BYTES} */
   maxBodyBytes: number;
-  /** `--max-url-length`: longest HTTP request URL of the APIs, characters. @default 8192 */
+  /** `--max-url-length`: longest HTTP request URL of the APIs, characters. @default {DEFAULT_MAX_URL_LENGTH} */
   maxUrlLength: number;
 }

@@ -19,6 +19,12 @@ export const DEFAULT_BATCH_SIZE = 500;
 export const DEFAULT_LINGER_MS = 5;
 /** Default {@linkcode PublisherOptions.bufferBytes}: 32 MiB. */
 export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024;
+/** Default {@linkcode PublisherOptions.window}: unconfirmed batches on the wire. */
+export const DEFAULT_WINDOW = 32;
+/** Default {@linkcode PublisherOptions.bufferMessages} (and of the JetStream sink's). */
+export const DEFAULT_PUBLISH_BUFFER_MESSAGES = 100_000;
+/** Default {@linkcode PublisherOptions.giveUpAfterMs}: 0, never give up. */
+export const DEFAULT_GIVE_UP_AFTER_MS = 0;
 
 /** {@linkcode PublisherOptions} with defaults filled. */
 export type ResolvedPublisherOptions =
@@ -37,10 +43,10 @@ export function resolvePublisherOptions(options: PublisherOptions): ResolvedPubl
     token: "",
     batchSize: DEFAULT_BATCH_SIZE,
     lingerMs: DEFAULT_LINGER_MS,
-    window: 32,
-    bufferMessages: 100_000,
+    window: DEFAULT_WINDOW,
+    bufferMessages: DEFAULT_PUBLISH_BUFFER_MESSAGES,
     bufferBytes: DEFAULT_BUFFER_BYTES,
-    giveUpAfterMs: 0,
+    giveUpAfterMs: DEFAULT_GIVE_UP_AFTER_MS,
     logger: silentLogger,
     autoSeal: true,
     ...options,
@@ -63,9 +69,9 @@ export interface PublisherOptions extends ResumableSinkOptions {
   batchSize?: number;
   /** Longest a partial batch waits before it is sent, ms. @default {DEFAULT_LINGER_MS} */
   lingerMs?: number;
-  /** Most unconfirmed batches on the wire. @default {32} */
+  /** Most unconfirmed batches on the wire. @default {DEFAULT_WINDOW} */
   window?: number;
-  /** Most messages held unconfirmed (building, queued, in flight); publish() waits above it. @default {100000} */
+  /** Most messages held unconfirmed (building, queued, in flight); publish() waits above it. @default {DEFAULT_PUBLISH_BUFFER_MESSAGES} */
   bufferMessages?: number;
   /**
    * Most bytes of batch buffers under sealed, unconfirmed batches (queued or
@@ -74,7 +80,7 @@ export interface PublisherOptions extends ResumableSinkOptions {
    * pace. @default {DEFAULT_BUFFER_BYTES}
    */
   bufferBytes?: number;
-  /** Give up when the broker stays unreachable this long, ms; 0 = never. @default {0} */
+  /** Give up when the broker stays unreachable this long, ms; 0 = never. @default {DEFAULT_GIVE_UP_AFTER_MS} */
   giveUpAfterMs?: number;
   /** Where the publisher logs. */
   logger?: Logger;

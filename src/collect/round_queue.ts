@@ -15,9 +15,9 @@ export const DEFAULT_ROUND_BYTES = 16 * 1024 * 1024;
 
 /** Limits of a {@linkcode RoundQueue}. */
 export interface RoundQueueOptions {
-  /** Most messages one round takes (a larger single item runs alone). @default {50000} */
+  /** Most messages one round takes (a larger single item runs alone). @default {DEFAULT_ROUND_MESSAGES} */
   maxMessages?: number;
-  /** Most bytes one round takes (a larger single item runs alone). @default {16777216} */
+  /** Most bytes one round takes (a larger single item runs alone). @default {DEFAULT_ROUND_BYTES} */
   maxBytes?: number;
   /** Called when a round rejects (a round should handle its own errors). */
   onError?: (error: unknown) => void;

@@ -16,7 +16,7 @@ export interface CollectorStoreOptions {
   dir: string;
   /**
    * Newest records kept in memory per GPU.
-   * @default {1000}
+   * @default {DEFAULT_MAX_ENTRIES}
    */
   maxEntries?: number;
   /**
@@ -36,12 +36,12 @@ export interface CollectorStoreOptions {
    * their own, ms. Durability does not depend on it (the journal holds every
    * round until then); it bounds the journal a restart replays and how far
    * readers of the data dir (`gputel api`) lag behind.
-   * @default {1000}
+   * @default {DEFAULT_CHECKPOINT_MS}
    */
   checkpointMs?: number;
   /**
    * Journal bytes after which a checkpoint starts at once.
-   * @default {67108864}
+   * @default {DEFAULT_MAX_JOURNAL_BYTES}
    */
   maxJournalBytes?: number;
   /**
@@ -51,7 +51,7 @@ export interface CollectorStoreOptions {
    * refused with {@linkcode StoreBackloggedError} (the collector does not
    * ack, the broker keeps the records) instead of memory growing while the
    * files cannot be written.
-   * @default {268435456}
+   * @default {DEFAULT_MAX_UNFLUSHED_BYTES}
    */
   maxUnflushedBytes?: number;
   /** Called when a background checkpoint fails (the next one retries its files). */
@@ -60,7 +60,7 @@ export interface CollectorStoreOptions {
    * Most time between two time index snapshots while records come in, ms
    * (one is also written at close). A restart scans only the lines stored
    * since the last one; the rest of the index is read from it.
-   * @default {10000}
+   * @default {DEFAULT_INDEX_SNAPSHOT_MS}
    */
   indexSnapshotMs?: number;
   /**
@@ -73,7 +73,7 @@ export interface CollectorStoreOptions {
   onIndexSnapshotError?: (error: unknown) => void;
   /**
    * Lines per block of each file's sparse time index.
-   * @default {64}
+   * @default {DEFAULT_INDEX_EVERY}
    */
   indexEvery?: number;
   /**

@@ -18,9 +18,12 @@ import type { FileLayer, LayerDirEntry, LayerFile } from "./file_layer.ts";
 import { SimFile, SimInode } from "./sim_file.ts";
 import { SimPower } from "./sim_power.ts";
 
+/** Default {@linkcode SimDiskOptions.cutAt}: 0, the power is never cut. */
+export const DEFAULT_CUT_AT = 0;
+
 /** Options of {@linkcode SimDisk}. */
 export interface SimDiskOptions {
-  /** Cut the power at this sync point (1-based) instead of syncing; 0 never. @default {0} */
+  /** Cut the power at this sync point (1-based) instead of syncing; 0 never. @default {DEFAULT_CUT_AT} */
   cutAt?: number;
   /** Seed of the choices made at the cut (how much unsynced data the kernel wrote back). */
   seed?: number;
@@ -40,7 +43,7 @@ export class SimDisk implements FileLayer {
    * @param options where to cut the power, and the seed of what survives it
    */
   constructor(options: SimDiskOptions = {}) {
-    this.#power = new SimPower(options.cutAt ?? 0);
+    this.#power = new SimPower(options.cutAt ?? DEFAULT_CUT_AT);
     let s = (options.seed ?? 1) >>> 0 || 1;
     this.#random = () => {
       s ^= s << 13;

@@ -25,7 +25,7 @@ export interface CollectorDirViewOptions extends MemoryWindowOptions {
   dir: string;
   /**
    * Lines per block of each file's time index.
-   * @default {64}
+   * @default {DEFAULT_INDEX_EVERY}
    */
   indexEvery?: number;
 }

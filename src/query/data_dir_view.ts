@@ -33,7 +33,7 @@ export interface DataDirViewOptions {
   /**
    * {@linkcode DataDirView.refreshIfStale} refreshes only when the last
    * refresh started longer ago than this (ms); 0 refreshes on every call.
-   * @default {500}
+   * @default {DEFAULT_MIN_REFRESH_MS}
    */
   minRefreshMs?: number;
   /**

@@ -48,7 +48,7 @@ export interface MemoryStats {
 export interface MemoryWindowOptions {
   /**
    * Newest records kept per GPU.
-   * @default {1000}
+   * @default {DEFAULT_MAX_ENTRIES}
    */
   maxEntries?: number;
   /**

@@ -44,9 +44,9 @@ export const DCGM_MODEL = "NVIDIA H100 80GB HBM3";
 
 /** Options of {@linkcode dcgmLines}. */
 export interface DcgmGeneratorOptions {
-  /** Number of hosts. @default 4 */
+  /** Number of hosts. @default {DEFAULT_DCGM_GENERATOR_OPTIONS.hosts} */
   hosts?: number;
-  /** GPUs per host. @default 8 */
+  /** GPUs per host. @default {DEFAULT_DCGM_GENERATOR_OPTIONS.gpusPerHost} */
   gpusPerHost?: number;
   /**
    * GPUs in all, filled host by host, so the last host may have fewer (the
@@ -56,16 +56,16 @@ export interface DcgmGeneratorOptions {
   /**
    * Metrics scraped per second of a round: within a round the timestamp
    * advances one second after every this many metrics (the reference export:
-   * 3, so one round spans 4 timestamps). @default 10 (one timestamp per round)
+   * 3, so one round spans 4 timestamps). @default {DEFAULT_DCGM_GENERATOR_OPTIONS.metricsPerSecond} (one timestamp per round)
    */
   metricsPerSecond?: number;
-  /** PRNG seed; the same seed gives the same file. @default 1 */
+  /** PRNG seed; the same seed gives the same file. @default {DEFAULT_DCGM_GENERATOR_OPTIONS.seed} */
   seed?: number;
   /** Time of the first scrape round, epoch ms. @default Date.parse("2025-07-18T20:42:34Z") */
   startMs?: number;
-  /** Time between scrape rounds, ms. @default 1000 */
+  /** Time between scrape rounds, ms. @default {DEFAULT_DCGM_GENERATOR_OPTIONS.intervalMs} */
   intervalMs?: number;
-  /** Host names are this prefix plus a 3-digit number. @default "sim-dgx1-hgpu-" */
+  /** Host names are this prefix plus a 3-digit number. @default {DEFAULT_DCGM_GENERATOR_OPTIONS.hostPrefix} */
   hostPrefix?: string;
 }
 

@@ -66,7 +66,7 @@ export interface WorkerOptions {
   rate: number;
   /** Number of workers, >= 1. */
   workers: number;
-  /** Stop after this long by `clock`, ms; 0 = no limit. @default {0} */
+  /** Stop after this long by `clock`, ms; 0 = no limit. @default {DEFAULT_DURATION_MS} */
   durationMs?: number;
   /** Column that overrides the GPU key choice. */
   key?: string;

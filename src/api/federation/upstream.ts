@@ -17,7 +17,7 @@ export type Failures = Map<string, string>;
 
 /** Options of {@linkcode UpstreamClient}. */
 export interface UpstreamClientOptions {
-  /** A collector that has not answered within this many ms has failed. @default {2000} */
+  /** A collector that has not answered within this many ms has failed. @default {DEFAULT_COLLECTOR_TIMEOUT_MS} */
   timeoutMs?: number;
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;

@@ -16,7 +16,12 @@ import { type Logger, silentLogger } from "../../obs/log.ts";
 import { backoffDelay } from "../backoff.ts";
 import { BrokerUnavailableError } from "../errors.ts";
 import { PartitionBatches } from "../partition_batches.ts";
-import { DEFAULT_BUFFER_BYTES } from "../publisher_options.ts";
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_BUFFER_BYTES,
+  DEFAULT_LINGER_MS,
+  DEFAULT_PUBLISH_BUFFER_MESSAGES,
+} from "../publisher_options.ts";
 import { startNumbering } from "../producer_numbering.ts";
 import type { ProducerState, ResumableSink, ResumableSinkOptions } from "../sink.ts";
 import {
@@ -29,19 +34,22 @@ import { batchHeaders } from "./headers.ts";
 import { type JetStreamTopic, OFFSET_STRIDE, partitionSubject, streamName } from "./topology.ts";
 import { Waiters } from "../waiters.ts";
 
+/** Default {@linkcode JetStreamSinkOptions.ackTimeoutMs}, ms. */
+export const DEFAULT_SINK_ACK_TIMEOUT_MS = 5_000;
+
 /** Options of {@linkcode JetStreamSink}. */
 export interface JetStreamSinkOptions extends ResumableSinkOptions {
   /** NATS server to connect to. */
   nats: NatsServerOptions;
   /** The topic's stream layout: created when missing, checked when present. */
   topic: JetStreamTopic;
-  /** Messages per batch, at most 1,048,576. @default {500} */
+  /** Messages per batch, at most 1,048,576. @default {DEFAULT_BATCH_SIZE} */
   batchSize?: number;
-  /** Longest a partial batch waits before it is sent, ms. @default {5} */
+  /** Longest a partial batch waits before it is sent, ms. @default {DEFAULT_LINGER_MS} */
   lingerMs?: number;
-  /** Most messages held unconfirmed; publish() waits above it. @default {100000} */
+  /** Most messages held unconfirmed; publish() waits above it. @default {DEFAULT_PUBLISH_BUFFER_MESSAGES} */
   bufferMessages?: number;
-  /** Wait this long for a publish ack before resending, ms. @default {5000} */
+  /** Wait this long for a publish ack before resending, ms. @default {DEFAULT_SINK_ACK_TIMEOUT_MS} */
   ackTimeoutMs?: number;
   /** Where the sink logs. */
   logger?: Logger;
@@ -116,10 +124,10 @@ export class JetStreamSink implements ResumableSink, AsyncDisposable {
     this.#nc = nc;
     this.#js = jetstream(nc);
     this.#o = {
-      batchSize: 500,
-      lingerMs: 5,
-      bufferMessages: 100_000,
-      ackTimeoutMs: 5_000,
+      batchSize: DEFAULT_BATCH_SIZE,
+      lingerMs: DEFAULT_LINGER_MS,
+      bufferMessages: DEFAULT_PUBLISH_BUFFER_MESSAGES,
+      ackTimeoutMs: DEFAULT_SINK_ACK_TIMEOUT_MS,
       logger: silentLogger,
       autoSeal: true,
       ...o,
