@@ -13,7 +13,7 @@ import {
   decodePayload,
   type RecordSummary,
 } from "../record/record_payload.ts";
-import { encodeLine, recordLineOf } from "../record/stored_line.ts";
+import { encodeLine, recordLineOf, withOrigin } from "../record/stored_line.ts";
 
 /** One broker message of a batch. */
 export interface StoreMessage {
@@ -152,7 +152,7 @@ export function prepareBatch(
     // converted and encoded.
     const line = verbatim
       ? recordLineOf(message.payload, origin)
-      : encodeLine(origin === undefined ? json : `${json.slice(0, -1)},"_o":"${origin}"}`);
+      : encodeLine(withOrigin(json, origin));
     let file = files.get(name);
     if (file === undefined) files.set(name, file = { parts: [], size: 0, entries: [] });
     file.parts.push(line);

@@ -43,6 +43,19 @@ export function encodeLine(text: string): Uint8Array {
 }
 
 /**
+ * A record's JSON text with `_o: origin` added as its last field (the text
+ * unchanged without an origin): the text form of what
+ * {@linkcode recordLineOf} writes as bytes, and what `JSON.stringify` gives
+ * for the record with that `_o`.
+ *
+ * @param json the record's JSON (`{` to `}`, one line)
+ * @param origin the `_o` value (`<log>:<partition>:<offset>`, no characters to escape)
+ */
+export function withOrigin(json: string, origin?: string): string {
+  return origin === undefined ? json : `${json.slice(0, -1)},"_o":"${origin}"}`;
+}
+
+/**
  * The stored line of a record whose JSON is `json` (one line, `{` to `}`,
  * as `decodePayload` says when it is `verbatim`), with `_o: origin` added as
  * its last field when given: the line {@linkcode encodeRecordLine} gives for

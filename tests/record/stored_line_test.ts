@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { encodeRecordLine, parseRecordLine } from "../../src/record/stored_line.ts";
+import {
+  encodeRecordLine,
+  parseRecordLine,
+  recordLineOf,
+  withOrigin,
+} from "../../src/record/stored_line.ts";
 import type { TelemetryRecord } from "../../src/record/telemetry_record.ts";
 
 const record = (i: number): TelemetryRecord => ({
@@ -19,4 +24,20 @@ Deno.test("encodeRecordLine gives the record's JSON and one newline, and earlier
     const back = parseRecordLine(lines[i].subarray(0, lines[i].length - 1));
     assert.deepEqual(back?.record, record(i));
   }
+});
+
+Deno.test("withOrigin adds _o as the last field, as JSON.stringify of the record with it, and recordLineOf writes the same bytes", () => {
+  const r = {
+    gpu_id: "GPU-1",
+    timestamp: "2026-01-01T00:00:00Z",
+    metrics: { util: 1 },
+    labels: { hostname: "h" },
+  };
+  const json = JSON.stringify(r);
+  const origin = "log:3:42";
+  const text = withOrigin(json, origin);
+  assert.equal(text, JSON.stringify({ ...r, _o: origin }));
+  assert.equal(withOrigin(json), json);
+  const bytes = new TextEncoder().encode(json);
+  assert.equal(new TextDecoder().decode(recordLineOf(bytes, origin)), text + "\n");
 });
